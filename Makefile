@@ -1,0 +1,73 @@
+# ogp-pipeline — every target does its own set-up, so `make demo` and `make test` work on a
+# fresh Debian/Ubuntu machine. Ports and paths are environment variables (see README).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+APT_PACKAGES := redis-server libpq-dev libmagic1 chromium fonts-thai-tlwg postgresql
+
+.PHONY: help setup apt venv portal portal-down portal-status demo run test lint typecheck \
+        pytest ui bench clean
+
+help:
+	@echo "make demo         set up everything, then run the whole pipeline on the demo drops"
+	@echo "make test         set up everything, then lint, type-check and run the tests"
+	@echo "make portal       start the local CKAN 2.12 portal (idempotent)"
+	@echo "make portal-down  stop the local portal"
+	@echo "make ui           serve the Dagster UI (dagster dev)"
+	@echo "make bench        run the benchmarks and update bench/RESULTS.md"
+
+setup: apt venv
+
+# Debian packages, only when running as root and only those missing.
+apt:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "apt-get install:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+portal: apt
+	$(PYTHON) portal/portalctl.py up
+
+portal-down:
+	$(PYTHON) portal/portalctl.py down
+
+portal-status:
+	$(PYTHON) portal/portalctl.py status
+
+demo: setup portal
+	$(BIN)/ogp run
+
+run: venv
+	$(BIN)/ogp run
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: setup portal
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+ui: venv
+	$(BIN)/ogp ui
+
+bench: setup portal
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf build data .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,52 @@
+"""Run-time settings, from environment variables (prefix ``OGP_``) with local defaults.
+
+Secrets (the CKAN API token) come only from the environment or the local portal's token file,
+and are held as ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OGP_", extra="ignore")
+
+    datasets_dir: Path = REPO_ROOT / "datasets"
+    expectations_dir: Path = REPO_ROOT / "expectations"
+    data_dir: Path = REPO_ROOT / "data"
+    build_dir: Path = REPO_ROOT / "build"
+    portal_dir: Path = REPO_ROOT / ".portal"
+
+    ckan_url: str = "http://127.0.0.1:5000"
+    ckan_token: SecretStr | None = None
+    ckan_timeout_s: float = 60.0
+    ckan_max_workers: int = 4
+
+    # OCDS: where the 1.1.5 schema comes from (a local folder wins over the download cache).
+    ocds_schema_dir: Path | None = None
+    ocds_schema_url: str = "https://standard.open-contracting.org/schema/1__1__5/"
+    ocid_prefix: str = "ocds-th0000"
+
+    @property
+    def token_file(self) -> Path:
+        return self.portal_dir / "api_token"
+
+    def ckan_api_token(self) -> str | None:
+        """The token from the environment, else the local portal's token file, else None."""
+        if self.ckan_token is not None:
+            return self.ckan_token.get_secret_value()
+        if self.token_file.is_file():
+            return self.token_file.read_text(encoding="utf-8").strip() or None
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
