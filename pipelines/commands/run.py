@@ -1,0 +1,44 @@
+"""``ogp run``: the whole pipeline through Dagster, then a summary a steward can act on."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.settings import get_settings
+
+STATUS_STYLE = {"published": "green", "blocked": "yellow", "failed": "red", "skipped": "dim"}
+
+
+def run(
+    agency: list[str] | None = typer.Option(  # noqa: B008 - typer declares options this way
+        None, "--agency", help="Only these agencies (repeatable); default: the whole registry."
+    ),
+) -> None:
+    """Pull, validate, publish and report for every agency, as Dagster runs."""
+    from pipelines.runner import run_pipeline  # heavy: Dagster and the definitions
+
+    console = Console()
+    with console.status("running") as status:
+        summary = run_pipeline(agency, on_progress=lambda m: status.update(f"running: {m}"))
+
+    table = Table(title="Published or blocked / เผยแพร่หรือถูกระงับ")
+    for column in ("agency", "family", "status", "why / URL"):
+        table.add_column(column)
+    for outcome in summary.outcomes:
+        style = STATUS_STYLE.get(outcome.status, "")
+        detail = outcome.url or "; ".join(outcome.reasons)
+        if outcome.status == "published" and outcome.reasons:
+            detail += f"  (quarantined: {'; '.join(outcome.reasons)})"
+        table.add_row(outcome.agency, outcome.family, f"[{style}]{outcome.status}[/]", detail)
+    console.print(table)
+    console.print(f"Portal: {get_settings().ckan_url}")
+    if summary.report_path:
+        console.print(f"Readiness report: {summary.report_path}")
+    if summary.report_url:
+        console.print(f"Report on the portal: {summary.report_url}")
+    console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)")
+    if not summary.ok:
+        console.print("[red]Some partitions failed (not blocked by checks): see above.[/]")
+        raise typer.Exit(1)

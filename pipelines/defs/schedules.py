@@ -1,0 +1,158 @@
+"""Jobs, schedules and the drop-folder sensor, matched to agencies' publication duties.
+
+All times are Asia/Bangkok. Partitioned jobs run one run per agency, so one agency's bad file
+never holds up another's (and the QueuedRunCoordinator can limit runs per agency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import dagster as dg
+
+from pipelines.contracts import DatasetSpec, FileSource, load_specs
+from pipelines.defs.pull import agency_partitions
+from pipelines.sources.file import matching_files
+
+TIMEZONE = "Asia/Bangkok"
+
+# Cron per family, from the duty it serves (NACC ITA OIT items, Licensing Facilitation Act).
+FAMILY_CRON: dict[str, str] = {
+    "decisions": "0 6 * * *",  # daily: permit decisions are due within statutory deadlines
+    "procurement": "0 2 10 * *",  # monthly: the O21 monthly procurement summary, by the 10th
+    "budget": "0 3 1 11 *",  # yearly: spending results after the fiscal year ends (30 Sep)
+}
+REPORT_CRON = "0 8 11 * *"  # monthly, the day after the procurement publication
+
+
+def family_job_name(family: str) -> str:
+    return f"{family}_job"
+
+
+def family_selection(family: str) -> dg.AssetSelection:
+    """Everything downstream of the family's raw asset: clean, checks, publish, integrity."""
+    return dg.AssetSelection.assets(f"raw_{family}").downstream() - dg.AssetSelection.assets(
+        "ogp_readiness_report"
+    )
+
+
+def family_jobs(specs: dict[str, DatasetSpec]) -> list[dg.UnresolvedAssetJobDefinition]:
+    return [
+        dg.define_asset_job(
+            family_job_name(name),
+            selection=family_selection(name),
+            partitions_def=agency_partitions,
+            tags={"ogp/family": name},
+            description=f"Pull, validate and publish {spec.title.en} for one agency.",
+        )
+        for name, spec in specs.items()
+        if spec.partitioned
+    ]
+
+
+agency_job = dg.define_asset_job(
+    "agency_job",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("ogp_readiness_report")
+    - dg.AssetSelection.assets("raw_agencies").downstream(),
+    partitions_def=agency_partitions,
+    description="Every family of one agency: pull, validate, publish, OCDS and red flags.",
+)
+
+reference_job = dg.define_asset_job(
+    "reference_job",
+    selection=dg.AssetSelection.assets("raw_agencies").downstream()
+    | dg.AssetSelection.assets("ckan_organizations"),
+    description="The agency registry and one CKAN organization per agency.",
+)
+
+readiness_job = dg.define_asset_job(
+    "readiness_job",
+    selection=dg.AssetSelection.assets("ogp_readiness_report"),
+    description="The OGP readiness report, computed from what the portal publishes.",
+)
+
+
+def _all_agencies_schedule(job_name: str, cron: str) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=f"{job_name}_schedule",
+        job_name=job_name,
+        cron_schedule=cron,
+        execution_timezone=TIMEZONE,
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+        stamp = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
+        for agency in agency_partitions.get_partition_keys():
+            yield dg.RunRequest(run_key=f"{agency}-{stamp}", partition_key=agency)
+
+    return _schedule
+
+
+def family_schedules(specs: dict[str, DatasetSpec]) -> list[dg.ScheduleDefinition]:
+    return [
+        _all_agencies_schedule(family_job_name(name), FAMILY_CRON.get(name, "0 4 * * 1"))
+        for name, spec in specs.items()
+        if spec.partitioned
+    ]
+
+
+readiness_schedule = dg.ScheduleDefinition(
+    name="readiness_job_schedule",
+    job=readiness_job,
+    cron_schedule=REPORT_CRON,
+    execution_timezone=TIMEZONE,
+)
+
+
+def drop_fingerprint(spec: DatasetSpec, agency: str) -> str | None:
+    """A digest of the names, sizes and mtimes of the files an agency dropped, or None when
+    the agency's source is not a file drop (HTTP, CKAN and SQL sources run on schedule)."""
+    source = spec.source_for(agency)
+    if not isinstance(source, FileSource):
+        return None
+    files = matching_files(source.path)
+    listing = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
+    return hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
+
+
+def build_drop_sensor(
+    specs: dict[str, DatasetSpec], jobs: list[dg.UnresolvedAssetJobDefinition]
+) -> dg.SensorDefinition:
+    partitioned = {name: spec for name, spec in specs.items() if spec.partitioned}
+
+    @dg.sensor(
+        name="agency_drop_sensor",
+        jobs=jobs,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Starts the family's job for an agency when files in its drop folder "
+        "appear or change.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        seen: dict[str, str] = json.loads(context.cursor or "{}")
+        requests: list[dg.RunRequest] = []
+        for name, spec in partitioned.items():
+            for agency in agency_partitions.get_partition_keys():
+                fingerprint = drop_fingerprint(spec, agency)
+                key = f"{name}/{agency}"
+                if fingerprint is None or seen.get(key) == fingerprint:
+                    continue
+                seen[key] = fingerprint
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"{key}@{fingerprint}",
+                        job_name=family_job_name(name),
+                        partition_key=agency,
+                    )
+                )
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+
+    return _sensor
+
+
+SPECS = load_specs()
+FAMILY_JOBS = family_jobs(SPECS)
+jobs = [*FAMILY_JOBS, agency_job, reference_job, readiness_job]
+schedules = [*family_schedules(SPECS), readiness_schedule]
+sensors = [build_drop_sensor(SPECS, FAMILY_JOBS)]

@@ -1,0 +1,1 @@
+"""OGP readiness: methodology as data, indicators read back from the portal, the report."""

@@ -1,0 +1,98 @@
+"""Charts for the report as inline SVG (altair -> Vega-Lite -> vl-convert): no CDN, no script.
+
+The SVG is checked before it is marked safe for the page: labels come from portal data
+(agency names) and must never smuggle in script or event handlers.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import vl_convert as vlc
+from markupsafe import Markup
+
+FONT = "Sarabun, Loma, Garuda, TlwgTypist, sans-serif"
+_FORBIDDEN_TAGS = {"script", "foreignObject", "iframe", "object", "embed"}
+
+
+class UnsafeSvgError(ValueError):
+    """The rendered SVG holds active content."""
+
+
+def _render(chart: alt.TopLevelMixin) -> Markup:
+    spec = chart.configure(font=FONT).to_dict()
+    return safe_svg(vlc.vegalite_to_svg(spec))
+
+
+def safe_svg(svg: str) -> Markup:
+    """Mark ``svg`` safe for the page after checking it has no script, handler or js: link."""
+    root = ET.fromstring(svg)  # noqa: S314 - our own renderer's output, not untrusted XML
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in _FORBIDDEN_TAGS:
+            raise UnsafeSvgError(f"SVG element <{tag}> is not allowed")
+        for name, value in element.attrib.items():
+            attribute = name.rsplit("}", 1)[-1].lower()
+            if attribute.startswith("on") or value.strip().lower().startswith("javascript:"):
+                raise UnsafeSvgError(f"SVG attribute {attribute!r} is not allowed")
+    return Markup(svg)  # noqa: S704 - checked above
+
+
+def cpi_chart(scores: Mapping[int, int]) -> Markup:
+    rows = [{"year": str(year), "score": score} for year, score in sorted(scores.items())]
+    chart = (
+        alt.Chart(
+            alt.Data(values=rows),
+            width=420,
+            height=180,
+            title="CPI ดัชนีการรับรู้การทุจริต / Corruption Perceptions Index",
+        )
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title="ปี / Year"),
+            y=alt.Y("score:Q", title="คะแนน / Score", scale=alt.Scale(zero=False)),
+        )
+    )
+    return _render(chart)
+
+
+def eligibility_chart(criteria: Sequence[Mapping[str, Any]]) -> Markup:
+    rows = [
+        {
+            "criterion": f"{c['name_th']} / {c['name_en']}",
+            "points": c["points"] or 0,
+            "max": c["max_points"],
+        }
+        for c in criteria
+    ]
+    base = alt.Chart(
+        alt.Data(values=rows),
+        width=420,
+        height=25 * len(rows) + 20,
+        title="คะแนนคุณสมบัติ / Eligibility points",
+    )
+    chart = base.mark_bar(color="#d9d9d9").encode(
+        y=alt.Y("criterion:N", title=None, sort=None), x=alt.X("max:Q", title="คะแนน / Points")
+    ) + base.mark_bar(color="#2b6cb0").encode(y=alt.Y("criterion:N", sort=None), x="points:Q")
+    return _render(chart)
+
+
+def agency_chart(scores: Sequence[tuple[str, float]]) -> Markup:
+    rows = [{"agency": name, "score": round(100 * score, 1)} for name, score in scores]
+    chart = (
+        alt.Chart(
+            alt.Data(values=rows),
+            width=420,
+            height=18 * len(rows) + 20,
+            title="คะแนนหน่วยงาน / Agency scores",
+        )
+        .mark_bar(color="#2f855a")
+        .encode(
+            y=alt.Y("agency:N", title=None, sort="-x"),
+            x=alt.X("score:Q", title="คะแนน (0–100) / Score", scale=alt.Scale(domain=[0, 100])),
+        )
+    )
+    return _render(chart)

@@ -1,0 +1,338 @@
+"""The OGP readiness report: assembled from the scoring results and indicators, rendered as
+JSON (every figure with its evidence and the methodology version), HTML (self-contained,
+offline) and Markdown, written to ``build/report/`` with a history entry per run."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, ConfigDict
+
+from pipelines.readiness import charts, history
+from pipelines.readiness.figures import Figure
+from pipelines.readiness.history import Trend
+from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures, label
+from pipelines.readiness.methodology import (
+    METHODOLOGY_FILE,
+    Cpi,
+    MethodologyError,
+    OgpConfig,
+)
+from pipelines.readiness.scoring import (
+    CommitmentAssessment,
+    EligibilityResult,
+    ValuesCheckResult,
+    assess_commitment,
+    score_eligibility,
+    values_check,
+)
+
+REPORT_STEM = "ogp-readiness-report"
+MAX_ACTIONS = 10
+PER_KIND = 2
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ValueSection(_Part):
+    key: str
+    name_th: str
+    name_en: str
+    figures: list[Figure]
+
+
+class Requirement(_Part):
+    key: str
+    name_th: str
+    name_en: str
+    met: bool
+    verified: bool
+    evidence: list[str]
+
+
+class Action(_Part):
+    priority: int
+    text_th: str
+    text_en: str
+    evidence: list[str]
+
+
+class ContextFact(_Part):
+    key: str
+    text_th: str
+    text_en: str
+    dated: date | None
+    verified: bool
+    evidence: list[str]
+
+
+class Report(_Part):
+    methodology_version: str
+    generated_at: datetime
+    as_of: date
+    country: str
+    country_th: str
+    fiscal_year: int
+    portal_url: str
+    eligibility: EligibilityResult
+    values_check: ValuesCheckResult
+    ogp_values: list[ValueSection]
+    cocreation: list[Requirement]
+    commitments: list[CommitmentAssessment]
+    agencies: list[AgencyScorecard]
+    overall: dict[str, Figure]
+    cpi: list[Figure]
+    context: list[ContextFact]
+    trends: list[Trend]
+    previous_run: str | None
+    actions: list[Action]
+
+
+def build_report(
+    config: OgpConfig,
+    indicators: IndicatorSet,
+    portal_url: str,
+    generated_at: datetime,
+    previous: tuple[str, dict[str, Any]] | None = None,
+) -> Report:
+    """Score everything and assemble the report (pure; ``previous`` = (reference, JSON))."""
+    methodology, inputs = config.methodology, config.inputs
+    as_of = generated_at.date()
+    figures = {**indicators.overall, **input_figures(inputs)}
+    eligibility = score_eligibility(methodology.eligibility, inputs.eligibility)
+    values = values_check(methodology.values_check, inputs.values_check)
+    register = config.commitments
+    commitments = [
+        assess_commitment(c, figures, as_of, methodology.irm, register.source.url)
+        for c in register.commitments
+    ]
+    standards = methodology.cocreation_standards
+    cocreation = [
+        Requirement(
+            key=r.key,
+            name_th=r.name_th,
+            name_en=r.name_en,
+            met=inputs.cocreation[r.key].value is True,
+            verified=inputs.cocreation[r.key].verified,
+            evidence=[inputs.cocreation[r.key].source.url, standards.source.url],
+        )
+        for r in standards.requirements
+    ]
+    report = Report(
+        methodology_version=methodology.version,
+        generated_at=generated_at,
+        as_of=as_of,
+        country=inputs.country,
+        country_th=inputs.country_th,
+        fiscal_year=indicators.fiscal_year,
+        portal_url=portal_url,
+        eligibility=eligibility,
+        values_check=values,
+        ogp_values=[
+            ValueSection(
+                key=v.key,
+                name_th=v.name_th,
+                name_en=v.name_en,
+                figures=[figures[key] for key in v.indicators],
+            )
+            for v in methodology.ogp_values
+        ],
+        cocreation=cocreation,
+        commitments=commitments,
+        agencies=sorted(indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)),
+        overall=figures,
+        cpi=cpi_figures(inputs.cpi),
+        context=[
+            ContextFact(
+                key=c.key,
+                text_th=c.text_th,
+                text_en=c.text_en,
+                dated=c.dated,
+                verified=c.verified,
+                evidence=[c.source.url],
+            )
+            for c in inputs.context
+        ],
+        trends=history.compare(indicators.overall, previous[1], previous[0]) if previous else [],
+        previous_run=previous[0] if previous else None,
+        actions=[],
+    )
+    return report.model_copy(update={"actions": prioritised_actions(report)})
+
+
+def cpi_figures(cpi: Cpi) -> list[Figure]:
+    return [
+        Figure(
+            key=f"cpi_{year}",
+            label_th=f"CPI {year}",
+            label_en=f"CPI {year}",
+            value=score,
+            unit="score",
+            evidence=[cpi.source.url],
+            verified=cpi.verified,
+            note=str(year),
+        )
+        for year, score in sorted(cpi.scores.items())
+    ]
+
+
+def _figures(figures: dict[str, Figure], keys: list[str], where: str) -> list[Figure]:
+    unknown = [key for key in keys if key not in figures]
+    if unknown:
+        raise MethodologyError(
+            f"{METHODOLOGY_FILE}: {where}.indicators: unknown {unknown}; known: {sorted(figures)}"
+        )
+    return [figures[key] for key in keys]
+
+
+def prioritised_actions(report: Report) -> list[Action]:
+    """What to do next, most decisive first: eligibility gaps, then unverified inputs that the
+    outcome rests on, the Values Check, co-creation, overdue milestones and the weakest
+    agencies — at most ``PER_KIND`` of each kind, so the short list stays varied."""
+    todo: list[tuple[str, str, str, list[str]]] = []
+    for c in report.eligibility.criteria:
+        for gain in c.improvements:
+            todo.append(
+                (
+                    "points",
+                    f"{c.name_th}: {gain.what_th} (+{gain.points} คะแนน)",
+                    f"{c.name_en}: {gain.what_en} (+{gain.points} points)",
+                    gain.evidence,
+                )
+            )
+    for c in report.eligibility.criteria:
+        if c.has_data and not c.verified:
+            todo.append(
+                (
+                    "verify",
+                    f"ตรวจสอบข้อมูล {c.name_th} กับแหล่งที่มา",
+                    f"Verify the {c.name_en} input against its source",
+                    c.evidence,
+                )
+            )
+    for i in report.values_check.indicators:
+        if i.value is None:
+            todo.append(("values", f"ป้อนค่า {i.name_th}", f"Enter {i.name_en}", i.evidence))
+    for r in report.cocreation:
+        if not r.met:
+            todo.append(("cocreation", r.name_th, r.name_en, r.evidence))
+    for commitment in report.commitments:
+        for m in commitment.milestones:
+            if m.status == "overdue":
+                todo.append(
+                    (
+                        "overdue",
+                        f"{m.id} เลยกำหนด {m.due.isoformat()}: {m.title_th}",
+                        f"{m.id} overdue since {m.due.isoformat()}: {m.title_en}",
+                        m.evidence,
+                    )
+                )
+    for agency in report.agencies:  # weakest first
+        missing = [code for code, f in agency.oit_items.items() if not f.value]
+        if missing:
+            todo.append(
+                (
+                    "agency",
+                    f"{agency.title}: เผยแพร่ {', '.join(missing)}",
+                    f"{agency.title}: publish {', '.join(missing)}",
+                    [agency.url],
+                )
+            )
+    taken: dict[str, int] = {}
+    actions: list[Action] = []
+    for kind, th, en, evidence in todo:
+        if taken.get(kind, 0) < PER_KIND and len(actions) < MAX_ACTIONS:
+            taken[kind] = taken.get(kind, 0) + 1
+            actions.append(
+                Action(
+                    priority=len(actions) + 1,
+                    text_th=th,
+                    text_en=en,
+                    evidence=list(dict.fromkeys(evidence)),
+                )
+            )
+    return actions
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def environment() -> Environment:
+    """Jinja2 with autoescaping on for every template (HTML and Markdown alike)."""
+    env = Environment(
+        loader=PackageLoader("pipelines.readiness", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = format_value
+    env.globals["label"] = label
+    env.filters["is_url"] = lambda s: isinstance(s, str) and s.startswith(("http://", "https://"))
+    env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def format_value(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "ไม่มีข้อมูล / no data"
+    if unit == "share" and isinstance(value, int | float):
+        return f"{100 * value:.1f}%"
+    if unit == "stars" and isinstance(value, int | float):
+        return f"{value:.2f} ★"
+    if isinstance(value, bool) or unit == "bool":
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(report.model_dump_json())
+    return document
+
+
+def render_html(report: Report) -> str:
+    document = to_json(report)
+    svg = {
+        "eligibility": charts.eligibility_chart(document["eligibility"]["criteria"]),
+        "cpi": charts.cpi_chart({int(f.note or 0): int(f.value or 0) for f in report.cpi}),
+        "agencies": charts.agency_chart(
+            [(a.title, float(a.figures["score"].value or 0)) for a in report.agencies]
+        ),
+    }
+    template = environment().get_template("report.html.j2")
+    return template.render(report=report, data=document, charts=svg)
+
+
+def render_markdown(report: Report) -> str:
+    return environment().get_template("report.md.j2").render(report=report)
+
+
+class ReportPaths(_Part):
+    html: Path
+    json_path: Path
+    markdown: Path
+    history: Path
+
+
+def write_report(report: Report, out_dir: Path) -> ReportPaths:
+    """Write HTML, JSON and Markdown to ``out_dir`` and keep the JSON in ``history/``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    document = to_json(report)
+    paths = ReportPaths(
+        html=out_dir / f"{REPORT_STEM}.html",
+        json_path=out_dir / f"{REPORT_STEM}.json",
+        markdown=out_dir / f"{REPORT_STEM}.md",
+        history=history.save(out_dir / "history", report.generated_at, document),
+    )
+    paths.html.write_text(render_html(report), encoding="utf-8")
+    paths.json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    paths.markdown.write_text(render_markdown(report), encoding="utf-8")
+    return paths

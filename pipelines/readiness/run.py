@@ -1,0 +1,61 @@
+"""Build the readiness report end to end: read the portal (as the public sees it) and the local
+outputs, score, write ``build/report/`` and publish to the portal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ckanapi import RemoteCKAN
+from pydantic import BaseModel, ConfigDict
+
+from pipelines.readiness import history
+from pipelines.readiness.indicators import compute_indicators, read_local_outputs, read_portal
+from pipelines.readiness.methodology import load_config
+from pipelines.readiness.publish import PublishedReport, publish_report
+from pipelines.readiness.report import Report, ReportPaths, build_report, write_report
+from pipelines.settings import Settings, get_settings
+
+USER_AGENT = "ogp-pipeline-readiness/1"
+
+
+class ReportRun(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    report: Report
+    paths: ReportPaths
+    published: PublishedReport | None
+
+
+def run_report(
+    settings: Settings | None = None, *, publish: bool = True, now: datetime | None = None
+) -> ReportRun:
+    settings = settings or get_settings()
+    generated_at = now or datetime.now(UTC)
+    config = load_config(settings.datasets_dir / "ogp")
+    publication = config.inputs.publication
+    # Read anonymously: the report counts what the public can see, not what the token can.
+    public = RemoteCKAN(settings.ckan_url, user_agent=USER_AGENT)
+    snapshot = read_portal(
+        public,
+        config.methodology.portal,
+        exclude_organizations=[publication.organization],
+        timeout_s=settings.ckan_timeout_s,
+        max_workers=settings.ckan_max_workers,
+    )
+    local = read_local_outputs(settings.data_dir, settings.data_dir.parent)
+    indicators = compute_indicators(
+        snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at
+    )
+    out_dir = settings.build_dir / "report"
+    earlier = history.latest_before(out_dir / "history", generated_at)
+    previous = (earlier[0].name, earlier[1]) if earlier else None
+    report = build_report(config, indicators, snapshot.url, generated_at, previous)
+    paths = write_report(report, out_dir)
+    published = None
+    if publish:
+        token = settings.ckan_api_token()
+        if token is None:
+            raise RuntimeError("no CKAN API token: set OGP_CKAN_TOKEN or bring up the local portal")
+        with RemoteCKAN(settings.ckan_url, apikey=token, user_agent=USER_AGENT) as ckan:
+            published = publish_report(paths, ckan, publication)
+    return ReportRun(report=report, paths=paths, published=published)

@@ -1,0 +1,137 @@
+"""The published HTML report in a real browser (Debian Chromium), loaded from the portal:
+no console errors, Thai rendered with a Thai font, the scorecard sorts; screenshot in build/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import ckanapi
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from pipelines.readiness.methodology import OgpConfig, Publication
+from pipelines.readiness.publish import publish_report
+from pipelines.readiness.report import build_report, write_report
+
+from .conftest import AS_OF, PORTAL, REPO_ROOT
+from .test_report import HOSTILE, indicators
+
+pytestmark = [pytest.mark.portal, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+THAI_FONTS = {
+    "Sarabun",
+    "Loma",
+    "Garuda",
+    "TlwgTypist",
+    "Kinnari",
+    "Norasi",
+    "Waree",
+    "Umpush",
+    "Purisa",
+    "Sawasdee",
+    "Laksaman",
+    "Tlwg Typo",
+    "TlwgMono",
+}
+SCREENSHOT = REPO_ROOT / "build" / "readiness-report.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-thai-tlwg)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def report_url(
+    config: OgpConfig,
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    report = build_report(config, indicators(config, title=HOSTILE), PORTAL, AS_OF)
+    paths = write_report(report, tmp_path_factory.mktemp("report"))
+    publication = Publication(
+        dataset_name=f"ogp-readiness-browser-{run_id}",
+        organization=f"ogp-coord-{run_id}",
+        organization_title="ทดสอบ / test",
+        license_id="cc-by",
+    )
+    return publish_report(paths, ckan, publication).resource(".html").download_url
+
+
+def test_report_renders_from_the_portal(browser: Browser, report_url: str) -> None:
+    page: Page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    response = page.goto(report_url, wait_until="load")
+    assert response is not None
+    assert response.ok
+    assert response.url.startswith(report_url.split("/dataset/")[0])  # served by the portal
+    page.wait_for_timeout(300)
+    assert problems == []
+    assert requests == [report_url]  # self-contained: the page itself and nothing else
+    assert dialogs == []  # the hostile agency name did not run
+
+    heading = page.locator("h1")
+    assert "รายงานความพร้อม" in heading.inner_text()
+    assert page.locator("#scorecards tbody tr").count() == 2
+    assert page.locator("svg").count() == 3
+
+    # Thai text is drawn with a Thai font, not a fallback box: ask the renderer which
+    # platform fonts it used for the heading, and compare Thai glyph widths with tofu.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "h1"})["nodeId"]
+    used = {
+        f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    }
+    assert used & THAI_FONTS, f"Thai heading rendered with {used}"
+    widths = page.evaluate("""() => {
+        const ctx = document.createElement("canvas").getContext("2d");
+        ctx.font = getComputedStyle(document.body).font;
+        return ["ก", "ม", "ฟ", "\\u0E7F"].map(c => ctx.measureText(c.repeat(10)).width);
+    }""")
+    assert len(set(widths[:3])) > 1  # distinct Thai glyphs, not identical boxes
+    assert widths[0] != widths[3]  # and unlike the unassigned code point's box
+
+    # the scorecard sorts on click (score ascending, then descending)
+    header = page.locator("#scorecards th").nth(1)
+    header.click()
+    ascending = page.locator("#scorecards tbody tr td:nth-child(2)").evaluate_all(
+        "cells => cells.map(c => parseFloat(c.dataset.sort))"
+    )
+    header.click()
+    descending = page.locator("#scorecards tbody tr td:nth-child(2)").evaluate_all(
+        "cells => cells.map(c => parseFloat(c.dataset.sort))"
+    )
+    assert ascending == sorted(ascending)
+    assert descending == sorted(ascending, reverse=True)
+    assert ascending != descending
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+    page.close()

@@ -1,0 +1,220 @@
+"""The report: evidence on every figure, escaping of hostile strings, history and trends."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines.readiness.charts import UnsafeSvgError, safe_svg
+from pipelines.readiness.indicators import IndicatorSet, ValidationSummary, compute_indicators
+from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.report import (
+    Report,
+    build_report,
+    render_html,
+    render_markdown,
+    to_json,
+    write_report,
+)
+
+from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+
+HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)></script><!--'
+FIGURE_KEYS = {"value", "points", "total", "completion", "status", "met", "outcome", "actual"}
+
+
+def indicators(config: OgpConfig, title: str = "กรมตัวอย่าง") -> IndicatorSet:
+    snap = snapshot(
+        [organization("dga", title), organization("cgd", "กรมบัญชีกลาง")],
+        [
+            dataset(
+                "dga",
+                "procurement",
+                [("procurement-2025.csv", "CSV", True), ("validation-report.json", "JSON", False)],
+            ),
+            dataset("cgd", "budget", [("budget-2568.csv", "CSV", False)]),
+        ],
+        {
+            "dga-procurement": ValidationSummary(
+                valid=True, privacy_findings=1, evidence=f"{PORTAL}/dataset/dga-procurement"
+            )
+        },
+    )
+    return compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
+
+
+@pytest.fixture
+def report(config: OgpConfig) -> Report:
+    return build_report(config, indicators(config), PORTAL, AS_OF)
+
+
+def walk(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
+    """Every object in the JSON that states a figure (has a value-like key)."""
+    found = []
+    if isinstance(node, dict):
+        if FIGURE_KEYS & node.keys():
+            found.append((path, node))
+        for key, child in node.items():
+            found += walk(child, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            found += walk(child, f"{path}[{i}]")
+    return found
+
+
+def test_every_figure_in_the_json_has_evidence(report: Report) -> None:
+    document = to_json(report)
+    figures = walk(document)
+    paths = {path for path, _ in figures}
+    # the walk really reaches every part of the report
+    assert {
+        "$.eligibility",
+        "$.eligibility.criteria[3]",
+        "$.eligibility.criteria[3].improvements[0]",
+        "$.values_check.indicators[1]",
+        "$.ogp_values[0].figures[0]",
+        "$.cocreation[0]",
+        "$.commitments[0]",
+        "$.commitments[0].milestones[0].conditions[0]",
+        "$.agencies[1].figures.score",
+        "$.agencies[1].oit_items.O22",
+        "$.overall.cpi_latest",
+        "$.cpi[7]",
+    } <= paths
+    missing = [path for path, node in figures if not node.get("evidence")]
+    assert missing == []
+    for _, node in figures:
+        assert all(isinstance(e, str) and e for e in node["evidence"])
+    assert document["methodology_version"] == "1.0.0"
+
+
+def test_unverified_inputs_stay_marked(report: Report) -> None:
+    criteria = {c.key: c for c in report.eligibility.criteria}
+    assert criteria["access_to_information"].verified
+    assert not criteria["fiscal_transparency"].verified
+    assert not report.values_check.threshold_verified
+    html = render_html(report)
+    assert html.count("ยังไม่ยืนยัน / unverified") >= 3
+
+
+def test_thailand_is_the_9_of_12_case(report: Report) -> None:
+    # the shipped inputs have no EIU score yet: 12 points available, pass needs 9
+    assert (report.eligibility.available, report.eligibility.threshold) == (12, 9)
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.script_text: dict[str, str] = {}
+        self._script_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script_id = dict(attrs).get("id") or "inline"
+
+    def handle_data(self, data: str) -> None:
+        if self._script_id:
+            self.script_text[self._script_id] = self.script_text.get(self._script_id, "") + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._script_id = None
+
+
+def test_hostile_strings_are_escaped(config: OgpConfig) -> None:
+    first = config.commitments.commitments[0].model_copy(
+        update={"title_en": HOSTILE, "description_en": HOSTILE}
+    )
+    register = config.commitments.model_copy(
+        update={"commitments": [first, *config.commitments.commitments[1:]]}
+    )
+    hostile_config = config.model_copy(update={"commitments": register})
+    report = build_report(hostile_config, indicators(config, title=HOSTILE), PORTAL, AS_OF)
+    html = render_html(report)
+
+    parser = Elements()
+    parser.feed(html)
+    scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
+    assert len(scripts) == 2  # the embedded data and the table sorter, nothing injected
+    assert not [tag for tag, _ in parser.tags if tag == "img"]
+    assert not [attrs for _, attrs in parser.tags if any(k.startswith("on") for k in attrs)]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # the JSON in the page survives intact and never closes its <script> early
+    embedded = parser.script_text["report-data"]
+    assert "</script" not in embedded.lower()
+    data = json.loads(embedded)
+    assert data["commitments"][0]["title_en"] == HOSTILE
+    assert HOSTILE in [a["title"] for a in data["agencies"]]
+
+    markdown = render_markdown(report)
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;" in markdown
+
+
+def test_pipes_do_not_break_markdown_tables(config: OgpConfig) -> None:
+    report = build_report(config, indicators(config, title="A | B"), PORTAL, AS_OF)
+    row = next(line for line in render_markdown(report).splitlines() if "A \\| B" in line)
+    assert row.count("|") - row.count("\\|") == 10  # 9 columns
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"/></svg>',
+    ],
+)
+def test_active_svg_is_refused(svg: str) -> None:
+    with pytest.raises(UnsafeSvgError):
+        safe_svg(svg)
+
+
+def test_html_is_self_contained(report: Report) -> None:
+    html = render_html(report)
+    parser = Elements()
+    parser.feed(html)
+    external = [
+        attrs
+        for tag, attrs in parser.tags
+        if (tag == "script" and attrs.get("src"))
+        or (tag == "link" and not str(attrs.get("href", "")).startswith("data:"))
+        or (tag == "img" and str(attrs.get("src", "")).startswith("http"))
+    ]
+    assert external == []
+    assert "@import" not in html
+    assert "fonts.googleapis" not in html
+    assert html.count("<svg") == 3  # eligibility, agencies, CPI
+
+
+def test_history_and_trends(config: OgpConfig, tmp_path: Path) -> None:
+    first = build_report(config, indicators(config), PORTAL, AS_OF)
+    paths = write_report(first, tmp_path)
+    assert paths.history.parent == tmp_path / "history"
+    later = AS_OF + timedelta(days=1)
+    grown = snapshot(
+        [organization("dga"), organization("cgd")],
+        [
+            dataset("dga", "procurement", [("procurement-2025.csv", "CSV", True)]),
+            dataset("cgd", "procurement", [("procurement-2025.csv", "CSV", True)]),
+        ],
+    )
+    second_indicators = compute_indicators(grown, no_local(), config.methodology, 2025, later)
+    previous = json.loads(paths.history.read_text(encoding="utf-8"))
+    second = build_report(config, second_indicators, PORTAL, later, (paths.history.name, previous))
+    trends = {t.key: t for t in second.trends}
+    assert trends["agencies_publishing_procurement"].previous == 1
+    assert trends["agencies_publishing_procurement"].value == 2
+    assert trends["agencies_publishing_procurement"].delta == 1
+    assert paths.history.name in trends["oit_coverage"].evidence
+    second_paths = write_report(second, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "history").iterdir()) == sorted(
+        [paths.history.name, second_paths.history.name]
+    )

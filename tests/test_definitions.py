@@ -1,0 +1,77 @@
+"""The whole code location loads, and its structure keeps the promises the README makes."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import PUBLISHED_FAMILIES, defs
+
+REQUIRED_CHECKS = {"schema", "suite", "privacy"}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dg.AssetGraph:
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_validate() -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_every_family_is_pulled_cleaned_and_published(graph: dg.AssetGraph) -> None:
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert PUBLISHED_FAMILIES, "no partitioned dataset family found in datasets/"
+    for family in PUBLISHED_FAMILIES:
+        assert {f"raw_{family}", f"clean_{family}", f"published_{family}"} <= keys
+    assert {"ckan_organizations", "procurement_ocds", "procurement_red_flags"} <= keys
+    assert "ogp_readiness_report" in keys
+
+
+def _blocking_checks_upstream(graph: dg.AssetGraph, key: dg.AssetKey) -> set[str]:
+    names: set[str] = set()
+    for upstream in graph.get_ancestor_asset_keys(key):
+        for check_key in graph.get(upstream).check_keys:
+            spec = graph.get_check_spec(check_key)
+            if spec.blocking:
+                names.add(spec.name)
+    return names
+
+
+@pytest.mark.parametrize("family", ["decisions", "procurement", "budget"])
+def test_every_published_asset_has_blocking_checks_upstream(
+    graph: dg.AssetGraph, family: str
+) -> None:
+    key = dg.AssetKey(f"published_{family}")
+    assert REQUIRED_CHECKS <= _blocking_checks_upstream(graph, key)
+
+
+def test_publishing_and_integrity_are_gated_too(graph: dg.AssetGraph) -> None:
+    for name in ("procurement_ocds", "procurement_red_flags"):
+        assert REQUIRED_CHECKS <= _blocking_checks_upstream(graph, dg.AssetKey(name))
+
+
+def test_every_job_schedule_and_sensor_resolves() -> None:
+    repository = defs.get_repository_def()
+    schedules = repository.schedule_defs
+    sensors = repository.sensor_defs
+    assert {s.name for s in schedules} >= {
+        "decisions_job_schedule",
+        "procurement_job_schedule",
+        "budget_job_schedule",
+        "readiness_job_schedule",
+    }
+    for schedule in schedules:
+        assert schedule.execution_timezone == "Asia/Bangkok"
+        job = repository.get_job(schedule.job_name)
+        assert job.asset_layer.executable_asset_keys, schedule.name
+    assert {s.name for s in sensors} >= {"agency_drop_sensor", "ogp_run_failure_alert"}
+    for sensor in sensors:
+        for target in sensor.targets:
+            assert repository.get_job(target.job_name)
+
+
+def test_family_jobs_select_only_their_family() -> None:
+    job = defs.resolve_job_def("decisions_job")
+    names = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert names == {"raw_decisions", "clean_decisions", "published_decisions"}
