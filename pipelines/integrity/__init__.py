@@ -1,0 +1,1 @@
+"""Procurement integrity: OCDS 1.1 export and validation, and procurement red flags."""

@@ -1,0 +1,102 @@
+"""The OCDS mapping as data: ``datasets/procurement/ocds.yaml`` loaded into a typed model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pipelines.settings import get_settings
+
+OcdsMethod = Literal["open", "selective", "limited", "direct"]
+TenderStatus = Literal[
+    "planning", "planned", "active", "cancelled", "unsuccessful", "complete", "withdrawn"
+]
+ReleaseTag = Literal[
+    "planning",
+    "planningUpdate",
+    "tender",
+    "tenderAmendment",
+    "tenderUpdate",
+    "tenderCancellation",
+    "award",
+    "awardUpdate",
+    "awardCancellation",
+    "contract",
+    "contractUpdate",
+    "contractAmendment",
+    "implementation",
+    "implementationUpdate",
+    "contractTermination",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MethodMapping(_Frozen):
+    procurement_method: OcdsMethod
+    details: str
+
+
+class StatusMapping(_Frozen):
+    tender_status: TenderStatus
+    tags: tuple[ReleaseTag, ...]
+
+
+class YearRange(_Frozen):
+    min: int
+    max: int
+
+
+class OcdsConfig(_Frozen):
+    version: Literal["1.1"]
+    ocid_prefix: str
+    currency: str
+    language: str
+    utc_offset: str
+    plausible_years: YearRange
+    package_uri: str
+    license: str | None = None
+    publication_policy: str | None = None
+    supplier_scheme: str
+    methods: dict[str, MethodMapping]
+    statuses: dict[str, StatusMapping]
+
+    @model_validator(mode="after")
+    def _details_are_unique(self) -> OcdsConfig:
+        # An importer maps procurementMethodDetails back to the Thai method.
+        details = [m.details for m in self.methods.values()]
+        if len(set(details)) != len(details):
+            raise ValueError("ocds.yaml: methods[*].details must be unique")
+        return self
+
+    def method_for_details(self, details: str) -> str | None:
+        """The canonical Thai method whose ``details`` text this is, if any."""
+        return next((k for k, m in self.methods.items() if m.details == details), None)
+
+
+def default_config_path() -> Path:
+    return get_settings().datasets_dir / "procurement" / "ocds.yaml"
+
+
+def load_ocds_config(path: Path | None = None) -> OcdsConfig:
+    """Read the mapping; a bad file raises naming the file and the field."""
+    path = path or default_config_path()
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    try:
+        return OcdsConfig.model_validate(raw)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def ocid_prefix(config: OcdsConfig) -> str:
+    """The setting ``OGP_OCID_PREFIX`` when set, else the prefix in ocds.yaml."""
+    settings = get_settings()
+    if "ocid_prefix" in settings.model_fields_set:
+        return settings.ocid_prefix
+    return config.ocid_prefix

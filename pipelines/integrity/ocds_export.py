@@ -1,0 +1,304 @@
+"""The clean procurement table of one agency as an OCDS 1.1 release package.
+
+Release design: one release per project, tagged with every stage the record has reached
+(``["tender", "award", "contract"]`` for a signed contract). The clean table is a snapshot of
+each project's current state, not a log of what was disclosed when; one release per stage would
+invent a publication history with dates we do not have. OCDS allows several tags on a release
+that covers several stages, and reserves ``compiled`` for records. The release id is
+``<project_id>-<status>``, so a project that moves on between runs gains a new release under
+the same ocid and consumers (ocdskit compile) can merge the history.
+
+Fields the table does not carry are left out rather than guessed: there is no award-decision
+date (``contract_date`` is the signing date, published as ``contracts[].dateSigned``).
+A supplier is identified with the ``TH-TIN`` scheme only when its tax id is a juristic-person
+number (``stdnum.th.moa``): sole traders bid under their citizen id, which is personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from stdnum.th import moa
+
+from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_prefix
+from pipelines.integrity.procurement_table import DATE_COLUMNS, typed
+from pipelines.settings import get_settings
+
+# The latest stage event a record carries dates its release (deterministic across runs).
+RELEASE_DATE_ORDER = ("contract_date", "bid_close_date", "announce_date")
+
+Json = dict[str, Any]
+
+
+class OcdsExportError(ValueError):
+    """A record cannot be published as OCDS; the message names the project and the field."""
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The procuring agency, from the agency registry."""
+
+    agency_code: str
+    name_th: str
+    name_en: str
+
+    def reference(self) -> Json:
+        return {"id": self.agency_code, "name": self.name_th}
+
+
+def export_release_package(
+    table: pa.Table,
+    buyer: Buyer,
+    *,
+    config: OcdsConfig | None = None,
+    prefix: str | None = None,
+    published: dt.datetime | None = None,
+    uri: str | None = None,
+) -> Json:
+    """Build the release package for ``buyer``'s rows of the clean procurement ``table``.
+
+    ``prefix`` defaults to the setting ``OGP_OCID_PREFIX`` or ocds.yaml; ``published`` to now.
+    Raises :class:`OcdsExportError` for a year outside the plausible Common Era range, an
+    unmapped method or status, or a row of another agency.
+    """
+    config = config or load_ocds_config()
+    context = _Context(
+        config=config,
+        buyer=buyer,
+        prefix=prefix or ocid_prefix(config),
+        published=_published(published, config),
+    )
+    rows = _checked_rows(table, context)
+    package: Json = {
+        "uri": uri or _package_uri(config, buyer),
+        "version": config.version,
+        "publishedDate": context.published,
+        "publisher": {"name": buyer.name_th},
+        "releases": [_release(row, context) for row in rows],
+    }
+    if config.license:
+        package["license"] = config.license
+    if config.publication_policy:
+        package["publicationPolicy"] = config.publication_policy
+    return package
+
+
+def write_release_package(package: Mapping[str, Any], path: Path) -> Path:
+    """Write the package as UTF-8 JSON (Thai kept readable), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        json.dump(package, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    partial.replace(path)
+    return path
+
+
+@dataclass(frozen=True)
+class _Context:
+    config: OcdsConfig
+    buyer: Buyer
+    prefix: str
+    published: str
+
+
+def _published(published: dt.datetime | None, config: OcdsConfig) -> str:
+    zone = dt.datetime.strptime(config.utc_offset, "%z").tzinfo
+    moment = published or dt.datetime.now(tz=zone)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _package_uri(config: OcdsConfig, buyer: Buyer) -> str:
+    settings = get_settings()
+    return config.package_uri.format(
+        ckan_url=settings.ckan_url.rstrip("/"), agency_code=buyer.agency_code
+    )
+
+
+# --- input checks (vectorised, before any release is built) -------------------------------
+
+
+def _checked_rows(table: pa.Table, context: _Context) -> Iterator[Json]:
+    table = typed(table)
+    _refuse_implausible_years(table, context.config)
+    _refuse_unmapped(table, "method", context.config.methods)
+    _refuse_unmapped(table, "status", context.config.statuses)
+    _refuse_other_agencies(table, context.buyer)
+    return iter(table.to_pylist())
+
+
+def _refuse_implausible_years(table: pa.Table, config: OcdsConfig) -> None:
+    # A Buddhist Era year (CE + 543) is a valid ISO date to the schema: check it here.
+    low, high = config.plausible_years.min, config.plausible_years.max
+    for name in ("fiscal_year", *DATE_COLUMNS):
+        years = table[name] if name == "fiscal_year" else pc.year(table[name])
+        bad = pc.or_(pc.less(years, low), pc.greater(years, high))
+        if pc.any(bad).as_py():
+            row = pc.index(bad, True).as_py()
+            raise OcdsExportError(
+                f"project {table['project_id'][row]} (row {row + 1}), field {name}: "
+                f"{table[name][row].as_py()} has a year outside {low}–{high} CE "
+                "(a Buddhist Era year? convert B.E. to C.E. by subtracting 543)"
+            )
+
+
+def _refuse_unmapped(table: pa.Table, name: str, mapping: Mapping[str, object]) -> None:
+    known = pa.array(sorted(mapping), pa.string())
+    bad = pc.invert(pc.is_in(table[name], value_set=known))
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        raise OcdsExportError(
+            f"project {table['project_id'][row]} (row {row + 1}), field {name}: "
+            f"{table[name][row].as_py()!r} is not mapped in ocds.yaml "
+            f"({', '.join(sorted(mapping))})"
+        )
+
+
+def _refuse_other_agencies(table: pa.Table, buyer: Buyer) -> None:
+    bad = pc.not_equal(table["agency_code"], buyer.agency_code)
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        raise OcdsExportError(
+            f"project {table['project_id'][row]} (row {row + 1}), field agency_code: "
+            f"{table['agency_code'][row].as_py()} is not the package's buyer {buyer.agency_code}"
+        )
+
+
+# --- one release -----------------------------------------------------------------------------
+
+
+def _release(row: Json, context: _Context) -> Json:
+    config = context.config
+    project_id = row["project_id"]
+    status = config.statuses[row["status"]]
+    release: Json = {
+        "ocid": f"{context.prefix}-{project_id}",
+        "id": f"{project_id}-{row['status']}",
+        "date": _release_date(row, context),
+        "tag": list(status.tags),
+        "initiationType": "tender",
+        "language": config.language,
+        "parties": _parties(row, context),
+        "buyer": context.buyer.reference(),
+        "planning": {"budget": _budget(row, config)},
+        "tender": _tender(row, context),
+    }
+    if "award" in status.tags:
+        release["awards"] = [_award(row, config)]
+    if "contract" in status.tags:
+        release["contracts"] = [_contract(row, config)]
+    return release
+
+
+def _release_date(row: Json, context: _Context) -> str:
+    latest = next((row[name] for name in RELEASE_DATE_ORDER if row[name] is not None), None)
+    return _datetime(latest, context.config) if latest else context.published
+
+
+def _parties(row: Json, context: _Context) -> list[Json]:
+    buyer = {**context.buyer.reference(), "roles": ["buyer", "procuringEntity"]}
+    supplier = _supplier(row, context.config)
+    return [buyer, {**supplier, "roles": ["supplier"]}] if supplier else [buyer]
+
+
+def _supplier(row: Json, config: OcdsConfig) -> Json | None:
+    tax_id, name = row["winner_tax_id"], row["winner_name"]
+    if tax_id is None and name is None:
+        return None
+    if tax_id is not None and moa.is_valid(tax_id):
+        party: Json = {
+            "id": f"{config.supplier_scheme}-{tax_id}",
+            "identifier": {"scheme": config.supplier_scheme, "id": tax_id},
+        }
+        if name is not None:
+            party["identifier"]["legalName"] = name
+    else:
+        # Not a juristic-person number (a sole trader's citizen id is personal data).
+        party = {"id": f"{row['project_id']}-supplier"}
+    if name is not None:
+        party["name"] = name
+    return party
+
+
+def _budget(row: Json, config: OcdsConfig) -> Json:
+    year = row["fiscal_year"]
+    budget: Json = {
+        "id": f"FY{year}",
+        "description": f"ปีงบประมาณ พ.ศ. {year + 543} (fiscal year {year})",
+    }
+    if row["budget"] is not None:
+        budget["amount"] = _value(row["budget"], config)
+    return budget
+
+
+def _tender(row: Json, context: _Context) -> Json:
+    config = context.config
+    method = config.methods[row["method"]]
+    tender: Json = {
+        "id": row["project_id"],
+        "title": row["project_name"],
+        "status": config.statuses[row["status"]].tender_status,
+        "procuringEntity": context.buyer.reference(),
+        "procurementMethod": method.procurement_method,
+        "procurementMethodDetails": method.details,
+    }
+    if row["reference_price"] is not None:
+        tender["value"] = _value(row["reference_price"], config)
+    period = _period(row["announce_date"], row["bid_close_date"], config)
+    if period:
+        tender["tenderPeriod"] = period
+    if row["number_of_bidders"] is not None:
+        tender["numberOfTenderers"] = row["number_of_bidders"]
+    return tender
+
+
+def _award(row: Json, config: OcdsConfig) -> Json:
+    award: Json = {"id": f"{row['project_id']}-award", "status": "active"}
+    if row["contract_value"] is not None:
+        award["value"] = _value(row["contract_value"], config)
+    supplier = _supplier(row, config)
+    if supplier:
+        award["suppliers"] = [{k: supplier[k] for k in ("id", "name") if k in supplier}]
+    return award
+
+
+def _contract(row: Json, config: OcdsConfig) -> Json:
+    contract: Json = {
+        "id": f"{row['project_id']}-contract",
+        "awardID": f"{row['project_id']}-award",
+        "status": "active",
+    }
+    if row["contract_value"] is not None:
+        contract["value"] = _value(row["contract_value"], config)
+    if row["contract_date"] is not None:
+        contract["dateSigned"] = _datetime(row["contract_date"], config)
+    return contract
+
+
+def _period(start: dt.date | None, end: dt.date | None, config: OcdsConfig) -> Json:
+    period: Json = {}
+    if start is not None:
+        period["startDate"] = _datetime(start, config)
+    if end is not None:
+        period["endDate"] = _datetime(end, config)
+    return period
+
+
+def _value(amount: float, config: OcdsConfig) -> Json:
+    # Whole baht print as integers: 500000, not 500000.0.
+    number: float | int = int(amount) if float(amount).is_integer() else amount
+    return {"amount": number, "currency": config.currency}
+
+
+def _datetime(day: dt.date, config: OcdsConfig) -> str:
+    # Midnight Thai time: the table holds calendar days in Thailand.
+    return f"{day.isoformat()}T00:00:00{config.utc_offset}"

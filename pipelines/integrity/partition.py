@@ -1,0 +1,113 @@
+"""Integrity outputs of one agency partition, read from and written to the on-disk layout.
+
+Input: ``data/clean/procurement/<agency>/procurement.parquet``. Output, beside each other in
+``data/integrity/procurement/<agency>/``: ``ocds_release_package.json`` (written only when
+valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
+``red_flags.parquet`` (agency_code, project_id, flag_id, detail) and ``red_flags.json``
+(each flag's definition, parameters and flagged projects, and the summary counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from jsonschema import Draft4Validator
+
+from pipelines.contracts import load_agencies
+from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
+from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
+from pipelines.integrity.procurement_table import read_procurement
+from pipelines.integrity.red_flags import FlagSpec, compute_flags, describe_flags, summarize
+
+FAMILY = "procurement"
+OCDS_FILE = "ocds_release_package.json"
+FLAGS_CSV = "red_flags.csv"
+FLAGS_PARQUET = "red_flags.parquet"
+FLAGS_JSON = "red_flags.json"
+
+
+def clean_table_path(data_dir: Path, agency_code: str) -> Path:
+    return data_dir / "clean" / FAMILY / agency_code / f"{FAMILY}.parquet"
+
+
+def integrity_dir(data_dir: Path, agency_code: str) -> Path:
+    return data_dir / "integrity" / FAMILY / agency_code
+
+
+def buyer_from_registry(agency_code: str, datasets_dir: Path | None = None) -> Buyer:
+    """The agency as an OCDS buyer; an agency missing from the registry is an error."""
+    for agency in load_agencies(datasets_dir):
+        if agency.agency_code == agency_code:
+            return Buyer(agency.agency_code, agency.name_th, agency.name_en)
+    raise LookupError(f"agency {agency_code!r} is not in the agency registry")
+
+
+@dataclass(frozen=True)
+class OcdsOutcome:
+    releases: int
+    issues: list[ValidationIssue]
+    path: Path | None  # None when nothing was written (no rows, or an invalid package)
+
+
+@dataclass(frozen=True)
+class FlagsOutcome:
+    flags: pa.Table
+    summary: dict[str, Any]
+    csv: Path
+    parquet: Path
+    report: Path
+
+
+def export_partition(
+    agency_code: str,
+    data_dir: Path,
+    validator: Draft4Validator,
+    *,
+    published: dt.datetime | None = None,
+) -> OcdsOutcome:
+    """Export, validate, and write the agency's release package when it is valid."""
+    table = read_procurement(clean_table_path(data_dir, agency_code))
+    if table.num_rows == 0:  # a package needs at least one release
+        return OcdsOutcome(releases=0, issues=[], path=None)
+    package = export_release_package(table, buyer_from_registry(agency_code), published=published)
+    issues = validate_package(package, validator)
+    if issues:
+        return OcdsOutcome(releases=len(package["releases"]), issues=issues, path=None)
+    path = write_release_package(package, integrity_dir(data_dir, agency_code) / OCDS_FILE)
+    return OcdsOutcome(releases=len(package["releases"]), issues=[], path=path)
+
+
+def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) -> FlagsOutcome:
+    """Compute the agency's red flags and write the flags table and their description."""
+    flags = compute_flags(read_procurement(clean_table_path(data_dir, agency_code)), specs)
+    folder = integrity_dir(data_dir, agency_code)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = summarize(flags)
+    report = {"flags": describe_flags(flags, specs), "summary": summary}
+    outcome = FlagsOutcome(
+        flags, summary, folder / FLAGS_CSV, folder / FLAGS_PARQUET, folder / FLAGS_JSON
+    )
+    _replace(outcome.csv, lambda path: pacsv.write_csv(flags, path))
+    _replace(outcome.parquet, lambda path: pq.write_table(flags, path))
+    _replace(
+        outcome.report,
+        lambda path: path.write_text(
+            json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        ),
+    )
+    return outcome
+
+
+def _replace(path: Path, write: Any) -> None:
+    # Write beside, then rename: a crash never leaves half a file where the last one was.
+    partial = path.with_name(f".{path.name}.partial")
+    write(partial)
+    partial.replace(path)

@@ -1,0 +1,107 @@
+"""One agency partition: clean Parquet in, integrity files out; an invalid package is not
+written, so the previous one stays."""
+
+import copy
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.integrity.ocds_schema import load_schemas, package_validator
+from pipelines.integrity.partition import (
+    buyer_from_registry,
+    clean_table_path,
+    export_partition,
+    flag_partition,
+    integrity_dir,
+)
+from pipelines.integrity.red_flags import FLAGS_SCHEMA, load_flag_specs
+
+PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
+
+
+@pytest.fixture
+def clean_cgd(tmp_path, make_project, make_table):
+    rows = [
+        make_project(1, number_of_bidders=1),
+        make_project(2),
+        make_project(3, status="planned"),
+    ]
+    path = clean_table_path(tmp_path, "cgd")
+    path.parent.mkdir(parents=True)
+    pq.write_table(make_table(rows), path)
+    return tmp_path, rows
+
+
+@pytest.fixture(scope="module")
+def validator(ocds_schema_dir):
+    return package_validator(load_schemas(ocds_schema_dir))
+
+
+def test_the_buyer_comes_from_the_agency_registry():
+    assert buyer_from_registry("cgd").name_th == "กรมบัญชีกลาง"
+    with pytest.raises(LookupError, match="no-such-agency"):
+        buyer_from_registry("no-such-agency")
+
+
+def test_a_valid_package_is_written(clean_cgd, validator):
+    data_dir, rows = clean_cgd
+    outcome = export_partition("cgd", data_dir, validator, published=PUBLISHED)
+    assert (outcome.releases, outcome.issues) == (3, [])
+    assert outcome.path == integrity_dir(data_dir, "cgd") / "ocds_release_package.json"
+    package = json.loads(outcome.path.read_text(encoding="utf-8"))
+    assert [r["tender"]["id"] for r in package["releases"]] == [r["project_id"] for r in rows]
+    assert "กรมบัญชีกลาง" in outcome.path.read_text(encoding="utf-8")  # UTF-8, not \\u escapes
+
+
+def test_an_invalid_package_is_not_written_and_the_previous_stays(
+    clean_cgd, ocds_schema_dir, validator
+):
+    data_dir, _ = clean_cgd
+    previous = export_partition("cgd", data_dir, validator, published=PUBLISHED).path
+    before = previous.read_bytes()
+    schemas = load_schemas(ocds_schema_dir)
+    stricter = copy.deepcopy(schemas)
+    stricter.package["required"] = [*stricter.package["required"], "extensions"]
+    outcome = export_partition(
+        "cgd", data_dir, package_validator(stricter), published=dt.datetime(2025, 1, 1)
+    )
+    assert outcome.path is None
+    assert [(i.path, i.validator) for i in outcome.issues] == [("", "required")]
+    assert previous.read_bytes() == before
+
+
+def test_an_empty_partition_writes_no_package(tmp_path, make_table, validator):
+    path = clean_table_path(tmp_path, "cgd")
+    path.parent.mkdir(parents=True)
+    pq.write_table(make_table([]), path)
+    assert export_partition("cgd", tmp_path, validator).path is None
+
+
+def test_flags_are_written_as_csv_parquet_and_a_described_report(clean_cgd):
+    data_dir, rows = clean_cgd
+    outcome = flag_partition("cgd", data_dir, load_flag_specs())
+    from_csv = pacsv.read_csv(
+        outcome.csv,
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in FLAGS_SCHEMA.names}
+        ),
+    )
+    assert from_csv.to_pylist() == outcome.flags.to_pylist()
+    assert pq.read_table(outcome.parquet).equals(outcome.flags)
+    assert outcome.flags.to_pylist() == [
+        {
+            "agency_code": "cgd",
+            "project_id": rows[0]["project_id"],
+            "flag_id": "R018",
+            "detail": "1 bid received, method e_bidding",
+        }
+    ]
+    report = json.loads(outcome.report.read_text(encoding="utf-8"))
+    assert report["summary"]["overall"] == {"flags": 1, "projects": 1, "by_flag": {"R018": 1}}
+    r018 = next(flag for flag in report["flags"] if flag["id"] == "R018")
+    assert r018["projects"] == [rows[0]["project_id"]]
+    assert r018["name"] == {"th": "มีผู้เสนอราคารายเดียว", "en": "Single bid received"}
