@@ -1,0 +1,276 @@
+"""The validation gate of one partition (family × agency): schema, suite, privacy, policy.
+
+Status, per the spec's policy (DESIGN §3):
+
+- ``blocked``: nothing is published (the previous version stays live);
+- ``quarantined``: rows with schema or cast errors are left out of the publishable table and
+  listed in the report, as long as they are at most ``max_error_rate`` of the rows;
+- ``passed``: the whole (privacy-cleaned) table is publishable.
+
+Errors that no row carries — header errors, a failed ``error``-severity business rule, personal
+data whose action is ``block`` — always block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
+from pipelines.validation.frictionless_ref import ReferenceTable
+from pipelines.validation.privacy import PrivacyPolicy, PrivacyResult, scan
+from pipelines.validation.report import public_error, write_report
+from pipelines.validation.schema_fast import validate_schema
+from pipelines.validation.suite import Engine, SuiteReport, load_suite, run_suite, suite_path
+from pipelines.validation.tables import (
+    Source,
+    TextTable,
+    read_text,
+    typed_from_text,
+)
+
+Status = Literal["passed", "quarantined", "blocked"]
+CHECKS = ("schema", "suite", "privacy")
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    family: str
+    agency: str
+    status: Status
+    reasons: list[str]
+    schema: SchemaReport
+    suite: SuiteReport | None
+    privacy: PrivacyResult
+    row_count: int
+    quarantined_rows: list[int]
+    publishable: pa.Table | None
+    report: dict[str, Any] = field(default_factory=dict)
+    report_paths: tuple[Path, Path] | None = None
+
+    @property
+    def publishable_ok(self) -> bool:
+        return self.status != "blocked"
+
+    def check_passed(self, name: str) -> bool:
+        """Whether one of the three blocking checks (schema, suite, privacy) passed."""
+        if name == "schema":
+            return self.schema.valid or (self.status == "quarantined" and not self._header())
+        if name == "suite":
+            return self.suite is None or self.suite.passed
+        if name == "privacy":
+            return not self.privacy.blocked
+        raise KeyError(name)
+
+    def _header(self) -> list[SchemaError]:
+        return self.schema.header_errors()
+
+
+def cast_errors_to_schema_errors(cast_errors: Sequence[Mapping[str, Any]]) -> list[SchemaError]:
+    """The normalizer's cells that did not parse, as frictionless type errors."""
+    return [
+        SchemaError(
+            type="type-error",
+            note=f'type is "{item.get("type", "any")}/default" (normalize)',
+            row_number=int(item["row_number"]),
+            field_name=str(item["field"]),
+            cell=None if item.get("cell") is None else str(item["cell"]),
+        )
+        for item in cast_errors
+    ]
+
+
+def default_references(datasets_dir: Path | None = None) -> dict[str, ReferenceTable]:
+    """The agency registry as the target of ``agency_code`` foreign keys."""
+    import json
+
+    from pipelines.settings import get_settings
+
+    folder = (datasets_dir or get_settings().datasets_dir) / "agencies"
+    schema = json.loads((folder / "schema.json").read_text(encoding="utf-8"))
+    return {"agencies": ReferenceTable(path=folder / "agencies.csv", schema=schema)}
+
+
+def _schema_source(clean: Source) -> Source:
+    """Frictionless judges the CSV the public downloads; prefer it beside a Parquet file."""
+    if isinstance(clean, Path) and clean.suffix.lower() == ".parquet":
+        sibling = clean.with_suffix(".csv")
+        if sibling.is_file():
+            return sibling
+    return clean
+
+
+def _typed(clean: Source, text: TextTable, schema: Mapping[str, Any]) -> pa.Table:
+    if isinstance(clean, pa.Table):
+        return clean
+    if clean.suffix.lower() == ".parquet":
+        return pq.read_table(clean)
+    return typed_from_text(text, dict(schema))
+
+
+def _drop_rows(table: pa.Table, rows: Sequence[int]) -> pa.Table:
+    keep = pa.array([True] * table.num_rows)
+    if rows:
+        indices = pa.array([row - 2 for row in rows if 2 <= row < table.num_rows + 2])
+        flags = pc.is_in(pa.array(range(table.num_rows)), value_set=indices)
+        keep = pc.invert(flags)
+    return table.filter(keep)
+
+
+def _decide(
+    policy: Any,
+    schema: SchemaReport,
+    invalid_rows: set[int],
+    suite: SuiteReport | None,
+    privacy: PrivacyResult,
+    row_count: int,
+) -> tuple[Status, list[str]]:
+    reasons: list[str] = []
+    if schema.header_errors():
+        reasons.append("header errors / หัวตารางไม่ตรงกับโครงสร้าง")
+    if suite is not None and suite.failed_errors:
+        labels = "; ".join(o.label for o in suite.failed_errors)
+        reasons.append(f"business rules failed / กฎทางธุรกิจไม่ผ่าน: {labels}")
+    if privacy.blocked:
+        reasons.append("personal data found / พบข้อมูลส่วนบุคคล")
+    if invalid_rows:
+        rate = len(invalid_rows) / max(row_count, 1)
+        message = f"{len(invalid_rows)} invalid rows ({rate:.1%}) / แถวที่ไม่ผ่าน"
+        if policy.mode == "block" or rate > policy.max_error_rate:
+            reasons.append(message)
+        elif not reasons:
+            return "quarantined", [message]
+    return ("blocked", reasons) if reasons else ("passed", [])
+
+
+def validate_partition(
+    family: str,
+    agency: str,
+    clean: Source,
+    spec: Any,
+    *,
+    cast_errors: Sequence[Mapping[str, Any]] = (),
+    agencies_table: Mapping[str, ReferenceTable] | ReferenceTable | None = None,
+    out_dir: Path | None = None,
+    suite_parameters: Mapping[str, Any] | None = None,
+    engine: Engine = "duckdb",
+    expectations_dir: Path | None = None,
+    limit_errors: int | None = DEFAULT_LIMIT_ERRORS,
+) -> ValidationResult:
+    """Validate one clean partition and write its report.
+
+    ``clean``: the clean Parquet (its CSV sibling is what the schema check reads) or CSV path,
+    or an Arrow table. ``spec``: the family's ``DatasetSpec`` (``.schema``, ``.privacy``,
+    ``.policy``, ``.expectations_suite``). ``out_dir`` defaults to
+    ``<data_dir>/validation/<family>/<agency>``; pass ``out_dir=False``-like None to use it.
+    """
+    references = _references(agencies_table)
+    source = _schema_source(clean)
+    text = read_text(source)
+    schema_report = validate_schema(
+        source, spec.schema, references=references, limit_errors=None, text=text
+    )
+    normalize_errors = cast_errors_to_schema_errors(cast_errors)
+    all_errors = schema_report.errors + normalize_errors
+    invalid_rows = schema_report.invalid_rows | {
+        e.row_number for e in normalize_errors if e.row_number
+    }
+    typed = _typed(clean, text, spec.schema)
+    suite_name = getattr(spec, "expectations_suite", None) or family
+    suite = load_suite(suite_path(suite_name, expectations_dir))
+    suite_report = run_suite(suite, typed, engine=engine, parameters=suite_parameters)
+    policy = PrivacyPolicy.from_spec(spec.privacy)
+    string_fields = [
+        f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
+    ]
+    privacy = scan(typed, policy, columns=string_fields)
+    status, reasons = _decide(
+        spec.policy, schema_report, invalid_rows, suite_report, privacy, text.num_rows
+    )
+    quarantined = sorted(invalid_rows) if status == "quarantined" else []
+    publishable = None if status == "blocked" else _drop_rows(privacy.table, quarantined)
+    schema_report.errors = all_errors
+    result = ValidationResult(
+        family=family,
+        agency=agency,
+        status=status,
+        reasons=reasons,
+        schema=schema_report,
+        suite=suite_report,
+        privacy=privacy,
+        row_count=text.num_rows,
+        quarantined_rows=quarantined,
+        publishable=publishable,
+    )
+    result.report = build_report(result, spec, policy, limit_errors)
+    directory = out_dir or _default_out_dir(family, agency)
+    result.report_paths = write_report(result.report, directory)
+    return result
+
+
+def _references(
+    agencies_table: Mapping[str, ReferenceTable] | ReferenceTable | None,
+) -> dict[str, ReferenceTable]:
+    if agencies_table is None:
+        return default_references()
+    if isinstance(agencies_table, ReferenceTable):
+        return {"agencies": agencies_table}
+    return dict(agencies_table)
+
+
+def _default_out_dir(family: str, agency: str) -> Path:
+    from pipelines.settings import get_settings
+
+    return get_settings().data_dir / "validation" / family / agency
+
+
+def build_report(
+    result: ValidationResult, spec: Any, policy: PrivacyPolicy, limit_errors: int | None
+) -> dict[str, Any]:
+    errors = result.schema.errors
+    shown = errors[:limit_errors] if limit_errors else errors
+    published = result.publishable.num_rows if result.publishable is not None else 0
+    return {
+        "family": result.family,
+        "agency": result.agency,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "status": result.status,
+        "valid": result.status == "passed",
+        "reasons": result.reasons,
+        "policy": {"mode": spec.policy.mode, "max_error_rate": spec.policy.max_error_rate},
+        "checks": {name: result.check_passed(name) for name in CHECKS},
+        "counts": {
+            "rows": result.row_count,
+            "invalid_rows": len(
+                result.schema.invalid_rows | {e.row_number for e in errors if e.row_number}
+            ),
+            "published_rows": published,
+            "errors_by_type": result.schema.counts_by_type(),
+            "personal_data_by_kind": result.privacy.counts_by_kind(),
+        },
+        "schema": {
+            "engine": result.schema.engine,
+            "fallbackReason": result.schema.fallback_reason,
+            "truncated": bool(limit_errors) and len(errors) > len(shown),
+            "errors": [public_error(error, policy) for error in shown],
+        },
+        "suite": None
+        if result.suite is None
+        else {
+            "name": result.suite.suite,
+            "engine": result.suite.engine,
+            "outcomes": [outcome.to_dict() for outcome in result.suite.outcomes],
+        },
+        "privacy": {
+            "findings": [finding.to_dict() for finding in result.privacy.findings],
+            "dropped_columns": result.privacy.dropped_columns,
+        },
+        "quarantined_rows": result.quarantined_rows,
+    }

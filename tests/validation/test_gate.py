@@ -1,0 +1,122 @@
+"""The gate on real procurement contracts: block, quarantine, reports without personal data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from pipelines.contracts import load_spec
+from pipelines.validation.gate import validate_partition
+
+SPEC = load_spec("procurement")
+HEADER = SPEC.field_names
+CITIZEN_ID = "1-2345-67890-12-1"
+
+
+def row(number: int, **changes: str) -> list[str]:
+    values = {
+        "project_id": f"660190{number:05d}",
+        "agency_code": "cgd",
+        "fiscal_year": "2024",
+        "project_name": f"โครงการ {number}",
+        "method": "specific",
+        "budget": "1000",
+        "reference_price": "1000",
+        "announce_date": "2023-11-01",
+        "bid_close_date": "",
+        "contract_date": "2023-12-01",
+        "number_of_bidders": "1",
+        "winner_tax_id": "0105536012345",
+        "winner_name": "บริษัท ก จำกัด",
+        "contract_value": "900",
+        "status": "contracted",
+    }
+    values.update(changes)
+    return [values[name] for name in HEADER]
+
+
+def write(tmp_path: Path, rows: list[list[str]]) -> Path:
+    path = tmp_path / "procurement.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    return path
+
+
+def policy(mode: str, rate: float = 0.5) -> Any:
+    return SPEC.model_copy(
+        update={"policy": SPEC.policy.model_copy(update={"mode": mode, "max_error_rate": rate})}
+    )
+
+
+def run(tmp_path: Path, rows: list[list[str]], spec: Any = SPEC, **options: Any) -> Any:
+    return validate_partition(
+        "procurement", "cgd", write(tmp_path, rows), spec, out_dir=tmp_path / "report", **options
+    )
+
+
+def test_good_partition_passes(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1), row(2)])
+    assert result.status == "passed", result.reasons
+    assert result.publishable is not None
+    assert result.publishable.num_rows == 2
+    assert all(result.check_passed(name) for name in ("schema", "suite", "privacy"))
+
+
+def test_quarantine_excludes_invalid_rows(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1), row(2, budget="lots"), row(3)], policy("quarantine"))
+    assert result.status == "quarantined"
+    assert result.quarantined_rows == [3]
+    assert result.publishable.column("project_id").to_pylist() == ["66019000001", "66019000003"]
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["quarantined_rows"] == [3]
+
+
+def test_too_many_invalid_rows_block_even_in_quarantine(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1, budget="x"), row(2, budget="y"), row(3)], policy("quarantine"))
+    assert result.status == "blocked"
+    assert result.publishable is None
+
+
+def test_block_policy_blocks_on_one_bad_row(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1), row(2, agency_code="nowhere")], policy("block"))
+    assert result.status == "blocked"
+    assert not result.check_passed("schema")
+    assert result.report["counts"]["errors_by_type"] == {"foreign-key": 1}
+
+
+def test_failed_business_rule_blocks(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1, contract_value="5000")])
+    assert result.status == "blocked"
+    assert not result.check_passed("suite")
+
+
+def test_cast_errors_from_normalization_count_as_invalid_rows(tmp_path: Path) -> None:
+    cast = [{"row_number": 2, "field": "budget", "cell": "ประมาณ 5 ล้าน", "type": "number"}]
+    result = run(tmp_path, [row(1), row(2), row(3)], policy("quarantine"), cast_errors=cast)
+    assert result.status == "quarantined"
+    assert result.quarantined_rows == [2]
+
+
+def test_personal_data_blocks_and_never_reaches_the_reports(tmp_path: Path) -> None:
+    bad = row(2, project_name=f"ติดต่อ {CITIZEN_ID}", project_id="1234")
+    result = run(tmp_path, [row(1), bad], policy("quarantine"))
+    assert result.status == "blocked"
+    assert not result.check_passed("privacy")
+    assert [(f.column, f.row_number, f.kind) for f in result.privacy.findings] == [
+        ("project_name", 3, "citizen_id")
+    ]
+    for name in ("report.json", "report.html"):
+        text = (tmp_path / "report" / name).read_text(encoding="utf-8")
+        assert CITIZEN_ID not in text
+        assert "1234567890121" not in text
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "ข้อมูลส่วนบุคคล" in html
+    assert "Personal data" in html
+
+
+def test_report_html_escapes_cells(tmp_path: Path) -> None:
+    run(tmp_path, [row(1, method="<script>alert(1)</script>")])
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
