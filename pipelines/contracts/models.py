@@ -1,0 +1,234 @@
+"""Typed dataset contracts: what ``datasets/<family>/dataset.yaml`` may say.
+
+The YAML is the steward's language; these models are its grammar. Unknown keys are refused
+(``extra="forbid"``) so a typo in a contract is an error, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+Kind = Literal["file", "http", "ckan", "ocds", "sql"]
+_S = TypeVar("_S", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Strict):
+    th: str
+    en: str
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+class FileSource(_Strict):
+    """Files an agency drops in a folder; ``path`` is a glob relative to the repository root."""
+
+    kind: Literal["file"] = "file"
+    path: str
+    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
+
+
+class HttpSource(_Strict):
+    """One file served over HTTP(S), fetched conditionally (ETag / Last-Modified)."""
+
+    kind: Literal["http"] = "http"
+    url: str
+    allowed_hosts: list[str] = Field(default_factory=list)  # empty: the URL's own host only
+    timeout_s: float = 30.0
+    max_bytes: int = 200 * 1024 * 1024
+    retries: int = 5
+    sheet: str | None = None
+
+
+class CkanSource(_Strict):
+    """The resources of one dataset on another CKAN portal (``package_show``)."""
+
+    kind: Literal["ckan"] = "ckan"
+    url: str
+    dataset: str
+    formats: list[str] = Field(default_factory=lambda: ["CSV", "XLSX"])
+    token_env: str | None = None  # name of an environment variable holding an API token
+    allowed_hosts: list[str] = Field(default_factory=list)
+    timeout_s: float = 30.0
+    max_bytes: int = 200 * 1024 * 1024
+
+
+class OcdsSource(_Strict):
+    """OCDS release packages or JSON lines of releases, from files (glob) or one URL."""
+
+    kind: Literal["ocds"] = "ocds"
+    path: str | None = None
+    url: str | None = None
+    allowed_hosts: list[str] = Field(default_factory=list)
+    timeout_s: float = 30.0
+    max_bytes: int = 200 * 1024 * 1024
+
+
+class SqlSource(_Strict):
+    """A query against a database; the URL may come from an environment variable (secrets)."""
+
+    kind: Literal["sql"] = "sql"
+    url: str | None = None
+    url_env: str | None = None
+    query: str
+
+
+AnySource = FileSource | HttpSource | CkanSource | OcdsSource | SqlSource
+Source = Annotated[AnySource, Field(discriminator="kind")]
+
+
+class Sources(_Strict):
+    """A default template (``{agency}`` is replaced by the agency code) and per-agency overrides."""
+
+    default: Source | None = None
+    agencies: dict[str, Source] = Field(default_factory=dict)
+
+
+# --- policy, privacy, normalization, CKAN ------------------------------------------------------
+
+
+class Policy(_Strict):
+    mode: Literal["block", "quarantine"] = "block"
+    max_error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class PersonalDataRule(_Strict):
+    column: str
+    action: Literal["mask", "drop", "block"]
+    # Only rows where every listed column equals the value (e.g. applicant_type: person).
+    when: dict[str, str] = Field(default_factory=dict)
+
+
+class Privacy(_Strict):
+    juristic_id_columns: list[str] = Field(default_factory=list)
+    personal_data: list[PersonalDataRule] = Field(default_factory=list)
+    default_action: Literal["mask", "drop", "block"] = "block"
+
+
+class NormalizeRules(_Strict):
+    buddhist_era_year_fields: list[str] = Field(default_factory=list)
+    # Filled with the partition's agency code when a file has no such column.
+    partition_field: str | None = None
+
+
+class ThaiGdc(_Strict):
+    """Government data catalog fields of data.go.th (ckanext-thai_gdc)."""
+
+    data_type: str
+    objective: str
+    update_frequency_unit: str
+    update_frequency_interval: str
+    geo_coverage: str
+    data_source: str
+    data_format: str
+    data_category: str
+    accessible_condition: str
+    data_language: str
+    first_year_of_data: str
+    last_year_of_data: str
+
+
+class CkanMetadata(_Strict):
+    license_id: str
+    tags: list[str]
+    update_frequency: str
+    thai_gdc: ThaiGdc
+
+
+class Aliases(_Strict):
+    # canonical column -> header variants
+    columns: dict[str, list[str]] = Field(default_factory=dict)
+    # canonical column -> {code: [variants]}
+    values: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+
+class DatasetSpec(_Strict):
+    """One dataset family's contract, with its Table Schema loaded beside it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    title: Bilingual
+    description: Bilingual
+    schema_path: str = Field(alias="schema")
+    partitioned: bool = True
+    period_field: str | None = None
+    expectations: str
+    policy: Policy = Policy()
+    privacy: Privacy = Privacy()
+    normalize: NormalizeRules = NormalizeRules()
+    ckan: CkanMetadata
+    aliases: Aliases = Aliases()
+    sources: Sources = Sources()
+
+    _table_schema: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def schema(self) -> dict[str, Any]:  # type: ignore[override]
+        """The Frictionless Table Schema descriptor (``schema.json``)."""
+        return self._table_schema
+
+    @property
+    def fields(self) -> list[dict[str, Any]]:
+        return list(self._table_schema.get("fields", []))
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field["name"] for field in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = self._table_schema.get("primaryKey", [])
+        return [key] if isinstance(key, str) else list(key)
+
+    @property
+    def expectations_suite(self) -> str:
+        return self.expectations
+
+    def field(self, name: str) -> dict[str, Any]:
+        for field in self.fields:
+            if field["name"] == name:
+                return field
+        raise KeyError(f"{self.name}: no field {name!r}")
+
+    def source_for(self, agency_code: str) -> AnySource:
+        """The agency's source: its override, else the default template filled in."""
+        source = self.sources.agencies.get(agency_code, self.sources.default)
+        if source is None:
+            raise LookupError(f"{self.name}: no source for agency {agency_code!r} and no default")
+        return _fill_template(source, agency_code)
+
+
+def _fill_template(source: _S, agency_code: str) -> _S:
+    values = {
+        key: value.replace("{agency}", agency_code) if isinstance(value, str) else value
+        for key, value in source.model_dump().items()
+    }
+    return type(source).model_validate(values)
+
+
+class Agency(_Strict):
+    """One row of the agency registry."""
+
+    agency_code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")
+    name_th: str
+    name_en: str
+    ministry_th: str
+    ministry_en: str
+    kind: Literal[
+        "department",
+        "state_enterprise",
+        "local_government",
+        "public_organization",
+        "independent_organ",
+    ]
+    website: str | None = None

@@ -1,0 +1,106 @@
+"""Pull-stage assets, built from the dataset contracts by one factory.
+
+For every family in ``datasets/``: ``raw_<family>`` (the source, landed with provenance) and
+``clean_<family>`` (typed Parquet + CSV), partitioned by agency. Partitions come from the
+agency registry at load time (:data:`agency_partitions`, reused by later stages). The
+``agencies`` family itself is reference data: one unpartitioned asset each.
+
+A broken file raises in its own partition only; every other agency's partition runs on.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from pipelines.contracts import DatasetSpec, load_agencies, load_specs
+from pipelines.normalize.partition import clean
+from pipelines.settings import get_settings
+from pipelines.sources.partition import land
+
+GROUP = "pull"
+
+agency_partitions = dg.StaticPartitionsDefinition(
+    [agency.agency_code for agency in load_agencies()]
+)
+
+
+def raw_key(family: str) -> dg.AssetKey:
+    return dg.AssetKey(f"raw_{family}")
+
+
+def clean_key(family: str) -> dg.AssetKey:
+    return dg.AssetKey(f"clean_{family}")
+
+
+def _agency(context: AssetExecutionContext, spec: DatasetSpec) -> str | None:
+    return context.partition_key if spec.partitioned else None
+
+
+def _data_dir() -> Path:
+    return get_settings().data_dir
+
+
+def raw_metadata(files: list[Any]) -> dict[str, Any]:
+    return {
+        "files": len(files),
+        "new_files": sum(file.new for file in files),
+        "bytes": sum(file.provenance.size for file in files),
+        "source": dg.MetadataValue.json([file.provenance.source for file in files]),
+        "sha256": dg.MetadataValue.json([file.sha256 for file in files]),
+    }
+
+
+def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=raw_key(spec.name),
+        partitions_def=agency_partitions if spec.partitioned else None,
+        group_name=GROUP,
+        kinds={"file"},
+        description=f"{spec.title.en} / {spec.title.th}: files as received, with provenance.",
+    )
+    def raw_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
+        files = land(spec, _agency(context, spec), _data_dir())
+        return dg.MaterializeResult(metadata=raw_metadata(files))
+
+    return raw_asset
+
+
+def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=clean_key(spec.name),
+        deps=[raw_key(spec.name)],
+        partitions_def=agency_partitions if spec.partitioned else None,
+        group_name=GROUP,
+        kinds={"parquet", "csv"},
+        description=f"{spec.title.en} / {spec.title.th}: typed clean table (Parquet + CSV).",
+    )
+    def clean_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
+        partition = clean(spec, _agency(context, spec), _data_dir())
+        summary = partition.result.metadata()
+        return dg.MaterializeResult(
+            metadata={
+                "rows": summary["rows"],
+                "bytes": partition.files.parquet.stat().st_size,
+                "cast_errors": summary["cast_errors"],
+                "normalizations": dg.MetadataValue.json(summary["normalizations"]),
+                "missing_columns": dg.MetadataValue.json(summary["missing_columns"]),
+                "unknown_columns": dg.MetadataValue.json(summary["unknown_columns"]),
+                "path": dg.MetadataValue.path(str(partition.files.parquet)),
+                "source": dg.MetadataValue.json(partition.result.sources),
+            }
+        )
+
+    return clean_asset
+
+
+def build_pull_assets(specs: dict[str, DatasetSpec] | None = None) -> list[dg.AssetsDefinition]:
+    """``raw_<family>`` and ``clean_<family>`` for every contract."""
+    specs = load_specs() if specs is None else specs
+    return [
+        build(spec) for spec in specs.values() for build in (build_raw_asset, build_clean_asset)
+    ]
+
+
+pull_assets: list[dg.AssetsDefinition] = build_pull_assets()

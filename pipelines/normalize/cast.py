@@ -1,0 +1,218 @@
+"""Cast canonical string columns to their Table Schema types, vectorised.
+
+Per field type:
+
+- ``string``: cleaned text; identifier-like fields (a digits-only ``pattern``) get ASCII
+  digits and lose ``-``/space separators (``0-1055-12345-67-8``); ``enum`` fields map the
+  contract's value aliases (``วิธีเฉพาะเจาะจง`` -> ``specific``). Free text keeps Thai digits.
+- ``integer`` / ``number``: ASCII digits, no thousands separators or ``บาท``; fields listed in
+  ``normalize.buddhist_era_year_fields`` move from BE to CE.
+- ``date``: every form :mod:`pipelines.thai` understands -> ``date32`` (CE).
+- ``boolean``: the field's ``trueValues`` / ``falseValues`` (Table Schema defaults otherwise).
+- other types stay strings, for validation to judge.
+
+A cell that has text but no typed value is a *cast error*: the typed column holds null and
+the error is recorded, never silently dropped (see :mod:`pipelines.normalize`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines import thai
+
+MAX_ERRORS_PER_FIELD = 1000
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+_INTEGER = r"^[+-]?\d+$"
+_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_DIGITS_PATTERN = re.compile(r"^\^?(?:\[0-9\]|\\d)(?:\{\d+(?:,\d*)?\}|[+*])\$?$")
+
+
+@dataclass
+class CastContext:
+    """What casting one column needs to know, and where it reports."""
+
+    spec_field: dict[str, Any]
+    value_aliases: dict[str, list[str]]
+    buddhist_era_year: bool
+    counts: Counter[str] = field(default_factory=Counter)
+    # When casting the distinct values of a column: how many cells each one stands for.
+    weights: pa.Array | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.spec_field["name"])
+
+
+def _count(context: CastContext, key: str, mask: pa.Array) -> None:
+    mask = pc.fill_null(mask, False)
+    if context.weights is not None:
+        hits = pc.sum(pc.if_else(mask, context.weights, 0)).as_py() or 0
+    else:
+        hits = pc.sum(mask).as_py() or 0
+    if hits:
+        context.counts[key] += hits
+
+
+def _ascii_digits(values: pa.Array, context: CastContext) -> pa.Array:
+    _count(context, "thai_digits", thai.has_thai_digits(values))
+    return thai.ascii_digits(values)
+
+
+def _amount_text(values: pa.Array, context: CastContext) -> pa.Array:
+    values = _ascii_digits(values, context)
+    stripped = thai.strip_amount_marks(values)
+    _count(context, "amount_marks", pc.not_equal(pc.utf8_length(values), pc.utf8_length(stripped)))
+    return stripped
+
+
+def _checked_cast(values: pa.Array, pattern: str, target: pa.DataType) -> pa.Array:
+    """Cast the cells that look right; the others become null (reported as cast errors)."""
+    try:  # the common case: every cell is fine, one fast cast
+        return pc.cast(values, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    fits = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+    return pc.cast(pc.if_else(fits, values, pa.scalar(None, pa.string())), target)
+
+
+def cast_string(values: pa.Array, context: CastContext) -> pa.Array:
+    constraints = context.spec_field.get("constraints", {})
+    if _DIGITS_PATTERN.match(str(constraints.get("pattern", ""))):
+        values = _ascii_digits(values, context)
+        if pc.any(pc.or_(pc.match_substring(values, "-"), pc.match_substring(values, " "))).as_py():
+            separated = pc.fill_null(pc.match_substring_regex(values, r"^\d+(?:[\- ]\d+)+$"), False)
+            _count(context, "id_separators", separated)
+            values = pc.if_else(separated, pc.replace_substring_regex(values, r"[\- ]", ""), values)
+    if context.value_aliases:
+        values = _map_values(values, context)
+    return values
+
+
+def _value_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _map_values(values: pa.Array, context: CastContext) -> pa.Array:
+    lookup: dict[str, str] = {}
+    for code, variants in context.value_aliases.items():
+        for variant in [code, *variants]:
+            lookup.setdefault(_value_key(variant), code)
+    keys = pc.utf8_lower(pc.utf8_normalize(values, "NFKC"))
+    keys = pc.replace_substring_regex(keys, r"\s+", " ")
+    index = pc.index_in(keys, value_set=pa.array(list(lookup), pa.string()))
+    mapped = pc.take(pa.array(list(lookup.values()), pa.string()), index)
+    _count(context, "value_aliases", pc.not_equal(mapped, values))
+    return pc.coalesce(mapped, values)
+
+
+def cast_integer(values: pa.Array, context: CastContext) -> pa.Array:
+    integers = _checked_cast(_amount_text(values, context), _INTEGER, pa.int64())
+    if context.buddhist_era_year:
+        _count(context, "buddhist_era_years", thai.is_buddhist_year(integers))
+        integers = thai.buddhist_years_to_ce(integers)
+    return integers
+
+
+def cast_number(values: pa.Array, context: CastContext) -> pa.Array:
+    return _checked_cast(_amount_text(values, context), _NUMBER, pa.float64())
+
+
+def cast_date(values: pa.Array, context: CastContext) -> pa.Array:
+    values = _ascii_digits(values, context)
+    iso = pc.fill_null(pc.match_substring_regex(values, r"^(19|20)\d\d-\d\d-\d\d$"), False)
+    dates = thai.parse_dates(values)
+    _count(context, "dates_reformatted", pc.and_(pc.is_valid(dates), pc.invert(iso)))
+    return dates
+
+
+def cast_boolean(values: pa.Array, context: CastContext) -> pa.Array:
+    true_values = context.spec_field.get("trueValues", DEFAULT_TRUE)
+    false_values = context.spec_field.get("falseValues", DEFAULT_FALSE)
+    lookup = pa.array([*true_values, *false_values], pa.string())
+    truth = pa.array([True] * len(true_values) + [False] * len(false_values), pa.bool_())
+    return pc.take(truth, pc.index_in(values, value_set=lookup))
+
+
+CASTERS: dict[str, Callable[[pa.Array, CastContext], pa.Array]] = {
+    "string": cast_string,
+    "integer": cast_integer,
+    "number": cast_number,
+    "date": cast_date,
+    "boolean": cast_boolean,
+}
+
+
+# Columns with few distinct values (enums, dates, years) are cast once per distinct value.
+DISTINCT_RATIO = 4
+MIN_ROWS_FOR_DISTINCT = 1000
+
+
+def _few_distinct_expected(spec_field: dict[str, Any]) -> bool:
+    """Enums, dates, integers and booleans repeat; names, ids and amounts rarely do."""
+    if spec_field.get("type") in ("date", "integer", "boolean"):
+        return True
+    return "enum" in spec_field.get("constraints", {})
+
+
+def cast_column(values: pa.Array, context: CastContext) -> tuple[pa.Array, pa.Array]:
+    """Clean text, then the field type's caster (unknown types: cleaned strings).
+
+    Returns (cleaned text, typed values).
+    """
+    if _few_distinct_expected(context.spec_field) and len(values) >= MIN_ROWS_FOR_DISTINCT:
+        encoded = pc.dictionary_encode(values)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        if len(encoded.dictionary) * DISTINCT_RATIO <= len(values):
+            indices = encoded.indices
+            counts = np.bincount(
+                pc.drop_null(indices).to_numpy(), minlength=len(encoded.dictionary)
+            )
+            context.weights = pa.array(counts, pa.int64())
+            try:
+                text, typed = _cast_values(encoded.dictionary, context)
+            finally:
+                context.weights = None
+            return pc.take(text, indices), pc.take(typed, indices)
+    return _cast_values(values, context)
+
+
+def _cast_values(values: pa.Array, context: CastContext) -> tuple[pa.Array, pa.Array]:
+    text = thai.clean_text(values)
+    _count(context, "whitespace_cleaned", pc.and_(pc.is_valid(text), pc.not_equal(values, text)))
+    _count(context, "blank_to_null", pc.and_(pc.is_valid(values), pc.is_null(text)))
+    caster = CASTERS.get(str(context.spec_field.get("type", "string")), cast_string)
+    return text, caster(text, context)
+
+
+def cast_errors(
+    text: pa.Array, typed: pa.Array, context: CastContext, row_offset: int
+) -> list[dict[str, Any]]:
+    """Cells with text but no typed value, frictionless-style (row 2 is the first data row)."""
+    if pa.types.is_string(typed.type):
+        return []
+    failed = pc.and_(pc.is_valid(text), pc.is_null(typed))
+    positions = pc.indices_nonzero(pc.fill_null(failed, False))
+    context.counts["cast_errors"] += len(positions)
+    shown = positions[:MAX_ERRORS_PER_FIELD]
+    cells = pc.take(text, shown).to_pylist()
+    return [
+        {
+            "row_number": row_offset + index + 2,
+            "field": context.name,
+            "cell": cell,
+            "type": "type-error",
+        }
+        for index, cell in zip(shown.to_pylist(), cells, strict=True)
+    ]

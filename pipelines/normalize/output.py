@@ -1,0 +1,66 @@
+"""Write a clean partition: Parquet + UTF-8 CSV, with the cast errors and counts beside them.
+
+Files are written to a temporary name and renamed, so a crash never leaves half a table where
+the previous clean version was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pipelines.normalize.table import NormalizeResult
+
+CAST_ERRORS_FILE = "cast_errors.json"
+COUNTS_FILE = "normalization.json"
+
+
+@dataclass(frozen=True)
+class CleanFiles:
+    parquet: Path
+    csv: Path
+    cast_errors: Path
+    normalization: Path
+
+
+def clean_dir(data_dir: Path, family: str, agency: str | None) -> Path:
+    """``data/clean/<family>/<agency>/`` (unpartitioned families: ``data/clean/<family>/``)."""
+    folder = Path(data_dir) / "clean" / family
+    return folder / agency if agency else folder
+
+
+def clean_files(data_dir: Path, family: str, agency: str | None) -> CleanFiles:
+    folder = clean_dir(data_dir, family, agency)
+    return CleanFiles(
+        parquet=folder / f"{family}.parquet",
+        csv=folder / f"{family}.csv",
+        cast_errors=folder / CAST_ERRORS_FILE,
+        normalization=folder / COUNTS_FILE,
+    )
+
+
+def _replace(path: Path, write: Any) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    temporary.replace(path)
+
+
+def write_clean(
+    result: NormalizeResult, data_dir: Path, family: str, agency: str | None
+) -> CleanFiles:
+    files = clean_files(data_dir, family, agency)
+    files.parquet.parent.mkdir(parents=True, exist_ok=True)
+    _replace(files.parquet, lambda p: pq.write_table(result.table, p, compression="zstd"))
+    _replace(files.csv, lambda p: pacsv.write_csv(result.table, p))
+    errors = json.dumps(result.cast_errors, ensure_ascii=False, indent=1)
+    _replace(files.cast_errors, lambda p: p.write_text(errors, encoding="utf-8"))
+    summary = json.dumps(
+        {**result.metadata(), "sources": result.sources}, ensure_ascii=False, indent=1
+    )
+    _replace(files.normalization, lambda p: p.write_text(summary, encoding="utf-8"))
+    return files

@@ -1,0 +1,244 @@
+"""Read a received file into a table of strings with canonical column names.
+
+Every reader returns a :class:`RawTable`: all columns are strings (identifiers keep their
+leading zeros; typing happens later, in one place), unknown columns are left out and reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pipelines.normalize.encoding import detect_encoding, read_sample
+from pipelines.normalize.errors import NormalizeError
+from pipelines.normalize.headers import HeaderMap
+
+HEADER_SEARCH_ROWS = 30
+# Streaming in blocks keeps memory near the size of the typed result, not of the text.
+BLOCK_BYTES = 8 << 20
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+
+
+@dataclass
+class RawTable:
+    """String columns with canonical names, as record batches (CSV streams block by block)."""
+
+    columns: list[str]
+    batches: Iterable[pa.RecordBatch]
+    unknown_columns: list[str] = field(default_factory=list)
+    aliased_headers: int = 0
+    encoding: str | None = None
+    header_row: int = 0  # 0-based index of the header row in the file or sheet
+
+
+def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
+    """Dispatch on the file's suffix (the landing area keeps the source's extension)."""
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path, headers, sheet=sheet)
+    if suffix in JSON_SUFFIXES:
+        return read_ocds(path, headers)
+    if suffix in CSV_SUFFIXES or not suffix:
+        return read_csv(path, headers)
+    raise NormalizeError(path, f"unsupported file type {suffix!r} (CSV, XLSX or OCDS JSON)")
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(text: str) -> str:
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _ends_inside_quotes(path: Path) -> bool:
+    """An odd number of quote characters means the last quoted field never closed.
+
+    pyarrow accepts an unterminated quote at end of file, so a file cut inside a quoted cell
+    would pass silently; checked only for files not ending in a newline (the truncated ones).
+    """
+    with path.open("rb") as handle:
+        handle.seek(-1, io.SEEK_END)
+        if handle.read(1) in (b"\n", b"\r"):
+            return False
+        handle.seek(0)
+        quotes = sum(chunk.count(b'"') for chunk in iter(lambda: handle.read(1 << 23), b""))
+    return quotes % 2 == 1
+
+
+def _first_broken_record(path: Path, encoding: str, delimiter: str, width: int, skip: int) -> int:
+    """1-based line of the first record with the wrong number of fields or an unclosed quote.
+
+    Only on the error path: Python's csv module is slow but says where.
+    """
+    with path.open(encoding=encoding, newline="", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        try:
+            for index, row in enumerate(reader):
+                if index >= skip and len(row) != width:
+                    return reader.line_num
+        except csv.Error:
+            return reader.line_num
+    return 0
+
+
+def read_csv(path: Path, headers: HeaderMap) -> RawTable:
+    sample = read_sample(path)
+    if not sample.strip():
+        raise NormalizeError(path, "empty file")
+    encoding = detect_encoding(path, sample)
+    text = sample.decode(encoding, errors="ignore")
+    delimiter = _sniff_delimiter(text)
+    first_rows = list(_take(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
+    header_row = headers.find_header_row(first_rows)
+    header = first_rows[header_row] if first_rows else []
+    names, unknown, aliased = headers.rename(header)
+    keep = [name for name in names if not name.startswith("_unknown_")]
+    if _ends_inside_quotes(path):
+        line = _first_broken_record(path, encoding, delimiter, len(names), header_row + 1)
+        raise NormalizeError(path, "file ends inside a quoted cell: truncated", row=line)
+    read = partial(
+        pacsv.open_csv,
+        path,
+        read_options=pacsv.ReadOptions(
+            encoding="utf8" if encoding.startswith("utf-8") else encoding,
+            skip_rows=header_row + 1,
+            column_names=names,
+            block_size=BLOCK_BYTES,
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            include_columns=keep,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            with read() as reader:
+                yield from reader
+        except pa.ArrowInvalid as error:
+            raise _csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
+
+    return RawTable(keep, batches(), unknown, aliased, encoding, header_row)
+
+
+def _csv_error(
+    path: Path, error: pa.ArrowInvalid, encoding: str, delimiter: str, width: int, skip: int
+) -> NormalizeError:
+    message = str(error)
+    if "Expected" in message and "columns" in message:
+        line = _first_broken_record(path, encoding, delimiter, width, skip)
+        return NormalizeError(
+            path, f"wrong number of fields (expected {width}): truncated or malformed", row=line
+        )
+    if "UTF8" in message or "UTF-8" in message:
+        return NormalizeError(path, "undecodable: invalid UTF-8 after the first megabyte")
+    return NormalizeError(path, f"unreadable CSV ({message.split(':', 1)[0]})")
+
+
+def _take(rows: Iterable[list[str]], count: int) -> Iterator[list[str]]:
+    for index, row in enumerate(rows):
+        if index >= count:
+            return
+        yield row
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text a steward would type; integers without ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
+    from openpyxl import load_workbook  # import cost only when a spreadsheet arrives
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
+        raise NormalizeError(path, f"not a valid XLSX workbook ({type(error).__name__})") from None
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise NormalizeError(path, f"no sheet {sheet!r}; sheets are {workbook.sheetnames}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        rows = [
+            [_cell_text(value) for value in row]
+            for row in worksheet.iter_rows(values_only=True)
+            if any(value not in (None, "") for value in row)
+        ]
+    finally:
+        workbook.close()
+    if not rows:
+        raise NormalizeError(path, "empty sheet")
+    header_row = headers.find_header_row(rows[:HEADER_SEARCH_ROWS])
+    names, unknown, aliased = headers.rename(rows[header_row])
+    return _raw_table(
+        _strings_table(names, rows[header_row + 1 :]), unknown, aliased, None, header_row
+    )
+
+
+def _raw_table(
+    table: pa.Table, unknown: list[str], aliased: int, encoding: str | None, header_row: int
+) -> RawTable:
+    return RawTable(
+        table.column_names,
+        table.combine_chunks().to_batches(),
+        unknown,
+        aliased,
+        encoding,
+        header_row,
+    )
+
+
+def _strings_table(names: Sequence[str], rows: Sequence[Sequence[object]]) -> pa.Table:
+    columns = {
+        name: pa.array([row[i] if i < len(row) else None for row in rows], pa.string())
+        for i, name in enumerate(names)
+        if not name.startswith("_unknown_")
+    }
+    return pa.table(columns)
+
+
+# --- OCDS --------------------------------------------------------------------------------------
+
+
+def read_ocds(path: Path, headers: HeaderMap) -> RawTable:
+    from pipelines.sources.ocds import read_releases, releases_to_rows
+
+    try:
+        rows = releases_to_rows(read_releases(path))
+    except ValueError as error:
+        raise NormalizeError(path, f"not OCDS releases: {error}") from None
+    found = sorted({key for row in rows for key in row})
+    names, unknown, aliased = headers.rename(found)
+    records = [[_cell_text(row.get(key)) for key in found] for row in rows]
+    return _raw_table(_strings_table(names, records), unknown, aliased, "utf-8", 0)
