@@ -1,9 +1,12 @@
-"""The ``ogp`` command. Subcommands live in ``pipelines/commands/`` and import lazily,
-so ``ogp --help`` stays fast (great_expectations alone costs ~3 s to import)."""
+"""The ``ogp`` command. Subcommands live in ``pipelines/commands/``; each imports its heavy
+dependencies inside the command, so ``ogp --help`` stays fast (great_expectations alone costs
+about 3 s to import)."""
 
 from __future__ import annotations
 
 import typer
+
+from pipelines.commands import portal, publish, pull, report, run, ui, validate
 
 app = typer.Typer(
     name="ogp",
@@ -11,3 +14,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold the CKAN token
 )
+app.command("pull")(pull.pull)
+app.command("validate")(validate.validate)
+app.command("publish")(publish.publish)
+app.command("report")(report.report)
+app.command("run")(run.run)
+app.command("ui")(ui.ui)
+app.add_typer(portal.app, name="portal")

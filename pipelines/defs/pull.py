@@ -15,11 +15,13 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs
+from pipelines.defs.checks import check_specs_for, validation_check_results
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import land
 
 GROUP = "pull"
+UNPARTITIONED = "all"  # the validation folder of a family that is not split by agency
 
 agency_partitions = dg.StaticPartitionsDefinition(
     [agency.agency_code for agency in load_agencies()]
@@ -74,11 +76,20 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         partitions_def=agency_partitions if spec.partitioned else None,
         group_name=GROUP,
         kinds={"parquet", "csv"},
-        description=f"{spec.title.en} / {spec.title.th}: typed clean table (Parquet + CSV).",
+        check_specs=check_specs_for(spec.name),
+        description=f"{spec.title.en} / {spec.title.th}: typed clean table (Parquet + CSV), "
+        "gated by blocking schema, suite and privacy checks.",
     )
     def clean_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
-        partition = clean(spec, _agency(context, spec), _data_dir())
+        agency = _agency(context, spec)
+        partition = clean(spec, agency, _data_dir())
         summary = partition.result.metadata()
+        checks = validation_check_results(
+            spec,
+            agency or UNPARTITIONED,
+            partition.files.parquet,
+            cast_errors=partition.result.cast_errors,
+        )
         return dg.MaterializeResult(
             metadata={
                 "rows": summary["rows"],
@@ -89,7 +100,8 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "unknown_columns": dg.MetadataValue.json(summary["unknown_columns"]),
                 "path": dg.MetadataValue.path(str(partition.files.parquet)),
                 "source": dg.MetadataValue.json(partition.result.sources),
-            }
+            },
+            check_results=checks,
         )
 
     return clean_asset

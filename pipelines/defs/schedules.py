@@ -52,10 +52,14 @@ def family_jobs(specs: dict[str, DatasetSpec]) -> list[dg.UnresolvedAssetJobDefi
     ]
 
 
+# Unpartitioned assets: the registry, the organizations and the portal-wide report.
+UNPARTITIONED = dg.AssetSelection.assets("raw_agencies").downstream() | dg.AssetSelection.assets(
+    "ckan_organizations", "ogp_readiness_report"
+)
+
 agency_job = dg.define_asset_job(
     "agency_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("ogp_readiness_report")
-    - dg.AssetSelection.assets("raw_agencies").downstream(),
+    selection=dg.AssetSelection.all() - UNPARTITIONED,
     partitions_def=agency_partitions,
     description="Every family of one agency: pull, validate, publish, OCDS and red flags.",
 )
@@ -106,12 +110,14 @@ readiness_schedule = dg.ScheduleDefinition(
 
 
 def drop_fingerprint(spec: DatasetSpec, agency: str) -> str | None:
-    """A digest of the names, sizes and mtimes of the files an agency dropped, or None when
-    the agency's source is not a file drop (HTTP, CKAN and SQL sources run on schedule)."""
+    """A digest of the names, sizes and mtimes of the files an agency dropped; None when there
+    are none, or when the source is not a file drop (HTTP, CKAN and SQL run on schedule)."""
     source = spec.source_for(agency)
     if not isinstance(source, FileSource):
         return None
     files = matching_files(source.path)
+    if not files:
+        return None
     listing = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
 

@@ -38,6 +38,7 @@ from pipelines.validation.tables import (
 
 Status = Literal["passed", "quarantined", "blocked"]
 CHECKS = ("schema", "suite", "privacy")
+PUBLISHABLE_PARQUET = "publishable.parquet"
 
 
 @dataclass(slots=True)
@@ -211,8 +212,24 @@ def validate_partition(
     )
     result.report = build_report(result, spec, policy, limit_errors)
     directory = out_dir or _default_out_dir(family, agency)
+    write_publishable(publishable, directory)
     result.report_paths = write_report(result.report, directory)
     return result
+
+
+def write_publishable(table: pa.Table | None, directory: Path) -> Path:
+    """The table publishing may use — privacy-cleaned, quarantined rows left out — written
+    beside the report, so the publisher never reads the unmasked clean table. A blocked
+    partition leaves no such file: the portal keeps its previous version."""
+    path = directory / PUBLISHABLE_PARQUET
+    directory.mkdir(parents=True, exist_ok=True)
+    if table is None:
+        path.unlink(missing_ok=True)
+    else:
+        tmp = path.with_suffix(".parquet.tmp")
+        pq.write_table(table, tmp)
+        tmp.replace(path)
+    return path
 
 
 def _references(
@@ -243,6 +260,8 @@ def build_report(
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "status": result.status,
         "valid": result.status == "passed",
+        "publishable": result.publishable is not None,
+        "publishable_table": PUBLISHABLE_PARQUET if result.publishable is not None else None,
         "reasons": result.reasons,
         "policy": {"mode": spec.policy.mode, "max_error_rate": spec.policy.max_error_rate},
         "checks": {name: result.check_passed(name) for name in CHECKS},

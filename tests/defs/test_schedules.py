@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.contracts import load_specs
+from pipelines.definitions import defs
 from pipelines.defs.pull import agency_partitions
 from pipelines.defs.schedules import build_drop_sensor, family_jobs, family_schedules
 
@@ -18,7 +19,9 @@ def test_monthly_procurement_schedule_requests_every_agency() -> None:
         s for s in family_schedules(load_specs()) if s.name == "procurement_job_schedule"
     )
     when = dt.datetime(2026, 11, 10, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    context = dg.build_schedule_context(scheduled_execution_time=when)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
     requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert sorted(r.partition_key for r in requests) == sorted(
         agency_partitions.get_partition_keys()
@@ -46,10 +49,18 @@ def test_drop_sensor_fires_once_per_change(tmp_path: Path) -> None:
         }
     )
     moved._table_schema = spec.schema  # pydantic copies skip private attrs
-    sensor = build_drop_sensor({"budget": moved}, family_jobs({"budget": moved}))
+    jobs = family_jobs({"budget": moved})
+    sensor = build_drop_sensor({"budget": moved}, jobs)
+    repository = dg.Definitions(
+        assets=[a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)],
+        jobs=jobs,
+        sensors=[sensor],
+        resources=defs.resources,
+    ).get_repository_def()
 
     def tick(cursor: str | None) -> dg.SensorResult:
-        return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor))
+        context = dg.build_sensor_context(cursor=cursor, repository_def=repository)
+        return sensor.evaluate_tick(context)
 
     first = tick(None)
     assert first.run_requests == []  # empty folders: nothing to do

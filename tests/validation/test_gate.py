@@ -120,3 +120,28 @@ def test_report_html_escapes_cells(tmp_path: Path) -> None:
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_publishable_file_is_the_masked_quarantined_table(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    masking = SPEC.model_copy(
+        update={
+            "policy": SPEC.policy.model_copy(update={"mode": "quarantine", "max_error_rate": 0.5}),
+            "privacy": SPEC.privacy.model_copy(update={"default_action": "mask"}),
+        }
+    )
+    masking._table_schema = SPEC.schema
+    rows = [row(1, project_name=f"ติดต่อ {CITIZEN_ID}"), row(2, budget="x"), row(3)]
+    result = run(tmp_path, rows, masking)
+    assert result.status == "quarantined", result.reasons
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["publishable"] is True
+    published = pq.read_table(tmp_path / "report" / report["publishable_table"])
+    assert published.column("project_id").to_pylist() == ["66019000001", "66019000003"]
+    assert CITIZEN_ID not in str(published.column("project_name").to_pylist())
+
+    blocked = run(tmp_path, [row(1, budget="x"), row(2, budget="y")], masking)
+    assert blocked.status == "blocked"
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["publishable"] is False
+    assert not (tmp_path / "report" / "publishable.parquet").exists()
