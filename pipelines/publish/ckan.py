@@ -1,0 +1,229 @@
+"""``CKANPublisher``: the Dagster resource that puts the intended catalog on a CKAN portal.
+
+    publisher = CKANPublisher()            # OGP_CKAN_URL / OGP_CKAN_TOKEN, else the local portal
+    plan = publisher.plan(requests)        # the diff, no writes
+    receipt = publisher.publish(requests)  # apply it; the receipt says what changed
+
+Reading the portal's state costs one ``organization_list`` per 25 organizations and one
+``package_search`` per 1,000 datasets, so re-publishing an unchanged catalog costs a handful of
+requests in total and uploads nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from pipelines.publish.client import CKANClient
+from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
+from pipelines.publish.executor import apply_plan, dataset_url, organization_url
+from pipelines.publish.model import OrganizationSpec, PublishRequest
+from pipelines.publish.plan import CatalogPlan, CatalogScope, plan_catalog
+from pipelines.publish.receipt import (
+    DatasetReceipt,
+    OrganizationReceipt,
+    PublishError,
+    PublishReceipt,
+    ResourceReceipt,
+)
+from pipelines.settings import get_settings
+
+ORGANIZATIONS_PER_PAGE = 25  # CKAN's cap for organization_list with all_fields
+DATASETS_PER_PAGE = 1000  # CKAN's default cap for package_search rows
+ORGANIZATIONS_PER_QUERY = 100  # keeps the package_search filter a reasonable size
+
+
+def default_receipts_dir() -> Path:
+    return get_settings().data_dir / "publish" / "receipts"
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def fetch_organizations(client: CKANClient, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The portal's organizations among ``names`` (with extras), by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(names)), ORGANIZATIONS_PER_PAGE):
+        rows = client.call(
+            "organization_list",
+            {
+                "all_fields": True,
+                "include_extras": True,
+                "organizations": chunk,
+                "limit": len(chunk),
+            },
+        )
+        found.update({row["name"]: row for row in rows})
+    return found
+
+
+def fetch_datasets(client: CKANClient, organizations: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Every dataset (with resources and extras) owned by ``organizations``, by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(organizations)), ORGANIZATIONS_PER_QUERY):
+        query = {
+            "fq": "organization:(" + " OR ".join(chunk) + ")",
+            "rows": DATASETS_PER_PAGE,
+            "include_private": True,
+            "sort": "name asc",
+        }
+        start = 0
+        while True:
+            page = client.call("package_search", {**query, "start": start})
+            found.update({package["name"]: package for package in page["results"]})
+            start += len(page["results"])
+            if not page["results"] or start >= page["count"]:
+                break
+    return found
+
+
+class CKANPublisher(ConfigurableResource):
+    """Publishes to a CKAN portal through its action API (ckanapi).
+
+    ``url`` and ``token`` default to the settings (``OGP_CKAN_URL``, ``OGP_CKAN_TOKEN``, else the
+    local portal's token file); in Definitions pass ``EnvVar("OGP_CKAN_URL")`` etc. to make them
+    explicit. The token is never shown (not in repr, logs, errors or receipts).
+    """
+
+    url: str | None = Field(default=None, description="CKAN site URL (default: OGP_CKAN_URL)")
+    token: str | None = Field(default=None, repr=False, description="API token (secret)")
+    timeout_s: float | None = Field(default=None, description="per-request timeout")
+    max_workers: int | None = Field(default=None, description="datasets published at once")
+    max_attempts: int = Field(default=5, description="tries per request (connection, 5xx, 429)")
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    datastore_batch_rows: int = DEFAULT_BATCH_ROWS
+    datastore_parallel: int = Field(default=DEFAULT_PARALLEL, description="batches in flight")
+
+    def site_url(self) -> str:
+        return (self.url or get_settings().ckan_url).rstrip("/")
+
+    def client(self, on_request: Callable[[str], None] | None = None) -> CKANClient:
+        """A new API client; ``on_request(action)`` is called before every attempt (tests)."""
+        settings = get_settings()
+        return CKANClient(
+            self.site_url(),
+            self.token or settings.ckan_api_token(),
+            timeout_s=self.timeout_s or settings.ckan_timeout_s,
+            max_attempts=self.max_attempts,
+            backoff_initial_s=self.backoff_initial_s,
+            backoff_max_s=self.backoff_max_s,
+            on_request=on_request,
+        )
+
+    # --- planning ---------------------------------------------------------------------------
+
+    def plan_with(
+        self,
+        client: CKANClient,
+        requests: Sequence[PublishRequest],
+        scope: CatalogScope | None = None,
+        organizations: Iterable[OrganizationSpec] = (),
+    ) -> CatalogPlan:
+        extra_orgs = list(organizations)
+        org_names = {r.organization.name for r in requests} | {o.name for o in extra_orgs}
+        dataset_orgs = {r.organization.name for r in requests}
+        if scope is not None:
+            dataset_orgs |= set(scope.organizations)
+        portal_orgs = fetch_organizations(client, org_names)
+        packages = fetch_datasets(client, dataset_orgs) if dataset_orgs else {}
+        return plan_catalog(requests, portal_orgs, packages, scope, extra_orgs)
+
+    def plan(
+        self,
+        requests: Sequence[PublishRequest],
+        scope: CatalogScope | None = None,
+        organizations: Iterable[OrganizationSpec] = (),
+    ) -> CatalogPlan:
+        """The diff between ``requests`` and the portal (reads only)."""
+        client = self.client()
+        try:
+            return self.plan_with(client, requests, scope, organizations)
+        finally:
+            client.close()
+
+    # --- publishing -------------------------------------------------------------------------
+
+    def publish(
+        self,
+        requests: Sequence[PublishRequest],
+        scope: CatalogScope | None = None,
+        organizations: Iterable[OrganizationSpec] = (),
+        dry_run: bool = False,
+        receipts_dir: Path | None = None,
+        on_request: Callable[[str], None] | None = None,
+        raise_on_error: bool = True,
+    ) -> PublishReceipt:
+        """Make the portal hold exactly ``requests`` (and ``organizations``); returns the receipt.
+
+        The receipt is written to ``receipts_dir`` (default ``data/publish/receipts``) even when
+        some datasets failed; then :class:`PublishError` is raised (unless ``raise_on_error`` is
+        False) carrying the server's messages.
+        """
+        client = self.client(on_request)
+        receipt = PublishReceipt(run_id=_run_id(), portal=client.url, dry_run=dry_run)
+        try:
+            plan = self.plan_with(client, requests, scope, organizations)
+            receipt.orphans = list(plan.orphans)
+            if dry_run:
+                receipt.organizations, receipt.datasets = receipt_of_plan(plan, client.url)
+            else:
+                receipt.organizations, receipt.datasets = apply_plan(
+                    client,
+                    plan,
+                    self.max_workers or get_settings().ckan_max_workers,
+                    self.datastore_batch_rows,
+                    self.datastore_parallel,
+                )
+        finally:
+            receipt.requests = client.traffic.total.requests
+            receipt.bytes_uploaded = sum(d.bytes_uploaded for d in receipt.datasets)
+            receipt.finished_at = datetime.now(UTC)
+            client.close()
+        if not dry_run:
+            receipt.write(receipts_dir or default_receipts_dir())
+        if raise_on_error and receipt.failures:
+            raise PublishError(receipt)
+        return receipt
+
+
+def receipt_of_plan(
+    plan: CatalogPlan, portal: str
+) -> tuple[list[OrganizationReceipt], list[DatasetReceipt]]:
+    """What a dry run reports: the planned actions, nothing done."""
+    organizations = [
+        OrganizationReceipt(
+            name=org.spec.name, action=org.action.value, url=organization_url(portal, org.spec.name)
+        )
+        for org in plan.organizations
+    ]
+    datasets = [
+        DatasetReceipt(
+            name=dataset.name,
+            organization=dataset.request.organization.name,
+            action=dataset.action.value,
+            url=dataset_url(portal, dataset.name),
+            metadata_updated=dataset.update_metadata,
+            stray_resources=list(dataset.stray_resources),
+            resources=[
+                ResourceReceipt(
+                    name=r.resource.name, action=r.action.value, steps=r.reasons, id=r.existing_id
+                )
+                for r in dataset.resources
+            ],
+        )
+        for dataset in plan.datasets
+    ]
+    return organizations, datasets
+
+
+def _run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]

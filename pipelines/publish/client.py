@@ -1,0 +1,228 @@
+"""A careful CKAN API client: ckanapi's RemoteCKAN over a requests.Session, plus
+timeouts, retries with exponential backoff and jitter, and request/byte accounting.
+
+Retried: connection errors, timeouts, HTTP 5xx and 429 (``Retry-After`` is honoured). Not
+retried: CKAN's own answers (validation, not found, not authorised), raised as ckanapi's
+exceptions with the server's message. The API token travels only in request headers: it is never
+part of a log line, an exception or a receipt.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from ckanapi import RemoteCKAN
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_CAP_S = 300.0  # a server asking for longer than this is treated as down
+USER_AGENT = "ogp-pipeline publisher (+ckanapi)"
+
+
+class RetryableHTTPError(Exception):
+    """The portal answered with a status worth retrying (overload, outage, throttling)."""
+
+    def __init__(
+        self, action: str, status: int, retry_after_s: float | None, detail: str = ""
+    ) -> None:
+        self.action = action
+        self.status = status
+        self.retry_after_s = retry_after_s
+        super().__init__(f"CKAN {action}: HTTP {status} {detail}".rstrip())
+
+
+RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, RetryableHTTPError)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@dataclass
+class Traffic:
+    """Requests made and request-body bytes sent (uploads dominate)."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    by_action: dict[str, int] = field(default_factory=dict)
+
+    def add(self, action: str, body_bytes: int) -> None:
+        self.requests += 1
+        self.bytes_sent += body_bytes
+        self.by_action[action] = self.by_action.get(action, 0) + 1
+
+
+class _TrafficRecorder:
+    """Counts every HTTP request into the global tally and the calling thread's own tally."""
+
+    def __init__(self) -> None:
+        self.total = Traffic()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def start_thread_tally(self) -> Traffic:
+        self._local.tally = Traffic()
+        return self._local.tally
+
+    def current_tally(self) -> Traffic | None:
+        tally: Traffic | None = getattr(self._local, "tally", None)
+        return tally
+
+    def adopt_tally(self, tally: Traffic | None) -> None:
+        """Count this thread's requests into another thread's tally (helper threads)."""
+        self._local.tally = tally
+
+    def record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        action = response.request.path_url.rsplit("/", 1)[-1].split("?", 1)[0]
+        body = response.request.body
+        size = len(body) if isinstance(body, bytes | str) else 0
+        with self._lock:
+            self.total.add(action, size)
+        tally = self.current_tally()
+        if tally is not None:
+            with self._lock:
+                tally.add(action, size)
+
+
+def _raise_retryable(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.status_code in RETRYABLE_STATUS:
+        action = response.request.path_url.rsplit("/", 1)[-1]
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        detail = " ".join(response.text[:200].split())  # the server's words, briefly
+        raise RetryableHTTPError(action, response.status_code, retry_after, detail)
+
+
+class _WaitRetryAfterOrBackoff:
+    """Wait as long as the server asked (capped), else exponential backoff with jitter."""
+
+    def __init__(self, initial_s: float, max_s: float) -> None:
+        self.backoff = wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, RetryableHTTPError) and error.retry_after_s is not None:
+            return min(error.retry_after_s, RETRY_AFTER_CAP_S)
+        return float(self.backoff(state))
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    # The exception's class and text carry the URL and status only, never the headers.
+    log.warning(
+        "CKAN request failed (%s: %s); attempt %d, retrying in %.1f s",
+        type(error).__name__,
+        error,
+        state.attempt_number,
+        wait,
+    )
+
+
+Upload = tuple[str, bytes, str]  # (file name, content, MIME type)
+
+
+class CKANClient:
+    """Thread-safe: each thread gets its own RemoteCKAN and session (requests sessions are not
+    meant to be shared across threads)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        timeout_s: float,
+        max_attempts: int = 5,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        on_request: Callable[[str], None] | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self.timeout_s = timeout_s
+        self.max_attempts = max_attempts
+        self._wait = _WaitRetryAfterOrBackoff(backoff_initial_s, backoff_max_s)
+        self.traffic = _TrafficRecorder()
+        self._on_request = on_request
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"CKANClient(url={self.url!r})"
+
+    def _remote(self) -> RemoteCKAN:
+        remote: RemoteCKAN | None = getattr(self._local, "remote", None)
+        if remote is None:
+            session = requests.Session()
+            session.hooks["response"] = [self.traffic.record, _raise_retryable]
+            with self._sessions_lock:
+                self._sessions.append(session)
+            remote = RemoteCKAN(
+                self.url, apikey=self._token, user_agent=USER_AGENT, session=session
+            )
+            self._local.remote = remote
+        return remote
+
+    def start_thread_tally(self) -> Traffic:
+        """Count this thread's requests from now on (one dataset is published by one thread)."""
+        return self.traffic.start_thread_tally()
+
+    def call(
+        self, action: str, data: dict[str, Any] | None = None, upload: Upload | None = None
+    ) -> Any:
+        """Call one action, retrying transient failures; the upload is re-read on each attempt."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(RETRYABLE_ERRORS),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._call_once(action, data or {}, upload)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _call_once(self, action: str, data: dict[str, Any], upload: Upload | None) -> Any:
+        if self._on_request is not None:
+            self._on_request(action)
+        files = None
+        if upload is not None:
+            file_name, content, mimetype = upload
+            files = {"upload": (file_name, io.BytesIO(content), mimetype)}
+        log.debug("CKAN %s", action)
+        return self._remote().call_action(
+            action, data, files=files, requests_kwargs={"timeout": self.timeout_s}
+        )
+
+    def close(self) -> None:
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._local = threading.local()

@@ -1,0 +1,91 @@
+"""``datapackage.json``: a Frictionless Data Package descriptor of a dataset's published files.
+
+Paths are the resource names (relative, as in a downloaded folder) so the descriptor, and with it
+its content hash, does not depend on portal ids and stays the same when nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pipelines.publish.model import DatasetMetadata, ResourceFile
+
+DATAPACKAGE_NAME = "datapackage.json"
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def _descriptor_name(resource: ResourceFile) -> str:
+    return resource.name.rsplit(".", 1)[0].lower()
+
+
+def published_schema(table_schema: dict[str, Any], resource_names: set[str]) -> dict[str, Any]:
+    """The Table Schema without foreign keys to resources that are not in this package (the
+    agency registry is published on its own), so the descriptor validates as it stands."""
+    keys = [
+        key
+        for key in table_schema.get("foreignKeys", [])
+        if key.get("reference", {}).get("resource", "") in resource_names | {""}
+    ]
+    schema = {name: value for name, value in table_schema.items() if name != "foreignKeys"}
+    return {**schema, "foreignKeys": keys} if keys else schema
+
+
+def _resource_descriptor(resource: ResourceFile, schema: dict[str, Any] | None) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "name": _descriptor_name(resource),
+        "path": resource.name,
+        "format": resource.format.lower(),
+        "mediatype": resource.mimetype,
+        "encoding": "utf-8",
+        "bytes": resource.size,
+        "hash": f"sha256:{resource.content_hash}",
+    }
+    if resource.description:
+        descriptor["description"] = resource.description
+    if resource.datastore is not None and schema is not None:
+        descriptor["type"] = "table"
+        descriptor["schema"] = schema
+    return descriptor
+
+
+def datapackage_descriptor(
+    dataset: DatasetMetadata,
+    resources: Sequence[ResourceFile],
+    table_schema: dict[str, Any] | None,
+    license_path: str | None = None,
+) -> dict[str, Any]:
+    """The descriptor (a dict) for ``resources`` of ``dataset``."""
+    license_entry: dict[str, str] = {"name": dataset.license_id}
+    if license_path:
+        license_entry["path"] = license_path
+    names = {_descriptor_name(resource) for resource in resources}
+    schema = published_schema(table_schema, names) if table_schema is not None else None
+    return {
+        "$schema": PROFILE,
+        "name": dataset.name,
+        "title": f"{dataset.title_th} / {dataset.title_en}",
+        "description": f"{dataset.notes_th}\n\n{dataset.notes_en}",
+        "keywords": list(dataset.tags),
+        "licenses": [license_entry],
+        "resources": [_resource_descriptor(resource, schema) for resource in resources],
+    }
+
+
+def datapackage_resource(
+    dataset: DatasetMetadata,
+    resources: Sequence[ResourceFile],
+    table_schema: dict[str, Any] | None,
+) -> ResourceFile:
+    """The descriptor as a publishable JSON file (UTF-8, Thai unescaped, stable key order)."""
+    descriptor = datapackage_descriptor(dataset, resources, table_schema)
+    content = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    return ResourceFile(
+        name=DATAPACKAGE_NAME,
+        content=content,
+        format="JSON",
+        mimetype="application/json",
+        description="คำอธิบายชุดข้อมูลตามมาตรฐาน Frictionless Data Package / "
+        "Frictionless Data Package descriptor of the files in this dataset",
+    )

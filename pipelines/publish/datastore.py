@@ -1,0 +1,132 @@
+"""Loading a table into CKAN's DataStore, in large batches, with its data dictionary.
+
+The table is rebuilt from scratch (delete, create with the first batch, insert the rest): a
+half-loaded table left by a crash is simply replaced on the next run. Values are sent exactly as
+they are in the clean table (no spreadsheet neutralisation): dates as ISO text, decimals as
+text so no precision is lost on the way to PostgreSQL ``numeric``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from ckanapi import NotFound
+
+from pipelines.publish.client import CKANClient
+from pipelines.publish.metadata import datastore_fields
+from pipelines.publish.model import DatastoreTable
+
+# Measured on the local portal (bench/publish): CKAN inserts row by row, so batches beyond ~10k
+# rows gain nothing, while three batches in flight load ~1.5x faster than one.
+DEFAULT_BATCH_ROWS = 10_000
+DEFAULT_PARALLEL = 3
+
+
+def _json_ready(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column whose Python values json.dumps accepts, without changing what they say."""
+    kind = column.type
+    if pa.types.is_floating(kind):
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, kind), column)
+    if (
+        pa.types.is_date(kind)
+        or pa.types.is_timestamp(kind)
+        or pa.types.is_time(kind)
+        or pa.types.is_decimal(kind)
+    ):
+        return pc.cast(column, pa.string())
+    return column
+
+
+def record_batches(table: pa.Table, batch_rows: int) -> Iterator[list[dict[str, Any]]]:
+    """The table as lists of JSON-ready records, ``batch_rows`` at a time."""
+    ready = pa.Table.from_arrays(
+        [_json_ready(column) for column in table.columns], names=table.column_names
+    )
+    for offset in range(0, max(ready.num_rows, 1), batch_rows):
+        yield ready.slice(offset, batch_rows).to_pylist()
+
+
+def _drop_table(client: CKANClient, resource_id: str) -> None:
+    with contextlib.suppress(NotFound):  # no table yet
+        client.call("datastore_delete", {"resource_id": resource_id, "force": True})
+
+
+def load_datastore(
+    client: CKANClient,
+    resource_id: str,
+    table: DatastoreTable,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    replace: bool = True,
+    parallel: int = DEFAULT_PARALLEL,
+) -> int:
+    """(Re)build the resource's DataStore table; returns the number of rows loaded.
+
+    After the first batch (which creates the table), ``parallel`` batches are in flight at once:
+    CKAN inserts a batch row by row, so the portal's database, not the network, sets the pace,
+    and a second connection keeps it busy while the first request is being parsed.
+    """
+    if replace:
+        _drop_table(client, resource_id)
+    batches = record_batches(table.table, batch_rows)
+    first = next(batches)
+    create: dict[str, Any] = {
+        "resource_id": resource_id,
+        "force": True,  # uploaded resources are read-only to the DataStore API otherwise
+        "fields": datastore_fields(table),
+        "records": first,
+        "calculate_record_count": table.num_rows <= batch_rows,
+    }
+    if table.primary_key:
+        create["primary_key"] = list(table.primary_key)
+    client.call("datastore_create", create)
+    loaded = len(first) + _insert_batches(client, resource_id, batches, max(1, parallel))
+    if table.num_rows > batch_rows:
+        # One cheap call so datastore_search reports the exact total straight away.
+        client.call(
+            "datastore_upsert",
+            {
+                "resource_id": resource_id,
+                "force": True,
+                "method": "insert",
+                "records": [],
+                "calculate_record_count": True,
+            },
+        )
+    return loaded
+
+
+def _insert_batches(
+    client: CKANClient, resource_id: str, batches: Iterator[list[dict[str, Any]]], parallel: int
+) -> int:
+    """Insert the batches with at most ``parallel`` in flight (and in memory) at once."""
+    tally = client.traffic.current_tally()  # the dataset's, so its receipt counts these too
+
+    def insert(records: list[dict[str, Any]]) -> int:
+        client.traffic.adopt_tally(tally)
+        client.call(
+            "datastore_upsert",
+            {
+                "resource_id": resource_id,
+                "force": True,
+                "method": "insert",
+                "records": records,
+                "calculate_record_count": False,
+            },
+        )
+        return len(records)
+
+    loaded = 0
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        pending: set[Future[int]] = set()
+        for records in batches:
+            if len(pending) >= parallel:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                loaded += sum(future.result() for future in done)
+            pending.add(pool.submit(insert, records))
+        loaded += sum(future.result() for future in pending)
+    return loaded

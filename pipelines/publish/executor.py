@@ -1,0 +1,213 @@
+"""Carrying out a catalog plan against the portal, one dataset per worker thread.
+
+Order matters for convergence: organization, then the dataset without resources, then each
+resource (bytes, then DataStore table, then the ``datastore_hash`` that says the table is
+complete). Whatever point a crash interrupts, the next plan sees the half-done state by name and
+finishes it; nothing is created twice and nothing already right is touched again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ckanapi import CKANAPIError, NotFound
+
+from pipelines.publish.client import CKANClient, RetryableHTTPError
+from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL, load_datastore
+from pipelines.publish.metadata import (
+    DATASTORE_HASH_KEY,
+    dataset_dict,
+    datastore_hash,
+    organization_dict,
+    resource_dict,
+)
+from pipelines.publish.plan import (
+    Action,
+    CatalogPlan,
+    DatasetPlan,
+    OrganizationPlan,
+    ResourcePlan,
+)
+from pipelines.publish.receipt import (
+    DatasetReceipt,
+    OrganizationReceipt,
+    ResourceReceipt,
+)
+
+log = logging.getLogger(__name__)
+
+PREVIEW_VIEW_TYPE = "datatables_view"
+PREVIEW_VIEW_TITLE = "ตาราง / Table"
+# What stops one dataset (the server's refusal, an outage outlasting the retries), not the run.
+PUBLISH_ERRORS = (CKANAPIError, RetryableHTTPError, OSError)
+
+
+def dataset_url(portal: str, name: str) -> str:
+    return f"{portal.rstrip('/')}/dataset/{name}"
+
+
+def organization_url(portal: str, name: str) -> str:
+    return f"{portal.rstrip('/')}/organization/{name}"
+
+
+def apply_organization(client: CKANClient, plan: OrganizationPlan) -> OrganizationReceipt:
+    data = organization_dict(plan.spec)
+    if plan.action is Action.CREATE:
+        client.call("organization_create", data)
+    elif plan.action is Action.UPDATE:
+        client.call("organization_patch", {"id": plan.existing_id, **data})
+    return OrganizationReceipt(
+        name=plan.spec.name,
+        action=plan.action.value,
+        url=organization_url(client.url, plan.spec.name),
+    )
+
+
+def _ensure_preview(client: CKANClient, resource_id: str) -> None:
+    views = client.call("resource_view_list", {"id": resource_id})
+    if not any(view.get("view_type") == PREVIEW_VIEW_TYPE for view in views):
+        client.call(
+            "resource_view_create",
+            {
+                "resource_id": resource_id,
+                "view_type": PREVIEW_VIEW_TYPE,
+                "title": PREVIEW_VIEW_TITLE,
+            },
+        )
+
+
+class DatasetPublisher:
+    """Applies one dataset's plan; a new instance per dataset, used by one thread."""
+
+    def __init__(
+        self, client: CKANClient, plan: DatasetPlan, batch_rows: int, parallel: int
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.batch_rows = batch_rows
+        self.parallel = parallel
+
+    def run(self) -> DatasetReceipt:
+        tally = self.client.start_thread_tally()
+        request = self.plan.request
+        receipt = DatasetReceipt(
+            name=self.plan.name,
+            organization=request.organization.name,
+            action=self.plan.action.value,
+            url=dataset_url(self.client.url, self.plan.name),
+            metadata_updated=self.plan.update_metadata and self.plan.action is Action.UPDATE,
+            stray_resources=list(self.plan.stray_resources),
+        )
+        try:
+            if self.plan.action is Action.CONFLICT:
+                receipt.error = "a dataset of this name exists and is not published by ogp-pipeline"
+            elif self.plan.action is Action.UNCHANGED:
+                receipt.resources = [self._unchanged(plan) for plan in self.plan.resources]
+            else:
+                self._apply(receipt)
+        except PUBLISH_ERRORS as error:
+            receipt.error = f"{type(error).__name__}: {error}"
+            receipt.action = "failed"
+            log.error("publishing %s failed: %s", self.plan.name, receipt.error)
+        receipt.requests = tally.requests
+        receipt.bytes_uploaded = sum(resource.bytes_uploaded for resource in receipt.resources)
+        return receipt
+
+    def _unchanged(self, plan: ResourcePlan) -> ResourceReceipt:
+        existing = self._existing_resources().get(plan.resource.name, {})
+        return ResourceReceipt(
+            name=plan.resource.name,
+            action=plan.action.value,
+            id=plan.existing_id,
+            url=existing.get("url"),
+        )
+
+    def _existing_resources(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: r for r in (self.plan.existing or {}).get("resources") or []}
+
+    def _apply(self, receipt: DatasetReceipt) -> None:
+        data = dataset_dict(self.plan.request.dataset)
+        if self.plan.action is Action.CREATE:
+            package = self.client.call("package_create", data)
+        else:
+            package = self.plan.existing or {}
+            if self.plan.update_metadata:
+                # package_patch without "resources" leaves the resources as they are.
+                package = self.client.call("package_patch", {"id": package["id"], **data})
+        for duplicate in self.plan.duplicate_resource_ids:
+            self._delete_resource(duplicate)
+            receipt.resources.append(
+                ResourceReceipt(name="", action="removed-duplicate", id=duplicate)
+            )
+        ids = []
+        for plan in self.plan.resources:
+            resource_receipt = self._apply_resource(package["id"], plan)
+            receipt.resources.append(resource_receipt)
+            ids.append(resource_receipt.id)
+        if self.plan.reorder:
+            self.client.call("package_resource_reorder", {"id": package["id"], "order": ids})
+
+    def _delete_resource(self, resource_id: str) -> None:
+        with contextlib.suppress(NotFound):  # already gone (a previous attempt got through)
+            self.client.call("resource_delete", {"id": resource_id})
+
+    def _apply_resource(self, package_id: str, plan: ResourcePlan) -> ResourceReceipt:
+        resource = plan.resource
+        receipt = ResourceReceipt(
+            name=resource.name,
+            action=plan.action.value,
+            steps=plan.reasons,
+            id=plan.existing_id,
+            url=self._existing_resources().get(resource.name, {}).get("url"),
+        )
+        upload = (resource.name, resource.content, resource.mimetype)
+        if plan.existing_id is None:
+            created = self.client.call(
+                "resource_create", {"package_id": package_id, **resource_dict(resource)}, upload
+            )
+            receipt.id, receipt.url = created["id"], created.get("url")
+            receipt.bytes_uploaded = resource.size
+        elif plan.upload:
+            patched = self.client.call(
+                "resource_patch", {"id": plan.existing_id, **resource_dict(resource)}, upload
+            )
+            receipt.url = patched.get("url")
+            receipt.bytes_uploaded = resource.size
+        elif plan.patch_metadata:
+            self.client.call("resource_patch", {"id": plan.existing_id, **resource_dict(resource)})
+        if plan.load_datastore and resource.datastore is not None and receipt.id is not None:
+            receipt.datastore_rows = load_datastore(
+                self.client,
+                receipt.id,
+                resource.datastore,
+                self.batch_rows,
+                replace=plan.existing_id is not None,
+                parallel=self.parallel,
+            )
+            _ensure_preview(self.client, receipt.id)
+            # Last: this marks the table complete, so an interrupted load is redone next run.
+            self.client.call(
+                "resource_patch", {"id": receipt.id, DATASTORE_HASH_KEY: datastore_hash(resource)}
+            )
+        return receipt
+
+
+def apply_plan(
+    client: CKANClient,
+    plan: CatalogPlan,
+    max_workers: int,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    parallel: int = DEFAULT_PARALLEL,
+) -> tuple[list[OrganizationReceipt], list[DatasetReceipt]]:
+    """Organizations first (datasets need them), then datasets concurrently."""
+    organizations = [apply_organization(client, org) for org in plan.organizations]
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        datasets = list(
+            pool.map(
+                lambda p: DatasetPublisher(client, p, batch_rows, parallel).run(), plan.datasets
+            )
+        )
+    return organizations, datasets

@@ -1,0 +1,1 @@
+"""Building blocks of portalctl: settings, processes, and one module per service."""

@@ -1,0 +1,237 @@
+"""CKAN itself: its virtualenv, ckan.ini, database set-up, admin token and the web process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from .postgres import CKAN_DB, CKAN_USER, DATASTORE_DB, DATASTORE_RO_USER, Postgres
+from .procs import read_pid, run, spawn, stop_pid, wait_for
+from .settings import PORTAL_SRC, PortalError, Secrets, Settings, write_private
+
+ADMIN_USER = "ogp_admin"
+EXTENSION_DIR = PORTAL_SRC / "ckanext-pgsearch"
+SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12))  # CKAN 2.12's supported interpreters
+# the portal is on 127.0.0.1: never send its requests (or the token) through an http_proxy
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Ckan:
+    settings: Settings
+
+    @property
+    def exe(self) -> str:
+        return str(self.settings.bin / "ckan")
+
+    @property
+    def pid_file(self) -> Path:
+        return self.settings.run_dir / "ckan.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.settings.log_dir / "ckan.log"
+
+    # -- virtualenv -------------------------------------------------------------------------
+    def requirements_hash(self) -> str:
+        digest = hashlib.sha256(sys.version.encode())
+        for name in ("requirements.txt", "constraints.txt"):
+            digest.update((PORTAL_SRC / name).read_bytes())
+        digest.update((EXTENSION_DIR / "pyproject.toml").read_bytes())
+        return digest.hexdigest()
+
+    def ensure_venv(self, log: Path) -> bool:
+        """Create/refresh .portal/venv when the pinned requirements changed. True if it did."""
+        stamp = self.settings.venv / "ogp-requirements.sha256"  # travels with the venv
+        wanted = self.requirements_hash()
+        if stamp.exists() and stamp.read_text().strip() == wanted and Path(self.exe).exists():
+            return False
+        if sys.version_info[:2] not in SUPPORTED_PYTHONS:
+            raise PortalError(
+                f"CKAN 2.12 needs Python 3.10-3.12; this is {sys.version.split()[0]}"
+                "\n  fix: run portalctl with python3.11"
+            )
+        print(
+            "portal: installing CKAN 2.12 into .portal/venv (first run takes a few minutes)",
+            flush=True,
+        )
+        venv = self.settings.venv
+        if not (venv / "bin" / "python").exists():
+            run([sys.executable, "-m", "venv", str(venv)], what="python -m venv", log=log)
+        pip = [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+        ]
+        run([*pip, "--upgrade", "pip", "setuptools", "wheel"], what="pip (tools)", log=log)
+        run(
+            [
+                *pip,
+                "-r",
+                str(PORTAL_SRC / "requirements.txt"),
+                "-c",
+                str(PORTAL_SRC / "constraints.txt"),
+            ],
+            what="pip install CKAN",
+            log=log,
+            timeout=1800,
+        )
+        # editable: the search extension's code is read from portal/ on every CKAN start
+        run(
+            [*pip, "--no-deps", "-e", str(EXTENSION_DIR)],
+            what="pip install ckanext-pgsearch",
+            log=log,
+        )
+        stamp.write_text(wanted)
+        return True
+
+    # -- configuration ----------------------------------------------------------------------
+    def write_ini(self, pg: Postgres, redis_url: str, secrets: Secrets) -> None:
+        s = self.settings
+        template = Template((PORTAL_SRC / "ckan.ini.tmpl").read_text())
+        text = template.substitute(
+            SECRET_KEY=secrets.secret_key,
+            SQLALCHEMY_URL=pg.url(CKAN_USER, secrets.ckan_db_password, CKAN_DB),
+            DATASTORE_WRITE_URL=pg.url(CKAN_USER, secrets.ckan_db_password, DATASTORE_DB),
+            DATASTORE_READ_URL=pg.url(
+                DATASTORE_RO_USER, secrets.datastore_ro_password, DATASTORE_DB
+            ),
+            SITE_URL=s.url,
+            REDIS_URL=redis_url,
+            STORAGE_PATH=str(s.storage),
+            # scheming loads schemas from "module:path" or from a URL
+            DATASET_SCHEMA=(PORTAL_SRC / "schemas" / "dataset.yaml").as_uri(),
+        )
+        write_private(s.ckan_ini, text)  # it holds the database passwords
+
+    def cli(self, *args: str, what: str, log: Path, input_text: str | None = None) -> str:
+        return run(
+            [self.exe, "-c", str(self.settings.ckan_ini), *args],
+            what=what,
+            log=log,
+            input_text=input_text,
+            cwd=self.settings.home,
+        )
+
+    # -- database and admin -----------------------------------------------------------------
+    def init_database(self, pg: Postgres, secrets: Secrets, log: Path) -> None:
+        """Create CKAN's tables, plugin tables and DataStore permissions (idempotent)."""
+        self.cli("db", "init", what="ckan db init", log=log)
+        # plugin migrations (activity, ...) are applied by `db upgrade`, not by `db init`
+        self.cli("db", "upgrade", what="ckan db upgrade", log=log)
+        perms = self.cli(
+            "datastore", "set-permissions", what="ckan datastore set-permissions", log=log
+        )
+        pg.psql(perms, db=DATASTORE_DB, what="DataStore permissions")
+        users = self.cli("user", "list", what="ckan user list", log=log)
+        if f"name={ADMIN_USER}" not in users:
+            self.cli(
+                "user",
+                "add",
+                ADMIN_USER,
+                f"email={ADMIN_USER}@example.org",
+                f"password={secrets.admin_password}",
+                what="ckan user add",
+                log=log,
+            )
+        self.cli("sysadmin", "add", ADMIN_USER, what="ckan sysadmin add", log=log)
+
+    def create_token(self, log: Path) -> None:
+        """A fresh API token for the sysadmin, written 0600 and never printed or logged."""
+        out = run(
+            [
+                self.exe,
+                "-c",
+                str(self.settings.ckan_ini),
+                "user",
+                "token",
+                "add",
+                ADMIN_USER,
+                "ogp-portalctl",
+            ],
+            what="ckan user token add",
+            cwd=self.settings.home,
+        )  # no log=: the output is the secret
+        lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+        if not lines:
+            raise PortalError("ckan user token add printed no token")
+        write_private(self.settings.token_file, lines[-1] + "\n")
+
+    def token_works(self) -> bool:
+        try:
+            token = self.settings.token_file.read_text().strip()
+        except OSError:
+            return False
+        req = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 URL
+            f"{self.settings.url}/api/3/action/user_show?id={ADMIN_USER}",
+            headers={"Authorization": token},
+        )
+        try:
+            with _LOCAL.open(req, timeout=10) as resp:
+                return bool(json.load(resp).get("result", {}).get("sysadmin"))
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    # -- web process ------------------------------------------------------------------------
+    def pid(self) -> int | None:
+        return read_pid(self.pid_file, must_contain=str(self.settings.ckan_ini))
+
+    def version(self) -> str | None:
+        """ckan_version from status_show, or None when CKAN does not answer."""
+        try:
+            with _LOCAL.open(f"{self.settings.url}/api/3/action/status_show", timeout=5) as resp:
+                return str(json.load(resp)["result"]["ckan_version"])
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return None
+
+    def healthy(self) -> bool:
+        return (self.version() or "").startswith("2.12")
+
+    def start(self) -> None:
+        s = self.settings
+        with self.log_file.open("a") as log:
+            # -r: no reloader, -D: no debugger (both would fork or expose a console); -t threads
+            proc = spawn(
+                [
+                    self.exe,
+                    "-c",
+                    str(s.ckan_ini),
+                    "run",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    str(s.ckan_port),
+                    "-r",
+                    "-D",
+                    "-t",
+                ],
+                log=log,
+                cwd=s.home,
+            )
+        self.pid_file.write_text(f"{proc.pid}\n")
+        try:
+            wait_for(
+                self.healthy,
+                timeout=180,
+                what="CKAN",
+                alive=lambda: proc.poll() is None,
+                interval=0.5,
+            )
+        except PortalError as exc:
+            tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-30:])
+            raise PortalError(f"{exc}\n--- last lines of {self.log_file} ---\n{tail}") from exc
+
+    def stop(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            stop_pid(pid, name="CKAN", group=True)  # its own session: stop the whole group
+        self.pid_file.unlink(missing_ok=True)

@@ -1,0 +1,89 @@
+"""Fixtures for tests against the real local CKAN portal (portal/portalctl.py).
+
+The portal is brought up once per test session (a no-op taking well under a second when it is
+already running) and left running afterwards, so that repeated runs and parallel workers share
+it; `python3 portal/portalctl.py down` stops it. Every test names what it creates with a
+per-run suffix, so the tests can run again and again against a long-lived portal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ckanapi
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PORTALCTL = REPO_ROOT / "portal" / "portalctl.py"
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    token_file: Path
+    env: dict[str, object]
+
+    @property
+    def token(self) -> str:
+        return self.token_file.read_text().strip()
+
+    def api(self) -> ckanapi.RemoteCKAN:
+        """ckanapi client authenticated as the portal's sysadmin."""
+        return ckanapi.RemoteCKAN(self.url, apikey=self.token, user_agent="ogp-tests/1")
+
+    def anonymous(self) -> ckanapi.RemoteCKAN:
+        return ckanapi.RemoteCKAN(self.url, user_agent="ogp-tests/1")
+
+
+def portal_home() -> Path:
+    return Path(os.environ.get("OGP_PORTAL_DIR") or REPO_ROOT / ".portal")
+
+
+@pytest.fixture(scope="session")
+def ckan_portal() -> Portal:
+    proc = subprocess.run(
+        [sys.executable, str(PORTALCTL), "up"], capture_output=True, text=True, timeout=1800
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"portalctl up failed:\n{proc.stdout}\n{proc.stderr}")
+    env = json.loads((portal_home() / "env.json").read_text())
+    return Portal(url=str(env["url"]), token_file=Path(str(env["api_token_file"])), env=env)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """A short suffix unique to this test session (CKAN names: lowercase, digits, '-')."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def ckan(ckan_portal: Portal) -> ckanapi.RemoteCKAN:
+    return ckan_portal.api()
+
+
+@pytest.fixture(scope="session")
+def created(ckan: ckanapi.RemoteCKAN) -> Iterator[list[tuple[str, str]]]:
+    """Register ("dataset"|"organization"|"group", name) to purge at the end of the session,
+    so test runs leave the shared portal as they found it (OGP_TEST_KEEP=1 keeps them)."""
+    items: list[tuple[str, str]] = []
+    yield items
+    if os.environ.get("OGP_TEST_KEEP"):
+        return
+    # datasets first: an organization cannot be purged while it still owns datasets
+    order = {"dataset": 0, "group": 1, "organization": 2}
+    for kind, name in sorted(items, key=lambda item: order[item[0]]):
+        with contextlib.suppress(ckanapi.NotFound):
+            ckan.call_action(f"{kind}_purge", {"id": name})
+
+
+@pytest.fixture(scope="session")
+def anon(ckan_portal: Portal) -> ckanapi.RemoteCKAN:
+    return ckan_portal.anonymous()

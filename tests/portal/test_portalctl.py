@@ -1,0 +1,98 @@
+"""portalctl's contract: idempotent `up`, health in `status`, clear failures, clean `down`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
+
+
+def portalctl(command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PORTALCTL), command],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **env},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def processes_mentioning(text: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmd and "pytest" not in cmd:
+                found.append(cmd)
+    return found
+
+
+def test_status_reports_healthy(ckan_portal):
+    result = portalctl("status")
+    assert result.returncode == 0, result.stdout
+    assert "healthy" in result.stdout
+    assert "CKAN 2.12" in result.stdout
+
+
+def test_second_up_is_fast_and_idempotent(ckan_portal):
+    t0 = time.monotonic()
+    result = portalctl("up")
+    assert result.returncode == 0, result.stderr
+    assert "already up" in result.stdout
+    assert time.monotonic() - t0 < 10
+
+
+def test_env_json_describes_the_portal(ckan_portal):
+    env = ckan_portal.env
+    assert env["url"] == ckan_portal.url
+    assert str(env["ckan_version"]).startswith("2.12")
+    assert Path(str(env["api_token_file"])).exists()
+    assert Path(str(env["ckan_ini"])).exists()
+
+
+def test_up_fails_clearly_when_a_port_is_taken(tmp_path: Path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        result = portalctl(
+            "up",
+            OGP_PORTAL_DIR=str(tmp_path / "portal"),
+            OGP_CKAN_PORT=str(taken),
+            OGP_PG_PORT=str(free_port()),
+            OGP_REDIS_PORT=str(free_port()),
+        )
+    assert result.returncode == 1
+    assert f"port {taken} (CKAN) is already in use" in result.stderr
+    assert "OGP_CKAN_PORT" in result.stderr
+    assert processes_mentioning(str(tmp_path)) == []  # nothing half-started
+
+
+def test_status_and_down_on_a_portal_that_never_ran(tmp_path: Path):
+    env = {"OGP_PORTAL_DIR": str(tmp_path / "none"), "OGP_CKAN_PORT": str(free_port())}
+    status = portalctl("status", **env)
+    assert status.returncode == 1
+    assert "DOWN" in status.stdout
+    assert portalctl("down", **env).returncode == 0
+
+
+def test_portal_files_are_private(ckan_portal):
+    home = Path(str(ckan_portal.env["ckan_ini"])).parent
+    for name in ("api_token", "ckan.ini", "secrets.json"):
+        assert (home / name).stat().st_mode & 0o077 == 0, name
+    assert json.loads((home / "env.json").read_text())["admin_user"] == "ogp_admin"

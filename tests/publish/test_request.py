@@ -1,0 +1,116 @@
+"""From the real procurement contract to a publish request: resources, metadata, descriptor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import frictionless
+import pyarrow as pa
+
+from pipelines.contracts import load_spec
+from pipelines.publish.request import csv_resources, fiscal_years
+
+
+def test_one_csv_per_fiscal_year_then_descriptor_and_report(make_request) -> None:
+    request = make_request("ag", {2025: 2, 2024: 3})
+    assert [r.name for r in request.resources] == [
+        "procurement-fy2024.csv",
+        "procurement-fy2025.csv",
+        "datapackage.json",
+        "validation-report.json",
+        "validation-report.html",
+    ]
+    fy2024 = request.resources[0]
+    assert fy2024.period == "fy2024"
+    assert fy2024.datastore is not None
+    assert fy2024.datastore.num_rows == 3
+    assert fy2024.datastore.primary_key == ("project_id",)
+    assert "พ.ศ. 2567" in fy2024.description
+
+
+def test_metadata_carries_dga_fields_and_coverage_from_the_data(make_request) -> None:
+    dataset = make_request("ag", {2023: 1, 2025: 1}).dataset
+    assert dataset.name == "ag-procurement"
+    assert dataset.owner_org == "ag"
+    assert dataset.catalog_fields["data_category"] == "ข้อมูลสาธารณะ"
+    # The contract says 2567-2568; the data says FY2023-FY2025 (B.E. 2566-2568).
+    assert (
+        dataset.catalog_fields["first_year_of_data"],
+        dataset.catalog_fields["last_year_of_data"],
+    ) == ("2566", "2568")
+    assert dataset.extras == {
+        "frequency": "monthly",
+        "temporal_start": "2022-10-01",
+        "temporal_end": "2025-09-30",
+    }
+    assert dataset.title_th.startswith("ข้อมูลการจัดซื้อจัดจ้างภาครัฐ — กรมทดสอบ")
+
+
+def test_published_files_form_a_valid_data_package(make_request, tmp_path: Path) -> None:
+    request = make_request("ag")
+    for resource in request.resources:
+        (tmp_path / resource.name).write_bytes(resource.content)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in descriptor["resources"]] == [r.name for r in request.resources[:2]]
+    assert descriptor["title"].startswith("ข้อมูลการจัดซื้อจัดจ้างภาครัฐ")
+    # The descriptor pins the published bytes: a changed file no longer matches it.
+    (tmp_path / "procurement-fy2024.csv").write_bytes(request.resources[0].content + b"\n")
+    tampered = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert {"hash-count", "byte-count"} & {e[0] for e in tampered.flatten(["type"])}
+
+
+def test_same_input_gives_the_same_bytes(make_request) -> None:
+    first, second = make_request("ag"), make_request("ag")
+    assert [r.content_hash for r in first.resources] == [r.content_hash for r in second.resources]
+
+
+def test_fiscal_year_from_a_date_starts_in_october() -> None:
+    import datetime as dt
+
+    table = pa.table({"d": pa.array([dt.date(2023, 9, 30), dt.date(2023, 10, 1)], pa.date32())})
+    assert fiscal_years(table, "d").to_pylist() == [2023, 2024]
+
+
+def test_family_with_a_date_period_splits_by_fiscal_year() -> None:
+    import datetime as dt
+
+    spec = load_spec("decisions")
+    table = pa.table(
+        {
+            "decision_id": ["a", "b", "c"],
+            "decision_date": pa.array(
+                [dt.date(2023, 12, 1), dt.date(2024, 10, 2), dt.date(2024, 11, 2)], pa.date32()
+            ),
+        }
+    )
+    resources, years = csv_resources(spec, table)
+    assert years == [2024, 2025]
+    assert [r.datastore.num_rows for r in resources if r.datastore] == [1, 2]
+
+
+def test_extra_resources_are_published_and_described(report_files) -> None:
+    from publish_samples import procurement_table, sample_agency
+
+    from pipelines.publish.model import ResourceFile
+    from pipelines.publish.request import build_request
+
+    ocds = ResourceFile(
+        name="ocds-release-package.json",
+        content=b'{"releases": []}',
+        format="JSON",
+        mimetype="application/json",
+    )
+    request = build_request(
+        load_spec("procurement"),
+        sample_agency("ag"),
+        procurement_table({2024: 2}),
+        report_files,
+        extra_resources=(ocds,),
+    )
+    names = [r.name for r in request.resources]
+    assert names.index("ocds-release-package.json") < names.index("datapackage.json")
+    descriptor = json.loads(request.resources[names.index("datapackage.json")].content)
+    assert "ocds-release-package.json" in [r["path"] for r in descriptor["resources"]]
