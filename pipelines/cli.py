@@ -10,7 +10,8 @@ from pipelines.commands import portal, publish, pull, report, run, ui, validate
 
 app = typer.Typer(
     name="ogp",
-    help="ogp-pipeline: pull, validate and publish Thai open government data; report OGP readiness.",
+    help="ogp-pipeline: pull, validate and publish Thai open government data; "
+    "report OGP readiness.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold the CKAN token
 )

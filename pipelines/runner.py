@@ -57,7 +57,7 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
     """Per family: published (with its URL), blocked by which checks, or failed at which step."""
     published: dict[str, str | None] = {}
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         if materialization is None:
             continue
         family = _family(materialization.asset_key, "published_")
@@ -78,17 +78,16 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
         for prefix in ("raw_", "clean_", "published_"):
             family = step[len(prefix) :] if step.startswith(prefix) else None
             if family:
-                failed.setdefault(family, []).append(
-                    f"{step}: {root_cause(error)}"[:400]
-                )
+                failed.setdefault(family, []).append(f"{step}: {root_cause(error)}"[:400])
 
     families = sorted(set(published) | set(blocked) | set(failed))
     outcomes = []
     for family in families:
         if family in published:
             outcomes.append(
-                PartitionOutcome(agency, family, "published", blocked.get(family, []),
-                                 published[family])
+                PartitionOutcome(
+                    agency, family, "published", blocked.get(family, []), published[family]
+                )
             )
         elif family in blocked:
             outcomes.append(PartitionOutcome(agency, family, "blocked", blocked[family]))
@@ -129,7 +128,7 @@ def run_pipeline(
     on_progress("readiness report")
     report = execute("readiness_job")
     for event in report.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         if materialization is None:
             continue
         path = materialization.metadata.get("path")

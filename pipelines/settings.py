@@ -6,10 +6,11 @@ and are held as ``SecretStr`` so they never print.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,10 @@ class Settings(BaseSettings):
     build_dir: Path = REPO_ROOT / "build"
     portal_dir: Path = REPO_ROOT / ".portal"
 
-    ckan_url: str = "http://127.0.0.1:5000"
+    # The local portal's URL follows its port setting (portal/portalctl.py reads the same one).
+    ckan_url: str = Field(
+        default_factory=lambda: f"http://127.0.0.1:{os.environ.get('OGP_CKAN_PORT', '5000')}"
+    )
     ckan_token: SecretStr | None = None
     ckan_timeout_s: float = 60.0
     ckan_max_workers: int = 4

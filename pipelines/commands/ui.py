@@ -16,7 +16,16 @@ from pipelines.settings import REPO_ROOT
 
 def dagster_dev_command(host: str, port: int) -> list[str]:
     dagster = Path(sys.executable).with_name("dagster")
-    return [str(dagster), "dev", "-h", host, "-p", str(port), "-w", str(REPO_ROOT / "workspace.yaml")]
+    return [
+        str(dagster),
+        "dev",
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "-w",
+        str(REPO_ROOT / "workspace.yaml"),
+    ]
 
 
 def _default_signals() -> None:
@@ -33,7 +42,7 @@ def ui(
     """Serve the Dagster UI (runs, asset checks, schedules) until interrupted."""
     env = {**os.environ, "DAGSTER_HOME": str(ensure_dagster_home())}
     typer.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)")
-    proc = subprocess.Popen(dagster_dev_command(host, port), env=env, preexec_fn=_default_signals)  # noqa: PLW1509
+    proc = subprocess.Popen(dagster_dev_command(host, port), env=env, preexec_fn=_default_signals)
     try:
         raise typer.Exit(proc.wait())
     except KeyboardInterrupt:

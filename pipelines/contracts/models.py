@@ -107,6 +107,9 @@ class PersonalDataRule(_Strict):
 
 class Privacy(_Strict):
     juristic_id_columns: list[str] = Field(default_factory=list)
+    # Codes and identifiers the agency assigns (budget line ids, project numbers): never personal
+    # data, and their digit runs would otherwise look like phone numbers to the guard.
+    public_columns: list[str] = Field(default_factory=list)
     personal_data: list[PersonalDataRule] = Field(default_factory=list)
     default_action: Literal["mask", "drop", "block"] = "block"
 
@@ -151,6 +154,22 @@ class Aliases(_Strict):
 # --- the contract --------------------------------------------------------------------------------
 
 
+class DerivedResource(_Strict):
+    """A file another stage derives from the partition (e.g. the OCDS release package),
+    published beside the data. ``path`` is relative to the data directory; ``{agency}`` is
+    filled in. ``asset`` names the Dagster asset that writes it, so publishing waits for it."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,80}$")
+    path: str
+    asset: str
+    format: str
+    mimetype: str
+    description: Bilingual
+
+    def path_for(self, agency_code: str) -> str:
+        return self.path.replace("{agency}", agency_code)
+
+
 class DatasetSpec(_Strict):
     """One dataset family's contract, with its Table Schema loaded beside it."""
 
@@ -167,6 +186,7 @@ class DatasetSpec(_Strict):
     ckan: CkanMetadata
     aliases: Aliases = Aliases()
     sources: Sources = Sources()
+    derived_resources: list[DerivedResource] = Field(default_factory=list)
 
     _table_schema: dict[str, Any] = PrivateAttr(default_factory=dict)
 

@@ -15,7 +15,7 @@ import dagster as dg
 from jsonschema import Draft4Validator
 
 from pipelines.integrity.ocds_schema import package_validator
-from pipelines.integrity.partition import clean_table_path, export_partition, flag_partition
+from pipelines.integrity.partition import export_partition, flag_partition, gated_table_path
 from pipelines.integrity.red_flags import load_flag_specs
 from pipelines.settings import get_settings
 
@@ -31,12 +31,12 @@ def _validator() -> Draft4Validator:
     return package_validator()
 
 
-def _require_clean_table(agency_code: str) -> None:
-    path = clean_table_path(get_settings().data_dir, agency_code)
+def _require_gated_table(agency_code: str) -> None:
+    path = gated_table_path(get_settings().data_dir, agency_code)
     if not path.is_file():
         raise dg.Failure(
-            description=f"no clean procurement table for {agency_code} at {path}: "
-            "materialize clean_procurement for this partition first."
+            description=f"no validated procurement table for {agency_code} at {path}: "
+            "materialize clean_procurement (and pass its checks) for this partition first."
         )
 
 
@@ -53,7 +53,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         "the OCDS 1.1.5 schema; written only when valid.",
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        _require_clean_table(context.partition_key)
+        _require_gated_table(context.partition_key)
         outcome = export_partition(context.partition_key, get_settings().data_dir, _validator())
         metadata: dict[str, dg.RawMetadataValue] = {
             "releases": outcome.releases,
@@ -85,7 +85,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         "budget, supplier share) of the agency, per datasets/procurement/red_flags.yaml.",
     )
     def procurement_red_flags(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        _require_clean_table(context.partition_key)
+        _require_gated_table(context.partition_key)
         specs = load_flag_specs()
         outcome = flag_partition(context.partition_key, get_settings().data_dir, specs)
         counts = outcome.summary["overall"]

@@ -84,7 +84,10 @@ def _published_asset(family: str, partitions_def: dg.PartitionsDefinition) -> dg
     @dg.asset(
         name=f"published_{family}",
         partitions_def=partitions_def,
-        deps=[dg.AssetKey(f"clean_{family}")],
+        deps=[
+            dg.AssetKey(f"clean_{family}"),
+            *(dg.AssetKey(d.asset) for d in load_spec(family).derived_resources),
+        ],
         group_name=GROUP,
         required_resource_keys={RESOURCE_KEY},
         kinds={"ckan"},

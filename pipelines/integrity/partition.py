@@ -1,6 +1,7 @@
 """Integrity outputs of one agency partition, read from and written to the on-disk layout.
 
-Input: ``data/clean/procurement/<agency>/procurement.parquet``. Output, beside each other in
+Input: the gate's ``data/validation/procurement/<agency>/publishable.parquet``. Output,
+beside each other in
 ``data/integrity/procurement/<agency>/``: ``ocds_release_package.json`` (written only when
 valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
 ``red_flags.parquet`` (agency_code, project_id, flag_id, detail) and ``red_flags.json``
@@ -34,8 +35,10 @@ FLAGS_PARQUET = "red_flags.parquet"
 FLAGS_JSON = "red_flags.json"
 
 
-def clean_table_path(data_dir: Path, agency_code: str) -> Path:
-    return data_dir / "clean" / FAMILY / agency_code / f"{FAMILY}.parquet"
+def gated_table_path(data_dir: Path, agency_code: str) -> Path:
+    """The table the validation gate let through (privacy-masked, quarantined rows out):
+    what is published is what OCDS and the red flags describe."""
+    return data_dir / "validation" / FAMILY / agency_code / "publishable.parquet"
 
 
 def integrity_dir(data_dir: Path, agency_code: str) -> Path:
@@ -74,20 +77,39 @@ def export_partition(
     published: dt.datetime | None = None,
 ) -> OcdsOutcome:
     """Export, validate, and write the agency's release package when it is valid."""
-    table = read_procurement(clean_table_path(data_dir, agency_code))
+    table = read_procurement(gated_table_path(data_dir, agency_code))
     if table.num_rows == 0:  # a package needs at least one release
         return OcdsOutcome(releases=0, issues=[], path=None)
-    package = export_release_package(table, buyer_from_registry(agency_code), published=published)
+    buyer = buyer_from_registry(agency_code)
+    path = integrity_dir(data_dir, agency_code) / OCDS_FILE
+    previous = _previous_package(path) if published is None else None
+    if previous is not None:
+        # Same data as last time: keep that file, publishedDate included, so an unchanged
+        # partition re-publishes nothing.
+        again = export_release_package(
+            table, buyer, published=dt.datetime.fromisoformat(previous["publishedDate"])
+        )
+        if again == previous:
+            return OcdsOutcome(releases=len(again["releases"]), issues=[], path=path)
+    package = export_release_package(table, buyer, published=published)
     issues = validate_package(package, validator)
     if issues:
         return OcdsOutcome(releases=len(package["releases"]), issues=issues, path=None)
-    path = write_release_package(package, integrity_dir(data_dir, agency_code) / OCDS_FILE)
+    write_release_package(package, path)
     return OcdsOutcome(releases=len(package["releases"]), issues=[], path=path)
+
+
+def _previous_package(path: Path) -> dict[str, Any] | None:
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return package if isinstance(package, dict) and "publishedDate" in package else None
 
 
 def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) -> FlagsOutcome:
     """Compute the agency's red flags and write the flags table and their description."""
-    flags = compute_flags(read_procurement(clean_table_path(data_dir, agency_code)), specs)
+    flags = compute_flags(read_procurement(gated_table_path(data_dir, agency_code)), specs)
     folder = integrity_dir(data_dir, agency_code)
     folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(flags)

@@ -13,7 +13,7 @@ from pipelines.contracts import Agency, DatasetSpec, load_agencies, load_specs
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.partitions import Partition, find_partitions
 from pipelines.publish.plan import CatalogScope
-from pipelines.publish.request import ReportPaths, build_request
+from pipelines.publish.request import ReportPaths, build_request, derived_resources
 
 
 class PartitionError(LookupError):
@@ -51,7 +51,11 @@ def request_for_partition(
         return Blocked(partition, gate.reason)
     table = partition.publishable_table(gate)
     return build_request(
-        spec, agency, table, ReportPaths(partition.report_json, partition.report_html)
+        spec,
+        agency,
+        table,
+        ReportPaths(partition.report_json, partition.report_html),
+        extra_resources=derived_resources(spec, agency.agency_code, partition.data_dir),
     )
 
 

@@ -49,6 +49,11 @@ class Partition:
         return self.validation_dir / REPORT_HTML
 
     @property
+    def data_dir(self) -> Path:
+        """The data directory this partition lives in (``<data_dir>/validation/<f>/<a>``)."""
+        return self.validation_dir.parents[2]
+
+    @property
     def dataset_name(self) -> str:
         return dataset_name(self.family, self.agency)
 
@@ -62,7 +67,6 @@ class Partition:
         if not path.is_file():
             raise GateError(f"{self.report_json}: the publishable table {path} is missing")
         return pq.read_table(path)
-
 
 
 def dataset_name(family: str, agency: str) -> str:
@@ -83,8 +87,11 @@ def read_gate(report_json: Path) -> Gate:
     table_file = report.get("publishable_table") or PUBLISHABLE_PARQUET
     if not isinstance(table_file, str) or "/" in table_file or "\\" in table_file:
         raise GateError(f'{report_json}: "publishable_table" must be a file name')
-    reason = "" if publishable else "; ".join(map(str, report.get("reasons") or [])) or str(
-        report.get("reason") or "blocking checks failed"
+    reason = (
+        ""
+        if publishable
+        else "; ".join(map(str, report.get("reasons") or []))
+        or str(report.get("reason") or "blocking checks failed")
     )
     return Gate(publishable, reason, table_file)
 

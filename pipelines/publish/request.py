@@ -153,6 +153,26 @@ def report_resources(report: ReportPaths | None) -> tuple[ResourceFile, ...]:
     return tuple(files)
 
 
+def derived_resources(
+    spec: DatasetSpec, agency_code: str, data_dir: Path
+) -> tuple[ResourceFile, ...]:
+    """The contract's derived files (OCDS, red flags) that exist for this agency."""
+    files = []
+    for derived in spec.derived_resources:
+        path = data_dir / derived.path_for(agency_code)
+        if path.is_file():
+            files.append(
+                ResourceFile(
+                    name=derived.name,
+                    content=path.read_bytes(),
+                    format=derived.format,
+                    mimetype=derived.mimetype,
+                    description=f"{derived.description.th} / {derived.description.en}",
+                )
+            )
+    return tuple(files)
+
+
 # --- the request --------------------------------------------------------------------------------
 
 

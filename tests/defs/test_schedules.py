@@ -67,9 +67,7 @@ def test_drop_sensor_fires_once_per_change(tmp_path: Path) -> None:
 
     (drop / "budget_2568.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     second = tick(first.cursor)
-    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [
-        ("budget_job", agency)
-    ]
+    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [("budget_job", agency)]
     assert tick(second.cursor).run_requests == []  # unchanged: no second run
 
     (drop / "budget_2568.csv").write_text("a,b\n1,2\n3,4\n", encoding="utf-8")

@@ -5,7 +5,7 @@ import pytest
 from dagster import AssetKey, StaticPartitionsDefinition, materialize
 
 from pipelines.defs import integrity as integrity_defs
-from pipelines.integrity.partition import clean_table_path, integrity_dir
+from pipelines.integrity.partition import gated_table_path, integrity_dir
 from pipelines.settings import get_settings
 
 PARTITIONS = StaticPartitionsDefinition(["cgd", "pcd"])
@@ -17,7 +17,7 @@ def data_dir(tmp_path, monkeypatch, ocds_schema_dir, make_project, make_table):
     monkeypatch.setenv("OGP_OCDS_SCHEMA_DIR", str(ocds_schema_dir))
     get_settings.cache_clear()
     integrity_defs._validator.cache_clear()
-    path = clean_table_path(tmp_path, "cgd")
+    path = gated_table_path(tmp_path, "cgd")
     path.parent.mkdir(parents=True)
     rows = [make_project(1, number_of_bidders=1), make_project(2, contract_value=1_500_000.0)]
     pq.write_table(make_table(rows), path)
@@ -62,5 +62,5 @@ def test_a_partition_without_a_clean_table_fails_naming_the_file(data_dir):
     failures = [event.step_failure_data.error for event in result.get_step_failure_events()]
     assert len(failures) == 2
     for failure in failures:
-        assert "no clean procurement table for pcd" in failure.message
-        assert "clean/procurement/pcd/procurement.parquet" in failure.message
+        assert "no validated procurement table for pcd" in failure.message
+        assert "validation/procurement/pcd/publishable.parquet" in failure.message

@@ -13,9 +13,9 @@ import pytest
 from pipelines.integrity.ocds_schema import load_schemas, package_validator
 from pipelines.integrity.partition import (
     buyer_from_registry,
-    clean_table_path,
     export_partition,
     flag_partition,
+    gated_table_path,
     integrity_dir,
 )
 from pipelines.integrity.red_flags import FLAGS_SCHEMA, load_flag_specs
@@ -30,7 +30,7 @@ def clean_cgd(tmp_path, make_project, make_table):
         make_project(2),
         make_project(3, status="planned"),
     ]
-    path = clean_table_path(tmp_path, "cgd")
+    path = gated_table_path(tmp_path, "cgd")
     path.parent.mkdir(parents=True)
     pq.write_table(make_table(rows), path)
     return tmp_path, rows
@@ -57,6 +57,23 @@ def test_a_valid_package_is_written(clean_cgd, validator):
     assert "กรมบัญชีกลาง" in outcome.path.read_text(encoding="utf-8")  # UTF-8, not \\u escapes
 
 
+def test_unchanged_data_keeps_the_previous_package_byte_for_byte(clean_cgd, validator):
+    data_dir, _rows = clean_cgd
+    first = export_partition("cgd", data_dir, validator)
+    assert first.path is not None
+    before = first.path.read_bytes()
+    again = export_partition("cgd", data_dir, validator)
+    assert again.path == first.path
+    assert again.path.read_bytes() == before  # publishedDate too: nothing to re-publish
+
+    path = gated_table_path(data_dir, "cgd")
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, 2), path)  # the data changed: a new package
+    changed = export_partition("cgd", data_dir, validator)
+    assert changed.releases == 2
+    assert changed.path.read_bytes() != before
+
+
 def test_an_invalid_package_is_not_written_and_the_previous_stays(
     clean_cgd, ocds_schema_dir, validator
 ):
@@ -75,7 +92,7 @@ def test_an_invalid_package_is_not_written_and_the_previous_stays(
 
 
 def test_an_empty_partition_writes_no_package(tmp_path, make_table, validator):
-    path = clean_table_path(tmp_path, "cgd")
+    path = gated_table_path(tmp_path, "cgd")
     path.parent.mkdir(parents=True)
     pq.write_table(make_table([]), path)
     assert export_partition("cgd", tmp_path, validator).path is None

@@ -1,20 +1,17 @@
 """Fixtures for the publisher's tests: small procurement-like catalogs with unique names, and
-the real local portal (the fixtures of tests/portal/conftest.py, shared)."""
+the real local portal (its fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import shutil
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from publish_samples import procurement_table, sample_agency
 
 from pipelines.contracts import load_spec
 from pipelines.publish.model import PublishRequest
@@ -22,18 +19,7 @@ from pipelines.publish.request import ReportPaths, build_request
 from pipelines.settings import REPO_ROOT as PROJECT_ROOT
 from pipelines.settings import get_settings
 
-_PORTAL_CONFTEST = Path(__file__).resolve().parents[1] / "portal" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("portal_fixtures", _PORTAL_CONFTEST)
-assert _spec is not None
-assert _spec.loader is not None
-_portal_fixtures = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _portal_fixtures  # dataclasses look their module up there
-_spec.loader.exec_module(_portal_fixtures)
-
-ckan_portal = _portal_fixtures.ckan_portal
-Portal = _portal_fixtures.Portal
-REPO_ROOT = _portal_fixtures.REPO_ROOT
-
+from .publish_samples import procurement_table, sample_agency
 
 RequestFactory = Callable[..., PublishRequest]
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pyarrow.parquet as pq
 import pytest
-from publish_samples import procurement_table, sample_agency
 
 from pipelines.defs.publish import RESOURCE_KEY, build_publish_assets, ckan_organizations
 from pipelines.publish.ckan import CKANPublisher
+
+from .publish_samples import procurement_table, sample_agency
 
 pytestmark = pytest.mark.portal
 

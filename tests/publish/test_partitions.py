@@ -48,9 +48,7 @@ def test_gate_closed_without_report_or_when_checks_failed(tmp_path: Path) -> Non
 
 def test_publishes_the_gates_table_never_the_clean_one(tmp_path: Path) -> None:
     partition = write_partition(tmp_path, "budget", "cgd", {"publishable": True})
-    pq.write_table(
-        pa.table({"id": ["a", "c"]}), partition.validation_dir / "publishable.parquet"
-    )
+    pq.write_table(pa.table({"id": ["a", "c"]}), partition.validation_dir / "publishable.parquet")
     table = partition.publishable_table(partition.gate())
     assert table.column("id").to_pylist() == ["a", "c"]
 

@@ -92,10 +92,10 @@ def test_family_with_a_date_period_splits_by_fiscal_year() -> None:
 
 
 def test_extra_resources_are_published_and_described(report_files) -> None:
-    from publish_samples import procurement_table, sample_agency
-
     from pipelines.publish.model import ResourceFile
     from pipelines.publish.request import build_request
+
+    from .publish_samples import procurement_table, sample_agency
 
     ocds = ResourceFile(
         name="ocds-release-package.json",

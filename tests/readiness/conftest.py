@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,19 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OGP_DIR = REPO_ROOT / "datasets" / "ogp"
 PORTAL = "http://portal.test"
 AS_OF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-
-# The real-portal fixtures live in tests/portal/conftest.py; load them by path so that these
-# tests share the one portal session (pytest only applies a conftest to its own folder).
-_spec = importlib.util.spec_from_file_location(
-    "portal_fixtures", REPO_ROOT / "tests" / "portal" / "conftest.py"
-)
-if _spec is not None and _spec.loader is not None and Path(str(_spec.origin)).is_file():
-    _portal_fixtures = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = _portal_fixtures  # dataclasses look their module up
-    _spec.loader.exec_module(_portal_fixtures)
-    ckan_portal = _portal_fixtures.ckan_portal
-    run_id = _portal_fixtures.run_id
-    ckan = _portal_fixtures.ckan
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The ckan connector against the real local CKAN portal (tests/portal/conftest.py)."""
+"""The ckan connector against the real local CKAN portal (tests/conftest.py)."""
 
 import ckanapi
 import pytest

@@ -21,7 +21,7 @@ from pathlib import Path
 import ckanapi
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PORTALCTL = REPO_ROOT / "portal" / "portalctl.py"
 
 
