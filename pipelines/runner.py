@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import dagster as dg
+from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.dagster_home import ensure_dagster_home
 from pipelines.defs.alerts import root_cause
+
+BAD_INPUT_ERRORS = {"NormalizeError", "SourceError"}
 
 
 @dataclass
@@ -47,10 +50,25 @@ def _family(asset_key: dg.AssetKey, prefix: str) -> str | None:
     return name[len(prefix) :] if name.startswith(prefix) else None
 
 
+# Metadata keys the blocking checks (pipelines/defs/checks.py) fill with what went wrong.
+REASON_KEYS = ("errors_by_type", "failed", "findings_by_kind")
+
+
 def _check_reason(evaluation: dg.AssetCheckEvaluation) -> str:
-    counts = evaluation.metadata.get("error_counts") or evaluation.metadata.get("errors")
-    detail = f" ({counts.value})" if counts is not None else ""
-    return f"{evaluation.check_name}{detail}"
+    details = [
+        str(evaluation.metadata[key].value)
+        for key in REASON_KEYS
+        if key in evaluation.metadata and evaluation.metadata[key].value
+    ]
+    return f"{evaluation.check_name}: {'; '.join(details)}" if details else evaluation.check_name
+
+
+def _is_bad_input(error: SerializableErrorInfo | None) -> bool:
+    """A step that failed on what an agency sent (unreadable, truncated, a source that
+    answered with an error) blocks its partition; anything else is a failure of ours."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error is not None and error.cls_name in BAD_INPUT_ERRORS
 
 
 def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[PartitionOutcome]:
@@ -77,8 +95,13 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
         error = event.step_failure_data.error if event.step_failure_data else None
         for prefix in ("raw_", "clean_", "published_"):
             family = step[len(prefix) :] if step.startswith(prefix) else None
-            if family:
-                failed.setdefault(family, []).append(f"{step}: {root_cause(error)}"[:400])
+            if not family:
+                continue
+            reason = f"{step}: {root_cause(error)}"[:400]
+            if _is_bad_input(error):
+                blocked.setdefault(family, []).append(reason)
+            else:
+                failed.setdefault(family, []).append(reason)
 
     families = sorted(set(published) | set(blocked) | set(failed))
     outcomes = []
