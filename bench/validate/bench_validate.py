@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -183,16 +184,22 @@ def main() -> None:
         return
     path = generate(args.rows)
     size_mb = path.stat().st_size / 1e6
+    load_before = os.getloadavg()
     base = run_step("pyarrow", path)
     ours = run_step("ours", path)
     ref = None if args.skip_frictionless else run_step("frictionless", path)
     same = ref is not None and ours["errors"] == ref["errors"]
+    load = ", ".join(
+        f"{when} {one:.2f}/{five:.2f}"
+        for when, (one, five, _) in (("before", load_before), ("after", os.getloadavg()))
+    )
     lines = [
         SECTION,
         "",
         f"`.venv/bin/python bench/validate/bench_validate.py` — {time.strftime('%Y-%m-%d')}, "
         f"{ours['rows']:,}-row procurement CSV ({size_mb:,.0f} MB, canonical, one planted "
-        f"defect every {EVERY:,} rows), 2 cores, each step in its own process.",
+        f"defect every {EVERY:,} rows), {os.cpu_count()} cores, each step in its own process; "
+        f"load average (1 min/5 min) {load}.",
         "",
         "| step | time | ratio | peak RSS |",
         "|---|---|---|---|",

@@ -14,7 +14,9 @@ data whose action is ``block`` — always block.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,15 +27,16 @@ import pyarrow.parquet as pq
 
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
-from pipelines.validation.privacy import PrivacyPolicy, PrivacyResult, scan
+from pipelines.validation.privacy import PrivacyPolicy, PrivacyResult, scan_batches
 from pipelines.validation.report import public_error, write_report
 from pipelines.validation.schema_fast import validate_schema
 from pipelines.validation.suite import Engine, SuiteReport, load_suite, run_suite, suite_path
 from pipelines.validation.tables import (
+    TYPED_ROW_GROUP,
     Source,
-    TextTable,
+    TypedParquetWriter,
     read_text,
-    typed_from_text,
+    row_numbers,
 )
 
 Status = Literal["passed", "quarantined", "blocked"]
@@ -52,13 +55,24 @@ class ValidationResult:
     privacy: PrivacyResult
     row_count: int
     quarantined_rows: list[int]
-    publishable: pa.Table | None
+    publishable_path: Path | None  # the masked, quarantined table (None: blocked)
     report: dict[str, Any] = field(default_factory=dict)
     report_paths: tuple[Path, Path] | None = None
 
     @property
     def publishable_ok(self) -> bool:
         return self.status != "blocked"
+
+    @property
+    def publishable(self) -> pa.Table | None:
+        """The publishable table, read from its file (it is not kept in memory)."""
+        return None if self.publishable_path is None else pq.read_table(self.publishable_path)
+
+    @property
+    def published_rows(self) -> int:
+        if self.publishable_path is None:
+            return 0
+        return int(pq.ParquetFile(self.publishable_path).metadata.num_rows)
 
     def check_passed(self, name: str) -> bool:
         """Whether one of the three blocking checks (schema, suite, privacy) passed."""
@@ -108,21 +122,59 @@ def _schema_source(clean: Source) -> Source:
     return clean
 
 
-def _typed(clean: Source, text: TextTable, schema: Mapping[str, Any]) -> pa.Table:
-    if isinstance(clean, pa.Table):
-        return clean
-    if clean.suffix.lower() == ".parquet":
-        return pq.read_table(clean)
-    return typed_from_text(text, dict(schema))
+class PublishableWriter:
+    """Writes the publishable table batch by batch as the privacy guard masks it: quarantined
+    (invalid) rows left out; columns to drop are removed once all findings are known."""
+
+    def __init__(self, path: Path, invalid_rows: set[int]) -> None:
+        self.path = path
+        self._invalid = pa.array(sorted(invalid_rows), pa.int64())
+        self._writer: pq.ParquetWriter | None = None
+
+    def __call__(self, table: pa.Table, first_row_number: int) -> None:
+        if len(self._invalid):
+            numbers = row_numbers(first_row_number, table.num_rows)
+            table = table.filter(pc.invert(pc.is_in(numbers, value_set=self._invalid)))
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self, dropped: Sequence[str]) -> Path:
+        if self._writer is None:
+            raise ValueError(f"{self.path}: no rows were written")
+        self._writer.close()
+        if dropped:
+            _drop_columns(self.path, dropped)
+        return self.path
 
 
-def _drop_rows(table: pa.Table, rows: Sequence[int]) -> pa.Table:
-    keep = pa.array([True] * table.num_rows)
-    if rows:
-        indices = pa.array([row - 2 for row in rows if 2 <= row < table.num_rows + 2])
-        flags = pc.is_in(pa.array(range(table.num_rows)), value_set=indices)
-        keep = pc.invert(flags)
-    return table.filter(keep)
+def _drop_columns(path: Path, dropped: Sequence[str]) -> None:
+    """Rewrite the file without the dropped columns, batch by batch."""
+    source = pq.ParquetFile(path)
+    kept = [name for name in source.schema_arrow.names if name not in dropped]
+    rewritten = path.with_name(path.name + ".kept")
+    with pq.ParquetWriter(
+        rewritten, source.schema_arrow.remove_metadata().empty_table().select(kept).schema
+    ) as writer:
+        for batch in source.iter_batches(columns=kept):
+            writer.write_batch(batch)
+    rewritten.replace(path)
+
+
+def _typed_batches(typed: pa.Table | Path, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
+    """The typed table in batches; only ``columns`` when given (None: all)."""
+    if isinstance(typed, pa.Table):
+        table = typed if columns is None else typed.select(columns)
+        yield from table.to_batches(max_chunksize=TYPED_ROW_GROUP)
+    else:
+        parquet = pq.ParquetFile(typed)
+        yield from parquet.iter_batches(batch_size=TYPED_ROW_GROUP, columns=columns)
+
+
+def _privacy_columns(policy: PrivacyPolicy, names: Sequence[str], scanned: list[str]) -> list[str]:
+    """The columns the guard reads: those it scans and those its ``when`` rules test."""
+    wanted = set(scanned) | {column for rule in policy.personal_data for column in rule.when}
+    return [name for name in names if name in wanted]
 
 
 def _decide(
@@ -165,38 +217,69 @@ def validate_partition(
     expectations_dir: Path | None = None,
     limit_errors: int | None = DEFAULT_LIMIT_ERRORS,
 ) -> ValidationResult:
-    """Validate one clean partition and write its report.
+    """Validate one clean partition and write its report (and its publishable table).
 
     ``clean``: the clean Parquet (its CSV sibling is what the schema check reads) or CSV path,
     or an Arrow table. ``spec``: the family's ``DatasetSpec`` (``.schema``, ``.privacy``,
     ``.policy``, ``.expectations_suite``). ``out_dir`` defaults to
-    ``<data_dir>/validation/<family>/<agency>``; pass ``out_dir=False``-like None to use it.
+    ``<data_dir>/validation/<family>/<agency>``.
+
+    The table is streamed, never held whole: one read of the text feeds the schema check and,
+    for a CSV, the typed Parquet the suite and the privacy guard read.
     """
     references = _references(agencies_table)
-    source = _schema_source(clean)
-    text = read_text(source)
-    schema_report = validate_schema(
-        source, spec.schema, references=references, limit_errors=None, text=text
-    )
-    normalize_errors = cast_errors_to_schema_errors(cast_errors)
-    all_errors = schema_report.errors + normalize_errors
-    invalid_rows = schema_report.invalid_rows | {
-        e.row_number for e in normalize_errors if e.row_number
-    }
-    typed = _typed(clean, text, spec.schema)
-    suite_name = getattr(spec, "expectations_suite", None) or family
-    suite = load_suite(suite_path(suite_name, expectations_dir))
-    suite_report = run_suite(suite, typed, engine=engine, parameters=suite_parameters)
-    policy = PrivacyPolicy.from_spec(spec.privacy)
-    string_fields = [
-        f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
-    ]
-    privacy = scan(typed, policy, columns=string_fields)
-    status, reasons = _decide(
-        spec.policy, schema_report, invalid_rows, suite_report, privacy, text.num_rows
-    )
+    directory = out_dir or _default_out_dir(family, agency)
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ogp-gate-") as workdir:
+        source = _schema_source(clean)
+        text = read_text(source)
+        typed_writer = None
+        if isinstance(clean, Path) and clean.suffix.lower() != ".parquet":
+            typed_writer = TypedParquetWriter(
+                Path(workdir) / "typed.parquet", text.labels, dict(spec.schema)
+            )
+            text.subscribe(typed_writer)
+        schema_report = validate_schema(
+            source, spec.schema, references=references, limit_errors=None, text=text
+        )
+        text.drain()
+        typed: pa.Table | Path = typed_writer.close() if typed_writer else clean
+        normalize_errors = cast_errors_to_schema_errors(cast_errors)
+        all_errors = schema_report.errors + normalize_errors
+        invalid_rows = schema_report.invalid_rows | {
+            e.row_number for e in normalize_errors if e.row_number
+        }
+        suite_name = getattr(spec, "expectations_suite", None) or family
+        suite = load_suite(suite_path(suite_name, expectations_dir))
+        suite_report = run_suite(suite, typed, engine=engine, parameters=suite_parameters)
+        policy = PrivacyPolicy.from_spec(spec.privacy)
+        string_fields = [
+            f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
+        ]
+        no_findings = PrivacyResult(findings=[], table=None, dropped_columns=[])
+        blocked_anyway = (
+            _decide(
+                spec.policy, schema_report, invalid_rows, suite_report, no_findings, text.num_rows
+            )[0]
+            == "blocked"
+        )
+        writer = (
+            None
+            if blocked_anyway
+            else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, invalid_rows)
+        )
+        # A partition blocked whatever the guard finds needs no publishable table: read less.
+        columns = None if writer else _privacy_columns(policy, text.labels, string_fields)
+        batches = _typed_batches(typed, columns)
+        privacy = scan_batches(batches, policy, columns=string_fields, sink=writer)
+        status, reasons = _decide(
+            spec.policy, schema_report, invalid_rows, suite_report, privacy, text.num_rows
+        )
+        publishable = None
+        if status != "blocked" and writer is not None:
+            publishable = writer.close(privacy.dropped_columns)
+        publishable_path = write_publishable(publishable, directory)
     quarantined = sorted(invalid_rows) if status == "quarantined" else []
-    publishable = None if status == "blocked" else _drop_rows(privacy.table, quarantined)
     schema_report.errors = all_errors
     result = ValidationResult(
         family=family,
@@ -208,14 +291,12 @@ def validate_partition(
         privacy=privacy,
         row_count=text.num_rows,
         quarantined_rows=quarantined,
-        publishable=publishable,
+        publishable_path=None if publishable is None else publishable_path,
     )
     result.report = build_report(result, spec, policy, limit_errors)
     # No timestamp: the same input gives a byte-identical report, so an unchanged partition
     # re-publishes nothing. The input's digest ties the report to the data it judged.
     result.report["input_sha256"] = _sha256(source) if isinstance(source, Path) else None
-    directory = out_dir or _default_out_dir(family, agency)
-    write_publishable(publishable, directory)
     result.report_paths = write_report(result.report, directory)
     return result
 
@@ -228,17 +309,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_publishable(table: pa.Table | None, directory: Path) -> Path:
-    """The table publishing may use — privacy-cleaned, quarantined rows left out — written
-    beside the report, so the publisher never reads the unmasked clean table. A blocked
-    partition leaves no such file: the portal keeps its previous version."""
+def write_publishable(written: Path | None, directory: Path) -> Path:
+    """Move the table publishing may use — privacy-cleaned, quarantined rows left out — beside
+    the report, so the publisher never reads the unmasked clean table. A blocked partition
+    leaves no such file: the portal keeps its previous version."""
     path = directory / PUBLISHABLE_PARQUET
-    directory.mkdir(parents=True, exist_ok=True)
-    if table is None:
+    if written is None:
         path.unlink(missing_ok=True)
     else:
         tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
+        shutil.move(written, tmp)
         tmp.replace(path)
     return path
 
@@ -264,14 +344,14 @@ def build_report(
 ) -> dict[str, Any]:
     errors = result.schema.errors
     shown = errors[:limit_errors] if limit_errors else errors
-    published = result.publishable.num_rows if result.publishable is not None else 0
+    published = result.published_rows
     return {
         "family": result.family,
         "agency": result.agency,
         "status": result.status,
         "valid": result.status == "passed",
-        "publishable": result.publishable is not None,
-        "publishable_table": PUBLISHABLE_PARQUET if result.publishable is not None else None,
+        "publishable": result.publishable_path is not None,
+        "publishable_table": PUBLISHABLE_PARQUET if result.publishable_path is not None else None,
         "reasons": result.reasons,
         "policy": {"mode": spec.policy.mode, "max_error_rate": spec.policy.max_error_rate},
         "checks": {name: result.check_passed(name) for name in CHECKS},

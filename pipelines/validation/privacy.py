@@ -19,7 +19,7 @@ column personal in the matching rows whatever it holds (a name cannot be detecte
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,6 +75,7 @@ class PrivacyPolicy:
     personal_data: Sequence[PersonalDataRule] = ()
     default_action: Action = "block"
     juristic_id_columns: Sequence[str] = ()
+    public_columns: Sequence[str] = ()  # agency-assigned codes: not scanned
 
     @classmethod
     def from_spec(cls, privacy: Any) -> PrivacyPolicy:
@@ -88,6 +89,7 @@ class PrivacyPolicy:
             personal_data=rules,
             default_action=data.get("default_action", "block"),
             juristic_id_columns=list(data.get("juristic_id_columns", [])),
+            public_columns=list(data.get("public_columns", [])),
         )
 
     def action_for(self, column: str) -> Action:
@@ -100,7 +102,7 @@ class PrivacyPolicy:
 @dataclass(slots=True)
 class PrivacyResult:
     findings: list[Finding]
-    table: pa.Table  # publishable: masked values, dropped columns
+    table: pa.Table | None  # publishable: masked values, dropped columns (None: streamed)
     dropped_columns: list[str]
 
     @property
@@ -182,10 +184,53 @@ def scan(
 ) -> PrivacyResult:
     """Find personal data in the text ``columns`` (default: every string column) and apply
     the policy. Row numbers start at ``first_row_number`` (2: the header is row 1)."""
+    findings, masked = _find(table, policy, columns, first_row_number)
+    dropped = dropped_columns(findings)
+    return PrivacyResult(
+        findings=findings,
+        table=mask_columns(table, masked).drop_columns(dropped),
+        dropped_columns=dropped,
+    )
+
+
+def scan_batches(
+    batches: Iterable[pa.RecordBatch],
+    policy: PrivacyPolicy,
+    *,
+    columns: Iterable[str] | None = None,
+    sink: Callable[[pa.Table, int], None] | None = None,
+) -> PrivacyResult:
+    """:func:`scan` over a table streamed in batches (rows numbered from 2 across them).
+
+    Each batch, masked, goes to ``sink`` with its first row number; columns to drop are known
+    only at the end (``dropped_columns``) and are the sink's to leave out. The result holds no
+    table (``table`` is None)."""
+    names = None if columns is None else list(columns)
+    findings: list[Finding] = []
+    first_row_number = 2
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        found, masked = _find(table, policy, names, first_row_number)
+        findings += found
+        if sink is not None:
+            sink(mask_columns(table, masked), first_row_number)
+        first_row_number += batch.num_rows
+    return PrivacyResult(findings=findings, table=None, dropped_columns=dropped_columns(findings))
+
+
+def _find(
+    table: pa.Table,
+    policy: PrivacyPolicy,
+    columns: Iterable[str] | None,
+    first_row_number: int,
+) -> tuple[list[Finding], dict[str, pa.ChunkedArray]]:
+    """The findings in one table, and the masked form of each column the policy masks."""
     findings: list[Finding] = []
     masked: dict[str, pa.ChunkedArray] = {}
     declared = {rule.column: rule for rule in policy.personal_data if rule.when}
     for name in _text_columns(table, columns):
+        if name in policy.public_columns:
+            continue
         action = policy.action_for(name)
         values = pc.cast(table.column(name), pa.string())
         if name in declared:
@@ -213,7 +258,7 @@ def scan(
             findings += [Finding(name, index + first_row_number, kind, action) for kind, _ in kinds]
         if action == "mask" and hits:
             masked[name] = _replace(values, _mask_of(hits, table.num_rows), replacements)
-    return _apply(table, findings, masked)
+    return findings, masked
 
 
 def _mask_of(indices: list[int], length: int) -> pa.Array:
@@ -230,12 +275,12 @@ def _replace(values: pa.ChunkedArray, mask: pa.Array, replacements: list[str]) -
     return pa.chunked_array([replaced])
 
 
-def _apply(
-    table: pa.Table, findings: list[Finding], masked: dict[str, pa.ChunkedArray]
-) -> PrivacyResult:
+def mask_columns(table: pa.Table, masked: Mapping[str, pa.ChunkedArray]) -> pa.Table:
     for name, column in masked.items():
         table = table.set_column(table.column_names.index(name), name, column)
-    dropped = sorted({finding.column for finding in findings if finding.action == "drop"})
-    return PrivacyResult(
-        findings=findings, table=table.drop_columns(dropped), dropped_columns=dropped
-    )
+    return table
+
+
+def dropped_columns(findings: Iterable[Finding]) -> list[str]:
+    """Columns the policy leaves out of the publishable table: any finding there says drop."""
+    return sorted({finding.column for finding in findings if finding.action == "drop"})

@@ -47,7 +47,7 @@ from pipelines.validation.frictionless_ref import (
     to_schema_error,
     validate_with_frictionless,
 )
-from pipelines.validation.tables import Source, TextTable, as_csv_path, read_text
+from pipelines.validation.tables import Source, TextTable, as_csv_path, read_text, row_numbers
 
 ROW = "__row"
 # Error phases inside one row, in frictionless's order (table/row.py, resources/table.py).
@@ -297,8 +297,9 @@ def _header(text: TextTable, schema: Any) -> tuple[list[SchemaError], list[Any]]
     return errors, header.get_expected_fields()
 
 
-def _cell_errors(run: FastValidation) -> set[str]:
-    """Blank rows, required-but-missing cells and suspects judged by frictionless.
+def _cell_errors(run: FastValidation, relation: str) -> set[str]:
+    """Blank rows, required-but-missing cells and suspects judged by frictionless, in the
+    rows of ``relation`` (one batch of the table).
 
     Returns the names of key fields holding a cell frictionless reads but SQL could not cast.
     """
@@ -322,7 +323,7 @@ def _cell_errors(run: FastValidation) -> set[str]:
     extra = "".join(f", c{index}" for index in run.extra_columns)
     computed = "".join(f", {column}" for column in columns)
     sql = (
-        f"WITH f AS (SELECT *{computed} FROM data), g AS (SELECT *, {blank} AS blank FROM f) "  # noqa: S608
+        f"WITH f AS (SELECT *{computed} FROM {relation}), g AS (SELECT *, {blank} AS blank FROM f) "  # noqa: S608
         f"SELECT {ROW}, blank{', ' + cells if cells else ''}{extra} FROM g WHERE {where} "
         f"ORDER BY {ROW}"
     )
@@ -496,9 +497,31 @@ def _python_value(value: Any) -> Any:
     return Decimal(str(value)) if isinstance(value, float) else value
 
 
-def _rows(text: TextTable) -> pa.Table:
-    numbers = pa.array(range(2, text.num_rows + 2), pa.int64())
-    return text.table.append_column(ROW, numbers)
+def _numbered(batch: pa.Table, first_row: int) -> pa.Table:
+    return batch.append_column(ROW, row_numbers(first_row, batch.num_rows))
+
+
+def _key_columns(run: FastValidation) -> list[str]:
+    """The text columns the unique, primary-key and foreign-key queries read."""
+    keys = _key_field_names(run)
+    return [f"c{item.index}" for item in run.fields if item.present and item.name in keys]
+
+
+def _scan_batches(run: FastValidation) -> set[str]:
+    """One pass over the text: cell errors batch by batch, and the key columns kept in the
+    table ``data`` (all the integrity queries read), so the whole text is never held."""
+    kept = [ROW, *_key_columns(run)]
+    definition = ", ".join([f"{ROW} BIGINT", *(f"{column} VARCHAR" for column in kept[1:])])
+    run.con.execute(f"CREATE TABLE data ({definition})")
+    odd_keys: set[str] = set()
+    first_row = 2
+    for batch in run.text.batches():
+        run.con.register("batch", _numbered(batch, first_row))
+        odd_keys |= _cell_errors(run, "batch")
+        run.con.execute(f"INSERT INTO data SELECT {', '.join(kept)} FROM batch")  # noqa: S608
+        run.con.unregister("batch")
+        first_row += batch.num_rows
+    return odd_keys
 
 
 def validate_text_fast(
@@ -507,18 +530,16 @@ def validate_text_fast(
     *,
     references: Mapping[str, ReferenceTable] | None = None,
 ) -> tuple[list[SchemaError], int]:
-    """Every error frictionless would report for this text table, in its order (uncapped)."""
+    """Every error frictionless would report for this text table, in its order (uncapped).
+
+    Reads the whole stream even when it ends in :class:`FastPathUnsupportedError`.
+    """
     import frictionless
 
-    if text.irregular_rows:
-        raise FastPathUnsupportedError(
-            f"{text.irregular_rows} record(s) with a different number of cells than the header"
-        )
     schema = frictionless.Schema.from_descriptor(dict(descriptor))
     header_errors, expected = _header(text, schema)
     con = duckdb.connect()
     try:
-        con.register("data", _rows(text))
         run = FastValidation(text=text, schema=schema, references=references or {}, con=con)
         width = len(text.labels)
         run.fields = [
@@ -526,7 +547,11 @@ def validate_text_fast(
             for index, item in enumerate(expected)
         ]
         run.extra_columns = list(range(len(expected), width))
-        odd_keys = _cell_errors(run)
+        odd_keys = _scan_batches(run)
+        if text.irregular_rows:
+            raise FastPathUnsupportedError(
+                f"{text.irregular_rows} record(s) with a different number of cells than the header"
+            )
         if odd_keys:
             raise FastPathUnsupportedError(
                 f"key field(s) {', '.join(sorted(odd_keys))} hold values SQL cannot cast exactly"

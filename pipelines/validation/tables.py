@@ -1,12 +1,16 @@
 """Read clean tables as text, the way frictionless sees a CSV: every cell a string, the header
 as labels, one row per CSV record. Parquet and in-memory tables are rendered to the same text.
+
+Tables are streamed in record batches, never held whole: a national-scale partition (millions
+of rows) is read once, and each batch goes to every consumer that asked for it (the schema
+check, the typed Parquet the suite and the privacy guard read), then is let go.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -16,23 +20,87 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 Source: TypeAlias = Path | pa.Table
+BatchConsumer: TypeAlias = Callable[[pa.Table], None]
+# Rows per batch handed to consumers: large enough that a query per batch costs little.
+BATCH_ROWS = 1 << 16
+# CSV block size: pyarrow's streaming reader keeps some 40 blocks in flight (measured), so
+# small blocks bound its memory; they are regrouped into BATCH_ROWS batches.
+BLOCK_SIZE = 1 << 20
+# Row groups of the typed Parquet: reading one back costs memory in proportion.
+TYPED_ROW_GROUP = 1 << 15
 
 
 class UnreadableTableError(Exception):
     """The file cannot be read as a table (names the file and why)."""
 
 
-@dataclass(frozen=True, slots=True)
 class TextTable:
-    """Cells as strings in columns ``c0..cN`` (labels kept apart: they may repeat or be blank)."""
+    """Cells as strings in columns ``c0..cN`` (labels kept apart: they may repeat or be blank),
+    as a stream of batches (Arrow tables of about ``BATCH_ROWS`` rows) that can be read once.
 
-    labels: list[str]
-    table: pa.Table
-    irregular_rows: int  # records whose cell count differs from the header's (skipped here)
+    ``num_rows`` and ``irregular_rows`` count what has been read so far; they are final once
+    the stream is exhausted (see :meth:`drain`).
+    """
+
+    def __init__(
+        self,
+        labels: list[str],
+        batches: Iterable[pa.RecordBatch],
+        irregular: Callable[[], int] = lambda: 0,
+        source: str = "table",
+    ) -> None:
+        self.labels = labels
+        self.source = source
+        self.num_rows = 0
+        self._batches = iter(batches)
+        self._irregular = irregular
+        self._consumers: list[BatchConsumer] = []
 
     @property
-    def num_rows(self) -> int:
-        return self.table.num_rows
+    def irregular_rows(self) -> int:
+        """Records whose cell count differs from the header's (skipped here)."""
+        return self._irregular()
+
+    def subscribe(self, consumer: BatchConsumer) -> None:
+        """Have ``consumer`` see every batch read from now on, before the reader gets it."""
+        self._consumers.append(consumer)
+
+    def batches(self) -> Iterator[pa.Table]:
+        try:
+            for batch in _regrouped(self._batches, BATCH_ROWS):
+                self.num_rows += batch.num_rows
+                for consumer in self._consumers:
+                    consumer(batch)
+                yield batch
+                pa.default_memory_pool().release_unused()  # the batch is gone: give it back
+        except (pa.ArrowInvalid, OSError) as error:
+            raise UnreadableTableError(f"{self.source}: {error}") from error
+
+    def drain(self) -> None:
+        """Read whatever is left, so that every consumer saw the whole table."""
+        for _ in self.batches():
+            pass
+
+
+def _regrouped(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Consecutive record batches as tables of at least ``rows`` rows (the last may be less)."""
+    group: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        group.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(group)
+            group, count = [], 0
+    if group:
+        yield pa.Table.from_batches(group)
+
+
+def row_numbers(first: int, count: int) -> pa.Array:
+    """``first, first + 1, …``: the row numbers of a batch (built without Python ints)."""
+    import numpy as np
+
+    return pa.array(np.arange(first, first + count, dtype=np.int64))
 
 
 def column_names(count: int) -> list[str]:
@@ -59,9 +127,9 @@ def read_csv_text(path: Path) -> TextTable:
         return "skip"
 
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True,
                 ignore_empty_lines=False,
@@ -75,28 +143,29 @@ def read_csv_text(path: Path) -> TextTable:
         )
     except (pa.ArrowInvalid, OSError) as error:
         raise UnreadableTableError(f"{path}: {error}") from error
-    return TextTable(labels=labels, table=table, irregular_rows=irregular)
+    return TextTable(labels, reader, lambda: irregular, source=str(path))
 
 
-def to_text(table: pa.Table) -> TextTable:
-    """Render a typed table as the text its CSV export would hold (null → empty cell)."""
+def render_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A typed batch as the text its CSV export would hold (null → empty cell)."""
     columns = []
-    for column in table.columns:
+    for column in batch.columns:
         text = column if pa.types.is_string(column.type) else _render(column)
         columns.append(pc.fill_null(text, ""))
-    names = column_names(table.num_columns)
-    return TextTable(
-        labels=list(table.column_names),
-        table=pa.table(columns, names=names),
-        irregular_rows=0,
-    )
+    return pa.RecordBatch.from_arrays(columns, names=column_names(batch.num_columns))
 
 
-def _render(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _render(column: pa.Array) -> pa.Array:
     """As a CSV writer spells it: booleans as true/false, everything else by Arrow's cast."""
     if pa.types.is_boolean(column.type):
         return pc.if_else(column, "true", "false")
     return column.cast(pa.string())
+
+
+def to_text(table: pa.Table) -> TextTable:
+    """A typed table as text, rendered batch by batch."""
+    batches = table.to_batches(max_chunksize=BATCH_ROWS)
+    return TextTable(list(table.column_names), map(render_batch, batches))
 
 
 def read_text(source: Source) -> TextTable:
@@ -106,8 +175,17 @@ def read_text(source: Source) -> TextTable:
     if not source.is_file():
         raise UnreadableTableError(f"{source}: no such file")
     if source.suffix.lower() == ".parquet":
-        return to_text(read_parquet(source))
+        parquet = _parquet_file(source)
+        batches = parquet.iter_batches(batch_size=BATCH_ROWS)
+        return TextTable(parquet.schema_arrow.names, map(render_batch, batches), source=str(source))
     return read_csv_text(source)
+
+
+def _parquet_file(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise UnreadableTableError(f"{path}: {error}") from error
 
 
 def read_parquet(path: Path) -> pa.Table:
@@ -122,10 +200,13 @@ def as_csv_path(source: Source, workdir: Path | None = None) -> Path:
     if isinstance(source, Path) and source.suffix.lower() != ".parquet":
         return source
     table = read_parquet(source) if isinstance(source, Path) else source
-    text = to_text(table)
     directory = Path(workdir or tempfile.mkdtemp(prefix="ogp-validate-"))
     path = directory / "table.csv"
-    pacsv.write_csv(text.table.rename_columns(text.labels), path)
+    text = pa.Table.from_batches(
+        [render_batch(batch) for batch in table.to_batches()],
+        schema=pa.schema([(name, pa.string()) for name in column_names(table.num_columns)]),
+    )
+    pacsv.write_csv(text.rename_columns(table.column_names), path)
     return path
 
 
@@ -139,32 +220,55 @@ SQL_TYPES = {
 }
 
 
-def typed_from_text(text: TextTable, schema: dict[str, Any]) -> pa.Table:
-    """The typed table the suite and the privacy guard read: cells cast per field type,
-    missing values and cells that do not cast become null (the schema check reports those)."""
-    import duckdb
-
+def typed_select(labels: list[str], schema: dict[str, Any]) -> str:
+    """The SQL select list casting text columns ``c0..cN`` per field type: missing values and
+    cells that do not cast become null (the schema check reports those)."""
     fields = list(schema.get("fields", []))
     missing = list(schema.get("missingValues", [""]))
-    con = duckdb.connect()
-    try:
-        con.register("text", text.table)
-        columns = []
-        for index, field in enumerate(fields[: len(text.labels)]):
-            cell = f"c{index}"
-            if missing:
-                listed = ", ".join("'" + value.replace("'", "''") + "'" for value in missing)
-                cell = f"CASE WHEN c{index} IN ({listed}) THEN NULL ELSE c{index} END"
-            sql_type = SQL_TYPES.get(field.get("type", "string"))
-            if field.get("type") == "boolean":
-                cell = (
-                    f"CASE WHEN {cell} IN ('true', 'True', 'TRUE', '1') THEN TRUE "
-                    f"WHEN {cell} IN ('false', 'False', 'FALSE', '0') THEN FALSE END"
-                )
-            elif sql_type:
-                cell = f"TRY_CAST(trim({cell}) AS {sql_type})"
-            name = field["name"].replace('"', '""')
-            columns.append(f'{cell} AS "{name}"')
-        return con.sql(f"SELECT {', '.join(columns)} FROM text").to_arrow_table()  # noqa: S608
-    finally:
-        con.close()
+    columns = []
+    for index, field in enumerate(fields[: len(labels)]):
+        cell = f"c{index}"
+        if missing:
+            listed = ", ".join("'" + value.replace("'", "''") + "'" for value in missing)
+            cell = f"CASE WHEN c{index} IN ({listed}) THEN NULL ELSE c{index} END"
+        sql_type = SQL_TYPES.get(field.get("type", "string"))
+        if field.get("type") == "boolean":
+            cell = (
+                f"CASE WHEN {cell} IN ('true', 'True', 'TRUE', '1') THEN TRUE "
+                f"WHEN {cell} IN ('false', 'False', 'FALSE', '0') THEN FALSE END"
+            )
+        elif sql_type:
+            cell = f"TRY_CAST(trim({cell}) AS {sql_type})"
+        name = field["name"].replace('"', '""')
+        columns.append(f'{cell} AS "{name}"')
+    return ", ".join(columns)
+
+
+class TypedParquetWriter:
+    """Casts each text batch it is given (see :func:`typed_select`) and appends it to a Parquet
+    file: the typed table the suite and the privacy guard read, built without holding it."""
+
+    def __init__(self, path: Path, labels: list[str], schema: dict[str, Any]) -> None:
+        import duckdb
+
+        self.path = path
+        self._width = len(labels)
+        self._select = typed_select(labels, schema)
+        self._con = duckdb.connect()
+        self._writer: pq.ParquetWriter | None = None
+
+    def __call__(self, batch: pa.Table) -> None:
+        self._con.register("text", batch)
+        typed = self._con.sql(f"SELECT {self._select} FROM text").to_arrow_table()  # noqa: S608
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, typed.schema)
+        self._writer.write_table(typed, row_group_size=TYPED_ROW_GROUP)
+
+    def close(self) -> Path:
+        """Finish the file (an empty typed table when no batch came) and return its path."""
+        if self._writer is None:
+            self(pa.table({name: pa.array([], pa.string()) for name in column_names(self._width)}))
+        self._con.close()
+        if self._writer is not None:
+            self._writer.close()
+        return self.path

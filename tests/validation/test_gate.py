@@ -145,3 +145,35 @@ def test_publishable_file_is_the_masked_quarantined_table(tmp_path: Path) -> Non
     assert blocked.status == "blocked"
     assert json.loads((tmp_path / "report" / "report.json").read_text())["publishable"] is False
     assert not (tmp_path / "report" / "publishable.parquet").exists()
+
+
+def test_streamed_partition_numbers_rows_across_batches(tmp_path: Path, monkeypatch: Any) -> None:
+    from pipelines.validation import tables
+
+    monkeypatch.setattr(tables, "BATCH_ROWS", 2)
+    monkeypatch.setattr(tables, "TYPED_ROW_GROUP", 2)
+    rows = [row(n) for n in range(1, 8)]
+    rows[4] = row(5, budget="lots")  # CSV row 6, in the third batch
+    result = run(tmp_path, rows, policy("quarantine"))
+    assert result.status == "quarantined", result.reasons
+    assert result.quarantined_rows == [6]
+    published = result.publishable.column("project_id").to_pylist()
+    assert published == [f"660190{n:05d}" for n in (1, 2, 3, 4, 6, 7)]
+
+
+def test_drop_action_leaves_the_column_out_of_the_publishable_table(tmp_path: Path) -> None:
+    dropping = SPEC.model_copy(
+        update={"privacy": SPEC.privacy.model_copy(update={"default_action": "drop"})}
+    )
+    dropping._table_schema = SPEC.schema
+    result = run(tmp_path, [row(1, project_name=f"ติดต่อ {CITIZEN_ID}"), row(2)], dropping)
+    assert result.status == "passed", result.reasons
+    assert result.privacy.dropped_columns == ["project_name"]
+    assert "project_name" not in result.publishable.column_names
+    assert result.publishable.num_rows == 2
+
+
+def test_header_only_file_is_read_as_an_empty_table(tmp_path: Path) -> None:
+    result = run(tmp_path, [])
+    assert result.row_count == 0
+    assert not result.check_passed("suite")  # the suite wants at least one row

@@ -86,3 +86,10 @@ def test_only_given_columns_are_scanned() -> None:
     table = pa.table({"winner_tax_id": [VALID_ID], "name": ["x"]})
     assert scan(table, policy(), columns=["name"]).findings == []
     assert len(scan(table, policy()).findings) == 1
+
+
+def test_public_columns_are_not_scanned() -> None:
+    table = pa.table({"budget_line_id": ["0725670001"], "note": ["โทร 0812345678"]})
+    policy = PrivacyPolicy(public_columns=["budget_line_id"])
+    result = scan(table, policy)
+    assert [(f.column, f.kind) for f in result.findings] == [("note", "phone")]
