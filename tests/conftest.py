@@ -23,6 +23,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PORTALCTL = REPO_ROOT / "portal" / "portalctl.py"
+SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"  # the offline copy beside the project
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,27 @@ def created(ckan: ckanapi.RemoteCKAN) -> Iterator[list[tuple[str, str]]]:
 @pytest.fixture(scope="session")
 def anon(ckan_portal: Portal) -> ckanapi.RemoteCKAN:
     return ckan_portal.anonymous()
+
+
+@pytest.fixture
+def service_dir() -> Iterator[Path]:
+    """A temporary folder the postgres service user can enter (pytest's own tmp folders are
+    private to root, and PostgreSQL refuses to run as root)."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="ogp-service-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ocds_schema_dir() -> Path:
+    directory = Path(os.environ.get("OGP_OCDS_SCHEMA_DIR", SHARED_OCDS))
+    if not (directory / "release-schema.json").is_file():
+        raise FileNotFoundError(
+            f"the OCDS 1.1.5 schema copy is missing at {directory}; "
+            "set OGP_OCDS_SCHEMA_DIR to the folder of ../shared/ocds"
+        )
+    return directory

@@ -31,11 +31,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def dagster_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+@pytest.fixture
+def dagster_postgres(service_dir: Path) -> Iterator[dict[str, str]]:
     """A throwaway PostgreSQL cluster with a password login for Dagster, over TCP."""
-    home = tmp_path_factory.mktemp("dagster-pg")
-    home.chmod(0o755)  # initdb runs as the postgres user when we are root
+    home = service_dir
     bin_dir = postgres_bin_dir()
     assert bin_dir is not None, "PostgreSQL server binaries are missing (apt: postgresql)"
     settings = Settings(home=home, venv=home, ckan_port=0, pg_port=_free_port(), redis_port=0)
@@ -63,6 +62,7 @@ def dagster_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
 def test_agency_job_runs_on_postgres_instance_storage(
     dagster_postgres: dict[str, str],
     ckan_portal: object,
+    ocds_schema_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -73,6 +73,7 @@ def test_agency_job_runs_on_postgres_instance_storage(
     shutil.copyfile(PRODUCTION_YAML, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("OGP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OGP_OCDS_SCHEMA_DIR", str(ocds_schema_dir))
     get_settings.cache_clear()
 
     from pipelines.definitions import defs

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -16,7 +14,6 @@ from pipelines.integrity.ocds_export import Buyer
 from pipelines.integrity.procurement_table import SCHEMA
 
 # tests/integrity/conftest.py -> the repository's parent holds shared/ocds (never copied here).
-SHARED_OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
 
 Row = dict[str, Any]
 
@@ -75,14 +72,3 @@ def buyer() -> Buyer:
     return Buyer(
         agency_code="cgd", name_th="กรมบัญชีกลาง", name_en="The Comptroller General's Department"
     )
-
-
-@pytest.fixture(scope="session")
-def ocds_schema_dir() -> Path:
-    directory = Path(os.environ.get("OGP_OCDS_SCHEMA_DIR", SHARED_OCDS))
-    if not (directory / "release-schema.json").is_file():
-        raise FileNotFoundError(
-            f"the OCDS 1.1.5 schema copy is missing at {directory}; "
-            "set OGP_OCDS_SCHEMA_DIR to the folder of ../shared/ocds"
-        )
-    return directory

@@ -96,3 +96,34 @@ def test_portal_files_are_private(ckan_portal):
     for name in ("api_token", "ckan.ini", "secrets.json"):
         assert (home / name).stat().st_mode & 0o077 == 0, name
     assert json.loads((home / "env.json").read_text())["admin_user"] == "ogp_admin"
+
+
+def test_a_second_portal_comes_up_and_down_leaves_nothing_running(service_dir: Path, ckan_portal):
+    """A whole portal of its own (sharing the installed CKAN virtualenv): up, healthy, down,
+    and afterwards no process of it is left — PostgreSQL, Redis and CKAN all stopped by PID."""
+    home = service_dir / "portal"
+    env = {
+        "OGP_PORTAL_DIR": str(home),
+        "OGP_PORTAL_VENV": str(Path(str(ckan_portal.env["ckan_venv"]))),
+        "OGP_CKAN_PORT": str(free_port()),
+        "OGP_PG_PORT": str(free_port()),
+        "OGP_REDIS_PORT": str(free_port()),
+    }
+    try:
+        up = portalctl("up", **env)
+        assert up.returncode == 0, up.stderr[-2000:]
+        assert portalctl("status", **env).returncode == 0
+        assert processes_mentioning(str(home)), "the portal's processes should be running"
+    finally:
+        down = portalctl("down", **env)
+    assert down.returncode == 0, down.stderr[-2000:]
+    deadline = time.monotonic() + 30
+    while processes_mentioning(str(home)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_mentioning(str(home)) == []
+    # Redis and PostgreSQL children retitle themselves: check no one holds the ports either
+    for name in ("OGP_CKAN_PORT", "OGP_PG_PORT", "OGP_REDIS_PORT"):
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", int(env[name])))  # raises if something still listens
+    assert portalctl("status", **env).returncode == 1

@@ -91,6 +91,81 @@ def test_failed_business_rule_blocks(tmp_path: Path) -> None:
     assert not result.check_passed("suite")
 
 
+OVER_BUDGET = "Contract value within the budget (× tolerance) / มูลค่าสัญญาไม่เกินวงเงินงบประมาณ"
+
+
+def test_business_rule_row_is_quarantined(tmp_path: Path) -> None:
+    rows = [row(1), row(2, contract_value="1600"), row(3), row(4)]
+    result = run(tmp_path, rows, policy("quarantine", 0.25))
+    assert result.status == "quarantined", result.reasons
+    assert result.quarantined_rows == [3]
+    assert result.check_passed("suite")
+    published = result.publishable.column("project_id").to_pylist()
+    assert published == ["66019000001", "66019000003", "66019000004"]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["quarantined_rows"] == [3]
+    assert report["counts"]["invalid_rows"] == 1
+    assert report["suite"]["failedRows"] == [
+        {"rowNumber": 3, "rule": OVER_BUDGET, "type": "unexpected_rows_expectation", "columns": []}
+    ]
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "<tr><td>3</td><td>Contract value within the budget" in html
+    assert "1600" not in json.dumps(report["suite"]["failedRows"]) + html
+
+
+def test_column_pair_rule_rows_name_their_columns(tmp_path: Path) -> None:
+    early = row(2, contract_date="2023-10-01", contract_value="1600")  # breaks two rules
+    result = run(tmp_path, [row(1), early, row(3), row(4)], policy("quarantine", 0.25))
+    assert result.status == "quarantined", result.reasons
+    assert result.quarantined_rows == [3]
+    failed = {(r.row_number, r.type, r.columns) for r in result.rule_rows}
+    assert failed == {
+        (3, "expect_column_pair_values_a_to_be_greater_than_b", ("contract_date", "announce_date")),
+        (3, "unexpected_rows_expectation", ()),
+    }
+
+
+def test_business_rule_rows_count_with_schema_errors_against_the_rate(tmp_path: Path) -> None:
+    rows = [row(1), row(2, budget="x"), row(3), row(4, contract_value="1600"), row(5)]
+    quarantined = run(tmp_path, rows, policy("quarantine", 0.4))
+    assert quarantined.status == "quarantined", quarantined.reasons
+    assert quarantined.quarantined_rows == [3, 5]
+    blocked = run(tmp_path, rows, policy("quarantine", 0.3))
+    assert blocked.status == "blocked"
+    assert blocked.publishable is None
+
+
+def test_too_many_business_rule_rows_block(tmp_path: Path) -> None:
+    rows = [row(1, contract_value="1600"), row(2, contract_value="1700"), row(3), row(4)]
+    result = run(tmp_path, rows, policy("quarantine", 0.25))
+    assert result.status == "blocked"
+    assert not result.check_passed("suite")
+    assert any(OVER_BUDGET in reason for reason in result.reasons)
+
+
+def test_business_rule_row_blocks_in_block_mode(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1), row(2, contract_value="1600"), row(3)], policy("block"))
+    assert result.status == "blocked"
+    assert result.quarantined_rows == []
+    assert result.rule_rows == []
+
+
+def test_table_level_rule_still_blocks(tmp_path: Path) -> None:
+    rows = [row(1), row(2, contract_value="1600"), row(3)]
+    result = run(tmp_path, rows, policy("quarantine", 0.5), suite_parameters={"max_rows": 2})
+    assert result.status == "blocked"
+    assert any("absurdly many" in reason for reason in result.reasons)
+
+
+def test_warning_rule_neither_quarantines_nor_blocks(tmp_path: Path) -> None:
+    result = run(tmp_path, [row(1), row(2, fiscal_year="2025")], policy("quarantine"))
+    assert result.status == "passed", result.reasons
+    assert [o.label for o in result.suite.failed_warnings] == [
+        "Fiscal year matches the announcement date (Oct–Sep) / ปีงบประมาณตรงกับวันที่ประกาศ"
+    ]
+    assert result.rule_rows == []
+
+
 def test_cast_errors_from_normalization_count_as_invalid_rows(tmp_path: Path) -> None:
     cast = [{"row_number": 2, "field": "budget", "cell": "ประมาณ 5 ล้าน", "type": "number"}]
     result = run(tmp_path, [row(1), row(2), row(3)], policy("quarantine"), cast_errors=cast)
