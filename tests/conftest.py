@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ckanapi
 import pytest
@@ -112,3 +113,28 @@ def ocds_schema_dir() -> Path:
             "set OGP_OCDS_SCHEMA_DIR to the folder of ../shared/ocds"
         )
     return directory
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's (apt: chromium fonts-thai-tlwg); never downloaded
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # this machine's network is closed: without these Chromium retries Google's hosts forever
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright. Missing Chromium fails, never skips:
+    `make test` installs it, and the page tests are the proof the public sees the data."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.is_file(), "Chromium is missing: apt-get install chromium fonts-thai-tlwg"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

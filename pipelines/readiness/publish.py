@@ -8,13 +8,13 @@ one stays minimal on purpose.)
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from ckanapi import NotFound, RemoteCKAN
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.hashing import file_sha256
 from pipelines.readiness.methodology import Publication
 from pipelines.readiness.report import ReportPaths
 
@@ -47,14 +47,6 @@ class PublishedReport(BaseModel):
 
     def resource(self, suffix: str) -> PublishedResource:
         return next(r for r in self.resources if r.name.endswith(suffix))
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def publish_report(
@@ -105,7 +97,7 @@ def _ensure_dataset(ckan: RemoteCKAN, publication: Publication) -> dict[str, Any
 def _put_resource(
     ckan: RemoteCKAN, package_id: str, path: Path, current: dict[str, Any] | None
 ) -> tuple[dict[str, Any], bool]:
-    digest = sha256(path)
+    digest = file_sha256(path)
     if current is not None and current.get("content_hash") == digest:
         return current, False
     fmt, mimetype = _FORMATS[path.suffix]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipelines.publish.ckan import CKANPublisher
@@ -11,24 +9,12 @@ from pipelines.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.portal, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 def test_dataset_page_and_datatables_preview_show_the_thai_data(
-    ckan_portal, make_request, unique_agency, tmp_path
+    ckan_portal, make_request, unique_agency, tmp_path, browser
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     request = make_request(unique_agency)
     CKANPublisher(url=ckan_portal.url, token=ckan_portal.token).publish(
         [request], receipts_dir=tmp_path
@@ -37,30 +23,26 @@ def test_dataset_page_and_datatables_preview_show_the_thai_data(
     csv_resource = package["resources"][0]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="th-TH")
-            page.goto(f"{ckan_portal.url}/dataset/{request.dataset.name}")
-            assert request.dataset.title_th in page.inner_text("body")
-            assert "procurement-fy2024.csv" in page.inner_text("body")
-            page.screenshot(path=str(SCREENSHOTS / "publish-dataset.png"), full_page=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="th-TH")
+    try:
+        page.goto(f"{ckan_portal.url}/dataset/{request.dataset.name}")
+        assert request.dataset.title_th in page.inner_text("body")
+        assert "procurement-fy2024.csv" in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "publish-dataset.png"), full_page=True)
 
-            page.goto(
-                f"{ckan_portal.url}/dataset/{request.dataset.name}/resource/{csv_resource['id']}"
-            )
-            preview = page.frame_locator("iframe").first
-            # The datatables view fetches rows from datastore_search; Thai cells must arrive.
-            preview.locator("table tbody tr").first.wait_for(timeout=30_000)
-            cells = preview.locator("table tbody").inner_text()
-            assert "จัดซื้อวัสดุ 1" in cells
-            # Exact values from the DataStore: no apostrophe as in the CSV download.
-            assert "\t=HYPERLINK(" in cells
-            assert "\t-บริษัท ทดสอบ จำกัด" in cells
-            # Column headings are the data dictionary's bilingual labels.
-            header = preview.locator("table thead").first.inner_text().replace("\xa0", " ")
-            assert "เลขที่โครงการ / Project number" in header
-            page.screenshot(path=str(SCREENSHOTS / "publish-preview.png"), full_page=True)
-        finally:
-            browser.close()
+        page.goto(f"{ckan_portal.url}/dataset/{request.dataset.name}/resource/{csv_resource['id']}")
+        preview = page.frame_locator("iframe").first
+        # The datatables view fetches rows from datastore_search; Thai cells must arrive.
+        preview.locator("table tbody tr").first.wait_for(timeout=30_000)
+        cells = preview.locator("table tbody").inner_text()
+        assert "จัดซื้อวัสดุ 1" in cells
+        # Exact values from the DataStore: no apostrophe as in the CSV download.
+        assert "\t=HYPERLINK(" in cells
+        assert "\t-บริษัท ทดสอบ จำกัด" in cells
+        # Column headings are the data dictionary's bilingual labels.
+        header = preview.locator("table thead").first.inner_text().replace("\xa0", " ")
+        assert "เลขที่โครงการ / Project number" in header
+        page.screenshot(path=str(SCREENSHOTS / "publish-preview.png"), full_page=True)
+    finally:
+        page.close()
     assert (SCREENSHOTS / "publish-preview.png").stat().st_size > 10_000

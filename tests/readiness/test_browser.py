@@ -3,12 +3,9 @@ no console errors, Thai rendered with a Thai font, the scorecard sorts; screensh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import ckanapi
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from pipelines.readiness.methodology import OgpConfig, Publication
 from pipelines.readiness.publish import publish_report
@@ -19,15 +16,6 @@ from .test_report import HOSTILE, indicators
 
 pytestmark = [pytest.mark.portal, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 THAI_FONTS = {
     "Sarabun",
     "Loma",
@@ -44,16 +32,6 @@ THAI_FONTS = {
     "TlwgMono",
 }
 SCREENSHOT = REPO_ROOT / "build" / "readiness-report.png"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-thai-tlwg)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
