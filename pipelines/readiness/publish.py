@@ -1,26 +1,23 @@
-"""Publish the report files to the portal as one dataset (``ogp-readiness-report``).
-
-Idempotent: the dataset and organization are created once; a resource is uploaded only when
-its SHA-256 differs from the ``content_hash`` stored on the resource, so re-running with
-unchanged files changes nothing. (The general publisher lives in ``pipelines/publish``; this
-one stays minimal on purpose.)
-"""
+"""Publish the report files to the portal as one dataset (``ogp-readiness-report``), through
+the pipeline's own CKAN publisher: same idempotence (a resource is uploaded only when its
+sha256 changed, in place, same id), retries and receipts as every other dataset."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from ckanapi import NotFound, RemoteCKAN
 from pydantic import BaseModel, ConfigDict
 
-from pipelines.hashing import file_sha256
+from pipelines.publish.ckan import CKANPublisher
+from pipelines.publish.model import DatasetMetadata, OrganizationSpec, PublishRequest, ResourceFile
+from pipelines.publish.plan import CatalogScope
 from pipelines.readiness.methodology import Publication
 from pipelines.readiness.report import ReportPaths
 
-TITLE = "รายงานความพร้อมเข้าร่วม OGP / OGP readiness report"
-NOTES = (
-    "รายงานความพร้อมด้านค่านิยมและพันธกิจ OGP คำนวณจากข้อมูลที่เผยแพร่บนพอร์ทัลนี้\n\n"
+FAMILY = "ogp-readiness"  # the publisher's scope: nothing else lives under this family
+TITLE_TH, TITLE_EN = "รายงานความพร้อมเข้าร่วม OGP", "OGP readiness report"
+NOTES_TH = "รายงานความพร้อมด้านค่านิยมและพันธกิจ OGP คำนวณจากข้อมูลที่เผยแพร่บนพอร์ทัลนี้"
+NOTES_EN = (
     "OGP values-and-commitments readiness report, computed from the data published on this portal."
 )
 _FORMATS = {
@@ -49,62 +46,58 @@ class PublishedReport(BaseModel):
         return next(r for r in self.resources if r.name.endswith(suffix))
 
 
+def report_request(paths: ReportPaths, publication: Publication) -> PublishRequest:
+    title_th, _, title_en = publication.organization_title.partition(" / ")
+    files = (paths.html, paths.json_path, paths.markdown)
+    return PublishRequest(
+        organization=OrganizationSpec(
+            name=publication.organization, title_th=title_th, title_en=title_en or title_th
+        ),
+        dataset=DatasetMetadata(
+            name=publication.dataset_name,
+            owner_org=publication.organization,
+            family=FAMILY,
+            title_th=TITLE_TH,
+            title_en=TITLE_EN,
+            notes_th=NOTES_TH,
+            notes_en=NOTES_EN,
+            license_id=publication.license_id,
+            tags=("OGP", "open-government"),
+        ),
+        resources=tuple(
+            ResourceFile(
+                name=path.name,
+                content=path.read_bytes(),
+                format=_FORMATS[path.suffix][0],
+                mimetype=_FORMATS[path.suffix][1],
+                description=f"{TITLE_TH} / {TITLE_EN} ({_FORMATS[path.suffix][0]})",
+            )
+            for path in files
+        ),
+    )
+
+
 def publish_report(
-    paths: ReportPaths, ckan: RemoteCKAN, publication: Publication
+    paths: ReportPaths,
+    publisher: CKANPublisher,
+    publication: Publication,
+    receipts_dir: Path | None = None,
 ) -> PublishedReport:
     """Create or update the report dataset; upload HTML, JSON and Markdown when changed."""
-    _ensure_organization(ckan, publication)
-    package = _ensure_dataset(ckan, publication)
-    existing = {r["name"]: r for r in package.get("resources", [])}
-    base = f"{ckan.address.rstrip('/')}/dataset/{publication.dataset_name}"
-    published = []
-    for path in (paths.html, paths.json_path, paths.markdown):
-        resource, uploaded = _put_resource(ckan, package["id"], path, existing.get(path.name))
-        published.append(
+    request = report_request(paths, publication)
+    scope = CatalogScope(frozenset({publication.organization}), frozenset({FAMILY}))
+    receipt = publisher.publish([request], scope=scope, receipts_dir=receipts_dir)
+    dataset = receipt.datasets[0]
+    base = f"{publisher.site_url()}/dataset/{publication.dataset_name}"
+    return PublishedReport(
+        dataset_url=base,
+        resources=[
             PublishedResource(
-                name=path.name,
-                page_url=f"{base}/resource/{resource['id']}",
-                download_url=resource["url"],
-                uploaded=uploaded,
+                name=resource.name,
+                page_url=f"{base}/resource/{resource.id}",
+                download_url=resource.url or "",
+                uploaded=resource.bytes_uploaded > 0,
             )
-        )
-    return PublishedReport(dataset_url=base, resources=published)
-
-
-def _ensure_organization(ckan: RemoteCKAN, publication: Publication) -> None:
-    try:
-        ckan.action.organization_show(id=publication.organization)
-    except NotFound:
-        ckan.action.organization_create(
-            name=publication.organization, title=publication.organization_title
-        )
-
-
-def _ensure_dataset(ckan: RemoteCKAN, publication: Publication) -> dict[str, Any]:
-    wanted = {"title": TITLE, "notes": NOTES, "license_id": publication.license_id}
-    try:
-        package: dict[str, Any] = ckan.action.package_show(id=publication.dataset_name)
-    except NotFound:
-        created: dict[str, Any] = ckan.action.package_create(
-            name=publication.dataset_name, owner_org=publication.organization, **wanted
-        )
-        return created
-    if any(package.get(key) != value for key, value in wanted.items()):
-        package = ckan.action.package_patch(id=package["id"], **wanted)
-    return package
-
-
-def _put_resource(
-    ckan: RemoteCKAN, package_id: str, path: Path, current: dict[str, Any] | None
-) -> tuple[dict[str, Any], bool]:
-    digest = file_sha256(path)
-    if current is not None and current.get("content_hash") == digest:
-        return current, False
-    fmt, mimetype = _FORMATS[path.suffix]
-    fields = {"name": path.name, "format": fmt, "mimetype": mimetype, "content_hash": digest}
-    with path.open("rb") as upload:
-        if current is None:
-            resource = ckan.action.resource_create(package_id=package_id, upload=upload, **fields)
-        else:
-            resource = ckan.action.resource_patch(id=current["id"], upload=upload, **fields)
-    return resource, True
+            for resource in dataset.resources
+        ],
+    )

@@ -4,10 +4,12 @@ outputs, score, write ``build/report/`` and publish to the portal."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ckanapi import RemoteCKAN
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.publish.ckan import CKANPublisher
 from pipelines.readiness import history
 from pipelines.readiness.indicators import compute_indicators, read_local_outputs, read_portal
 from pipelines.readiness.methodology import load_config
@@ -16,6 +18,10 @@ from pipelines.readiness.report import Report, ReportPaths, build_report, write_
 from pipelines.settings import Settings, get_settings
 
 USER_AGENT = "ogp-pipeline-readiness/1"
+
+
+def receipts_dir(settings: Settings) -> Path:
+    return settings.data_dir / "publish" / "receipts"
 
 
 class ReportRun(BaseModel):
@@ -30,7 +36,9 @@ def run_report(
     settings: Settings | None = None, *, publish: bool = True, now: datetime | None = None
 ) -> ReportRun:
     settings = settings or get_settings()
-    generated_at = now or datetime.now(UTC)
+    # The report is as of a day, not an instant: re-running it the same day over an unchanged
+    # portal gives the same bytes, so publishing it again uploads nothing.
+    generated_at = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     config = load_config(settings.datasets_dir / "ogp")
     publication = config.inputs.publication
     # Read anonymously: the report counts what the public can see, not what the token can.
@@ -53,9 +61,10 @@ def run_report(
     paths = write_report(report, out_dir)
     published = None
     if publish:
-        token = settings.ckan_api_token()
-        if token is None:
+        if settings.ckan_api_token() is None:
             raise RuntimeError("no CKAN API token: set OGP_CKAN_TOKEN or bring up the local portal")
-        with RemoteCKAN(settings.ckan_url, apikey=token, user_agent=USER_AGENT) as ckan:
-            published = publish_report(paths, ckan, publication)
+        publisher = CKANPublisher(url=settings.ckan_url)
+        published = publish_report(
+            paths, publisher, publication, receipts_dir=receipts_dir(settings)
+        )
     return ReportRun(report=report, paths=paths, published=published)

@@ -3,12 +3,14 @@
 Status, per the spec's policy (DESIGN §3):
 
 - ``blocked``: nothing is published (the previous version stays live);
-- ``quarantined``: rows with schema or cast errors are left out of the publishable table and
-  listed in the report, as long as they are at most ``max_error_rate`` of the rows;
+- ``quarantined``: rows with schema or cast errors, and rows that broke a row-level ``error``
+  business rule, are left out of the publishable table and listed in the report, as long as
+  together they are at most ``max_error_rate`` of the rows;
 - ``passed``: the whole (privacy-cleaned) table is publishable.
 
-Errors that no row carries — header errors, a failed ``error``-severity business rule, personal
-data whose action is ``block`` — always block.
+Errors that no row carries — header errors, a failed table-level ``error`` business rule (or a
+row-level one whose rows cannot be named, see :mod:`pipelines.validation.rule_rows`), personal
+data whose action is ``block`` — always block. ``warning`` rules never quarantine nor block.
 """
 
 from __future__ import annotations
@@ -29,8 +31,17 @@ from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, Schem
 from pipelines.validation.frictionless_ref import ReferenceTable
 from pipelines.validation.privacy import PrivacyPolicy, PrivacyResult, scan_batches
 from pipelines.validation.report import public_error, write_report
+from pipelines.validation.rule_rows import RuleRow, RuleRows, locate_rule_rows
 from pipelines.validation.schema_fast import validate_schema
-from pipelines.validation.suite import Engine, SuiteReport, load_suite, run_suite, suite_path
+from pipelines.validation.suite import (
+    Engine,
+    ExpectationOutcome,
+    Suite,
+    SuiteReport,
+    load_suite,
+    run_suite,
+    suite_path,
+)
 from pipelines.validation.tables import (
     TYPED_ROW_GROUP,
     Source,
@@ -58,6 +69,7 @@ class ValidationResult:
     publishable_path: Path | None  # the masked, quarantined table (None: blocked)
     report: dict[str, Any] = field(default_factory=dict)
     report_paths: tuple[Path, Path] | None = None
+    rule_rows: list[RuleRow] = field(default_factory=list)  # rows that broke business rules
 
     @property
     def publishable_ok(self) -> bool:
@@ -79,7 +91,7 @@ class ValidationResult:
         if name == "schema":
             return self.schema.valid or (self.status == "quarantined" and not self._header())
         if name == "suite":
-            return self.suite is None or self.suite.passed
+            return self.suite is None or self.suite.passed or self.status == "quarantined"
         if name == "privacy":
             return not self.privacy.blocked
         raise KeyError(name)
@@ -177,19 +189,50 @@ def _privacy_columns(policy: PrivacyPolicy, names: Sequence[str], scanned: list[
     return [name for name in names if name in wanted]
 
 
+def _primary_key(schema: Mapping[str, Any]) -> list[str]:
+    key = schema.get("primaryKey") or []
+    return [key] if isinstance(key, str) else list(key)
+
+
+def _rule_rows(
+    spec: Any,
+    schema: SchemaReport,
+    suite: Suite,
+    report: SuiteReport,
+    typed: pa.Table | Path,
+    row_count: int,
+    *,
+    engine: Engine,
+    parameters: Mapping[str, Any] | None,
+) -> RuleRows:
+    """In ``quarantine`` mode, the rows behind the failed business rules; in ``block`` mode (or
+    when the header blocks anyway) every failed ``error`` rule simply blocks."""
+    if spec.policy.mode != "quarantine" or schema.header_errors():
+        return RuleRows(blocking=report.failed_errors)
+    return locate_rule_rows(
+        suite,
+        report,
+        typed,
+        _primary_key(spec.schema),
+        max_rows=int(spec.policy.max_error_rate * row_count),
+        engine=engine,
+        parameters=parameters,
+    )
+
+
 def _decide(
     policy: Any,
     schema: SchemaReport,
     invalid_rows: set[int],
-    suite: SuiteReport | None,
+    blocking_rules: Sequence[ExpectationOutcome],
     privacy: PrivacyResult,
     row_count: int,
 ) -> tuple[Status, list[str]]:
     reasons: list[str] = []
     if schema.header_errors():
         reasons.append("header errors / หัวตารางไม่ตรงกับโครงสร้าง")
-    if suite is not None and suite.failed_errors:
-        labels = "; ".join(o.label for o in suite.failed_errors)
+    if blocking_rules:
+        labels = "; ".join(o.label for o in blocking_rules)
         reasons.append(f"business rules failed / กฎทางธุรกิจไม่ผ่าน: {labels}")
     if privacy.blocked:
         reasons.append("personal data found / พบข้อมูลส่วนบุคคล")
@@ -252,6 +295,17 @@ def validate_partition(
         suite_name = getattr(spec, "expectations_suite", None) or family
         suite = load_suite(suite_path(suite_name, expectations_dir))
         suite_report = run_suite(suite, typed, engine=engine, parameters=suite_parameters)
+        rules = _rule_rows(
+            spec,
+            schema_report,
+            suite,
+            suite_report,
+            typed,
+            text.num_rows,
+            engine=engine,
+            parameters=suite_parameters,
+        )
+        invalid_rows |= rules.row_numbers
         policy = PrivacyPolicy.from_spec(spec.privacy)
         string_fields = [
             f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
@@ -259,7 +313,7 @@ def validate_partition(
         no_findings = PrivacyResult(findings=[], table=None, dropped_columns=[])
         blocked_anyway = (
             _decide(
-                spec.policy, schema_report, invalid_rows, suite_report, no_findings, text.num_rows
+                spec.policy, schema_report, invalid_rows, rules.blocking, no_findings, text.num_rows
             )[0]
             == "blocked"
         )
@@ -273,7 +327,7 @@ def validate_partition(
         batches = _typed_batches(typed, columns)
         privacy = scan_batches(batches, policy, columns=string_fields, sink=writer)
         status, reasons = _decide(
-            spec.policy, schema_report, invalid_rows, suite_report, privacy, text.num_rows
+            spec.policy, schema_report, invalid_rows, rules.blocking, privacy, text.num_rows
         )
         publishable = None
         if status != "blocked" and writer is not None:
@@ -292,6 +346,7 @@ def validate_partition(
         row_count=text.num_rows,
         quarantined_rows=quarantined,
         publishable_path=None if publishable is None else publishable_path,
+        rule_rows=rules.rows,
     )
     result.report = build_report(result, spec, policy, limit_errors)
     # No timestamp: the same input gives a byte-identical report, so an unchanged partition
@@ -344,6 +399,7 @@ def build_report(
 ) -> dict[str, Any]:
     errors = result.schema.errors
     shown = errors[:limit_errors] if limit_errors else errors
+    rule_rows_shown = result.rule_rows[:limit_errors] if limit_errors else result.rule_rows
     published = result.published_rows
     return {
         "family": result.family,
@@ -358,8 +414,11 @@ def build_report(
         "counts": {
             "rows": result.row_count,
             "invalid_rows": len(
-                result.schema.invalid_rows | {e.row_number for e in errors if e.row_number}
+                result.schema.invalid_rows
+                | {e.row_number for e in errors if e.row_number}
+                | {row.row_number for row in result.rule_rows}
             ),
+            "business_rule_rows": len(result.rule_rows),
             "published_rows": published,
             "errors_by_type": result.schema.counts_by_type(),
             "personal_data_by_kind": result.privacy.counts_by_kind(),
@@ -376,6 +435,9 @@ def build_report(
             "name": result.suite.suite,
             "engine": result.suite.engine,
             "outcomes": [outcome.to_dict() for outcome in result.suite.outcomes],
+            # Row, rule and columns only: never a cell (it may hold personal data).
+            "failedRows": [row.to_dict() for row in rule_rows_shown],
+            "failedRowsTruncated": len(rule_rows_shown) < len(result.rule_rows),
         },
         "privacy": {
             "findings": [finding.to_dict() for finding in result.privacy.findings],

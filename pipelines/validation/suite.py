@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +37,7 @@ Severity = Literal["error", "warning"]
 Engine = Literal["duckdb", "pandas"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 INDEX_KEY = "ogp_index"
+UNEXPECTED_ROWS = "unexpected_rows_expectation"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -194,12 +195,13 @@ def _parameter(name: str, parameters: Mapping[str, Any], suite: Suite) -> Any:
     return parameters[name]
 
 
-def _gx_suite(suite: Suite, parameters: Mapping[str, Any]) -> Any:
+def _gx_suite(suite: Suite, parameters: Mapping[str, Any], indices: Sequence[int]) -> Any:
     import great_expectations as gx
     from great_expectations.expectations.registry import get_expectation_impl
 
     expectations = []
-    for index, spec in enumerate(suite.expectations):
+    for index in indices:
+        spec = suite.expectations[index]
         kwargs = _substitute(spec.kwargs, parameters, suite)
         meta = {**spec.meta, INDEX_KEY: index}  # GX reorders results: find ours back
         try:
@@ -266,6 +268,29 @@ def run_suite(
     parameters: Mapping[str, Any] | None = None,
 ) -> SuiteReport:
     """Validate a typed table (Arrow, or a Parquet path) against the suite, once."""
+    indices = range(len(suite.expectations))
+    results = _validate(
+        suite, table, indices, {"result_format": "BASIC"}, engine=engine, parameters=parameters
+    )
+    return SuiteReport(
+        suite=suite.name,
+        engine=engine,
+        outcomes=[
+            _outcome(suite, suite.expectations[index], item) for index, item in results.items()
+        ],
+    )
+
+
+def _validate(
+    suite: Suite,
+    table: pa.Table | Path,
+    indices: Sequence[int],
+    result_format: dict[str, Any],
+    *,
+    engine: Engine,
+    parameters: Mapping[str, Any] | None,
+) -> dict[int, Any]:
+    """GX's result for each of the suite's expectations ``indices``, in suite order."""
     import great_expectations as gx
 
     values = {**suite.parameters, **(parameters or {})}
@@ -274,22 +299,117 @@ def run_suite(
         batch_definition, batch_parameters = _batch_definition(
             context, table, engine, Path(workdir)
         )
-        gx_suite = context.suites.add(_gx_suite(suite, values))
+        gx_suite = context.suites.add(_gx_suite(suite, values, indices))
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
         )
-        result = definition.run(batch_parameters=batch_parameters, result_format="BASIC")
-    ordered = sorted(
-        ((_index_of(item), item) for item in result.results),
-        key=lambda pair: pair[0],
-    )
-    if [index for index, _ in ordered] != list(range(len(suite.expectations))):
+        result = definition.run(batch_parameters=batch_parameters, result_format=result_format)
+    ordered = dict(sorted((_index_of(item), item) for item in result.results))
+    if list(ordered) != sorted(indices):
         raise SuiteError(f"{suite.path}: GX did not return one result per expectation")
-    return SuiteReport(
-        suite=suite.name,
-        engine=engine,
-        outcomes=[_outcome(suite, suite.expectations[index], item) for index, item in ordered],
+    return ordered
+
+
+# --- the rows that failed --------------------------------------------------------------------
+
+
+def is_row_level(spec: ExpectationSpec) -> bool:
+    """Whether the expectation judges each row on its own — a GX map expectation (column,
+    column pair, multicolumn) or a query returning the bad rows — so that its failures are rows
+    a quarantine can leave out. Anything else (row count, min/max, column list) is about the
+    table as a whole."""
+    from great_expectations.expectations import UnexpectedRowsExpectation
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
     )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    row_level = (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+        UnexpectedRowsExpectation,
+    )
+    return issubclass(get_expectation_impl(spec.type), row_level)
+
+
+def failed_row_keys(
+    suite: Suite,
+    table: pa.Table | Path,
+    failures: Mapping[int, int],
+    key_columns: Sequence[str],
+    *,
+    engine: Engine = "duckdb",
+    parameters: Mapping[str, Any] | None = None,
+) -> dict[int, list[dict[str, Any]] | None]:
+    """The key values (``key_columns``) of the rows that failed each row-level expectation.
+
+    ``failures``: suite index -> the number of rows the first pass found failing. A second GX
+    pass, over these expectations only, asks for every failing row's key (``COMPLETE`` with
+    ``unexpected_index_column_names``; ``partial_unexpected_count`` lifts GX's cap of 20 to
+    what the first pass counted). SQL queries are run here: GX returns at most 200 of their
+    rows. ``None`` for an expectation whose failing rows cannot
+    all be named (GX gives no keys, e.g. compound uniqueness on SQL, or a query that does not
+    select the key columns).
+    """
+    queries = {i for i in failures if suite.expectations[i].type == UNEXPECTED_ROWS}
+    found: dict[int, list[dict[str, Any]] | None] = {
+        index: _query_keys(suite, table, index, key_columns, parameters) for index in queries
+    }
+    mapped = sorted(set(failures) - queries)
+    if mapped:
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": list(key_columns),
+            "partial_unexpected_count": max(failures[index] for index in mapped),
+            "return_unexpected_index_query": False,
+        }
+        results = _validate(
+            suite, table, mapped, result_format, engine=engine, parameters=parameters
+        )
+        for index, item in results.items():
+            _outcome(suite, suite.expectations[index], item)  # raises if the check broke
+            # One dict per row: key and checked cells (``exclude_unexpected_values`` would give
+            # a differently shaped list); only the key is kept, cells are never reported.
+            keys = (item.result or {}).get("unexpected_index_list")
+            found[index] = None if keys is None else [_only(key, key_columns) for key in keys]
+    return {
+        index: keys if keys is not None and len(keys) == failures[index] else None
+        for index, keys in found.items()
+    }
+
+
+def _only(key: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    return {column: key[column] for column in columns}
+
+
+def _query_keys(
+    suite: Suite,
+    table: pa.Table | Path,
+    index: int,
+    key_columns: Sequence[str],
+    parameters: Mapping[str, Any] | None,
+) -> list[dict[str, Any]] | None:
+    """The keys of the rows an ``unexpected_rows_query`` returns, run by DuckDB on the table."""
+    import duckdb
+
+    values = {**suite.parameters, **(parameters or {})}
+    query = _substitute(suite.expectations[index].kwargs["unexpected_rows_query"], values, suite)
+    con = duckdb.connect()
+    try:
+        if isinstance(table, Path):
+            literal = str(table.resolve()).replace("'", "''")
+            con.execute(f"CREATE VIEW data AS SELECT * FROM read_parquet('{literal}')")  # noqa: S608
+        else:
+            con.register("data", table)
+        rows = con.sql(query.replace("{batch}", "data")).to_arrow_table()
+    finally:
+        con.close()
+    if not set(key_columns) <= set(rows.column_names):
+        return None
+    return rows.select(list(key_columns)).to_pylist()
 
 
 def _index_of(item: Any) -> int:
@@ -306,7 +426,7 @@ def _outcome(suite: Suite, spec: ExpectationSpec, item: Any) -> ExpectationOutco
         raise SuiteError(f"{suite.path}: {spec.label}: the check broke: {raised}")
     details = item.result or {}
     unexpected = details.get("unexpected_count")
-    if unexpected is None and spec.type == "unexpected_rows_expectation":
+    if unexpected is None and spec.type == UNEXPECTED_ROWS:
         unexpected = details.get("observed_value")  # the number of rows the query returned
     return ExpectationOutcome(
         type=spec.type,

@@ -3,10 +3,12 @@ no console errors, Thai rendered with a Thai font, the scorecard sorts; screensh
 
 from __future__ import annotations
 
-import ckanapi
+from typing import Any
+
 import pytest
 from playwright.sync_api import Browser, Page
 
+from pipelines.publish.ckan import CKANPublisher
 from pipelines.readiness.methodology import OgpConfig, Publication
 from pipelines.readiness.publish import publish_report
 from pipelines.readiness.report import build_report, write_report
@@ -37,7 +39,7 @@ SCREENSHOT = REPO_ROOT / "build" / "readiness-report.png"
 @pytest.fixture(scope="module")
 def report_url(
     config: OgpConfig,
-    ckan: ckanapi.RemoteCKAN,
+    ckan_portal: Any,
     run_id: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
@@ -49,7 +51,10 @@ def report_url(
         organization_title="ทดสอบ / test",
         license_id="cc-by",
     )
-    return publish_report(paths, ckan, publication).resource(".html").download_url
+    publisher = CKANPublisher(url=ckan_portal.url, token=ckan_portal.token)
+    receipts = tmp_path_factory.mktemp("receipts")
+    published = publish_report(paths, publisher, publication, receipts_dir=receipts)
+    return published.resource(".html").download_url
 
 
 def test_report_renders_from_the_portal(browser: Browser, report_url: str) -> None:

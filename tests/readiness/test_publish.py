@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import ckanapi
 import pytest
 import requests
 
+from pipelines.publish.ckan import CKANPublisher
 from pipelines.readiness.methodology import OgpConfig, Publication
 from pipelines.readiness.publish import publish_report
 from pipelines.readiness.report import build_report, write_report
@@ -19,8 +21,9 @@ pytestmark = pytest.mark.portal
 
 
 def test_publish_is_idempotent(
-    config: OgpConfig, ckan: ckanapi.RemoteCKAN, run_id: str, tmp_path: Path
+    config: OgpConfig, ckan: ckanapi.RemoteCKAN, ckan_portal: Any, run_id: str, tmp_path: Path
 ) -> None:
+    publisher = CKANPublisher(url=ckan_portal.url, token=ckan_portal.token)
     paths = write_report(build_report(config, indicators(config), PORTAL, AS_OF), tmp_path)
     publication = Publication(
         dataset_name=f"ogp-readiness-report-{run_id}",
@@ -28,15 +31,15 @@ def test_publish_is_idempotent(
         organization_title="ทดสอบ / test",
         license_id="cc-by",
     )
-    first = publish_report(paths, ckan, publication)
+    first = publish_report(paths, publisher, publication, receipts_dir=tmp_path)
     assert [r.uploaded for r in first.resources] == [True, True, True]
 
-    second = publish_report(paths, ckan, publication)
+    second = publish_report(paths, publisher, publication, receipts_dir=tmp_path)
     assert [r.uploaded for r in second.resources] == [False, False, False]
     assert [r.page_url for r in second.resources] == [r.page_url for r in first.resources]
 
     paths.markdown.write_text("# changed / เปลี่ยนแล้ว\n", encoding="utf-8")
-    third = publish_report(paths, ckan, publication)
+    third = publish_report(paths, publisher, publication, receipts_dir=tmp_path)
     assert [r.uploaded for r in third.resources] == [False, False, True]
     assert third.resource(".md").page_url == first.resource(".md").page_url  # updated in place
 

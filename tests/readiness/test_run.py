@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import ckanapi
@@ -108,7 +108,11 @@ def test_run_writes_the_report(
     settings = Settings(
         build_dir=tmp_path / "build", data_dir=tmp_path / "data", ckan_url=ckan_portal.url
     )  # type: ignore[attr-defined]
-    first = run_report(settings, publish=False)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    first = run_report(settings, publish=False, now=today - timedelta(days=1))
+    again = run_report(settings, publish=False, now=today - timedelta(days=1))
+    # the report is as of a day: the same day over the same portal gives the same bytes
+    assert again.paths.json_path.read_bytes() == first.paths.json_path.read_bytes()
     second = run_report(settings, publish=False)
     assert first.paths.html.is_file()
     assert first.paths.markdown.read_text(encoding="utf-8").startswith("# รายงานความพร้อม")
