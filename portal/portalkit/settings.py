@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -25,6 +26,18 @@ def _port(name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise PortalError(f"{name}={port} is out of range")
     return port
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can walk down to ``path`` (x on every parent)."""
+    for folder in [path, *path.parents]:
+        try:
+            mode = folder.stat().st_mode
+        except FileNotFoundError:
+            continue  # not created yet: we create it 0755
+        if not mode & 0o001:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,16 @@ class Settings:
         return self.venv / "bin"
 
     @property
-    def pg_dir(self) -> Path:  # owned by the postgres user when we run as root
+    def pg_dir(self) -> Path:
+        """Owned by the postgres user when we run as root. A clone in a private folder (such as
+        root's home, mode 0700) is out of that user's reach, so its cluster then lives under
+        /var/lib/ogp-portal, named after the portal's folder (OGP_PG_DIR overrides both)."""
+        override = os.environ.get("OGP_PG_DIR")
+        if override:
+            return Path(override).resolve()
+        if os.geteuid() == 0 and not _reachable_by_others(self.home):
+            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+            return Path("/var/lib/ogp-portal") / digest / "pg"
         return self.home / "pg"
 
     @property

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
 
 
@@ -98,9 +100,15 @@ def test_portal_files_are_private(ckan_portal):
     assert json.loads((home / "env.json").read_text())["admin_user"] == "ogp_admin"
 
 
-def test_a_second_portal_comes_up_and_down_leaves_nothing_running(service_dir: Path, ckan_portal):
+@pytest.mark.parametrize("folder_mode", [0o755, 0o700], ids=["open-folder", "private-folder"])
+def test_a_second_portal_comes_up_and_down_leaves_nothing_running(
+    service_dir: Path, ckan_portal, folder_mode: int
+):
     """A whole portal of its own (sharing the installed CKAN virtualenv): up, healthy, down,
-    and afterwards no process of it is left — PostgreSQL, Redis and CKAN all stopped by PID."""
+    and afterwards no process of it is left — PostgreSQL, Redis and CKAN all stopped by PID.
+    A clone in a private folder (root's home is 0700) works too: the postgres service user
+    cannot enter it, so the cluster is kept elsewhere."""
+    service_dir.chmod(folder_mode)
     home = service_dir / "portal"
     env = {
         "OGP_PORTAL_DIR": str(home),
