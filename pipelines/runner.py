@@ -84,10 +84,17 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
             published[family] = str(url.value) if url is not None else None
 
     blocked: dict[str, list[str]] = {}
+    quarantined: dict[str, list[str]] = {}
     for evaluation in result.get_asset_check_evaluations():
         family = _family(evaluation.asset_key, "clean_")
-        if family is not None and not evaluation.passed:
+        if family is None:
+            continue
+        if not evaluation.passed:
             blocked.setdefault(family, []).append(_check_reason(evaluation))
+        status = evaluation.metadata.get("status")
+        invalid = evaluation.metadata.get("invalid_rows")
+        if status is not None and status.value == "quarantined" and invalid is not None:
+            quarantined[family] = [f"quarantined {invalid.value} invalid row(s): see the report"]
 
     failed: dict[str, list[str]] = {}
     for event in result.get_step_failure_events():
@@ -109,7 +116,7 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
         if family in published:
             outcomes.append(
                 PartitionOutcome(
-                    agency, family, "published", blocked.get(family, []), published[family]
+                    agency, family, "published", quarantined.get(family, []), published[family]
                 )
             )
         elif family in blocked:

@@ -24,13 +24,14 @@ def run(
         summary = run_pipeline(agency, on_progress=lambda m: status.update(f"running: {m}"))
 
     table = Table(title="Published or blocked / เผยแพร่หรือถูกระงับ")
-    for column in ("agency", "family", "status", "why / URL"):
+    for column in ("agency", "family", "status"):
         table.add_column(column)
+    table.add_column("why / URL", overflow="fold")
     for outcome in summary.outcomes:
         style = STATUS_STYLE.get(outcome.status, "")
         detail = outcome.url or "; ".join(outcome.reasons)
         if outcome.status == "published" and outcome.reasons:
-            detail += f"  (quarantined: {'; '.join(outcome.reasons)})"
+            detail += f"  ({'; '.join(outcome.reasons)})"
         table.add_row(outcome.agency, outcome.family, f"[{style}]{outcome.status}[/]", detail)
     console.print(table)
     console.print(f"Portal: {get_settings().ckan_url}")
