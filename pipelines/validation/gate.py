@@ -15,7 +15,6 @@ data whose action is ``block`` — always block. ``warning`` rules never quarant
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,9 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.hashing import file_sha256
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
-from pipelines.validation.privacy import PrivacyPolicy, PrivacyResult, scan_batches
+from pipelines.validation.privacy import (
+    PrivacyPolicy,
+    PrivacyResult,
+    PrivacyScanner,
+    scan_batches,
+)
 from pipelines.validation.report import public_error, write_report
 from pipelines.validation.rule_rows import RuleRow, RuleRows, locate_rule_rows
 from pipelines.validation.schema_fast import validate_schema
@@ -44,7 +49,9 @@ from pipelines.validation.suite import (
 )
 from pipelines.validation.tables import (
     TYPED_ROW_GROUP,
+    InBackground,
     Source,
+    TextTable,
     TypedParquetWriter,
     read_text,
     row_numbers,
@@ -273,20 +280,16 @@ def validate_partition(
     references = _references(agencies_table)
     directory = out_dir or _default_out_dir(family, agency)
     directory.mkdir(parents=True, exist_ok=True)
+    policy = PrivacyPolicy.from_spec(spec.privacy)
+    string_fields = [
+        f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
+    ]
     with tempfile.TemporaryDirectory(prefix="ogp-gate-") as workdir:
         source = _schema_source(clean)
         text = read_text(source)
-        typed_writer = None
-        if isinstance(clean, Path) and clean.suffix.lower() != ".parquet":
-            typed_writer = TypedParquetWriter(
-                Path(workdir) / "typed.parquet", text.labels, dict(spec.schema)
-            )
-            text.subscribe(typed_writer)
-        schema_report = validate_schema(
-            source, spec.schema, references=references, limit_errors=None, text=text
+        schema_report, typed, found = _read_once(
+            clean, source, text, spec, references, policy, string_fields, Path(workdir)
         )
-        text.drain()
-        typed: pa.Table | Path = typed_writer.close() if typed_writer else clean
         normalize_errors = cast_errors_to_schema_errors(cast_errors)
         all_errors = schema_report.errors + normalize_errors
         invalid_rows = schema_report.invalid_rows | {
@@ -306,15 +309,11 @@ def validate_partition(
             parameters=suite_parameters,
         )
         invalid_rows |= rules.row_numbers
-        policy = PrivacyPolicy.from_spec(spec.privacy)
-        string_fields = [
-            f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
-        ]
-        no_findings = PrivacyResult(findings=[], table=None, dropped_columns=[])
+        known = found or PrivacyResult(findings=[], table=None, dropped_columns=[])
         blocked_anyway = (
-            _decide(
-                spec.policy, schema_report, invalid_rows, rules.blocking, no_findings, text.num_rows
-            )[0]
+            _decide(spec.policy, schema_report, invalid_rows, rules.blocking, known, text.num_rows)[
+                0
+            ]
             == "blocked"
         )
         writer = (
@@ -322,10 +321,7 @@ def validate_partition(
             if blocked_anyway
             else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, invalid_rows)
         )
-        # A partition blocked whatever the guard finds needs no publishable table: read less.
-        columns = None if writer else _privacy_columns(policy, text.labels, string_fields)
-        batches = _typed_batches(typed, columns)
-        privacy = scan_batches(batches, policy, columns=string_fields, sink=writer)
+        privacy = _guard(typed, policy, string_fields, found, writer)
         status, reasons = _decide(
             spec.policy, schema_report, invalid_rows, rules.blocking, privacy, text.num_rows
         )
@@ -351,17 +347,72 @@ def validate_partition(
     result.report = build_report(result, spec, policy, limit_errors)
     # No timestamp: the same input gives a byte-identical report, so an unchanged partition
     # re-publishes nothing. The input's digest ties the report to the data it judged.
-    result.report["input_sha256"] = _sha256(source) if isinstance(source, Path) else None
+    # The CSV's digest comes with its one read; a Parquet source is digested apart.
+    digest = (text.sha256 or file_sha256(source)) if isinstance(source, Path) else None
+    result.report["input_sha256"] = digest
     result.report_paths = write_report(result.report, directory)
     return result
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _read_once(
+    clean: Source,
+    source: Source,
+    text: TextTable,
+    spec: Any,
+    references: Mapping[str, ReferenceTable],
+    policy: PrivacyPolicy,
+    string_fields: list[str],
+    workdir: Path,
+) -> tuple[SchemaReport, pa.Table | Path, PrivacyResult | None]:
+    """The one read of the text: the schema check here and, for a CSV, in a second thread, the
+    typed Parquet the suite reads and the privacy guard's findings (no masking yet: whether the
+    partition is publishable is known only once every check has run). Returns the schema
+    report, the typed table, and the findings (None when the guard has yet to read the table).
+    """
+    if not isinstance(clean, Path) or clean.suffix.lower() == ".parquet":
+        report = validate_schema(
+            source, spec.schema, references=references, limit_errors=None, text=text
+        )
+        text.drain()
+        return report, clean, None
+    finder = PrivacyScanner(policy, columns=string_fields)
+    typed = TypedParquetWriter(
+        workdir / "typed.parquet", text.labels, dict(spec.schema), row_groups=[finder]
+    )
+    with InBackground(typed) as background:
+        text.subscribe(background)
+        report = validate_schema(
+            source, spec.schema, references=references, limit_errors=None, text=text
+        )
+        text.drain()
+    return report, typed.close(), finder.result()
+
+
+def _guard(
+    typed: pa.Table | Path,
+    policy: PrivacyPolicy,
+    string_fields: list[str],
+    found: PrivacyResult | None,
+    writer: PublishableWriter | None,
+) -> PrivacyResult:
+    """The privacy guard's result, and the masked publishable table written when ``writer`` is
+    given. Findings already made while the table streamed are not searched for again: only
+    the columns where they are are scanned, to mask them (or nothing is read, when blocked)."""
+    if found is None:
+        # A partition blocked whatever the guard finds needs no publishable table: read less.
+        columns = None if writer else _privacy_columns(policy, _names(typed), string_fields)
+        return scan_batches(
+            _typed_batches(typed, columns), policy, columns=string_fields, sink=writer
+        )
+    if writer is not None:
+        flagged = {finding.column for finding in found.findings}
+        masked = [name for name in string_fields if name in flagged]
+        scan_batches(_typed_batches(typed, None), policy, columns=masked, sink=writer)
+    return found
+
+
+def _names(typed: pa.Table | Path) -> list[str]:
+    return typed.column_names if isinstance(typed, pa.Table) else pq.read_schema(typed).names
 
 
 def write_publishable(written: Path | None, directory: Path) -> Path:

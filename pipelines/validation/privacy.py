@@ -193,6 +193,39 @@ def scan(
     )
 
 
+class PrivacyScanner:
+    """:func:`scan` fed one table at a time (numbered rows, e.g. the row groups of a typed
+    table as they are written), for a guard that runs while the table streams past.
+
+    Each table, masked, goes to ``sink`` with its first row number; columns to drop are known
+    only at the end (:meth:`result`) and are the sink's to leave out."""
+
+    def __init__(
+        self,
+        policy: PrivacyPolicy,
+        *,
+        columns: Iterable[str] | None = None,
+        sink: Callable[[pa.Table, int], None] | None = None,
+    ) -> None:
+        self._policy = policy
+        self._columns = None if columns is None else list(columns)
+        self._sink = sink
+        self._findings: list[Finding] = []
+
+    def __call__(self, table: pa.Table, first_row_number: int) -> None:
+        found, masked = _find(table, self._policy, self._columns, first_row_number)
+        self._findings += found
+        if self._sink is not None:
+            self._sink(mask_columns(table, masked), first_row_number)
+
+    def result(self) -> PrivacyResult:
+        """What was found so far (the result holds no table: ``table`` is None)."""
+        findings = list(self._findings)
+        return PrivacyResult(
+            findings=findings, table=None, dropped_columns=dropped_columns(findings)
+        )
+
+
 def scan_batches(
     batches: Iterable[pa.RecordBatch],
     policy: PrivacyPolicy,
@@ -200,22 +233,14 @@ def scan_batches(
     columns: Iterable[str] | None = None,
     sink: Callable[[pa.Table, int], None] | None = None,
 ) -> PrivacyResult:
-    """:func:`scan` over a table streamed in batches (rows numbered from 2 across them).
-
-    Each batch, masked, goes to ``sink`` with its first row number; columns to drop are known
-    only at the end (``dropped_columns``) and are the sink's to leave out. The result holds no
-    table (``table`` is None)."""
-    names = None if columns is None else list(columns)
-    findings: list[Finding] = []
+    """:func:`scan` over a table streamed in batches (rows numbered from 2 across them); see
+    :class:`PrivacyScanner` for ``sink``."""
+    scanner = PrivacyScanner(policy, columns=columns, sink=sink)
     first_row_number = 2
     for batch in batches:
-        table = pa.Table.from_batches([batch])
-        found, masked = _find(table, policy, names, first_row_number)
-        findings += found
-        if sink is not None:
-            sink(mask_columns(table, masked), first_row_number)
+        scanner(pa.Table.from_batches([batch]), first_row_number)
         first_row_number += batch.num_rows
-    return PrivacyResult(findings=findings, table=None, dropped_columns=dropped_columns(findings))
+    return scanner.result()
 
 
 def _find(

@@ -9,7 +9,11 @@ check, the typed Parquet the suite and the privacy guard read), then is let go.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -21,6 +25,7 @@ import pyarrow.parquet as pq
 
 Source: TypeAlias = Path | pa.Table
 BatchConsumer: TypeAlias = Callable[[pa.Table], None]
+RowGroupConsumer: TypeAlias = Callable[[pa.Table, int], None]  # (rows, first row number)
 # Rows per batch handed to consumers: large enough that a query per batch costs little.
 BATCH_ROWS = 1 << 16
 # CSV block size: pyarrow's streaming reader keeps some 40 blocks in flight (measured), so
@@ -48,6 +53,7 @@ class TextTable:
         batches: Iterable[pa.RecordBatch],
         irregular: Callable[[], int] = lambda: 0,
         source: str = "table",
+        file: HashingFile | None = None,
     ) -> None:
         self.labels = labels
         self.source = source
@@ -55,11 +61,18 @@ class TextTable:
         self._batches = iter(batches)
         self._irregular = irregular
         self._consumers: list[BatchConsumer] = []
+        self._file = file
 
     @property
     def irregular_rows(self) -> int:
         """Records whose cell count differs from the header's (skipped here)."""
         return self._irregular()
+
+    @property
+    def sha256(self) -> str | None:
+        """The hex sha256 of the file read, once read to its end (None before, or for a
+        table that is not read from a file as bytes: Parquet, Arrow)."""
+        return None if self._file is None else self._file.sha256
 
     def subscribe(self, consumer: BatchConsumer) -> None:
         """Have ``consumer`` see every batch read from now on, before the reader gets it."""
@@ -75,6 +88,9 @@ class TextTable:
                 pa.default_memory_pool().release_unused()  # the batch is gone: give it back
         except (pa.ArrowInvalid, OSError) as error:
             raise UnreadableTableError(f"{self.source}: {error}") from error
+        finally:
+            if self._file is not None:
+                self._file.close()
 
     def drain(self) -> None:
         """Read whatever is left, so that every consumer saw the whole table."""
@@ -112,10 +128,41 @@ def read_labels(path: Path) -> list[str]:
         return next(csv.reader(handle), [])
 
 
+class HashingFile(io.RawIOBase):
+    """A binary file that digests (sha256) what is read from it, so that the one streamed read
+    of a partition also yields the digest its report cites; complete once read to its end."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._handle = path.open("rb", buffering=0)
+        self._digest = hashlib.sha256()
+        self._at_end = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._handle.readinto(buffer) or 0
+        if count:
+            self._digest.update(memoryview(buffer)[:count])  # hashlib releases the GIL
+        else:
+            self._at_end = True
+        return count
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest.hexdigest() if self._at_end else None
+
+
 def read_csv_text(path: Path) -> TextTable:
     """All cells as strings; an empty line is a row of empty cells (as in frictionless)."""
     try:
         labels = read_labels(path)
+        file = HashingFile(path)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UnreadableTableError(f"{path}: {error}") from error
     names = column_names(len(labels))
@@ -128,7 +175,7 @@ def read_csv_text(path: Path) -> TextTable:
 
     try:
         reader = pacsv.open_csv(
-            path,
+            file,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True,
@@ -142,8 +189,9 @@ def read_csv_text(path: Path) -> TextTable:
             ),
         )
     except (pa.ArrowInvalid, OSError) as error:
+        file.close()
         raise UnreadableTableError(f"{path}: {error}") from error
-    return TextTable(labels, reader, lambda: irregular, source=str(path))
+    return TextTable(labels, reader, lambda: irregular, source=str(path), file=file)
 
 
 def render_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -246,9 +294,19 @@ def typed_select(labels: list[str], schema: dict[str, Any]) -> str:
 
 class TypedParquetWriter:
     """Casts each text batch it is given (see :func:`typed_select`) and appends it to a Parquet
-    file: the typed table the suite and the privacy guard read, built without holding it."""
+    file: the typed table the suite and the privacy guard read, built without holding it.
 
-    def __init__(self, path: Path, labels: list[str], schema: dict[str, Any]) -> None:
+    Row groups hold exactly ``TYPED_ROW_GROUP`` rows (the last may hold fewer), which is how the
+    file reads back in batches; each row group also goes to ``row_groups`` consumers with its
+    first row number (header = row 1), so they see the table as a reader of the file would."""
+
+    def __init__(
+        self,
+        path: Path,
+        labels: list[str],
+        schema: dict[str, Any],
+        row_groups: Iterable[RowGroupConsumer] = (),
+    ) -> None:
         import duckdb
 
         self.path = path
@@ -256,19 +314,86 @@ class TypedParquetWriter:
         self._select = typed_select(labels, schema)
         self._con = duckdb.connect()
         self._writer: pq.ParquetWriter | None = None
+        self._consumers = list(row_groups)
+        self._pending: list[pa.Table] = []
+        self._schema: pa.Schema | None = None
+        self._first_row = 2
 
     def __call__(self, batch: pa.Table) -> None:
         self._con.register("text", batch)
         typed = self._con.sql(f"SELECT {self._select} FROM text").to_arrow_table()  # noqa: S608
+        self._con.unregister("text")
+        self._schema = typed.schema
+        self._pending.append(typed)
+        self._write(TYPED_ROW_GROUP)
+
+    def _write(self, at_least: int) -> None:
+        """Write row groups from the pending rows while ``at_least`` rows remain."""
+        if not self._pending or self._schema is None:
+            return
+        pending = pa.concat_tables(self._pending)
+        offset = 0
+        while pending.num_rows - offset >= max(at_least, 1):
+            group = pending.slice(offset, TYPED_ROW_GROUP)
+            self._parquet().write_table(group, row_group_size=TYPED_ROW_GROUP)
+            for consumer in self._consumers:
+                consumer(group, self._first_row)
+            self._first_row += group.num_rows
+            offset += group.num_rows
+        self._pending = [pending.slice(offset)] if offset < pending.num_rows else []
+
+    def _parquet(self) -> pq.ParquetWriter:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, typed.schema)
-        self._writer.write_table(typed, row_group_size=TYPED_ROW_GROUP)
+            # Read back once, soon: dictionary pages cost more than they save (measured).
+            self._writer = pq.ParquetWriter(self.path, self._schema, use_dictionary=False)
+        return self._writer
 
     def close(self) -> Path:
         """Finish the file (an empty typed table when no batch came) and return its path."""
-        if self._writer is None:
+        if self._schema is None:
             self(pa.table({name: pa.array([], pa.string()) for name in column_names(self._width)}))
+        self._write(1)
         self._con.close()
-        if self._writer is not None:
-            self._writer.close()
+        self._parquet().close()
         return self.path
+
+
+class InBackground:
+    """Runs a batch consumer in a thread of its own, so that its work (Arrow, DuckDB and Parquet
+    release the GIL) overlaps the reader's. At most ``depth`` batches wait for it."""
+
+    _DONE = None
+
+    def __init__(self, consumer: BatchConsumer, depth: int = 1) -> None:
+        self._consumer = consumer
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ogp-typed-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not self._DONE:
+            if self._error is None:
+                try:
+                    self._consumer(batch)
+                except BaseException as error:  # re-raised in the reader's thread by close()
+                    self._error = error
+
+    def __call__(self, batch: pa.Table) -> None:
+        if self._error is not None:
+            self.close()
+        self._queue.put(batch)
+
+    def __enter__(self) -> InBackground:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Wait until every batch was consumed; raise what the consumer raised, if anything."""
+        if self._thread.is_alive():
+            self._queue.put(self._DONE)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
