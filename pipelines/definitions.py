@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.alerts import run_failure_alert
+from pipelines.defs.freshness import apply_freshness
 from pipelines.defs.integrity import build_integrity_assets
 from pipelines.defs.publish import build_publish_assets, ckan_organizations, publish_resources
 from pipelines.defs.pull import agency_partitions, pull_assets
@@ -20,10 +21,19 @@ readiness_asset = build_readiness_asset(
     deps=[ckan_organizations, *publish_assets, *integrity_assets]
 )
 
-defs = dg.Definitions(
-    assets=[*pull_assets, ckan_organizations, *publish_assets, *integrity_assets, readiness_asset],
-    jobs=jobs,
-    schedules=schedules,
-    sensors=[*sensors, run_failure_alert],
-    resources=publish_resources(),
+defs = apply_freshness(
+    dg.Definitions(
+        assets=[
+            *pull_assets,
+            ckan_organizations,
+            *publish_assets,
+            *integrity_assets,
+            readiness_asset,
+        ],
+        jobs=jobs,
+        schedules=schedules,
+        sensors=[*sensors, run_failure_alert],
+        resources=publish_resources(),
+    ),
+    SPECS,
 )

@@ -75,3 +75,15 @@ def test_family_jobs_select_only_their_family() -> None:
     job = defs.resolve_job_def("decisions_job")
     names = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert names == {"raw_decisions", "clean_decisions", "published_decisions"}
+
+
+@pytest.mark.parametrize(
+    ("family", "fail_days"), [("decisions", 2), ("procurement", 40), ("budget", 400)]
+)
+def test_published_assets_go_stale_by_their_update_frequency(
+    graph: dg.AssetGraph, family: str, fail_days: int
+) -> None:
+    policy = graph.get(dg.AssetKey(f"published_{family}")).freshness_policy
+    assert policy is not None
+    assert policy.fail_window.to_timedelta().days == fail_days  # type: ignore[attr-defined]
+    assert graph.get(dg.AssetKey(f"clean_{family}")).freshness_policy is None
