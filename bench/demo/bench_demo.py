@@ -20,8 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 REPO = Path(__file__).resolve().parents[2]
-RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## End-to-end demo (issue 8)"
 PORTS = {"OGP_CKAN_PORT": "5020", "OGP_PG_PORT": "5453", "OGP_REDIS_PORT": "6400"}
 
@@ -46,17 +48,6 @@ def uploaded_bytes(receipts: Path, since: float) -> tuple[int, int]:
         total += int(receipt.get("bytes_uploaded", 0))
         changed += sum(1 for d in receipt.get("datasets", []) if d.get("action") != "unchanged")
     return total, changed
-
-
-def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip() + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        updated = current[:start] + text + ("" if end == -1 else current[end:])
-    RESULTS.write_text(updated.rstrip() + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -103,7 +94,7 @@ pip cache warm: the first ever install also downloads ~400 MB of wheels). Pipeli
 Bytes uploaded: {first_bytes:,} on the first run, {second_bytes:,} on the second
 ({second_changed} datasets changed on the second run).
 """
-    write_section(text)
+    write_section(SECTION, text)
     print(text)
     return 0 if second_bytes == 0 and second_changed == 0 else 1
 

@@ -32,6 +32,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from stdnum.th import moa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -44,7 +47,6 @@ from pipelines.integrity.ocds_schema import (  # noqa: E402
 from pipelines.integrity.procurement_table import SCHEMA, read_procurement  # noqa: E402
 from pipelines.integrity.red_flags import compute_flags, load_flag_specs, summarize  # noqa: E402
 
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 SECTION = "## Procurement integrity (issue 6)"
 OUT = REPO_ROOT / "bench" / "out" / "integrity"
 SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"
@@ -229,19 +231,6 @@ O(n²)): at this rate a 100,000-project agency takes about \
 """
 
 
-def write_section(text: str) -> None:
-    """Replace this benchmark's section of RESULTS.md (create the file if absent)."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        following = current.find("\n## ", start + len(SECTION))
-        end = len(current) if following == -1 else following + 1
-        updated = current[:start] + text + ("\n" + current[end:] if following != -1 else "")
-    RESULTS.write_text(updated, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -257,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     text = section(flags, export, validation)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

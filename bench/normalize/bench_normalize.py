@@ -21,8 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Normalization (issue 3)"
 DEFAULT_FILE = ROOT / "bench" / "out" / "procurement_1m.csv"
 
@@ -110,20 +112,6 @@ def report(path: Path, baseline: dict[str, float], ours: dict[str, float], ratio
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace only our section of bench/RESULTS.md (other sections belong to others)."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start >= 0:  # cut our old section: up to the next heading of any level
-        ends = [
-            i for i in (current.find("\n## ", start + 1), current.find("\n# ", start + 1)) if i >= 0
-        ]
-        current = current[:start] + current[min(ends) + 1 if ends else len(current) :]
-    if not current.lstrip().startswith("# "):
-        current = "# Benchmarks\n\n" + current.lstrip("\n")
-    RESULTS.write_text(current.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
@@ -151,7 +139,7 @@ def main() -> None:
     baseline, ours, ratio = measure_pairs(args.file, args.repeat)
     text = report(args.file, baseline, ours, ratio)
     print(text)
-    write_section(text)
+    write_section(SECTION, text)
 
 
 if __name__ == "__main__":

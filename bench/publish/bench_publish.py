@@ -29,8 +29,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 SECTION = "## Publishing (issue 5)"
 OUT = REPO_ROOT / "bench" / "out"
 FAMILIES = ("procurement", "budget", "decisions")
@@ -194,18 +196,6 @@ def one_million(
 # --- report -------------------------------------------------------------------------------------
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        rest = current[end + 1 :] if end != -1 else ""
-        updated = current[:start] + text.rstrip("\n") + "\n\n" + rest
-    RESULTS.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def md_row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
@@ -317,8 +307,8 @@ def main() -> None:
         )
     big = one_million(publisher, run, args.rows, report)
     print(big)
-    write_section(render(catalog, runs, big, args.catalog_rows))
-    print(f"wrote {SECTION} in {RESULTS}")
+    write_section(SECTION, render(catalog, runs, big, args.catalog_rows))
+    print(f"wrote {SECTION} in bench/RESULTS.md")
 
 
 if __name__ == "__main__":

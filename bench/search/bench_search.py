@@ -34,8 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 SECTION = "## Portal search (issue 2)"
 TAG = "bench-search"
 ORGS = [
@@ -292,24 +294,8 @@ def run(args: argparse.Namespace, home: Path) -> int:
     lines += ["", f"Target p95 < 300 ms for the Thai query: {'met' if target else 'NOT met'}."]
     text = "\n".join(lines) + "\n"
     print(text)
-    write_section(text)
+    write_section(SECTION, text)
     return 0 if target else 1
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) our section of bench/RESULTS.md, leaving other sections alone."""
-    if RESULTS.exists():
-        current = RESULTS.read_text()
-    else:
-        current = "# Benchmark results\n\nEach section is written by its benchmark.\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        tail = current[end + 1 :] if end != -1 else ""
-        updated = current[:start] + text + ("\n" + tail if tail else "")
-    RESULTS.write_text(updated)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Validation (issue 4)"
 EVERY = 10_000
 CITIZEN_ID = "1-2345-67890-12-1"  # valid check digit; a made-up number
@@ -160,18 +162,6 @@ def child(name: str, path: Path) -> None:
     print(json.dumps(result, ensure_ascii=False))
 
 
-def write_results(text: str) -> None:
-    content = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in content:
-        start = content.index(SECTION)
-        following = content.find("\n## ", start + len(SECTION))
-        end = len(content) if following < 0 else following + 1
-        content = content[:start] + text + ("\n" if following >= 0 else "") + content[end:]
-    else:
-        content = content.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(content, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -227,7 +217,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_results(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
