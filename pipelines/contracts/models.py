@@ -34,19 +34,24 @@ class FileSource(_Strict):
     sheet: str | None = None  # XLSX: the sheet to read (default: the first)
 
 
-class HttpSource(_Strict):
+class _Remote(_Strict):
+    """What every network source needs to stay safe: where it may go, how long, how much."""
+
+    allowed_hosts: list[str] = Field(default_factory=list)  # empty: the URL's own host only
+    timeout_s: float = 30.0
+    max_bytes: int = 200 * 1024 * 1024
+
+
+class HttpSource(_Remote):
     """One file served over HTTP(S), fetched conditionally (ETag / Last-Modified)."""
 
     kind: Literal["http"] = "http"
     url: str
-    allowed_hosts: list[str] = Field(default_factory=list)  # empty: the URL's own host only
-    timeout_s: float = 30.0
-    max_bytes: int = 200 * 1024 * 1024
     retries: int = 5
     sheet: str | None = None
 
 
-class CkanSource(_Strict):
+class CkanSource(_Remote):
     """The resources of one dataset on another CKAN portal (``package_show``)."""
 
     kind: Literal["ckan"] = "ckan"
@@ -54,20 +59,14 @@ class CkanSource(_Strict):
     dataset: str
     formats: list[str] = Field(default_factory=lambda: ["CSV", "XLSX"])
     token_env: str | None = None  # name of an environment variable holding an API token
-    allowed_hosts: list[str] = Field(default_factory=list)
-    timeout_s: float = 30.0
-    max_bytes: int = 200 * 1024 * 1024
 
 
-class OcdsSource(_Strict):
+class OcdsSource(_Remote):
     """OCDS release packages or JSON lines of releases, from files (glob) or one URL."""
 
     kind: Literal["ocds"] = "ocds"
     path: str | None = None
     url: str | None = None
-    allowed_hosts: list[str] = Field(default_factory=list)
-    timeout_s: float = 30.0
-    max_bytes: int = 200 * 1024 * 1024
 
 
 class SqlSource(_Strict):
