@@ -50,6 +50,8 @@ from pipelines.validation.frictionless_ref import (
 from pipelines.validation.tables import Source, TextTable, as_csv_path, read_text, row_numbers
 
 ROW = "__row"
+# The key table with its row numbers (see _scan_batches).
+NUMBERED = "numbered"
 # Error phases inside one row, in frictionless's order (table/row.py, resources/table.py).
 WIDTH = 4  # columns per field in the cell query: suspect, missing, typed, cell
 CELL, EXTRA, MISSING, UNIQUE, PRIMARY, FOREIGN = range(6)
@@ -389,15 +391,31 @@ def _by_name(run: FastValidation) -> dict[str, CompiledField]:
     return {item.name: item for item in run.fields}
 
 
+def _repeats_sql(keyed: str, keys: list[str], carried: str = "") -> str:
+    """Rows of ``keyed`` (a CTE with ``__row`` and the ``keys`` columns) whose key, not all
+    null, occurred in an earlier row, with that row's number as ``previous``. Repeated keys are
+    found by grouping first, so that only their rows are windowed, not the whole table."""
+    listed = ", ".join(keys)
+    same = " AND ".join(f"r.{key} IS NOT DISTINCT FROM d.{key}" for key in keys)
+    all_null = " AND ".join(f"{key} IS NULL" for key in keys)
+    repeated = (
+        f"SELECT {listed} FROM {keyed} WHERE NOT ({all_null}) GROUP BY ALL HAVING count(*) > 1"  # noqa: S608
+    )
+    partition = ", ".join(f"r.{key}" for key in keys)
+    return (
+        f"SELECT {ROW}, previous{carried} FROM (SELECT r.*, lag(r.{ROW}) OVER "  # noqa: S608
+        f"(PARTITION BY {partition} ORDER BY r.{ROW}) AS previous "
+        f"FROM {keyed} r SEMI JOIN ({repeated}) d ON {same}) WHERE previous IS NOT NULL"
+    )
+
+
 def _unique_errors(run: FastValidation) -> None:
     for item in run.fields:
         if not item.frictionless_field.constraints.get("unique") or not item.present:
             continue
         sql = (
-            f"SELECT {ROW}, previous, cell FROM (SELECT {ROW}, cell, lag({ROW}) OVER w AS previous "  # noqa: S608
-            f"FROM (SELECT {ROW}, c{item.index} AS cell, {item.key_sql} AS k FROM data) "
-            f"WHERE k IS NOT NULL "
-            f"WINDOW w AS (PARTITION BY k ORDER BY {ROW})) WHERE previous IS NOT NULL"
+            f"WITH k AS NOT MATERIALIZED (SELECT {ROW}, c{item.index} AS cell, "  # noqa: S608
+            f"{item.key_sql} AS k0 FROM {NUMBERED}) {_repeats_sql('k', ['k0'], ', cell')}"
         )
         for row, previous, cell in run.query(sql):
             note = f"the same as in the row at position {previous}"
@@ -412,14 +430,12 @@ def _primary_key_errors(run: FastValidation) -> None:
     if not names or not set(names) <= set(fields):
         return
     keys = ", ".join(f"{fields[name].key_sql} AS k{i}" for i, name in enumerate(names))
-    columns = ", ".join(f"k{i}" for i in range(len(names)))
-    all_none = " AND ".join(f"k{i} IS NULL" for i in range(len(names)))
+    columns = [f"k{i}" for i in range(len(names))]
+    all_none = " AND ".join(f"{column} IS NULL" for column in columns)
     sql = (
-        f"WITH k AS (SELECT {ROW}, {keys} FROM data), "  # noqa: S608
-        f"d AS (SELECT {ROW}, lag({ROW}) OVER (PARTITION BY {columns} ORDER BY {ROW}) AS previous"
-        f" FROM k WHERE NOT ({all_none})) "
+        f"WITH k AS NOT MATERIALIZED (SELECT {ROW}, {keys} FROM {NUMBERED}) "  # noqa: S608
         f"SELECT {ROW}, NULL FROM k WHERE {all_none} "
-        f"UNION ALL SELECT {ROW}, previous FROM d WHERE previous IS NOT NULL"
+        f"UNION ALL {_repeats_sql('k', columns)}"
     )
     for row, previous in run.query(sql):
         note = (
@@ -479,7 +495,7 @@ def _foreign_key_errors(run: FastValidation) -> None:
         match = " AND ".join(f"r{i} IS NOT DISTINCT FROM k{i}" for i in range(len(target)))
         all_none = " AND ".join(f"k{i} IS NULL" for i in range(len(target)))
         sql = (
-            f"WITH k AS (SELECT {ROW}, {keys} FROM data WHERE TRUE) "  # noqa: S608
+            f"WITH k AS (SELECT {ROW}, {keys} FROM {NUMBERED} WHERE TRUE) "  # noqa: S608
             f"SELECT {ROW}, {', '.join(f'k{i}' for i in range(len(target)))} FROM k "
             f"WHERE NOT ({all_none}) AND NOT EXISTS (SELECT 1 FROM lookup{order} WHERE {match})"
         )
@@ -509,16 +525,24 @@ def _key_columns(run: FastValidation) -> list[str]:
 
 def _scan_batches(run: FastValidation) -> set[str]:
     """One pass over the text: cell errors batch by batch, and the key columns kept in the
-    table ``data`` (all the integrity queries read), so the whole text is never held."""
-    kept = [ROW, *_key_columns(run)]
-    definition = ", ".join([f"{ROW} BIGINT", *(f"{column} VARCHAR" for column in kept[1:])])
+    table ``data`` (all the integrity queries read, through :data:`NUMBERED`), so the whole
+    text is never held. Row numbers are not stored: they follow from the insertion order."""
+    # Column -> (its value in a batch, its type); a table needs a column: with no key column,
+    # one of nulls counts the rows.
+    kept = {column: (column, "VARCHAR") for column in _key_columns(run)} or {
+        "none": ("NULL", "BOOLEAN")
+    }
+    definition = ", ".join(f"{name} {sql_type}" for name, (_, sql_type) in kept.items())
+    selected = ", ".join(value for value, _ in kept.values())
     run.con.execute(f"CREATE TABLE data ({definition})")
+    # The rows are appended in order, one insert at a time, so rowid 0 is row 2 (after the header).
+    run.con.execute(f"CREATE VIEW {NUMBERED} AS SELECT rowid + 2 AS {ROW}, * FROM data")  # noqa: S608
     odd_keys: set[str] = set()
     first_row = 2
     for batch in run.text.batches():
         run.con.register("batch", _numbered(batch, first_row))
         odd_keys |= _cell_errors(run, "batch")
-        run.con.execute(f"INSERT INTO data SELECT {', '.join(kept)} FROM batch")  # noqa: S608
+        run.con.execute(f"INSERT INTO data SELECT {selected} FROM batch")  # noqa: S608
         run.con.unregister("batch")
         first_row += batch.num_rows
     return odd_keys

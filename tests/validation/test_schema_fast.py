@@ -142,3 +142,33 @@ def test_streamed_in_small_batches_errors_stay_the_same(
     path = write_csv(tmp_path / "combined.csv", CASES["combined"])
     assert len(CASES["combined"]) > 2 * 4  # several batches
     assert assert_same(path, agencies) == "duckdb"
+
+
+@pytest.mark.parametrize(
+    ("primary_key", "b_unique"),
+    [
+        (["a", "b"], True),  # repeats of a key with a missing part, and all-missing keys
+        (["a", "absent"], False),  # a key field with no column
+        (["absent"], False),  # no key column at all: the key table only counts rows
+        ([], True),
+    ],
+)
+def test_keys_with_missing_parts_fail_like_frictionless(
+    primary_key: list[str], b_unique: bool, tmp_path: Path
+) -> None:
+    fields = [
+        {"name": "a", "type": "integer"},
+        {"name": "b", "constraints": {"unique": b_unique}},
+        {"name": "note"},
+        {"name": "absent"},
+    ]
+    schema = {"fields": fields, "primaryKey": primary_key} if primary_key else {"fields": fields}
+    rows = [["1", "", "x"], ["1", "", "y"], ["", "", "z"], ["2", "k", "w"], ["2", "k", "v"]]
+    path = write_csv(
+        tmp_path / "keys.csv", [["a", "b", "note"], *rows, ["", "", ""], ["1", "", "u"]]
+    )
+    ours = validate_schema(path, schema, limit_errors=0)
+    theirs = validate_with_frictionless(path, schema, limit_errors=0)
+    assert ours.engine == "duckdb"
+    assert [e.to_dict() for e in ours.errors] == [e.to_dict() for e in theirs.errors]
+    assert ours.errors  # there is something to agree on

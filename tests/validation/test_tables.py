@@ -4,6 +4,7 @@ consumer."""
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -75,6 +76,21 @@ def test_background_consumer_sees_every_batch_in_order() -> None:
         for rows in range(1, 6):
             background(pa.table({"a": list(range(rows))}))
     assert seen == [1, 2, 3, 4, 5]
+
+
+def test_background_consumer_takes_a_batch_only_when_done_with_the_last() -> None:
+    # Batches are handed over, not queued: a second one waits until the first is consumed.
+    release = threading.Event()
+    background = InBackground(lambda batch: release.wait(timeout=10))
+    background(pa.table({"a": [1]}))
+    handed = threading.Thread(target=background, args=(pa.table({"a": [2]}),))
+    handed.start()
+    handed.join(timeout=0.3)
+    assert handed.is_alive()  # still waiting: the thread holds the first batch
+    release.set()
+    handed.join(timeout=10)
+    assert not handed.is_alive()
+    background.close()
 
 
 def test_background_consumer_error_reaches_the_reader() -> None:
