@@ -9,9 +9,9 @@ from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.freshness import apply_freshness
 from pipelines.defs.integrity import build_integrity_assets
 from pipelines.defs.publish import build_publish_assets, ckan_organizations, publish_resources
-from pipelines.defs.pull import agency_partitions, pull_assets
+from pipelines.defs.pull import SPECS, agency_partitions, pull_assets
 from pipelines.defs.readiness import build_readiness_asset
-from pipelines.defs.schedules import SPECS, jobs, schedules, sensors
+from pipelines.defs.schedules import jobs, schedules, sensors
 
 PUBLISHED_FAMILIES = [name for name, spec in SPECS.items() if spec.partitioned]
 

@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.dagster_home import ensure_dagster_home
-from pipelines.defs.alerts import root_cause
+from pipelines.defs.alerts import innermost, root_cause
 
 BAD_INPUT_ERRORS = {"NormalizeError", "SourceError"}
 
@@ -45,9 +45,9 @@ class RunSummary:
         return not any(outcome.status == "failed" for outcome in self.outcomes)
 
 
-def _family(asset_key: dg.AssetKey, prefix: str) -> str | None:
-    name = asset_key.to_user_string()
-    return name[len(prefix) :] if name.startswith(prefix) else None
+def _family(name: str, prefix: str) -> str | None:
+    """The family of an asset or step named ``<prefix><family>``."""
+    return name.removeprefix(prefix) if name.startswith(prefix) else None
 
 
 # Metadata keys the blocking checks (pipelines/defs/checks.py) fill with what went wrong.
@@ -66,9 +66,7 @@ def _check_reason(evaluation: dg.AssetCheckEvaluation) -> str:
 def _is_bad_input(error: SerializableErrorInfo | None) -> bool:
     """A step that failed on what an agency sent (unreadable, truncated, a source that
     answered with an error) blocks its partition; anything else is a failure of ours."""
-    while error is not None and error.cause is not None:
-        error = error.cause
-    return error is not None and error.cls_name in BAD_INPUT_ERRORS
+    return error is not None and innermost(error).cls_name in BAD_INPUT_ERRORS
 
 
 def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[PartitionOutcome]:
@@ -78,7 +76,7 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
         materialization = event.materialization
         if materialization is None:
             continue
-        family = _family(materialization.asset_key, "published_")
+        family = _family(materialization.asset_key.to_user_string(), "published_")
         if family is not None:
             url = materialization.metadata.get("dataset_url")
             published[family] = str(url.value) if url is not None else None
@@ -86,7 +84,7 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
     blocked: dict[str, list[str]] = {}
     quarantined: dict[str, list[str]] = {}
     for evaluation in result.get_asset_check_evaluations():
-        family = _family(evaluation.asset_key, "clean_")
+        family = _family(evaluation.asset_key.to_user_string(), "clean_")
         if family is None:
             continue
         if not evaluation.passed:
@@ -101,7 +99,7 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
         step = event.step_key or ""
         error = event.step_failure_data.error if event.step_failure_data else None
         for prefix in ("raw_", "clean_", "published_"):
-            family = step[len(prefix) :] if step.startswith(prefix) else None
+            family = _family(step, prefix)
             if not family:
                 continue
             reason = f"{step}: {root_cause(error)}"[:400]

@@ -36,13 +36,15 @@ class Alert:
         )
 
 
-def root_cause(error: SerializableErrorInfo | None) -> str:
-    """Dagster wraps user errors ("Error occurred while executing op"): report the cause."""
-    if error is None:
-        return "failed"
+def innermost(error: SerializableErrorInfo) -> SerializableErrorInfo:
+    """Dagster wraps user errors ("Error occurred while executing op"): the original one."""
     while error.cause is not None:
         error = error.cause
-    return error.message.strip()
+    return error
+
+
+def root_cause(error: SerializableErrorInfo | None) -> str:
+    return "failed" if error is None else innermost(error).message.strip()
 
 
 def build_alert(context: dg.RunFailureSensorContext) -> Alert:

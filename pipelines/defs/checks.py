@@ -4,7 +4,7 @@ Per-partition checks are awkward as separate ``@asset_check`` functions (they wo
 each partition), so the clean asset declares the specs and yields the results from its own
 materialization — one run of the gate per partition:
 
-    @dg.asset(key=clean_key(spec.name), ..., check_specs=check_specs_for(spec.name))
+    @dg.asset(key=clean_asset_key(spec.name), ..., check_specs=check_specs_for(spec.name))
     def clean_asset(context):
         partition = clean(spec, agency, data_dir)
         checks = validation_check_results(spec, agency, partition.files.parquet,
@@ -23,6 +23,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.contracts import DatasetSpec
 from pipelines.validation.gate import CHECKS, ValidationResult
 
 DESCRIPTIONS = {
@@ -86,7 +87,7 @@ def check_results(result: ValidationResult) -> list[dg.AssetCheckResult]:
 
 
 def validation_check_results(
-    spec: Any,
+    spec: DatasetSpec,
     agency: str,
     clean_path: Path,
     *,
@@ -99,4 +100,4 @@ def validation_check_results(
     return check_results(result)
 
 
-__all__ = ["check_results", "check_specs_for", "validation_check_results"]
+__all__ = ["check_results", "check_specs_for", "clean_asset_key", "validation_check_results"]

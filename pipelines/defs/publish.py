@@ -49,22 +49,12 @@ def receipt_metadata(receipt: PublishReceipt) -> dict[str, dg.MetadataValue]:
     return metadata
 
 
-def _partition(family: str, agency: str) -> Partition:
-    data_dir = get_settings().data_dir
-    return Partition(
-        family,
-        agency,
-        data_dir / "clean" / family / agency / f"{family}.parquet",
-        data_dir / "validation" / family / agency,
-    )
-
-
 def publish_partition(family: str, agency_code: str, publisher: CKANPublisher) -> PublishReceipt:
     """Publish one family x agency partition, or raise ``dg.Failure`` when its gate is closed."""
     registry = {agency.agency_code: agency for agency in load_agencies()}
     if agency_code not in registry:
         raise dg.Failure(description=f"agency {agency_code!r} is not in the agency registry")
-    partition = _partition(family, agency_code)
+    partition = Partition.at(get_settings().data_dir, family, agency_code)
     if not partition.clean_path.is_file():
         raise dg.Failure(description=f"no clean table at {partition.clean_path}")
     outcome = request_for_partition(partition, load_spec(family), registry[agency_code])

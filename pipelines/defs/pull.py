@@ -15,7 +15,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs
-from pipelines.defs.checks import check_specs_for, validation_check_results
+from pipelines.defs.checks import check_specs_for, clean_asset_key, validation_check_results
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import land
@@ -30,10 +30,6 @@ agency_partitions = dg.StaticPartitionsDefinition(
 
 def raw_key(family: str) -> dg.AssetKey:
     return dg.AssetKey(f"raw_{family}")
-
-
-def clean_key(family: str) -> dg.AssetKey:
-    return dg.AssetKey(f"clean_{family}")
 
 
 def _agency(context: AssetExecutionContext, spec: DatasetSpec) -> str | None:
@@ -71,7 +67,7 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
 
 def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
-        key=clean_key(spec.name),
+        key=clean_asset_key(spec.name),
         deps=[raw_key(spec.name)],
         partitions_def=agency_partitions if spec.partitioned else None,
         group_name=GROUP,
@@ -115,4 +111,6 @@ def build_pull_assets(specs: dict[str, DatasetSpec] | None = None) -> list[dg.As
     ]
 
 
-pull_assets: list[dg.AssetsDefinition] = build_pull_assets()
+# Parsed once per process; the schedules and the code location reuse it.
+SPECS: dict[str, DatasetSpec] = load_specs()
+pull_assets: list[dg.AssetsDefinition] = build_pull_assets(SPECS)

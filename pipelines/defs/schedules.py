@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pipelines.contracts import DatasetSpec, FileSource, load_specs
-from pipelines.defs.pull import agency_partitions
+from pipelines.contracts import DatasetSpec, FileSource
+from pipelines.defs.pull import SPECS, agency_partitions
 from pipelines.sources.file import matching_files
 
 TIMEZONE = "Asia/Bangkok"
@@ -157,7 +157,6 @@ def build_drop_sensor(
     return _sensor
 
 
-SPECS = load_specs()
 FAMILY_JOBS = family_jobs(SPECS)
 jobs = [*FAMILY_JOBS, agency_job, reference_job, readiness_job]
 schedules = [*family_schedules(SPECS), readiness_schedule]

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.th import moa
 
+from pipelines.files import replace_atomically
 from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_prefix
 from pipelines.integrity.procurement_table import DATE_COLUMNS, typed
 from pipelines.settings import get_settings
@@ -93,12 +94,8 @@ def export_release_package(
 def write_release_package(package: Mapping[str, Any], path: Path) -> Path:
     """Write the package as UTF-8 JSON (Thai kept readable), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        json.dump(package, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    partial.replace(path)
-    return path
+    text = json.dumps(package, ensure_ascii=False, indent=1) + "\n"
+    return replace_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 @dataclass(frozen=True)

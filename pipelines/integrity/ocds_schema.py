@@ -18,6 +18,7 @@ import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from pipelines.files import replace_atomically
 from pipelines.settings import Settings, get_settings
 
 RELEASE_SCHEMA = "release-schema.json"
@@ -78,9 +80,7 @@ def download_schemas(base_url: str, directory: Path, timeout_s: float = 60.0) ->
                 json.loads(response.content)
             except (httpx.HTTPError, ValueError) as error:
                 raise OcdsSchemaError(f"cannot download the OCDS schema {url}: {error}") from error
-            partial = directory / (name + ".partial")
-            partial.write_bytes(response.content)
-            partial.replace(directory / name)
+            replace_atomically(directory / name, partial(Path.write_bytes, data=response.content))
     return directory
 
 

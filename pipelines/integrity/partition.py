@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 from jsonschema import Draft4Validator
 
 from pipelines.contracts import load_agencies
+from pipelines.files import replace_atomically
+from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
 from pipelines.integrity.procurement_table import read_procurement
@@ -81,17 +83,21 @@ def export_partition(
     if table.num_rows == 0:  # a package needs at least one release
         return OcdsOutcome(releases=0, issues=[], path=None)
     buyer = buyer_from_registry(agency_code)
+    config = load_ocds_config()  # read once: the package may be built twice below
     path = integrity_dir(data_dir, agency_code) / OCDS_FILE
     previous = _previous_package(path) if published is None else None
     if previous is not None:
         # Same data as last time: keep that file, publishedDate included, so an unchanged
         # partition re-publishes nothing.
         again = export_release_package(
-            table, buyer, published=dt.datetime.fromisoformat(previous["publishedDate"])
+            table,
+            buyer,
+            config=config,
+            published=dt.datetime.fromisoformat(previous["publishedDate"]),
         )
         if again == previous:
             return OcdsOutcome(releases=len(again["releases"]), issues=[], path=path)
-    package = export_release_package(table, buyer, published=published)
+    package = export_release_package(table, buyer, config=config, published=published)
     issues = validate_package(package, validator)
     if issues:
         return OcdsOutcome(releases=len(package["releases"]), issues=issues, path=None)
@@ -117,19 +123,12 @@ def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) 
     outcome = FlagsOutcome(
         flags, summary, folder / FLAGS_CSV, folder / FLAGS_PARQUET, folder / FLAGS_JSON
     )
-    _replace(outcome.csv, lambda path: pacsv.write_csv(flags, path))
-    _replace(outcome.parquet, lambda path: pq.write_table(flags, path))
-    _replace(
+    replace_atomically(outcome.csv, lambda path: pacsv.write_csv(flags, path))
+    replace_atomically(outcome.parquet, lambda path: pq.write_table(flags, path))
+    replace_atomically(
         outcome.report,
         lambda path: path.write_text(
             json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         ),
     )
     return outcome
-
-
-def _replace(path: Path, write: Any) -> None:
-    # Write beside, then rename: a crash never leaves half a file where the last one was.
-    partial = path.with_name(f".{path.name}.partial")
-    write(partial)
-    partial.replace(path)

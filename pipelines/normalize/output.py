@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines.files import replace_atomically
 from pipelines.normalize.table import NormalizeResult
 
 CAST_ERRORS_FILE = "cast_errors.json"
@@ -44,23 +44,17 @@ def clean_files(data_dir: Path, family: str, agency: str | None) -> CleanFiles:
     )
 
 
-def _replace(path: Path, write: Any) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    temporary.replace(path)
-
-
 def write_clean(
     result: NormalizeResult, data_dir: Path, family: str, agency: str | None
 ) -> CleanFiles:
     files = clean_files(data_dir, family, agency)
     files.parquet.parent.mkdir(parents=True, exist_ok=True)
-    _replace(files.parquet, lambda p: pq.write_table(result.table, p, compression="zstd"))
-    _replace(files.csv, lambda p: pacsv.write_csv(result.table, p))
+    replace_atomically(files.parquet, lambda p: pq.write_table(result.table, p, compression="zstd"))
+    replace_atomically(files.csv, lambda p: pacsv.write_csv(result.table, p))
     errors = json.dumps(result.cast_errors, ensure_ascii=False, indent=1)
-    _replace(files.cast_errors, lambda p: p.write_text(errors, encoding="utf-8"))
+    replace_atomically(files.cast_errors, lambda p: p.write_text(errors, encoding="utf-8"))
     summary = json.dumps(
         {**result.metadata(), "sources": result.sources}, ensure_ascii=False, indent=1
     )
-    _replace(files.normalization, lambda p: p.write_text(summary, encoding="utf-8"))
+    replace_atomically(files.normalization, lambda p: p.write_text(summary, encoding="utf-8"))
     return files

@@ -32,15 +32,15 @@ from pipelines.publish.receipt import (
     PublishReceipt,
     ResourceReceipt,
 )
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 
 ORGANIZATIONS_PER_PAGE = 25  # CKAN's cap for organization_list with all_fields
 DATASETS_PER_PAGE = 1000  # CKAN's default cap for package_search rows
 ORGANIZATIONS_PER_QUERY = 100  # keeps the package_search filter a reasonable size
 
 
-def default_receipts_dir() -> Path:
-    return get_settings().data_dir / "publish" / "receipts"
+def default_receipts_dir(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).data_dir / "publish" / "receipts"
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:

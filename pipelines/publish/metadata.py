@@ -9,7 +9,6 @@ during loading is repaired by the next run).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any
@@ -20,6 +19,7 @@ from pipelines.publish.model import (
     DictionaryField,
     OrganizationSpec,
     ResourceFile,
+    sha256_hex,
 )
 
 PUBLISHER_MARKER_KEY = "ogp_publisher"
@@ -61,7 +61,7 @@ def split_tags(tags: tuple[str, ...]) -> tuple[list[str], list[str]]:
 def fingerprint(value: Any) -> str:
     """sha256 of a JSON value in canonical form (sorted keys, no spaces, exact Unicode)."""
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_hex(canonical.encode("utf-8"))
 
 
 def _extras(values: dict[str, str]) -> list[dict[str, str]]:

@@ -40,6 +40,16 @@ class Partition:
     clean_path: Path
     validation_dir: Path
 
+    @classmethod
+    def at(cls, data_dir: Path, family: str, agency: str) -> Partition:
+        """Where the family x agency partition lives under ``data_dir``."""
+        return cls(
+            family,
+            agency,
+            data_dir / "clean" / family / agency / f"{family}.parquet",
+            data_dir / "validation" / family / agency,
+        )
+
     @property
     def report_json(self) -> Path:
         return self.validation_dir / REPORT_JSON
@@ -107,7 +117,5 @@ def find_partitions(
             continue
         if (families and family not in families) or (agencies and agency not in agencies):
             continue
-        partitions.append(
-            Partition(family, agency, clean_path, data_dir / "validation" / family / agency)
-        )
+        partitions.append(Partition.at(data_dir, family, agency))
     return partitions

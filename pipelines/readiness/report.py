@@ -16,12 +16,7 @@ from pipelines.readiness import charts, history
 from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
 from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures, label
-from pipelines.readiness.methodology import (
-    METHODOLOGY_FILE,
-    Cpi,
-    MethodologyError,
-    OgpConfig,
-)
+from pipelines.readiness.methodology import Cpi, OgpConfig
 from pipelines.readiness.scoring import (
     CommitmentAssessment,
     EligibilityResult,
@@ -180,15 +175,6 @@ def cpi_figures(cpi: Cpi) -> list[Figure]:
         )
         for year, score in sorted(cpi.scores.items())
     ]
-
-
-def _figures(figures: dict[str, Figure], keys: list[str], where: str) -> list[Figure]:
-    unknown = [key for key in keys if key not in figures]
-    if unknown:
-        raise MethodologyError(
-            f"{METHODOLOGY_FILE}: {where}.indicators: unknown {unknown}; known: {sorted(figures)}"
-        )
-    return [figures[key] for key in keys]
 
 
 def prioritised_actions(report: Report) -> list[Action]:

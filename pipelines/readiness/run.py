@@ -4,12 +4,11 @@ outputs, score, write ``build/report/`` and publish to the portal."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from ckanapi import RemoteCKAN
 from pydantic import BaseModel, ConfigDict
 
-from pipelines.publish.ckan import CKANPublisher
+from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.readiness import history
 from pipelines.readiness.indicators import compute_indicators, read_local_outputs, read_portal
 from pipelines.readiness.methodology import load_config
@@ -18,10 +17,6 @@ from pipelines.readiness.report import Report, ReportPaths, build_report, write_
 from pipelines.settings import Settings, get_settings
 
 USER_AGENT = "ogp-pipeline-readiness/1"
-
-
-def receipts_dir(settings: Settings) -> Path:
-    return settings.data_dir / "publish" / "receipts"
 
 
 class ReportRun(BaseModel):
@@ -65,6 +60,6 @@ def run_report(
             raise RuntimeError("no CKAN API token: set OGP_CKAN_TOKEN or bring up the local portal")
         publisher = CKANPublisher(url=settings.ckan_url)
         published = publish_report(
-            paths, publisher, publication, receipts_dir=receipts_dir(settings)
+            paths, publisher, publication, receipts_dir=default_receipts_dir(settings)
         )
     return ReportRun(report=report, paths=paths, published=published)

@@ -20,9 +20,12 @@ from pipelines.sources.landing import LandedFile, LandingArea
 USER_AGENT = "ogp-pipeline (ckan connector)"
 
 
+def _token(source: CkanSource) -> str | None:
+    return os.environ.get(source.token_env) if source.token_env else None
+
+
 def dataset_resources(source: CkanSource) -> list[dict[str, Any]]:
-    token = os.environ.get(source.token_env) if source.token_env else None
-    portal = ckanapi.RemoteCKAN(source.url, apikey=token, user_agent=USER_AGENT)
+    portal = ckanapi.RemoteCKAN(source.url, apikey=_token(source), user_agent=USER_AGENT)
     try:
         package = portal.action.package_show(id=source.dataset)
     except ckanapi.NotFound:
@@ -45,13 +48,14 @@ def pull(source: CkanSource, landing: LandingArea) -> list[LandedFile]:
         raise SourceError(
             source.url, f"dataset {source.dataset!r} has no {source.formats} resource"
         )
-    allowed = source.allowed_hosts or [urlsplit(source.url).hostname or ""]
+    token = _token(source)
     options = HttpOptions(
-        allowed_hosts=allowed, timeout_s=source.timeout_s, max_bytes=source.max_bytes
+        allowed_hosts=source.allowed_hosts or [urlsplit(source.url).hostname or ""],
+        timeout_s=source.timeout_s,
+        max_bytes=source.max_bytes,
+        # Private resources need the token; it is sent, never logged.
+        headers={"Authorization": token} if token else {},
     )
-    token = os.environ.get(source.token_env) if source.token_env else None
-    if token:  # private resources need the token; it is sent, never logged
-        options = HttpOptions(**{**options.__dict__, "headers": {"Authorization": token}})
     return [
         fetch(
             resource["url"],

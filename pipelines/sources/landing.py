@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipelines.hashing import BLOCK
+
 LATEST_FILE = "latest.json"
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _chunks(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
 
 def file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        yield from iter(lambda: handle.read(CHUNK), b"")
+        yield from iter(lambda: handle.read(BLOCK), b"")
 
 
 class LandingArea:

@@ -79,10 +79,6 @@ class ValidationResult:
     rule_rows: list[RuleRow] = field(default_factory=list)  # rows that broke business rules
 
     @property
-    def publishable_ok(self) -> bool:
-        return self.status != "blocked"
-
-    @property
     def publishable(self) -> pa.Table | None:
         """The publishable table, read from its file (it is not kept in memory)."""
         return None if self.publishable_path is None else pq.read_table(self.publishable_path)

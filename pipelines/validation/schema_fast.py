@@ -44,6 +44,7 @@ from pipelines.validation.errors import (
 )
 from pipelines.validation.frictionless_ref import (
     ReferenceTable,
+    frictionless_resource,
     to_schema_error,
     validate_with_frictionless,
 )
@@ -391,15 +392,31 @@ def _by_name(run: FastValidation) -> dict[str, CompiledField]:
     return {item.name: item for item in run.fields}
 
 
+def _keys_select(
+    fields: Mapping[str, CompiledField], names: Sequence[str]
+) -> tuple[str, list[str]]:
+    """The select list giving the comparable key of each named field as ``k0, k1, ...``, and
+    those column names."""
+    columns = [f"k{i}" for i in range(len(names))]
+    selected = ", ".join(
+        f"{fields[name].key_sql} AS {column}" for name, column in zip(names, columns, strict=True)
+    )
+    return selected, columns
+
+
+def _all_null(columns: Sequence[str]) -> str:
+    return " AND ".join(f"{column} IS NULL" for column in columns)
+
+
 def _repeats_sql(keyed: str, keys: list[str], carried: str = "") -> str:
     """Rows of ``keyed`` (a CTE with ``__row`` and the ``keys`` columns) whose key, not all
     null, occurred in an earlier row, with that row's number as ``previous``. Repeated keys are
     found by grouping first, so that only their rows are windowed, not the whole table."""
     listed = ", ".join(keys)
     same = " AND ".join(f"r.{key} IS NOT DISTINCT FROM d.{key}" for key in keys)
-    all_null = " AND ".join(f"{key} IS NULL" for key in keys)
     repeated = (
-        f"SELECT {listed} FROM {keyed} WHERE NOT ({all_null}) GROUP BY ALL HAVING count(*) > 1"  # noqa: S608
+        f"SELECT {listed} FROM {keyed} WHERE NOT ({_all_null(keys)}) GROUP BY ALL "  # noqa: S608
+        "HAVING count(*) > 1"
     )
     partition = ", ".join(f"r.{key}" for key in keys)
     return (
@@ -429,12 +446,10 @@ def _primary_key_errors(run: FastValidation) -> None:
     fields = _by_name(run)
     if not names or not set(names) <= set(fields):
         return
-    keys = ", ".join(f"{fields[name].key_sql} AS k{i}" for i, name in enumerate(names))
-    columns = [f"k{i}" for i in range(len(names))]
-    all_none = " AND ".join(f"{column} IS NULL" for column in columns)
+    keys, columns = _keys_select(fields, names)
     sql = (
         f"WITH k AS NOT MATERIALIZED (SELECT {ROW}, {keys} FROM {NUMBERED}) "  # noqa: S608
-        f"SELECT {ROW}, NULL FROM k WHERE {all_none} "
+        f"SELECT {ROW}, NULL FROM k WHERE {_all_null(columns)} "
         f"UNION ALL {_repeats_sql('k', columns)}"
     )
     for row, previous in run.query(sql):
@@ -446,13 +461,8 @@ def _primary_key_errors(run: FastValidation) -> None:
         run.add(row, PRIMARY, 0, SchemaError("primary-key", note, row))
 
 
-def _reference_keys(run: FastValidation, name: str, fields: Sequence[str]) -> list[tuple[Any, ...]]:
+def _reference_keys(reference: ReferenceTable, fields: Sequence[str]) -> list[tuple[Any, ...]]:
     """The reference resource's key tuples as frictionless casts them (all-None skipped)."""
-    from pipelines.validation.frictionless_ref import frictionless_resource
-
-    reference = run.references.get(name)
-    if reference is None:
-        raise FastPathUnsupportedError(f'foreign key to resource "{name}", which was not given')
     import frictionless
 
     resource = frictionless_resource(reference.path, reference.schema)
@@ -484,20 +494,19 @@ def _foreign_key_errors(run: FastValidation) -> None:
             raise FastPathUnsupportedError(
                 f'foreign key types differ from resource "{source_name}"'
             )
-        rows = _reference_keys(run, source_name, source)
+        rows = _reference_keys(reference, source)
         lookup = pa.table(
             {f"r{i}": [row[i] for row in rows] for i in range(len(source))}
             if rows
             else {f"r{i}": pa.array([], pa.string()) for i in range(len(source))}
         )
         run.con.register(f"lookup{order}", lookup)
-        keys = ", ".join(f"{fields[name].key_sql} AS k{i}" for i, name in enumerate(target))
+        keys, columns = _keys_select(fields, target)
         match = " AND ".join(f"r{i} IS NOT DISTINCT FROM k{i}" for i in range(len(target)))
-        all_none = " AND ".join(f"k{i} IS NULL" for i in range(len(target)))
         sql = (
             f"WITH k AS (SELECT {ROW}, {keys} FROM {NUMBERED} WHERE TRUE) "  # noqa: S608
-            f"SELECT {ROW}, {', '.join(f'k{i}' for i in range(len(target)))} FROM k "
-            f"WHERE NOT ({all_none}) AND NOT EXISTS (SELECT 1 FROM lookup{order} WHERE {match})"
+            f"SELECT {ROW}, {', '.join(columns)} FROM k WHERE NOT ({_all_null(columns)}) "
+            f"AND NOT EXISTS (SELECT 1 FROM lookup{order} WHERE {match})"
         )
         for row, *cells in run.query(sql):
             note = 'for "{}": values "{}" not found in the lookup table "{}" as "{}"'.format(
