@@ -37,6 +37,9 @@ class RawTable:
     columns: list[str]
     batches: Iterable[pa.RecordBatch]
     unknown_columns: list[str] = field(default_factory=list)
+    # The batches also carry the columns the contract does not map, as ``_unknown_<position>``
+    # string columns, so the personal-data guard can scan them; they are never published.
+    unknown_headers: dict[str, str] = field(default_factory=dict)  # _unknown_<i> -> header
     aliased_headers: int = 0
     encoding: str | None = None
     header_row: int = 0  # 0-based index of the header row in the file or sheet
@@ -122,7 +125,7 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
-            include_columns=keep,
+            include_columns=names,
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             null_values=[""],
@@ -136,7 +139,17 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
         except pa.ArrowInvalid as error:
             raise _csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
 
-    return RawTable(keep, batches(), unknown, aliased, encoding, header_row)
+    return RawTable(
+        keep, batches(), unknown, _unknown_headers(names, header), aliased, encoding, header_row
+    )
+
+
+def _unknown_headers(names: Sequence[str], header: Sequence[object]) -> dict[str, str]:
+    return {
+        name: str(header[i]) if i < len(header) else name
+        for i, name in enumerate(names)
+        if name.startswith("_unknown_")
+    }
 
 
 def _csv_error(
@@ -201,18 +214,25 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
         raise NormalizeError(path, "empty sheet")
     header_row = headers.find_header_row(rows[:HEADER_SEARCH_ROWS])
     names, unknown, aliased = headers.rename(rows[header_row])
+    table = _strings_table(names, rows[header_row + 1 :])
     return _raw_table(
-        _strings_table(names, rows[header_row + 1 :]), unknown, aliased, None, header_row
+        table, unknown, _unknown_headers(names, rows[header_row]), aliased, None, header_row
     )
 
 
 def _raw_table(
-    table: pa.Table, unknown: list[str], aliased: int, encoding: str | None, header_row: int
+    table: pa.Table,
+    unknown: list[str],
+    unknown_headers: dict[str, str],
+    aliased: int,
+    encoding: str | None,
+    header_row: int,
 ) -> RawTable:
     return RawTable(
-        table.column_names,
+        [name for name in table.column_names if not name.startswith("_unknown_")],
         table.combine_chunks().to_batches(),
         unknown,
+        unknown_headers,
         aliased,
         encoding,
         header_row,
@@ -223,7 +243,6 @@ def _strings_table(names: Sequence[str], rows: Sequence[Sequence[object]]) -> pa
     columns = {
         name: pa.array([row[i] if i < len(row) else None for row in rows], pa.string())
         for i, name in enumerate(names)
-        if not name.startswith("_unknown_")
     }
     return pa.table(columns)
 
@@ -241,4 +260,5 @@ def read_ocds(path: Path, headers: HeaderMap) -> RawTable:
     found = sorted({key for row in rows for key in row})
     names, unknown, aliased = headers.rename(found)
     records = [[_cell_text(row.get(key)) for key in found] for row in rows]
-    return _raw_table(_strings_table(names, records), unknown, aliased, "utf-8", 0)
+    table = _strings_table(names, records)
+    return _raw_table(table, unknown, _unknown_headers(names, found), aliased, "utf-8", 0)
