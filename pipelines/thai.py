@@ -140,15 +140,35 @@ def ascii_digits(values: pa.Array) -> pa.Array:
 _CURRENCY_PATTERN = r"^\s*(?:฿|THB)?\s*(.*?)\s*(?:บาท|฿|THB)?\s*$"
 
 
-def strip_amount_marks(values: pa.Array) -> pa.Array:
-    """``'1,234,567.50 บาท'`` -> ``'1234567.50'``: currency marks, separators, spaces out."""
+_NULL_TEXT = pa.scalar(None, pa.string())
+
+
+def strip_amount_marks(values: pa.Array, decimal_separator: str = ".") -> pa.Array:
+    """``'1,234,567.50 บาท'`` -> ``'1234567.50'``: currency marks, separators, spaces out.
+
+    With ``decimal_separator=","`` the European form ``'1.234.567,50'`` gives the same. A cell
+    whose separators do not fit the convention (``'1.234,56'`` read with ``"."``, ``'1,5'``
+    read with ``"."``, ``'1.5'`` read with ``","``) becomes null -- a cast error -- because
+    guessing would re-scale the amount by a thousand.
+    """
     marked = pc.match_substring(values, "THB")
     if not all_ascii(values):
         marked = pc.or_(marked, pc.match_substring_regex(values, "บาท|฿"))
     if pc.any(marked).as_py():
         values = pc.replace_substring_regex(values, _CURRENCY_PATTERN, r"\1")
     # Literal replacements: several times faster than one regular expression.
-    return pc.replace_substring(pc.replace_substring(values, ",", ""), " ", "")
+    values = pc.replace_substring(values, " ", "")
+    thousands = "," if decimal_separator == "." else "."
+    if pc.any(pc.match_substring(values, thousands)).as_py():
+        # Thousands separators only between groups of three digits, left of the decimal mark.
+        grouped = rf"^[+-]?\d{{1,3}}(?:\{thousands}\d{{3}})+(?:\{decimal_separator}\d+)?$"
+        fits = pc.match_substring_regex(values, grouped)
+        has = pc.match_substring(values, thousands)
+        values = pc.if_else(pc.and_(has, pc.invert(fits)), _NULL_TEXT, values)
+        values = pc.replace_substring(values, thousands, "")
+    if decimal_separator != ".":
+        values = pc.replace_substring(values, decimal_separator, ".")
+    return values
 
 
 # --- vectorised: dates -----------------------------------------------------------------------

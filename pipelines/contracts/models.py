@@ -6,9 +6,10 @@ The YAML is the steward's language; these models are its grammar. Unknown keys a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Kind = Literal["file", "http", "ckan", "ocds", "sql"]
 _S = TypeVar("_S", bound=BaseModel)
@@ -105,18 +106,48 @@ class PersonalDataRule(_Strict):
 
 
 class Privacy(_Strict):
-    juristic_id_columns: list[str] = Field(default_factory=list)
-    # Codes and identifiers the agency assigns (budget line ids, project numbers): never personal
-    # data, and their digit runs would otherwise look like phone numbers to the guard.
-    public_columns: list[str] = Field(default_factory=list)
+    # Codes and identifiers the agency assigns (project numbers, juristic tax ids), each with the
+    # pattern its values follow (a regular expression matched against the whole cell, Thai
+    # digits read as ASCII). A cell matching its column's pattern is public and not scanned;
+    # any other cell of the column is scanned like every other column.
+    public_columns: dict[str, str] = Field(default_factory=dict)
     personal_data: list[PersonalDataRule] = Field(default_factory=list)
     default_action: Literal["mask", "drop", "block"] = "block"
 
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> Privacy:
+        import re
+
+        for column, pattern in self.public_columns.items():
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"public_columns.{column}: bad pattern ({error})") from None
+        return self
+
 
 class NormalizeRules(_Strict):
+    """How cells are read. Values outside the windows cannot be true: they are cast errors
+    (named by row and field), never guessed or published."""
+
     buddhist_era_year_fields: list[str] = Field(default_factory=list)
     # Filled with the partition's agency code when a file has no such column.
     partition_field: str | None = None
+    # "." (1,234.56 -- commas only as thousands groups) or "," (1.234,56). A cell written in
+    # the other convention is a cast error, never re-scaled.
+    decimal_separator: Literal[".", ","] = "."
+    # Buddhist Era years a year field may hold (inclusive; default CE 1900..2100).
+    buddhist_era_window: tuple[int, int] = (2443, 2643)
+    # Dates a date field may hold, CE, inclusive (after Buddhist Era years are converted).
+    date_window: tuple[dt.date, dt.date] = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+    @model_validator(mode="after")
+    def _windows_in_order(self) -> NormalizeRules:
+        for name in ("buddhist_era_window", "date_window"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name}: {low} is after {high}")
+        return self
 
 
 class ThaiGdc(_Strict):

@@ -5,18 +5,24 @@ Per field type:
 - ``string``: cleaned text; identifier-like fields (a digits-only ``pattern``) get ASCII
   digits and lose ``-``/space separators (``0-1055-12345-67-8``); ``enum`` fields map the
   contract's value aliases (``วิธีเฉพาะเจาะจง`` -> ``specific``). Free text keeps Thai digits.
-- ``integer`` / ``number``: ASCII digits, no thousands separators or ``บาท``; fields listed in
-  ``normalize.buddhist_era_year_fields`` move from BE to CE.
-- ``date``: every form :mod:`pipelines.thai` understands -> ``date32`` (CE).
+- ``integer`` / ``number``: ASCII digits, no thousands separators or ``บาท``; the decimal mark
+  is the contract's ``normalize.decimal_separator`` (a cell in the other convention is an
+  error, never re-scaled); ``NaN``, ``Infinity`` and overflows (``1e309``, integers beyond 18
+  digits) are errors; fields listed in ``normalize.buddhist_era_year_fields`` move from BE to
+  CE, and a BE year outside ``normalize.buddhist_era_window`` is an error.
+- ``date``: every form :mod:`pipelines.thai` understands -> ``date32`` (CE); a date outside
+  ``normalize.date_window`` (``9999-12-31``, ``0001-01-01``, B.E. 2700) is an error.
 - ``boolean``: the field's ``trueValues`` / ``falseValues`` (Table Schema defaults otherwise).
 - other types stay strings, for validation to judge.
 
 A cell that has text but no typed value is a *cast error*: the typed column holds null and
-the error is recorded, never silently dropped (see :mod:`pipelines.normalize`).
+the error is recorded, never silently dropped (see :mod:`pipelines.normalize`), with a note
+saying why (computed on the error path only, for the cells listed).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -29,11 +35,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import thai
+from pipelines.contracts.models import NormalizeRules
 
 MAX_ERRORS_PER_FIELD = 1000
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
-_INTEGER = r"^[+-]?\d+$"
+# More than 18 digits may overflow int64: an error, not a crash.
+_INTEGER = r"^[+-]?\d{1,18}$"
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _DIGITS_PATTERN = re.compile(r"^\^?(?:\[0-9\]|\\d)(?:\{\d+(?:,\d*)?\}|[+*])\$?$")
 
@@ -45,6 +53,7 @@ class CastContext:
     spec_field: dict[str, Any]
     value_aliases: dict[str, list[str]]
     buddhist_era_year: bool
+    rules: NormalizeRules = field(default_factory=NormalizeRules)
     counts: Counter[str] = field(default_factory=Counter)
     # When casting the distinct values of a column: how many cells each one stands for.
     weights: pa.Array | None = None
@@ -71,7 +80,7 @@ def _ascii_digits(values: pa.Array, context: CastContext) -> pa.Array:
 
 def _amount_text(values: pa.Array, context: CastContext) -> pa.Array:
     values = _ascii_digits(values, context)
-    stripped = thai.strip_amount_marks(values)
+    stripped = thai.strip_amount_marks(values, context.rules.decimal_separator)
     _count(context, "amount_marks", pc.not_equal(pc.utf8_length(values), pc.utf8_length(stripped)))
     return stripped
 
@@ -116,22 +125,35 @@ def _map_values(values: pa.Array, context: CastContext) -> pa.Array:
     return pc.coalesce(mapped, values)
 
 
+def _only(values: pa.Array, keep: pa.Array) -> pa.Array:
+    """Values where ``keep`` holds; null elsewhere (a cast error when the cell had text)."""
+    return pc.if_else(pc.fill_null(keep, True), values, pa.scalar(None, values.type))
+
+
 def cast_integer(values: pa.Array, context: CastContext) -> pa.Array:
     integers = _checked_cast(_amount_text(values, context), _INTEGER, pa.int64())
     if context.buddhist_era_year:
-        _count(context, "buddhist_era_years", thai.is_buddhist_year(integers))
+        buddhist = thai.is_buddhist_year(integers)
+        _count(context, "buddhist_era_years", buddhist)
+        low, high = context.rules.buddhist_era_window
+        inside = pc.and_(pc.greater_equal(integers, low), pc.less_equal(integers, high))
+        integers = _only(integers, pc.or_(pc.invert(buddhist), inside))
         integers = thai.buddhist_years_to_ce(integers)
     return integers
 
 
 def cast_number(values: pa.Array, context: CastContext) -> pa.Array:
-    return _checked_cast(_amount_text(values, context), _NUMBER, pa.float64())
+    numbers = _checked_cast(_amount_text(values, context), _NUMBER, pa.float64())
+    # NaN, Infinity and overflows (1e309 reads as inf) are not amounts; JSON cannot hold them.
+    return _only(numbers, pc.is_finite(numbers))
 
 
 def cast_date(values: pa.Array, context: CastContext) -> pa.Array:
     values = _ascii_digits(values, context)
     iso = pc.fill_null(pc.match_substring_regex(values, r"^(19|20)\d\d-\d\d-\d\d$"), False)
     dates = thai.parse_dates(values)
+    low, high = (pa.scalar(day, pa.date32()) for day in context.rules.date_window)
+    dates = _only(dates, pc.and_(pc.greater_equal(dates, low), pc.less_equal(dates, high)))
     _count(context, "dates_reformatted", pc.and_(pc.is_valid(dates), pc.invert(iso)))
     return dates
 
@@ -213,6 +235,38 @@ def cast_errors(
             "field": context.name,
             "cell": cell,
             "type": "type-error",
+            "note": explain(str(cell), context),
         }
         for index, cell in zip(shown.to_pylist(), cells, strict=True)
     ]
+
+
+def explain(cell: str, context: CastContext) -> str:
+    """Why one cell has no typed value (never quoting it: it may hold personal data)."""
+    kind = str(context.spec_field.get("type", "string"))
+    rules = context.rules
+    if kind in ("integer", "number"):
+        text = thai.to_ascii_digits(cell)
+        amount = thai.strip_amount_marks(pa.array([text]), rules.decimal_separator)[0].as_py()
+        if amount is None:
+            return (
+                f"separators do not fit normalize.decimal_separator {rules.decimal_separator!r}"
+                " (read as is, the amount would be re-scaled)"
+            )
+        special = amount.lstrip("+-").casefold() in ("nan", "inf", "infinity")
+        if not special and not re.fullmatch(_NUMBER, amount):
+            return f"not {'an integer' if kind == 'integer' else 'a number'}"
+        if special or not math.isfinite(float(amount)):
+            return "not a finite number (NaN, Infinity, or beyond the range of a number)"
+        if kind == "integer" and not re.fullmatch(_INTEGER, amount):
+            return "not an integer (or more than 18 digits)"
+        low, high = rules.buddhist_era_window
+        return f"Buddhist Era year outside normalize.buddhist_era_window {low}..{high}"
+    if kind == "date":
+        if thai.parse_date(cell) is not None:
+            low_day, high_day = rules.date_window
+            return f"date outside normalize.date_window {low_day}..{high_day}"
+        return "not a date in a form the pipeline reads"
+    if kind == "boolean":
+        return "not one of the field's trueValues / falseValues"
+    return f"not a valid {kind}"

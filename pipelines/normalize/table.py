@@ -74,6 +74,7 @@ def _cast_batch(
             spec_field=spec_field,
             value_aliases=spec.aliases.values.get(name, {}),
             buddhist_era_year=name in spec.normalize.buddhist_era_year_fields,
+            rules=spec.normalize,
         )
         text, typed = cast_column(batch.column(name), context)
         return typed, cast_errors(text, typed, context, row_offset), context.counts

@@ -108,7 +108,8 @@ def cast_errors_to_schema_errors(cast_errors: Sequence[Mapping[str, Any]]) -> li
     return [
         SchemaError(
             type="type-error",
-            note=f'type is "{item.get("type", "any")}/default" (normalize)',
+            note=str(item.get("note") or f'type is "{item.get("type", "any")}/default"')
+            + " (normalize)",
             row_number=int(item["row_number"]),
             field_name=str(item["field"]),
             cell=None if item.get("cell") is None else str(item["cell"]),
