@@ -8,6 +8,7 @@ import dagster as dg
 from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.freshness import apply_freshness
 from pipelines.defs.integrity import build_integrity_assets
+from pipelines.defs.locking import run_locked_executor
 from pipelines.defs.publish import build_publish_assets, ckan_organizations, publish_resources
 from pipelines.defs.pull import SPECS, agency_partitions, pull_assets
 from pipelines.defs.readiness import build_readiness_asset
@@ -34,6 +35,8 @@ defs = apply_freshness(
         schedules=schedules,
         sensors=[*sensors, run_failure_alert],
         resources=publish_resources(),
+        # every launched run holds its agency's run lock (pipelines/locks.py)
+        executor=run_locked_executor,
     ),
     SPECS,
 )

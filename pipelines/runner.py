@@ -4,10 +4,18 @@ Runs are ordinary Dagster runs in ``$DAGSTER_HOME`` — the same ones ``make ui`
 reference job (agency registry, CKAN organizations), one ``agency_job`` run per agency
 partition, then the readiness report. The summary is read from the runs' own events, so what
 ``ogp run`` prints is exactly what the Dagster UI says.
+
+Each run is executed while holding its agency's run lock (``_catalog`` for the unpartitioned
+jobs, see pipelines/locks.py), the same lock the daemon's run workers take: a second ``ogp run``
+waits for the first (``--wait`` / ``OGP_LOCK_WAIT_S``) or reports the agency as busy and skips
+it -- it never publishes beside it. Holding the lock, it first marks failed the agency's runs
+left STARTED by a process that is gone (killed, crashed), so they no longer block the queue.
+Every run records this process's pid and host as run tags for that check.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +24,8 @@ from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.dagster_home import ensure_dagster_home
 from pipelines.defs.alerts import innermost, root_cause
+from pipelines.liveness import fail_dead_runs, worker_tags
+from pipelines.locks import CATALOG_SCOPE, LockBusyError, run_lock
 
 BAD_INPUT_ERRORS = {"NormalizeError", "SourceError"}
 
@@ -36,6 +46,8 @@ class RunSummary:
     run_ids: list[str] = field(default_factory=list)
     outcomes: list[PartitionOutcome] = field(default_factory=list)
     failed_runs: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # runs not started: another run held the lock
+    recovered_runs: list[str] = field(default_factory=list)  # dead runs this run marked failed
     report_path: str | None = None
     report_url: str | None = None
 
@@ -127,22 +139,47 @@ def agency_outcomes(agency: str, result: dg.ExecuteInProcessResult) -> list[Part
 def run_pipeline(
     agencies: Iterable[str] | None = None,
     on_progress: Callable[[str], None] = lambda _message: None,
+    wait_s: float | None = None,
 ) -> RunSummary:
-    """Reference data, every agency partition, then the report — as Dagster runs."""
+    """Reference data, every agency partition, then the report — as Dagster runs.
+
+    ``wait_s``: how long to wait for another run of the same agency (default
+    ``OGP_LOCK_WAIT_S``); an agency still busy then is reported as skipped."""
     ensure_dagster_home()
     from pipelines.definitions import defs  # import after DAGSTER_HOME is set
 
     instance = dg.DagsterInstance.get()
     summary = RunSummary()
 
-    def execute(job_name: str, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
-        job = defs.resolve_job_def(job_name)
-        result = job.execute_in_process(
-            instance=instance, partition_key=partition_key, raise_on_error=False
-        )
+    def execute(
+        job_name: str, partition_key: str | None = None
+    ) -> dg.ExecuteInProcessResult | None:
+        label = f"{job_name}[{partition_key or '-'}]"
+        run_id = str(uuid.uuid4())
+        try:
+            with run_lock(
+                partition_key or CATALOG_SCOPE,
+                wait_s=wait_s,
+                owner={"run": f"ogp run: {label} run {run_id}"},
+                on_wait=on_progress,
+            ):
+                for dead in fail_dead_runs(instance, partition_key or CATALOG_SCOPE, "ogp run"):
+                    summary.recovered_runs.append(
+                        f"{dead.job_name}[{partition_key or '-'}] {dead.run_id}"
+                    )
+                result = defs.resolve_job_def(job_name).execute_in_process(
+                    instance=instance,
+                    partition_key=partition_key,
+                    raise_on_error=False,
+                    run_id=run_id,
+                    tags=worker_tags(run_id),
+                )
+        except LockBusyError as busy:
+            summary.busy.append(f"{label}: {busy}")
+            return None
         summary.run_ids.append(result.run_id)
         if not result.success:
-            summary.failed_runs.append(f"{job_name}[{partition_key or '-'}] {result.run_id}")
+            summary.failed_runs.append(f"{label} {result.run_id}")
         return result
 
     on_progress("reference data and CKAN organizations")
@@ -151,10 +188,17 @@ def run_pipeline(
 
     for agency in agencies or agency_partitions.get_partition_keys():
         on_progress(f"agency {agency}")
-        summary.outcomes.extend(agency_outcomes(agency, execute("agency_job", agency)))
+        result = execute("agency_job", agency)
+        if result is None:
+            reason = f"busy: another run of {agency} held its lock; not run, nothing published"
+            summary.outcomes.append(PartitionOutcome(agency, "all", "skipped", [reason]))
+        else:
+            summary.outcomes.extend(agency_outcomes(agency, result))
 
     on_progress("readiness report")
     report = execute("readiness_job")
+    if report is None:
+        return summary
     for event in report.get_asset_materialization_events():
         materialization = event.materialization
         if materialization is None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import dagster as dg
 
 from pipelines.contracts import load_agencies, load_spec
+from pipelines.defs.locking import step_lock
 from pipelines.publish.catalog import Blocked, request_for_partition
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.publish.partitions import Partition
@@ -86,7 +87,9 @@ def _published_asset(family: str, partitions_def: dg.PartitionsDefinition) -> dg
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         publisher: CKANPublisher = getattr(context.resources, RESOURCE_KEY)
-        receipt = publish_partition(family, context.partition_key, publisher)
+        # reads the gate's outputs and writes the agency's dataset under the family's lock
+        with step_lock(context, family):
+            receipt = publish_partition(family, context.partition_key, publisher)
         return dg.MaterializeResult(metadata=receipt_metadata(receipt))
 
     return _asset
@@ -109,7 +112,8 @@ def build_publish_assets(
 def ckan_organizations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     publisher: CKANPublisher = getattr(context.resources, RESOURCE_KEY)
     organizations = [organization_spec(agency) for agency in load_agencies()]
-    receipt = publisher.publish([], organizations=organizations)
+    with step_lock(context, "organizations"):
+        receipt = publisher.publish([], organizations=organizations)
     actions: dict[str, int] = {}
     for org in receipt.organizations:
         actions[org.action] = actions.get(org.action, 0) + 1

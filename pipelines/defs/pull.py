@@ -16,6 +16,7 @@ from dagster import AssetExecutionContext
 
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs
 from pipelines.defs.checks import check_specs_for, clean_asset_key, validation_check_results
+from pipelines.defs.locking import step_lock
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import land
@@ -59,7 +60,8 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=f"{spec.title.en} / {spec.title.th}: files as received, with provenance.",
     )
     def raw_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
-        files = land(spec, _agency(context, spec), _data_dir())
+        with step_lock(context, spec.name):
+            files = land(spec, _agency(context, spec), _data_dir())
         return dg.MaterializeResult(metadata=raw_metadata(files))
 
     return raw_asset
@@ -78,14 +80,16 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     )
     def clean_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
         agency = _agency(context, spec)
-        partition = clean(spec, agency, _data_dir())
+        # the clean table and the gate's outputs (report, publishable table) are written together
+        with step_lock(context, spec.name):
+            partition = clean(spec, agency, _data_dir())
+            checks = validation_check_results(
+                spec,
+                agency or UNPARTITIONED,
+                partition.files.parquet,
+                cast_errors=partition.result.cast_errors,
+            )
         summary = partition.result.metadata()
-        checks = validation_check_results(
-            spec,
-            agency or UNPARTITIONED,
-            partition.files.parquet,
-            cast_errors=partition.result.cast_errors,
-        )
         return dg.MaterializeResult(
             metadata={
                 "rows": summary["rows"],

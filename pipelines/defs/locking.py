@@ -1,0 +1,83 @@
+"""The agency locks (pipelines/locks.py) wired into Dagster.
+
+* :data:`run_locked_executor` is the code location's default executor: Dagster's own
+  (multiprocess by default, ``in_process`` by config), wrapped so that the run worker -- the
+  process orchestrating a run launched by the daemon or the UI -- records its pid as run tags,
+  takes the scope's run lock for the whole run, and first marks failed the scope's runs whose
+  process is gone. ``execute_in_process`` does not use it: ``ogp run`` does the same around it.
+* :func:`step_lock` is taken by every step that writes an agency's state (raw, clean, publish)
+  for one family: it keeps a straggling step of a killed run and the next run's step apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import dagster as dg
+from dagster._core.execution.retries import RetryMode
+from dagster._core.execution.step_dependency_config import StepDependencyConfig
+
+from pipelines.liveness import fail_dead_runs, worker_tags
+from pipelines.locks import CATALOG_SCOPE, run_lock, run_scope, writer_lock
+
+if TYPE_CHECKING:
+    from dagster._core.events import DagsterEvent
+    from dagster._core.execution.context.system import PlanOrchestrationContext
+    from dagster._core.execution.plan.plan import ExecutionPlan
+
+
+class RunLockedExecutor(dg.Executor):
+    """Runs the plan with ``inner`` while holding the run's agency lock."""
+
+    def __init__(self, inner: dg.Executor) -> None:
+        self.inner = inner
+
+    @property
+    def retries(self) -> RetryMode:
+        return self.inner.retries
+
+    @property
+    def step_dependency_config(self) -> StepDependencyConfig:
+        return self.inner.step_dependency_config
+
+    def execute(
+        self, plan_context: PlanOrchestrationContext, execution_plan: ExecutionPlan
+    ) -> Iterator[DagsterEvent]:
+        run = plan_context.dagster_run
+        instance = plan_context.instance
+        instance.add_run_tags(run.run_id, worker_tags(run.run_id))
+        scope = run_scope(run.tags)
+        with run_lock(scope, owner={"run": f"{run.job_name} run {run.run_id}"}):
+            for dead in fail_dead_runs(instance, scope, by=f"run {run.run_id}"):
+                plan_context.log.warning(f"marked run {dead.run_id} failed: its process is gone")
+            yield from self.inner.execute(plan_context, execution_plan)
+
+
+DEFAULT_EXECUTOR = dg.multi_or_in_process_executor
+
+
+@dg.executor(
+    name="run_locked",
+    config_schema=DEFAULT_EXECUTOR.config_schema.as_field(),
+    requirements=DEFAULT_EXECUTOR.get_requirements,
+)
+def run_locked_executor(init_context: dg.InitExecutorContext) -> dg.Executor:
+    """Dagster's default executor under the agency's run lock (pipelines/locks.py)."""
+    return RunLockedExecutor(DEFAULT_EXECUTOR.executor_creation_fn(init_context))  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def step_lock(context: dg.AssetExecutionContext, family: str) -> Iterator[None]:
+    """Hold the writer lock of ``family`` for the step's agency (or the catalog); write nothing
+    when the step's own run has already ended (a straggler of a killed run)."""
+    scope = context.partition_key if context.has_partition_key else CATALOG_SCOPE
+    with writer_lock(scope, family, owner={"run": f"run {context.run_id}"}):
+        run = context.instance.get_run_by_id(context.run_id)
+        if run is not None and run.is_finished:
+            raise dg.Failure(
+                description=f"run {context.run_id} already ended ({run.status.value}): "
+                f"not writing {family} of {scope}"
+            )
+        yield
