@@ -18,6 +18,38 @@ def read_sample(path: Path, size: int = SAMPLE_BYTES) -> bytes:
         return handle.read(size)
 
 
+# What a file starting with these bytes really is (a steward may rename anything to .csv).
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?) named as text: send it as .xlsx"),
+    (b"\x89PNG", "a PNG image, not a table"),
+    (b"\xff\xd8\xff", "a JPEG image, not a table"),
+    (b"%PDF", "a PDF document, not a table"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Office file: save it as .xlsx or UTF-8 CSV"),
+    (b"\x1f\x8b", "a gzip archive, not a table"),
+)
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _not_utf8_or_thai(sample: bytes) -> str | None:
+    """Why the sample is not UTF-8 or cp874 text, for the kinds a steward can fix."""
+    for magic, what in MAGIC:
+        if sample.startswith(magic):
+            return what
+    for bom, name in BOMS:
+        if sample.startswith(bom):
+            return f"{name} text: save it as UTF-8 CSV"
+    if b"\x00" in sample:
+        # UTF-16/32 without a BOM: every ASCII character comes with NUL bytes.
+        return "binary content or UTF-16/UTF-32 text (NUL bytes): save it as UTF-8 CSV"
+    return None
+
+
 def _decodes(sample: bytes, encoding: str, *, final: bool) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
@@ -35,8 +67,9 @@ def detect_encoding(path: Path, sample: bytes | None = None) -> str:
     sample = read_sample(path) if sample is None else sample
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if b"\x00" in sample:
-        raise NormalizeError(path, "binary content (NUL bytes): not a text file")
+    refused = _not_utf8_or_thai(sample)
+    if refused:
+        raise NormalizeError(path, refused)
     # A sample may end mid-character: only the whole file is final.
     whole = len(sample) < SAMPLE_BYTES
     for encoding in ("utf-8", "cp874"):

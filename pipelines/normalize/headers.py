@@ -53,19 +53,43 @@ class HeaderMap:
         return 0
 
     def rename(self, headers: Sequence[object]) -> tuple[list[str], list[str], int]:
-        """Canonical names for the headers; unknown headers keep a ``_unknown`` name.
+        """Canonical names for the headers; unknown headers keep a ``_unknown_<position>`` name.
 
         Returns (names, unknown headers, how many were aliased from another spelling).
+        Raises :class:`DuplicateHeaderError` when two columns map to the same field: which one
+        holds the data cannot be guessed, and dropping either would lose it silently.
         """
         names: list[str] = []
         unknown: list[str] = []
         aliased = 0
+        first: dict[str, int] = {}
         for position, header in enumerate(headers):
             name = self.canonical(header)
-            if name is None or name in names:
+            if name is None:
                 unknown.append(str(header))
                 names.append(f"_unknown_{position}")
                 continue
+            if name in first:
+                earlier = first[name]
+                raise DuplicateHeaderError(name, (earlier, headers[earlier]), (position, header))
+            first[name] = position
             aliased += str(header).strip() != name
             names.append(name)
         return names, unknown, aliased
+
+
+class DuplicateHeaderError(ValueError):
+    """Two columns of one file map to the same field; the message names both (1-based)."""
+
+    def __init__(self, field: str, first: tuple[int, object], second: tuple[int, object]) -> None:
+        self.field = field
+        self.columns = (first[0] + 1, second[0] + 1)
+        super().__init__(
+            f"columns {first[0] + 1} ({_short(first[1])!r}) and {second[0] + 1} "
+            f"({_short(second[1])!r}) both name field {field!r}: keep one"
+        )
+
+
+def _short(header: object, limit: int = 60) -> str:
+    text = str(header).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,23 +6,34 @@ leading zeros; typing happens later, in one place), unknown columns are left out
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-import zipfile
+import itertools
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.normalize.encoding import detect_encoding, read_sample
 from pipelines.normalize.errors import NormalizeError
-from pipelines.normalize.headers import HeaderMap
+from pipelines.normalize.headers import DuplicateHeaderError, HeaderMap
+from pipelines.normalize.xlsx import check_workbook, uncached_formula
 
+_T = TypeVar("_T")
 HEADER_SEARCH_ROWS = 30
+# No contract has more than a few dozen fields; thousands of columns is a broken export.
+MAX_COLUMNS = 2000
+XLSX_BATCH_ROWS = 50_000
+# Python's csv module refuses cells over 128 KB; pyarrow reads any size, so must the helpers.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 # Streaming in blocks keeps memory near the size of the typed result, not of the text.
 BLOCK_BYTES = 8 << 20
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -55,6 +66,20 @@ def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Raw
     if suffix in CSV_SUFFIXES or not suffix:
         return read_csv(path, headers)
     raise NormalizeError(path, f"unsupported file type {suffix!r} (CSV, XLSX or OCDS JSON)")
+
+
+def _rename(
+    path: Path, headers: HeaderMap, header: Sequence[object], header_row: int
+) -> tuple[list[str], list[str], int]:
+    """The header's canonical names; too many columns or a field named twice is an error."""
+    if len(header) > MAX_COLUMNS:
+        raise NormalizeError(
+            path, f"{len(header):,} columns (at most {MAX_COLUMNS:,}): refused", row=header_row + 1
+        )
+    try:
+        return headers.rename(header)
+    except DuplicateHeaderError as error:
+        raise NormalizeError(path, str(error), row=header_row + 1) from None
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -108,7 +133,9 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     first_rows = list(_take(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
     header_row = headers.find_header_row(first_rows)
     header = first_rows[header_row] if first_rows else []
-    names, unknown, aliased = headers.rename(header)
+    names, unknown, aliased = _rename(path, headers, header, header_row)
+    if not names:
+        raise NormalizeError(path, "no header row")
     keep = [name for name in names if not name.startswith("_unknown_")]
     if _ends_inside_quotes(path):
         line = _first_broken_record(path, encoding, delimiter, len(names), header_row + 1)
@@ -133,15 +160,47 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     )
 
     def batches() -> Iterator[pa.RecordBatch]:
+        first_row = header_row + 2  # 1-based record number in the file
         try:
             with read() as reader:
-                yield from reader
+                for batch in reader:
+                    _refuse_nul(path, batch, first_row)
+                    first_row += batch.num_rows
+                    yield batch
         except pa.ArrowInvalid as error:
             raise _csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
+        except (UnicodeDecodeError, pa.ArrowException):
+            line = _first_undecodable_line(path, encoding)
+            raise NormalizeError(
+                path, f"undecodable: not {encoding} throughout", row=line
+            ) from None
 
     return RawTable(
         keep, batches(), unknown, _unknown_headers(names, header), aliased, encoding, header_row
     )
+
+
+def _refuse_nul(path: Path, batch: pa.RecordBatch, first_row: int) -> None:
+    """NUL bytes are never text (the first megabyte was checked; this covers the rest)."""
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        found = pc.fill_null(pc.match_substring(column, "\x00"), False)
+        if pc.any(found).as_py():
+            index = pc.indices_nonzero(found)[0].as_py()
+            raise NormalizeError(
+                path, "NUL byte in a cell: binary content", row=first_row + index, field=name
+            )
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """1-based line holding the first byte the encoding cannot decode (error path only)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _unknown_headers(names: Sequence[str], header: Sequence[object]) -> dict[str, str]:
@@ -162,15 +221,17 @@ def _csv_error(
             path, f"wrong number of fields (expected {width}): truncated or malformed", row=line
         )
     if "UTF8" in message or "UTF-8" in message:
-        return NormalizeError(path, "undecodable: invalid UTF-8 after the first megabyte")
-    return NormalizeError(path, f"unreadable CSV ({message.split(':', 1)[0]})")
+        return NormalizeError(
+            path,
+            "undecodable: invalid UTF-8 after the first megabyte",
+            row=_first_undecodable_line(path, encoding),
+        )
+    return NormalizeError(path, f"unreadable CSV ({message.split(':', 1)[0][:200]})")
 
 
-def _take(rows: Iterable[list[str]], count: int) -> Iterator[list[str]]:
-    for index, row in enumerate(rows):
-        if index >= count:
-            return
-        yield row
+def _take(rows: Iterable[list[_T]], count: int) -> Iterator[list[_T]]:
+    """The first ``count`` rows, leaving the rest in the iterator."""
+    return itertools.islice(rows, count)
 
 
 # --- XLSX --------------------------------------------------------------------------------------
@@ -192,32 +253,82 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
+    """The sheet's rows, streamed in batches, after the workbook passed :func:`check_workbook`."""
     from openpyxl import load_workbook  # import cost only when a spreadsheet arrives
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    check_workbook(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
+    except NormalizeError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a malformed workbook
         raise NormalizeError(path, f"not a valid XLSX workbook ({type(error).__name__})") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise NormalizeError(path, f"no sheet {sheet!r}; sheets are {workbook.sheetnames}")
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = [
-            [_cell_text(value) for value in row]
-            for row in worksheet.iter_rows(values_only=True)
-            if any(value not in (None, "") for value in row)
-        ]
-    finally:
+        formula_cell = uncached_formula(path, str(getattr(worksheet, "_worksheet_path", "")))
+        if formula_cell is not None:
+            digits = "".join(filter(str.isdigit, formula_cell))
+            raise NormalizeError(
+                path,
+                f"cell {formula_cell} holds a formula saved without its value: open the file "
+                "in a spreadsheet program, let it calculate, and save it again",
+                row=int(digits) if digits else None,
+            )
+        rows = _sheet_rows(path, worksheet)
+        first = list(_take(rows, HEADER_SEARCH_ROWS))
+    except BaseException:
         workbook.close()
-    if not rows:
+        raise
+    if not first:
+        workbook.close()
         raise NormalizeError(path, "empty sheet")
-    header_row = headers.find_header_row(rows[:HEADER_SEARCH_ROWS])
-    names, unknown, aliased = headers.rename(rows[header_row])
-    table = _strings_table(names, rows[header_row + 1 :])
-    return _raw_table(
-        table, unknown, _unknown_headers(names, rows[header_row]), aliased, None, header_row
+    header_row = headers.find_header_row(first)
+    try:
+        names, unknown, aliased = _rename(path, headers, first[header_row], header_row)
+    except NormalizeError:
+        workbook.close()
+        raise
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            pending = first[header_row + 1 :]
+            for row in rows:
+                pending.append(row)
+                if len(pending) >= XLSX_BATCH_ROWS:
+                    yield from _strings_table(names, pending).to_batches()
+                    pending = []
+            if pending:
+                yield from _strings_table(names, pending).to_batches()
+        finally:
+            workbook.close()
+
+    return RawTable(
+        [name for name in names if not name.startswith("_unknown_")],
+        batches(),
+        unknown,
+        _unknown_headers(names, first[header_row]),
+        aliased,
+        None,
+        header_row,
     )
+
+
+def _sheet_rows(path: Path, worksheet: Any) -> Iterator[list[str | None]]:
+    """Non-empty rows as text; a cell openpyxl cannot read names its row."""
+    number = 0
+    try:
+        for row in worksheet.iter_rows(values_only=True):
+            number += 1
+            if any(value not in (None, "") for value in row):
+                yield [_cell_text(value) for value in row]
+    except NormalizeError:
+        raise
+    except Exception as error:  # dates out of range, malformed cells, defusedxml refusals
+        raise NormalizeError(
+            path, f"unreadable cell ({type(error).__name__})", row=number + 1
+        ) from None
 
 
 def _raw_table(
@@ -255,10 +366,15 @@ def read_ocds(path: Path, headers: HeaderMap) -> RawTable:
 
     try:
         rows = releases_to_rows(read_releases(path))
-    except ValueError as error:
-        raise NormalizeError(path, f"not OCDS releases: {error}") from None
+    except RecursionError:
+        raise NormalizeError(path, "JSON nested too deeply: not OCDS releases") from None
+    except UnicodeDecodeError:
+        raise NormalizeError(path, "undecodable: JSON must be UTF-8") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        problem = str(error) if isinstance(error, ValueError) else type(error).__name__
+        raise NormalizeError(path, f"not OCDS releases: {problem[:200]}") from None
     found = sorted({key for row in rows for key in row})
-    names, unknown, aliased = headers.rename(found)
+    names, unknown, aliased = _rename(path, headers, found, 0)
     records = [[_cell_text(row.get(key)) for key in found] for row in rows]
     table = _strings_table(names, records)
     return _raw_table(table, unknown, _unknown_headers(names, found), aliased, "utf-8", 0)

@@ -107,8 +107,20 @@ def test_cast_errors_are_kept_with_frictionless_row_numbers(tmp_path):
     path.write_text(bad, encoding="utf-8")
     result = normalize_file(path, PROCUREMENT, agency="rid")
     assert result.cast_errors == [
-        {"row_number": 4, "field": "budget", "cell": "ประมาณห้าล้าน", "type": "type-error"},
-        {"row_number": 4, "field": "announce_date", "cell": "31/02/2567", "type": "type-error"},
+        {
+            "row_number": 4,
+            "field": "budget",
+            "cell": "ประมาณห้าล้าน",
+            "type": "type-error",
+            "note": "not a number",
+        },
+        {
+            "row_number": 4,
+            "field": "announce_date",
+            "cell": "31/02/2567",
+            "type": "type-error",
+            "note": "not a date in a form the pipeline reads",
+        },
     ]
     row = result.table.to_pylist()[2]
     assert (row["budget"], row["announce_date"], row["method"]) == (None, None, "วิธีพิเศษ")
@@ -162,7 +174,13 @@ def test_many_rows_take_the_distinct_value_path_with_exact_counts(tmp_path):
     assert result.counts["dates_reformatted"] == 3000
     assert result.counts["value_aliases"] == 3001
     assert result.cast_errors == [
-        {"row_number": 3002, "field": "announce_date", "cell": "not a date", "type": "type-error"}
+        {
+            "row_number": 3002,
+            "field": "announce_date",
+            "cell": "not a date",
+            "type": "type-error",
+            "note": "not a date in a form the pipeline reads",
+        }
     ]
 
 
