@@ -32,11 +32,18 @@ class Settings(BaseSettings):
     ckan_token: SecretStr | None = None
     ckan_timeout_s: float = 60.0
     ckan_max_workers: int = 4
+    # Bounds one publish as a whole, retries included (a portal answering 429 or 5xx for ever,
+    # or hanging): past it the publish stops with a one-line error and a re-run finishes it.
+    ckan_deadline_s: float = 3600.0
 
     # OCDS: where the 1.1.5 schema comes from (a local folder wins over the download cache).
     ocds_schema_dir: Path | None = None
     ocds_schema_url: str = "https://standard.open-contracting.org/schema/1__1__5/"
     ocid_prefix: str = "ocds-th0000"
+
+    # Spreadsheets are refused before parsing when their XML would unpack beyond this.
+    xlsx_max_xml_bytes: int = 200 * 1024 * 1024
+    xlsx_max_ratio: float = 250.0
 
     @property
     def token_file(self) -> Path:

@@ -7,6 +7,11 @@
 Reading the portal's state costs one ``organization_list`` per 25 organizations and one
 ``package_search`` per 1,000 datasets, so re-publishing an unchanged catalog costs a handful of
 requests in total and uploads nothing.
+
+One publish has an overall deadline (``deadline_s``, default ``OGP_CKAN_DEADLINE_S``): a portal
+that keeps answering 429 or 5xx, or hangs, ends it with :class:`PortalDeadlineError` and one line
+saying so; the receipt is still written. Using the resource installs the log redaction of
+:mod:`pipelines.redaction` and registers its token there.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from pipelines.publish.client import CKANClient
+from pipelines.publish.client import CKANClient, PortalDeadlineError
 from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
 from pipelines.publish.executor import apply_plan, dataset_url, organization_url
 from pipelines.publish.model import OrganizationSpec, PublishRequest
@@ -32,6 +37,7 @@ from pipelines.publish.receipt import (
     PublishReceipt,
     ResourceReceipt,
 )
+from pipelines.redaction import install_log_redaction, register_secret
 from pipelines.settings import Settings, get_settings
 
 ORGANIZATIONS_PER_PAGE = 25  # CKAN's cap for organization_list with all_fields
@@ -102,6 +108,9 @@ class CKANPublisher(ConfigurableResource):
     backoff_max_s: float = 30.0
     datastore_batch_rows: int = DEFAULT_BATCH_ROWS
     datastore_parallel: int = Field(default=DEFAULT_PARALLEL, description="batches in flight")
+    deadline_s: float | None = Field(
+        default=None, description="bound on one publish, retries included (OGP_CKAN_DEADLINE_S)"
+    )
 
     def site_url(self) -> str:
         return (self.url or get_settings().ckan_url).rstrip("/")
@@ -109,14 +118,18 @@ class CKANPublisher(ConfigurableResource):
     def client(self, on_request: Callable[[str], None] | None = None) -> CKANClient:
         """A new API client; ``on_request(action)`` is called before every attempt (tests)."""
         settings = get_settings()
+        token = self.token or settings.ckan_api_token()
+        register_secret(token)
+        install_log_redaction()
         return CKANClient(
             self.site_url(),
-            self.token or settings.ckan_api_token(),
+            token,
             timeout_s=self.timeout_s or settings.ckan_timeout_s,
             max_attempts=self.max_attempts,
             backoff_initial_s=self.backoff_initial_s,
             backoff_max_s=self.backoff_max_s,
             on_request=on_request,
+            deadline_s=self.deadline_s or settings.ckan_deadline_s,
         )
 
     # --- planning ---------------------------------------------------------------------------
@@ -170,6 +183,7 @@ class CKANPublisher(ConfigurableResource):
         """
         client = self.client(on_request)
         receipt = PublishReceipt(run_id=_run_id(), portal=client.url, dry_run=dry_run)
+        deadline: PortalDeadlineError | None = None
         try:
             plan = self.plan_with(client, requests, scope, organizations)
             receipt.orphans = list(plan.orphans)
@@ -183,13 +197,20 @@ class CKANPublisher(ConfigurableResource):
                     self.datastore_batch_rows,
                     self.datastore_parallel,
                 )
+        except PortalDeadlineError as error:
+            deadline = error
         finally:
             receipt.requests = client.traffic.total.requests
             receipt.bytes_uploaded = sum(d.bytes_uploaded for d in receipt.datasets)
             receipt.finished_at = datetime.now(UTC)
             client.close()
+        deadline = deadline or client.deadline_error  # a dataset's thread may have met it
+        if deadline is not None:
+            receipt.error = str(deadline)
         if not dry_run:
             receipt.write(receipts_dir or default_receipts_dir())
+        if deadline is not None:
+            raise PortalDeadlineError(str(deadline)) from None
         if raise_on_error and receipt.failures:
             raise PublishError(receipt)
         return receipt

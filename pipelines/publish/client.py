@@ -3,8 +3,15 @@ timeouts, retries with exponential backoff and jitter, and request/byte accounti
 
 Retried: connection errors, timeouts, HTTP 5xx and 429 (``Retry-After`` is honoured). Not
 retried: CKAN's own answers (validation, not found, not authorised), raised as ckanapi's
-exceptions with the server's message. The API token travels only in request headers: it is never
-part of a log line, an exception or a receipt.
+exceptions with the server's message. Writes that are not idempotent pass ``already_done``: after
+a failed or lost reply it asks the portal whether the write went through before sending it again.
+
+One overall deadline (``deadline_s``) bounds all the retries of one client (one publish): past
+it, :class:`PortalDeadlineError` says in one line what the portal kept doing.
+
+Secrets: every reply body is redacted (:mod:`pipelines.redaction`) before ckanapi parses it, and
+every exception leaving :meth:`CKANClient.call` is rebuilt from redacted text without its cause,
+so a portal that echoes the ``Authorization`` header cannot put the token in an error or a log.
 """
 
 from __future__ import annotations
@@ -19,14 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from ckanapi import RemoteCKAN
+from ckanapi import CKANAPIError, RemoteCKAN
 from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
+
+from pipelines.redaction import clean_exception, redact_bytes, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +56,23 @@ class RetryableHTTPError(Exception):
 
 
 RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, RetryableHTTPError)
+
+
+class PortalDeadlineError(RuntimeError):
+    """The portal kept failing (or was too slow) until the publish's overall deadline."""
+
+
+def describe_failure(error: BaseException) -> str:
+    """What the portal was doing, for the one-line deadline message."""
+    if isinstance(error, RetryableHTTPError):
+        return (
+            f"answering {error.status}" if error.status == 429 else f"answering HTTP {error.status}"
+        )
+    if isinstance(error, requests.Timeout):
+        return "not answering (timeouts)"
+    if isinstance(error, requests.ConnectionError):
+        return "refusing connections"
+    return f"failing ({type(error).__name__})"
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -110,6 +135,11 @@ class _TrafficRecorder:
                 tally.add(action, size)
 
 
+def _redact_reply(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Before anything reads the body (ckanapi, error messages): the body without secrets."""
+    response._content = redact_bytes(response.content)
+
+
 def _raise_retryable(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     if response.status_code in RETRYABLE_STATUS:
         action = response.request.path_url.rsplit("/", 1)[-1]
@@ -160,11 +190,18 @@ class CKANClient:
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         on_request: Callable[[str], None] | None = None,
+        deadline_s: float | None = None,
     ) -> None:
+        register_secret(token)
         self.url = url.rstrip("/")
         self._token = token
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts
+        self.deadline_s = deadline_s
+        self._started = time.monotonic()
+        self._failing_since: float | None = None
+        self._last_failure = ""
+        self.deadline_error: PortalDeadlineError | None = None
         self._wait = _WaitRetryAfterOrBackoff(backoff_initial_s, backoff_max_s)
         self.traffic = _TrafficRecorder()
         self._on_request = on_request
@@ -179,7 +216,7 @@ class CKANClient:
         remote: RemoteCKAN | None = getattr(self._local, "remote", None)
         if remote is None:
             session = requests.Session()
-            session.hooks["response"] = [self.traffic.record, _raise_retryable]
+            session.hooks["response"] = [_redact_reply, self.traffic.record, _raise_retryable]
             with self._sessions_lock:
                 self._sessions.append(session)
             remote = RemoteCKAN(
@@ -192,23 +229,112 @@ class CKANClient:
         """Count this thread's requests from now on (one dataset is published by one thread)."""
         return self.traffic.start_thread_tally()
 
+    # --- the overall deadline -----------------------------------------------------------------
+
+    def remaining_s(self) -> float | None:
+        if self.deadline_s is None:
+            return None
+        return self.deadline_s - (time.monotonic() - self._started)
+
+    def _deadline_exceeded(self) -> PortalDeadlineError:
+        if self.deadline_error is None:
+            if self._failing_since is not None:
+                seconds = time.monotonic() - self._failing_since
+                what = f"portal kept {self._last_failure} for {seconds:.0f} s"
+            else:
+                what = f"portal too slow: publish not finished within {self.deadline_s:g} s"
+            self.deadline_error = PortalDeadlineError(
+                f"{what}; nothing more was published; re-run later"
+            )
+            log.error("%s", self.deadline_error)
+        return self.deadline_error
+
+    def _failed(self, error: BaseException) -> None:
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+        self._last_failure = describe_failure(error)
+
+    def _stop(self, max_attempts: int) -> Callable[[RetryCallState], bool]:
+        def stop(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome is not None else None
+            if error is not None:
+                self._failed(error)
+            remaining = self.remaining_s()
+            if remaining is not None:
+                asked = 0.0
+                if isinstance(error, RetryableHTTPError) and error.retry_after_s is not None:
+                    asked = min(error.retry_after_s, RETRY_AFTER_CAP_S)
+                if remaining <= 0 or asked >= remaining:  # waiting would outlast the deadline
+                    raise self._deadline_exceeded()
+            return state.attempt_number >= max_attempts
+
+        return stop
+
+    def _wait_within_deadline(self, state: RetryCallState) -> float:
+        wait = self._wait(state)
+        remaining = self.remaining_s()
+        return wait if remaining is None else max(0.0, min(wait, remaining))
+
+    # --- calls ------------------------------------------------------------------------------
+
     def call(
-        self, action: str, data: dict[str, Any] | None = None, upload: Upload | None = None
+        self,
+        action: str,
+        data: dict[str, Any] | None = None,
+        upload: Upload | None = None,
+        *,
+        already_done: Callable[[], Any] | None = None,
+        retry_data: dict[str, Any] | None = None,
     ) -> Any:
-        """Call one action, retrying transient failures; the upload is re-read on each attempt."""
+        """Call one action, retrying transient failures; the upload is re-read on each attempt.
+
+        For a write that must not happen twice, ``already_done()`` is asked before every attempt
+        after a failed one, and after a refusal ("already exists") that follows a failed one: it
+        returns what the portal already holds when that write went through (then that is the
+        result), else None. ``retry_data`` replaces ``data`` on the attempts after a failed one
+        (e.g. an insert becomes an upsert).
+        """
         retrying = Retrying(
             retry=retry_if_exception_type(RETRYABLE_ERRORS),
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
+            stop=self._stop(self.max_attempts),
+            wait=self._wait_within_deadline,
             before_sleep=_log_retry,
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt:
-                return self._call_once(action, data or {}, upload)
+        sent = False  # an attempt went out and its outcome is unknown
+        try:
+            for attempt in retrying:
+                with attempt:
+                    if sent and already_done is not None:
+                        found = already_done()
+                        if found is not None:
+                            log.info("CKAN %s: already done by a previous attempt", action)
+                            return found
+                    payload = retry_data if sent and retry_data is not None else data or {}
+                    try:
+                        sent = True
+                        result = self._call_once(action, payload, upload)
+                    except CKANAPIError:
+                        found = (
+                            already_done()
+                            if already_done and attempt.retry_state.attempt_number > 1
+                            else None
+                        )
+                        if found is None:
+                            raise
+                        result = found
+                    self._failing_since = None
+                    return result
+        except PortalDeadlineError:
+            raise self._deadline_exceeded() from None
+        except (*RETRYABLE_ERRORS, CKANAPIError) as error:
+            raise clean_exception(error) from None
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _call_once(self, action: str, data: dict[str, Any], upload: Upload | None) -> Any:
+        remaining = self.remaining_s()
+        if remaining is not None and remaining <= 0:
+            raise self._deadline_exceeded()
         if self._on_request is not None:
             self._on_request(action)
         files = None
@@ -216,8 +342,9 @@ class CKANClient:
             file_name, content, mimetype = upload
             files = {"upload": (file_name, io.BytesIO(content), mimetype)}
         log.debug("CKAN %s", action)
+        timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
         return self._remote().call_action(
-            action, data, files=files, requests_kwargs={"timeout": self.timeout_s}
+            action, data, files=files, requests_kwargs={"timeout": timeout}
         )
 
     def close(self) -> None:

@@ -4,22 +4,31 @@ The table is rebuilt from scratch (delete, create with the first batch, insert t
 half-loaded table left by a crash is simply replaced on the next run. Values are sent exactly as
 they are in the clean table (no spreadsheet neutralisation): dates as ISO text, decimals as
 text so no precision is lost on the way to PostgreSQL ``numeric``.
+
+Retries cannot double rows: a ``datastore_create`` whose reply was lost is found (the table
+exists: create and first batch are one transaction) instead of being sent again; a retried
+batch of a table with a primary key is sent as an upsert; and the loaded table's row count is
+checked against the file's at the end, rebuilding the table once when they differ (a retried
+batch of a table without a key).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from ckanapi import NotFound
+from ckanapi import CKANAPIError, NotFound
 
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable
+
+log = logging.getLogger(__name__)
 
 # Measured on the local portal (bench/publish): CKAN inserts row by row, so batches beyond ~10k
 # rows gain nothing, while three batches in flight load ~1.5x faster than one.
@@ -51,6 +60,19 @@ def record_batches(table: pa.Table, batch_rows: int) -> Iterator[list[dict[str, 
         yield ready.slice(offset, batch_rows).to_pylist()
 
 
+class DatastoreCountError(CKANAPIError):
+    """The DataStore table does not hold the file's rows even after a rebuild."""
+
+
+def _row_count(client: CKANClient, resource_id: str) -> int | None:
+    """Rows in the resource's DataStore table, None when there is no table."""
+    try:
+        found = client.call("datastore_search", {"resource_id": resource_id, "limit": 0})
+    except NotFound:
+        return None
+    return int(found["total"])
+
+
 def _drop_table(client: CKANClient, resource_id: str) -> None:
     with contextlib.suppress(NotFound):  # no table yet
         client.call("datastore_delete", {"resource_id": resource_id, "force": True})
@@ -64,12 +86,39 @@ def load_datastore(
     replace: bool = True,
     parallel: int = DEFAULT_PARALLEL,
 ) -> int:
-    """(Re)build the resource's DataStore table; returns the number of rows loaded.
+    """(Re)build the resource's DataStore table; returns the number of rows it holds.
 
     After the first batch (which creates the table), ``parallel`` batches are in flight at once:
     CKAN inserts a batch row by row, so the portal's database, not the network, sets the pace,
     and a second connection keeps it busy while the first request is being parsed.
     """
+    loaded = _load(client, resource_id, table, batch_rows, replace, parallel)
+    count = _row_count(client, resource_id)
+    if count != table.num_rows:
+        # Only a retried batch of a table without a primary key can do this: start again.
+        log.warning(
+            "DataStore table of %s holds %s rows instead of %d: rebuilding it",
+            resource_id,
+            count,
+            table.num_rows,
+        )
+        loaded = _load(client, resource_id, table, batch_rows, True, parallel)
+        count = _row_count(client, resource_id)
+        if count != table.num_rows:
+            raise DatastoreCountError(
+                f"DataStore table of {resource_id} holds {count} rows, the file {table.num_rows}"
+            )
+    return loaded
+
+
+def _load(
+    client: CKANClient,
+    resource_id: str,
+    table: DatastoreTable,
+    batch_rows: int,
+    replace: bool,
+    parallel: int,
+) -> int:
     if replace:
         _drop_table(client, resource_id)
     batches = record_batches(table.table, batch_rows)
@@ -83,8 +132,16 @@ def load_datastore(
     }
     if table.primary_key:
         create["primary_key"] = list(table.primary_key)
-    client.call("datastore_create", create)
-    loaded = len(first) + _insert_batches(client, resource_id, batches, max(1, parallel))
+
+    def table_exists() -> dict[str, Any] | None:
+        # The table was dropped above (or never existed): if it exists now, our create (table
+        # and first batch, one transaction) went through and only its reply was lost.
+        return {"resource_id": resource_id} if _row_count(client, resource_id) is not None else None
+
+    client.call("datastore_create", create, already_done=table_exists)
+    loaded = len(first) + _insert_batches(
+        client, resource_id, batches, max(1, parallel), keyed=bool(table.primary_key)
+    )
     if table.num_rows > batch_rows:
         # One cheap call so datastore_search reports the exact total straight away.
         client.call(
@@ -101,23 +158,30 @@ def load_datastore(
 
 
 def _insert_batches(
-    client: CKANClient, resource_id: str, batches: Iterator[list[dict[str, Any]]], parallel: int
+    client: CKANClient,
+    resource_id: str,
+    batches: Iterator[list[dict[str, Any]]],
+    parallel: int,
+    keyed: bool,
 ) -> int:
-    """Insert the batches with at most ``parallel`` in flight (and in memory) at once."""
+    """Insert the batches with at most ``parallel`` in flight (and in memory) at once.
+
+    A batch retried after a failed or lost reply is upserted when the table has a primary key,
+    so a batch that had in fact been inserted is not refused as a duplicate key.
+    """
     tally = client.traffic.current_tally()  # the dataset's, so its receipt counts these too
 
     def insert(records: list[dict[str, Any]]) -> int:
         client.traffic.adopt_tally(tally)
-        client.call(
-            "datastore_upsert",
-            {
-                "resource_id": resource_id,
-                "force": True,
-                "method": "insert",
-                "records": records,
-                "calculate_record_count": False,
-            },
-        )
+        data = {
+            "resource_id": resource_id,
+            "force": True,
+            "method": "insert",
+            "records": records,
+            "calculate_record_count": False,
+        }
+        retry = {**data, "method": "upsert"} if keyed else None
+        client.call("datastore_upsert", data, retry_data=retry)
         return len(records)
 
     loaded = 0

@@ -4,6 +4,15 @@ Order matters for convergence: organization, then the dataset without resources,
 resource (bytes, then DataStore table, then the ``datastore_hash`` that says the table is
 complete). Whatever point a crash interrupts, the next plan sees the half-done state by name and
 finishes it; nothing is created twice and nothing already right is touched again.
+
+Within a run the same holds for a single write: every create (and every upload) passes the
+client a look-up that, after a failed or lost reply, finds the write on the portal by name and
+sha256 before sending it again, so a committed create whose reply was lost is not repeated and
+its "already exists" is taken as success when the content matches.
+
+A new dataset is created private and made public as the last step, so the public never sees it
+half-published; a run stopped by the overall deadline leaves each resource at its old or new
+bytes (uploads are single requests), and the next run finishes what is left.
 """
 
 from __future__ import annotations
@@ -15,21 +24,27 @@ from typing import Any
 
 from ckanapi import CKANAPIError, NotFound
 
-from pipelines.publish.client import CKANClient, RetryableHTTPError
+from pipelines.publish.client import CKANClient, PortalDeadlineError, RetryableHTTPError
 from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL, load_datastore
 from pipelines.publish.metadata import (
+    CONTENT_HASH_KEY,
     DATASTORE_HASH_KEY,
+    METADATA_HASH_KEY,
+    RESOURCE_METADATA_HASH_KEY,
     dataset_dict,
     datastore_hash,
+    extras_dict,
     organization_dict,
     resource_dict,
 )
+from pipelines.publish.model import ResourceFile
 from pipelines.publish.plan import (
     Action,
     CatalogPlan,
     DatasetPlan,
     OrganizationPlan,
     ResourcePlan,
+    is_ours,
 )
 from pipelines.publish.receipt import (
     DatasetReceipt,
@@ -53,10 +68,68 @@ def organization_url(portal: str, name: str) -> str:
     return f"{portal.rstrip('/')}/organization/{name}"
 
 
+# --- look-ups: did a write whose reply was lost go through? ------------------------------------
+
+
+def _show(client: CKANClient, action: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = client.call(action, data)
+    except NotFound:
+        return None
+    return found
+
+
+def find_organization(client: CKANClient, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The organization as ``data`` would make it (same metadata hash), else None."""
+    found = _show(client, "organization_show", {"id": data["name"], "include_extras": True})
+    wanted = extras_dict(data)[METADATA_HASH_KEY]
+    return found if found and extras_dict(found).get(METADATA_HASH_KEY) == wanted else None
+
+
+def find_package(client: CKANClient, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Our dataset as ``data`` would make it (same metadata hash), else None."""
+    found = _show(client, "package_show", {"id": data["name"]})
+    wanted = extras_dict(data)[METADATA_HASH_KEY]
+    if found and is_ours(found) and extras_dict(found).get(METADATA_HASH_KEY) == wanted:
+        return found
+    return None
+
+
+def _is_at(found: dict[str, Any], resource: ResourceFile) -> bool:
+    wanted = resource_dict(resource)
+    return all(
+        found.get(key) == wanted[key] for key in (CONTENT_HASH_KEY, RESOURCE_METADATA_HASH_KEY)
+    )
+
+
+def find_resource(
+    client: CKANClient, package_id: str, resource: ResourceFile
+) -> dict[str, Any] | None:
+    """The dataset's resource of that name already holding these bytes (sha256), else None."""
+    package = _show(client, "package_show", {"id": package_id}) or {}
+    for found in reversed(package.get("resources") or []):
+        if found.get("name") == resource.name and _is_at(found, resource):
+            return dict(found)
+    return None
+
+
+def find_resource_at(
+    client: CKANClient, resource_id: str, resource: ResourceFile
+) -> dict[str, Any] | None:
+    """The resource if it already holds these bytes and metadata, else None."""
+    found = _show(client, "resource_show", {"id": resource_id})
+    return found if found and _is_at(found, resource) else None
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
 def apply_organization(client: CKANClient, plan: OrganizationPlan) -> OrganizationReceipt:
     data = organization_dict(plan.spec)
     if plan.action is Action.CREATE:
-        client.call("organization_create", data)
+        client.call(
+            "organization_create", data, already_done=lambda: find_organization(client, data)
+        )
     elif plan.action is Action.UPDATE:
         client.call("organization_patch", {"id": plan.existing_id, **data})
     return OrganizationReceipt(
@@ -66,9 +139,13 @@ def apply_organization(client: CKANClient, plan: OrganizationPlan) -> Organizati
     )
 
 
-def _ensure_preview(client: CKANClient, resource_id: str) -> None:
+def _preview(client: CKANClient, resource_id: str) -> dict[str, Any] | None:
     views = client.call("resource_view_list", {"id": resource_id})
-    if not any(view.get("view_type") == PREVIEW_VIEW_TYPE for view in views):
+    return next((view for view in views if view.get("view_type") == PREVIEW_VIEW_TYPE), None)
+
+
+def _ensure_preview(client: CKANClient, resource_id: str) -> None:
+    if _preview(client, resource_id) is None:
         client.call(
             "resource_view_create",
             {
@@ -76,6 +153,7 @@ def _ensure_preview(client: CKANClient, resource_id: str) -> None:
                 "view_type": PREVIEW_VIEW_TYPE,
                 "title": PREVIEW_VIEW_TITLE,
             },
+            already_done=lambda: _preview(client, resource_id),
         )
 
 
@@ -108,6 +186,9 @@ class DatasetPublisher:
                 receipt.resources = [self._unchanged(plan) for plan in self.plan.resources]
             else:
                 self._apply(receipt)
+        except PortalDeadlineError as error:  # the run stops; the caller raises it once
+            receipt.error = str(error)
+            receipt.action = "failed"
         except PUBLISH_ERRORS as error:
             receipt.error = f"{type(error).__name__}: {error}"
             receipt.action = "failed"
@@ -130,8 +211,14 @@ class DatasetPublisher:
 
     def _apply(self, receipt: DatasetReceipt) -> None:
         data = dataset_dict(self.plan.request.dataset)
+        if self.plan.publish_at_end:
+            # Hidden until its last resource is in; the metadata hash (taken with "private":
+            # False, what it will be) stays the same.
+            data["private"] = True
         if self.plan.action is Action.CREATE:
-            package = self.client.call("package_create", data)
+            package = self.client.call(
+                "package_create", data, already_done=lambda: find_package(self.client, data)
+            )
         else:
             package = self.plan.existing or {}
             if self.plan.update_metadata:
@@ -149,6 +236,8 @@ class DatasetPublisher:
             ids.append(resource_receipt.id)
         if self.plan.reorder:
             self.client.call("package_resource_reorder", {"id": package["id"], "order": ids})
+        if self.plan.publish_at_end:  # complete now: the public may see it
+            self.client.call("package_patch", {"id": package["id"], "private": False})
 
     def _delete_resource(self, resource_id: str) -> None:
         with contextlib.suppress(NotFound):  # already gone (a previous attempt got through)
@@ -166,13 +255,20 @@ class DatasetPublisher:
         upload = (resource.name, resource.content, resource.mimetype)
         if plan.existing_id is None:
             created = self.client.call(
-                "resource_create", {"package_id": package_id, **resource_dict(resource)}, upload
+                "resource_create",
+                {"package_id": package_id, **resource_dict(resource)},
+                upload,
+                already_done=lambda: find_resource(self.client, package_id, resource),
             )
             receipt.id, receipt.url = created["id"], created.get("url")
             receipt.bytes_uploaded = resource.size
         elif plan.upload:
+            existing_id = plan.existing_id
             patched = self.client.call(
-                "resource_patch", {"id": plan.existing_id, **resource_dict(resource)}, upload
+                "resource_patch",
+                {"id": existing_id, **resource_dict(resource)},
+                upload,
+                already_done=lambda: find_resource_at(self.client, existing_id, resource),
             )
             receipt.url = patched.get("url")
             receipt.bytes_uploaded = resource.size

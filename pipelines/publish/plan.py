@@ -3,7 +3,8 @@
 Planning is pure: it reads dictionaries the portal returned (``organization_list``,
 ``package_search``) and never calls it. Resources are matched by name inside their dataset, so a
 re-run after a crash sees what was already done; a resource name found twice (a create that was
-retried after a lost response) keeps its oldest copy and the others are removed. A dataset
+retried after a lost response) keeps its oldest copy and the others are removed. A dataset of
+ours still private was interrupted while being created: it is finished, then made public. A dataset
 carrying our marker but no longer in the intended catalog is flagged, never deleted.
 """
 
@@ -83,6 +84,8 @@ class DatasetPlan:
     duplicate_resource_ids: tuple[str, ...] = ()  # extra copies of a resource name: removed
     stray_resources: tuple[str, ...] = ()  # resource names we no longer publish: flagged only
     reorder: bool = False
+    # Created private and made public last (new, or left private by an interrupted creation).
+    publish_at_end: bool = False
 
     @property
     def name(self) -> str:
@@ -189,15 +192,17 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
     wanted_names = [resource.name for resource in request.resources]
     stray = tuple(name for name in current_by_name if name not in set(wanted_names))
     if existing is None:
-        return DatasetPlan(request, Action.CREATE, None, True, resources)
+        return DatasetPlan(request, Action.CREATE, None, True, resources, publish_at_end=True)
     wanted_hash = extras_dict(dataset_dict(request.dataset))[METADATA_HASH_KEY]
     update_metadata = extras_dict(dict(existing)).get(METADATA_HASH_KEY) != wanted_hash
     # New resources are appended by CKAN; the order after this run must be the intended one.
     kept_order = [name for name in current_by_name if name in set(wanted_names)]
     created = [plan.resource.name for plan in resources if plan.existing_id is None]
     reorder = kept_order + created != wanted_names
+    unfinished = bool(existing.get("private"))  # our datasets are public once complete
     changed = (
         update_metadata
+        or unfinished
         or bool(duplicates)
         or reorder
         or any(plan.action is not Action.UNCHANGED for plan in resources)
@@ -211,6 +216,7 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
         duplicate_resource_ids=tuple(duplicates),
         stray_resources=stray,
         reorder=reorder,
+        publish_at_end=unfinished,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipelines.redaction import redact
 
 
 class ResourceReceipt(BaseModel):
@@ -19,6 +21,8 @@ class ResourceReceipt(BaseModel):
 
 
 class DatasetReceipt(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)  # errors are redacted when set
+
     name: str
     organization: str
     action: str  # create | update | unchanged | conflict | failed
@@ -30,6 +34,11 @@ class DatasetReceipt(BaseModel):
     bytes_uploaded: int = 0
     error: str | None = None
 
+    @field_validator("error")
+    @classmethod
+    def _no_secrets(cls, value: str | None) -> str | None:
+        return None if value is None else redact(value)
+
 
 class OrganizationReceipt(BaseModel):
     name: str
@@ -38,6 +47,8 @@ class OrganizationReceipt(BaseModel):
 
 
 class PublishReceipt(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)
+
     run_id: str
     portal: str
     dry_run: bool = False
@@ -51,6 +62,12 @@ class PublishReceipt(BaseModel):
     )
     requests: int = 0
     bytes_uploaded: int = 0
+    error: str | None = Field(default=None, description="what stopped the whole run, if anything")
+
+    @field_validator("error")
+    @classmethod
+    def _no_secrets(cls, value: str | None) -> str | None:
+        return None if value is None else redact(value)
 
     @property
     def failures(self) -> list[DatasetReceipt]:
@@ -60,7 +77,7 @@ class PublishReceipt(BaseModel):
         """Save as ``<folder>/<run_id>.json`` (UTF-8, Thai kept readable)."""
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.run_id}.json"
-        path.write_text(self.model_dump_json(indent=2), encoding="utf-8")
+        path.write_text(redact(self.model_dump_json(indent=2)), encoding="utf-8")
         return path
 
 
