@@ -45,10 +45,6 @@ class Settings(BaseSettings):
     xlsx_max_xml_bytes: int = 200 * 1024 * 1024
     xlsx_max_ratio: float = 250.0
 
-    # Spreadsheets are refused before parsing when their XML would unpack beyond this.
-    xlsx_max_xml_bytes: int = 200 * 1024 * 1024
-    xlsx_max_ratio: float = 250.0
-
     @property
     def token_file(self) -> Path:
         return self.portal_dir / "api_token"
