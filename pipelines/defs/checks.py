@@ -8,7 +8,8 @@ materialization — one run of the gate per partition:
     def clean_asset(context):
         partition = clean(spec, agency, data_dir)
         checks = validation_check_results(spec, agency, partition.files.parquet,
-                                          cast_errors=partition.result.cast_errors)
+                                          cast_errors=partition.result.cast_errors,
+                                          personal_data=partition.result.personal_data)
         return dg.MaterializeResult(metadata=..., check_results=checks)
 
 Blocking checks stop downstream (publish) materializations of that partition when they fail;
@@ -17,6 +18,7 @@ the report link in the metadata shows why. Nothing here imports great_expectatio
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,9 @@ def check_metadata(result: ValidationResult, name: str) -> dict[str, Any]:
         )
     elif name == "privacy":
         metadata["findings_by_kind"] = dg.MetadataValue.json(result.privacy.counts_by_kind())
+        metadata["findings_by_action"] = dg.MetadataValue.json(
+            dict(Counter(finding.action for finding in result.privacy.findings))
+        )
         metadata["dropped_columns"] = dg.MetadataValue.json(result.privacy.dropped_columns)
     if result.report_paths:
         json_path, html_path = result.report_paths
@@ -92,11 +97,22 @@ def validation_check_results(
     clean_path: Path,
     *,
     cast_errors: Sequence[Mapping[str, Any]] = (),
+    personal_data: Sequence[Mapping[str, Any]] = (),
 ) -> list[dg.AssetCheckResult]:
-    """Run the gate on a clean partition and return its check results (report written)."""
+    """Run the gate on a clean partition and return its check results (report written).
+
+    ``personal_data``: normalisation's findings in the text as received (every column, mapped
+    or not, before casting); the gate turns them into blocking or informative findings."""
     from pipelines.validation.gate import validate_partition
 
-    result = validate_partition(spec.name, agency, clean_path, spec, cast_errors=cast_errors)
+    result = validate_partition(
+        spec.name,
+        agency,
+        clean_path,
+        spec,
+        cast_errors=cast_errors,
+        personal_data=personal_data,
+    )
     return check_results(result)
 
 

@@ -15,6 +15,7 @@ from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
+from pipelines.validation.privacy import PrivacyPolicy, scan_raw
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -37,6 +38,9 @@ class NormalizeResult:
     sources: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    # Personal data in the text as received (every column, mapped or not, before casting):
+    # {"file", "row_number", "column", "kind", "mapped"} — never the value. The gate decides.
+    personal_data: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -48,6 +52,7 @@ class NormalizeResult:
             "rows": self.rows,
             "files": len(self.sources),
             "cast_errors": len(self.cast_errors),
+            "personal_data": len(self.personal_data),
             "unknown_columns": self.unknown_columns,
             "missing_columns": self.missing_columns,
             "normalizations": dict(sorted(self.counts.items())),
@@ -89,8 +94,35 @@ def _cast_batch(
     return arrays, errors, counts
 
 
+def _scan_raw(
+    batch: pa.RecordBatch,
+    raw: RawTable,
+    policy: PrivacyPolicy,
+    first_row_number: int,
+    file: str | None,
+    pool: ThreadPoolExecutor,
+) -> list[dict[str, Any]]:
+    """The personal-data guard over every column of a raw batch, one column per worker."""
+
+    def one(name: str) -> list[dict[str, Any]]:
+        return scan_raw(
+            batch,
+            policy,
+            first_row_number=first_row_number,
+            file=file,
+            unknown_headers=raw.unknown_headers,
+            columns=[name],
+        )
+
+    return [item for found in pool.map(one, batch.schema.names) for item in found]
+
+
 def _typed(
-    raw: RawTable, spec: DatasetSpec, agency: str | None, row_offset: int
+    raw: RawTable,
+    spec: DatasetSpec,
+    agency: str | None,
+    row_offset: int,
+    file: str | None = None,
 ) -> NormalizeResult:
     schema = arrow_schema(spec)
     result = NormalizeResult(pa.Table.from_batches([], schema=schema))
@@ -102,8 +134,10 @@ def _typed(
     result.missing_columns = [name for name in spec.field_names if name not in present]
     typed_batches: list[pa.RecordBatch] = []
     offset = row_offset
+    policy = PrivacyPolicy.from_spec(spec.privacy)
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in raw.batches:
+            result.personal_data += _scan_raw(batch, raw, policy, offset + 2, file, pool)
             if fill:
                 column = pa.array([agency] * batch.num_rows, pa.string())
                 batch = batch.append_column(fill, column)
@@ -141,7 +175,7 @@ def normalize_file(
 ) -> NormalizeResult:
     """One received file -> typed table. Raises NormalizeError when the file is unreadable."""
     raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
-    result = _typed(raw, spec, agency, row_offset)
+    result = _typed(raw, spec, agency, row_offset, Path(path).name)
     result.sources = [str(path)]
     if raw.encoding:
         result.counts[f"encoding_{raw.encoding}"] += 1
@@ -167,6 +201,7 @@ def normalize_files(
         combined.table = pa.concat_tables([combined.table, part.table])
         combined.counts.update(part.counts)
         combined.cast_errors.extend(part.cast_errors)
+        combined.personal_data.extend(part.personal_data)
         combined.sources.extend(part.sources)
         combined.unknown_columns = _union(combined.unknown_columns, part.unknown_columns)
         combined.missing_columns = _union(combined.missing_columns, part.missing_columns)

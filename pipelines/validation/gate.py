@@ -15,7 +15,6 @@ data whose action is ``block`` — always block. ``warning`` rules never quarant
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.hashing import file_sha256
@@ -34,8 +32,14 @@ from pipelines.validation.privacy import (
     PrivacyResult,
     PrivacyScanner,
     scan_batches,
+    with_raw_findings,
 )
-from pipelines.validation.report import public_error, write_report
+from pipelines.validation.publishable import (
+    PUBLISHABLE_PARQUET,
+    PublishableWriter,
+    write_publishable,
+)
+from pipelines.validation.report import CHECKS, build_report, scrub, write_report
 from pipelines.validation.rule_rows import RuleRow, RuleRows, locate_rule_rows
 from pipelines.validation.schema_fast import validate_schema
 from pipelines.validation.suite import (
@@ -54,12 +58,10 @@ from pipelines.validation.tables import (
     TextTable,
     TypedParquetWriter,
     read_text,
-    row_numbers,
 )
 
 Status = Literal["passed", "quarantined", "blocked"]
-CHECKS = ("schema", "suite", "privacy")
-PUBLISHABLE_PARQUET = "publishable.parquet"
+__all__ = ["CHECKS", "PUBLISHABLE_PARQUET", "ValidationResult", "validate_partition"]
 
 
 @dataclass(slots=True)
@@ -136,45 +138,6 @@ def _schema_source(clean: Source) -> Source:
         if sibling.is_file():
             return sibling
     return clean
-
-
-class PublishableWriter:
-    """Writes the publishable table batch by batch as the privacy guard masks it: quarantined
-    (invalid) rows left out; columns to drop are removed once all findings are known."""
-
-    def __init__(self, path: Path, invalid_rows: set[int]) -> None:
-        self.path = path
-        self._invalid = pa.array(sorted(invalid_rows), pa.int64())
-        self._writer: pq.ParquetWriter | None = None
-
-    def __call__(self, table: pa.Table, first_row_number: int) -> None:
-        if len(self._invalid):
-            numbers = row_numbers(first_row_number, table.num_rows)
-            table = table.filter(pc.invert(pc.is_in(numbers, value_set=self._invalid)))
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
-
-    def close(self, dropped: Sequence[str]) -> Path:
-        if self._writer is None:
-            raise ValueError(f"{self.path}: no rows were written")
-        self._writer.close()
-        if dropped:
-            _drop_columns(self.path, dropped)
-        return self.path
-
-
-def _drop_columns(path: Path, dropped: Sequence[str]) -> None:
-    """Rewrite the file without the dropped columns, batch by batch."""
-    source = pq.ParquetFile(path)
-    kept = [name for name in source.schema_arrow.names if name not in dropped]
-    rewritten = path.with_name(path.name + ".kept")
-    with pq.ParquetWriter(
-        rewritten, source.schema_arrow.remove_metadata().empty_table().select(kept).schema
-    ) as writer:
-        for batch in source.iter_batches(columns=kept):
-            writer.write_batch(batch)
-    rewritten.replace(path)
 
 
 def _typed_batches(typed: pa.Table | Path, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
@@ -257,6 +220,7 @@ def validate_partition(
     spec: Any,
     *,
     cast_errors: Sequence[Mapping[str, Any]] = (),
+    personal_data: Sequence[Mapping[str, Any]] = (),
     agencies_table: Mapping[str, ReferenceTable] | ReferenceTable | None = None,
     out_dir: Path | None = None,
     suite_parameters: Mapping[str, Any] | None = None,
@@ -269,7 +233,9 @@ def validate_partition(
     ``clean``: the clean Parquet (its CSV sibling is what the schema check reads) or CSV path,
     or an Arrow table. ``spec``: the family's ``DatasetSpec`` (``.schema``, ``.privacy``,
     ``.policy``, ``.expectations_suite``). ``out_dir`` defaults to
-    ``<data_dir>/validation/<family>/<agency>``.
+    ``<data_dir>/validation/<family>/<agency>``. ``cast_errors`` and ``personal_data`` come
+    from normalisation (:class:`pipelines.normalize.NormalizeResult`): the cells it could not
+    type, and the personal data in the text as received (every column, before casting).
 
     The table is streamed, never held whole: one read of the text feeds the schema check and,
     for a CSV, the typed Parquet the suite and the privacy guard read.
@@ -306,7 +272,12 @@ def validate_partition(
             parameters=suite_parameters,
         )
         invalid_rows |= rules.row_numbers
-        known = found or PrivacyResult(findings=[], table=None, dropped_columns=[])
+        known = with_raw_findings(
+            found or PrivacyResult(findings=[], table=None, dropped_columns=[]),
+            personal_data,
+            policy,
+            string_fields,
+        )
         blocked_anyway = (
             _decide(spec.policy, schema_report, invalid_rows, rules.blocking, known, text.num_rows)[
                 0
@@ -318,7 +289,12 @@ def validate_partition(
             if blocked_anyway
             else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, invalid_rows)
         )
-        privacy = _guard(typed, policy, string_fields, found, writer)
+        privacy = with_raw_findings(
+            _guard(typed, policy, string_fields, found, writer),
+            personal_data,
+            policy,
+            string_fields,
+        )
         status, reasons = _decide(
             spec.policy, schema_report, invalid_rows, rules.blocking, privacy, text.num_rows
         )
@@ -341,7 +317,7 @@ def validate_partition(
         publishable_path=None if publishable is None else publishable_path,
         rule_rows=rules.rows,
     )
-    result.report = build_report(result, spec, policy, limit_errors)
+    result.report = scrub(build_report(result, spec, policy, limit_errors))
     # No timestamp: the same input gives a byte-identical report, so an unchanged partition
     # re-publishes nothing. The input's digest ties the report to the data it judged.
     # The CSV's digest comes with its one read; a Parquet source is digested apart.
@@ -412,20 +388,6 @@ def _names(typed: pa.Table | Path) -> list[str]:
     return typed.column_names if isinstance(typed, pa.Table) else pq.read_schema(typed).names
 
 
-def write_publishable(written: Path | None, directory: Path) -> Path:
-    """Move the table publishing may use — privacy-cleaned, quarantined rows left out — beside
-    the report, so the publisher never reads the unmasked clean table. A blocked partition
-    leaves no such file: the portal keeps its previous version."""
-    path = directory / PUBLISHABLE_PARQUET
-    if written is None:
-        path.unlink(missing_ok=True)
-    else:
-        tmp = path.with_suffix(".parquet.tmp")
-        shutil.move(written, tmp)
-        tmp.replace(path)
-    return path
-
-
 def _references(
     agencies_table: Mapping[str, ReferenceTable] | ReferenceTable | None,
 ) -> dict[str, ReferenceTable]:
@@ -440,56 +402,3 @@ def _default_out_dir(family: str, agency: str) -> Path:
     from pipelines.settings import get_settings
 
     return get_settings().data_dir / "validation" / family / agency
-
-
-def build_report(
-    result: ValidationResult, spec: Any, policy: PrivacyPolicy, limit_errors: int | None
-) -> dict[str, Any]:
-    errors = result.schema.errors
-    shown = errors[:limit_errors] if limit_errors else errors
-    rule_rows_shown = result.rule_rows[:limit_errors] if limit_errors else result.rule_rows
-    published = result.published_rows
-    return {
-        "family": result.family,
-        "agency": result.agency,
-        "status": result.status,
-        "valid": result.status == "passed",
-        "publishable": result.publishable_path is not None,
-        "publishable_table": PUBLISHABLE_PARQUET if result.publishable_path is not None else None,
-        "reasons": result.reasons,
-        "policy": {"mode": spec.policy.mode, "max_error_rate": spec.policy.max_error_rate},
-        "checks": {name: result.check_passed(name) for name in CHECKS},
-        "counts": {
-            "rows": result.row_count,
-            "invalid_rows": len(
-                result.schema.invalid_rows
-                | {e.row_number for e in errors if e.row_number}
-                | {row.row_number for row in result.rule_rows}
-            ),
-            "business_rule_rows": len(result.rule_rows),
-            "published_rows": published,
-            "errors_by_type": result.schema.counts_by_type(),
-            "personal_data_by_kind": result.privacy.counts_by_kind(),
-        },
-        "schema": {
-            "engine": result.schema.engine,
-            "fallbackReason": result.schema.fallback_reason,
-            "truncated": bool(limit_errors) and len(errors) > len(shown),
-            "errors": [public_error(error, policy) for error in shown],
-        },
-        "suite": None
-        if result.suite is None
-        else {
-            "name": result.suite.suite,
-            "engine": result.suite.engine,
-            "outcomes": [outcome.to_dict() for outcome in result.suite.outcomes],
-            # Row, rule and columns only: never a cell (it may hold personal data).
-            "failedRows": [row.to_dict() for row in rule_rows_shown],
-            "failedRowsTruncated": len(rule_rows_shown) < len(result.rule_rows),
-        },
-        "privacy": {
-            "findings": [finding.to_dict() for finding in result.privacy.findings],
-            "dropped_columns": result.privacy.dropped_columns,
-        },
-        "quarantined_rows": result.quarantined_rows,
-    }

@@ -1,45 +1,70 @@
-"""Personal-data guard (PDPA): Thai citizen IDs, phone numbers and e-mail addresses in text.
+"""Personal-data guard (PDPA): Thai citizen IDs, phone numbers and e-mail addresses, in every
+column, whatever their disguise (:mod:`pipelines.validation.personal_text`).
 
-Vectorised in two steps: one RE2 pass per text column (``pyarrow.compute``) finds candidate
-cells; only those are checked in Python (the mod-11 check digit with ``stdnum.th.pin``).
-Juristic-person tax ids (13 digits starting with 0, ``stdnum.th.moa``) are public: they are
-not citizen IDs and are never reported.
+Two scans, one detector:
 
-A finding says column, row and kind — never the value. What happens to it is the spec's
-privacy rule for that column, else its ``default_action``:
+- **raw** (:func:`scan_raw`, during normalisation): every cell as received — every column,
+  whatever its declared type, and the columns the contract does not map — before casting
+  turns ``๐๘๑-๒๓๔-๕๖๗๘`` in an integer column into ``812345678``. Its findings travel to the
+  gate as plain dicts (like cast errors);
+- **typed** (:func:`scan` / :class:`PrivacyScanner`, at the gate): the string columns as they
+  will be published, to mask them.
 
-- ``mask``: the value is replaced by a masked form in the publishable table;
+Vectorised: one RE2 pass per column (``pyarrow.compute``) selects candidate cells; only those
+are normalised and checked in Python. A cell of a ``public_columns`` column matching the
+column's declared pattern is public and skipped; any other cell is scanned.
+
+A finding says file (when known), row, column and kind — never the value. What happens to it
+is the contract's privacy rule for that column, else its ``default_action``:
+
+- ``mask``: the value is masked in the publishable table (string columns only: a finding in an
+  integer, number or date column cannot be masked and blocks);
 - ``drop``: the column is left out of the publishable table;
-- ``block``: the partition is not published.
+- ``block``: the partition is not published;
+- ``not_published`` (set by the guard, never by a contract): the column is not in the
+  contract, so nothing of it is published; the steward is told.
 
-A rule with ``when`` (e.g. ``applicant_name`` when ``applicant_type = person``) declares the
-column personal in the matching rows whatever it holds (a name cannot be detected).
+A rule with ``when`` (``applicant_name`` when ``applicant_type = person``) declares the column
+personal in the matching rows whatever it holds (a name cannot be detected); the other rows
+are scanned like any other cell.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from stdnum.th import pin
 
-Action = Literal["mask", "drop", "block"]
-Kind = Literal["citizen_id", "phone", "email", "personal_data"]
+from pipelines import thai
+from pipelines.validation.personal_text import (
+    Detection,
+    Kind,
+    candidates,
+    detect,
+    mask_text,
+    mask_value,
+)
 
-_NOT_DIGIT_BEFORE, _NOT_DIGIT_AFTER = r"(?:^|[^0-9])", r"(?:[^0-9]|$)"
-CITIZEN_ID = r"[1-8](?:[- ]?[0-9]){12}"
-PHONE = r"(?:\+66[- ]?|0)[1-9](?:[- ]?[0-9]){7,8}"
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-# One RE2 pass finds every cell worth a closer look.
-CANDIDATES = "|".join([f"{_NOT_DIGIT_BEFORE}(?:{CITIZEN_ID}|{PHONE}){_NOT_DIGIT_AFTER}", EMAIL])
-_DETECTORS: list[tuple[Kind, re.Pattern[str]]] = [
-    ("citizen_id", re.compile(rf"(?<![0-9]){CITIZEN_ID}(?![0-9])")),
-    ("phone", re.compile(rf"(?<![0-9]){PHONE}(?![0-9])")),
-    ("email", re.compile(EMAIL)),
+Action = Literal["mask", "drop", "block", "not_published"]
+UNKNOWN_PREFIX = "_unknown_"
+
+__all__ = [
+    "Action",
+    "Finding",
+    "Kind",
+    "PrivacyPolicy",
+    "PrivacyResult",
+    "PrivacyScanner",
+    "detect",
+    "mask_text",
+    "mask_value",
+    "scan",
+    "scan_batches",
+    "scan_raw",
+    "with_raw_findings",
 ]
 
 
@@ -51,14 +76,14 @@ class Finding:
     row_number: int  # frictionless convention: the header is row 1
     kind: Kind
     action: Action
+    file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "column": self.column,
-            "rowNumber": self.row_number,
-            "kind": self.kind,
-            "action": self.action,
-        }
+        data: dict[str, Any] = {} if self.file is None else {"file": self.file}
+        data.update(
+            column=self.column, rowNumber=self.row_number, kind=self.kind, action=self.action
+        )
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +95,19 @@ class PersonalDataRule:
 
 @dataclass(frozen=True, slots=True)
 class PrivacyPolicy:
-    """The spec's privacy rules (``DatasetSpec.privacy``) in the guard's terms."""
+    """The contract's privacy rules (``DatasetSpec.privacy``) in the guard's terms."""
 
     personal_data: Sequence[PersonalDataRule] = ()
     default_action: Action = "block"
-    juristic_id_columns: Sequence[str] = ()
-    public_columns: Sequence[str] = ()  # agency-assigned codes: not scanned
+    public_columns: Mapping[str, str] = field(default_factory=dict)  # column -> pattern
 
     @classmethod
     def from_spec(cls, privacy: Any) -> PrivacyPolicy:
         """From the contracts' ``Privacy`` model or the same as a plain mapping."""
         data = privacy.model_dump() if hasattr(privacy, "model_dump") else dict(privacy or {})
+        public = data.get("public_columns") or {}
+        if not isinstance(public, Mapping):
+            raise ValueError("public_columns: a pattern per column, e.g. {project_id: ^[0-9]{11}$}")
         rules = [
             PersonalDataRule(rule["column"], rule["action"], dict(rule.get("when") or {}))
             for rule in data.get("personal_data", [])
@@ -88,8 +115,7 @@ class PrivacyPolicy:
         return cls(
             personal_data=rules,
             default_action=data.get("default_action", "block"),
-            juristic_id_columns=list(data.get("juristic_id_columns", [])),
-            public_columns=list(data.get("public_columns", [])),
+            public_columns=dict(public),
         )
 
     def action_for(self, column: str) -> Action:
@@ -97,6 +123,16 @@ class PrivacyPolicy:
             if rule.column == column:
                 return rule.action
         return self.default_action
+
+    def scanned(self, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Which cells of the column to scan: candidates, less those its public pattern covers."""
+        values = _flat(values)
+        wanted = candidates(values)
+        pattern = self.public_columns.get(name)
+        if pattern is not None:
+            public = pc.match_substring_regex(thai.ascii_digits(values), f"^(?:{pattern})$")
+            wanted = pc.and_(wanted, pc.invert(pc.fill_null(public, False)))
+        return wanted
 
 
 @dataclass(slots=True)
@@ -116,41 +152,93 @@ class PrivacyResult:
         return dict(sorted(counts.items()))
 
 
-def detect(text: str) -> list[tuple[Kind, re.Match[str]]]:
-    """Personal data in one cell: each match with its kind (citizen IDs must check out)."""
-    found: list[tuple[Kind, re.Match[str]]] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in _DETECTORS:
-        for match in pattern.finditer(text):
-            if kind == "citizen_id" and not pin.is_valid(match.group()):
-                continue
-            if any(start < match.end() and match.start() < end for start, end in taken):
-                continue  # a valid ID is not also a phone number
-            taken.append(match.span())
-            found.append((kind, match))
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _hits(
+    name: str, values: pa.Array | pa.ChunkedArray, policy: PrivacyPolicy
+) -> Iterable[tuple[int, str, list[Detection]]]:
+    """(row index, text, detections) of each cell of one string column holding personal data."""
+    wanted = policy.scanned(name, values)
+    indices = pc.indices_nonzero(wanted).to_pylist()
+    texts = pc.filter(values, wanted).to_pylist()
+    for index, text in zip(indices, texts, strict=True):
+        found = detect(text)
+        if found:
+            yield index, text, found
+
+
+# --- raw text, during normalisation ---------------------------------------------------------
+
+
+def scan_raw(
+    batch: pa.RecordBatch | pa.Table,
+    policy: PrivacyPolicy,
+    *,
+    first_row_number: int,
+    file: str | None = None,
+    unknown_headers: Mapping[str, str] | None = None,
+    columns: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Findings in every (string) cell of a raw batch, as plain dicts for the gate:
+    ``{"file", "row_number", "column", "kind", "mapped"}``; unmapped columns
+    (``_unknown_<i>``) are named by their header as received, ``mapped`` False."""
+    headers = unknown_headers or {}
+    found: list[dict[str, Any]] = []
+    names = batch.schema.names if columns is None else list(columns)
+    for name in names:
+        values = batch.column(name)
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            values = pc.cast(values, pa.string())
+        mapped = not name.startswith(UNKNOWN_PREFIX)
+        column = name if mapped else headers.get(name, name)
+        for index, _, detections in _hits(name, values, policy):
+            for kind in dict.fromkeys(d.kind for d in detections):
+                found.append(
+                    {
+                        "file": file,
+                        "row_number": first_row_number + index,
+                        "column": column,
+                        "kind": kind,
+                        "mapped": mapped,
+                    }
+                )
     return found
 
 
-def mask_value(kind: Kind, value: str) -> str:
-    """A masked form keeping just enough to recognise the record, never the identity."""
-    if kind == "citizen_id":
-        digits = re.sub(r"[^0-9]", "", value)
-        return f"{digits[0]}-xxxx-xxxxx-xx-{digits[-1]}"
-    if kind == "phone":
-        digits = re.sub(r"[^0-9]", "", value)
-        return "x" * (len(digits) - 2) + digits[-2:]
-    if kind == "email":
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return value[:1] + "***" if value else value
+def with_raw_findings(
+    result: PrivacyResult,
+    raw: Iterable[Mapping[str, Any]],
+    policy: PrivacyPolicy,
+    string_columns: Iterable[str],
+) -> PrivacyResult:
+    """The typed scan's result completed by the raw scan's findings: a finding the typed scan
+    also made gains its file; one in a non-string column blocks (or drops the column, if the
+    contract says drop); one in an unmapped column is ``not_published``."""
+    strings = set(string_columns)
+    typed = {(f.row_number, f.column, f.kind): f for f in result.findings}
+    extra: list[Finding] = []
+    for item in raw:
+        key = (int(item["row_number"]), str(item["column"]), item["kind"])
+        file = item.get("file")
+        if key in typed:
+            found = typed[key]
+            typed[key] = Finding(found.column, found.row_number, found.kind, found.action, file)
+            continue
+        action: Action = policy.action_for(key[1])
+        if not item.get("mapped", True):
+            action = "not_published"
+        elif key[1] not in strings and action != "drop":
+            action = "block"  # an integer, number or date cannot be masked
+        extra.append(Finding(key[1], key[0], key[2], action, file))
+    findings = sorted([*typed.values(), *extra], key=lambda f: (f.row_number, f.column, f.kind))
+    return PrivacyResult(
+        findings=findings, table=result.table, dropped_columns=dropped_columns(findings)
+    )
 
 
-def mask_text(text: str) -> str:
-    """The cell with every detected piece of personal data masked."""
-    pieces = sorted(detect(text), key=lambda item: item[1].start(), reverse=True)
-    for kind, match in pieces:
-        text = text[: match.start()] + mask_value(kind, match.group()) + text[match.end() :]
-    return text
+# --- the typed table, at the gate -----------------------------------------------------------
 
 
 def _declared_rows(table: pa.Table, rule: PersonalDataRule) -> pa.Array:
@@ -162,7 +250,7 @@ def _declared_rows(table: pa.Table, rule: PersonalDataRule) -> pa.Array:
             return pa.array([False] * table.num_rows)
         equal = pc.equal(pc.cast(table.column(column), pa.string()), expected)
         mask = pc.and_(mask, pc.fill_null(equal, False))
-    return pc.fill_null(mask, False).combine_chunks()
+    return _flat(pc.fill_null(mask, False))
 
 
 def _text_columns(table: pa.Table, columns: Iterable[str] | None) -> list[str]:
@@ -254,49 +342,32 @@ def _find(
     masked: dict[str, pa.ChunkedArray] = {}
     declared = {rule.column: rule for rule in policy.personal_data if rule.when}
     for name in _text_columns(table, columns):
-        if name in policy.public_columns:
-            continue
         action = policy.action_for(name)
-        values = pc.cast(table.column(name), pa.string())
+        values = _flat(pc.cast(table.column(name), pa.string()))
+        replacements: dict[int, str] = {}
         if name in declared:
             rows = _declared_rows(table, declared[name])
             indices = pc.indices_nonzero(rows).to_pylist()
             findings += [
                 Finding(name, i + first_row_number, "personal_data", action) for i in indices
             ]
-            if action == "mask" and indices:
-                originals = pc.filter(values, rows).to_pylist()
-                masks = [mask_value("personal_data", value) for value in originals]
-                masked[name] = _replace(values, rows, masks)
-            continue
-        candidates = pc.fill_null(pc.match_substring_regex(values, CANDIDATES), False)
-        indices = pc.indices_nonzero(candidates).to_pylist()
-        hits: list[int] = []
-        replacements: list[str] = []
-        texts = pc.filter(values, candidates).to_pylist()
-        for index, text in zip(indices, texts, strict=True):
-            kinds = detect(text)
-            if not kinds:
-                continue
-            hits.append(index)
-            replacements.append(mask_text(text))
-            findings += [Finding(name, index + first_row_number, kind, action) for kind, _ in kinds]
-        if action == "mask" and hits:
-            masked[name] = _replace(values, _mask_of(hits, table.num_rows), replacements)
+            for index, value in zip(indices, pc.filter(values, rows).to_pylist(), strict=True):
+                replacements[index] = mask_value("personal_data", value)
+        for index, text, detections in _hits(name, values, policy):
+            kinds = dict.fromkeys(d.kind for d in detections)
+            findings += [Finding(name, index + first_row_number, kind, action) for kind in kinds]
+            replacements.setdefault(index, mask_text(text))
+        if action == "mask" and replacements:
+            masked[name] = _replace(values, replacements)
     return findings, masked
 
 
-def _mask_of(indices: list[int], length: int) -> pa.Array:
-    flags = [False] * length
-    for index in indices:
+def _replace(values: pa.Array, replacements: Mapping[int, str]) -> pa.ChunkedArray:
+    flags = [False] * len(values)
+    for index in replacements:
         flags[index] = True
-    return pa.array(flags)
-
-
-def _replace(values: pa.ChunkedArray, mask: pa.Array, replacements: list[str]) -> pa.ChunkedArray:
-    replaced = pc.replace_with_mask(
-        values.combine_chunks(), mask, pa.array(replacements, pa.string())
-    )
+    ordered = [replacements[index] for index in sorted(replacements)]
+    replaced = pc.replace_with_mask(values, pa.array(flags), pa.array(ordered, pa.string()))
     return pa.chunked_array([replaced])
 
 

@@ -1,33 +1,134 @@
 """The validation report of one partition: JSON (frictionless-style errors, GX outcomes,
 privacy findings, counts) and a self-contained bilingual HTML page, both publishable.
 
-Cells are shown only where they cannot carry personal data: never for columns the privacy
-rules declare personal, and masked wherever the guard detects an ID, a phone or an e-mail.
+Nothing personal reaches it. A schema or cast error's cell is shown only when it holds no
+personal data (by the guard's own normaliser and detector) and its column is not declared
+personal; otherwise the cell is left out and ``cellRedacted`` says so. As a last line, every
+string of the document (notes, observed values, headers) is masked by the same detector
+before it is written, so a value that slipped into a message is masked too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+import pyarrow as pa
 
 from pipelines.validation.errors import SchemaError
-from pipelines.validation.privacy import PrivacyPolicy, mask_text
+from pipelines.validation.personal_text import candidates, detect, mask_text
+from pipelines.validation.privacy import PrivacyPolicy
+from pipelines.validation.publishable import PUBLISHABLE_PARQUET
+
+if TYPE_CHECKING:
+    from pipelines.validation.gate import ValidationResult
 
 TEMPLATE = "report.html.j2"
 STATUS_TH = {"passed": "ผ่าน", "quarantined": "ผ่านบางส่วน (กักแถวที่ไม่ผ่าน)", "blocked": "ไม่ผ่าน"}
+CHECKS = ("schema", "suite", "privacy")
+# Digests and names the pipeline makes: hex digits are not phone numbers.
+_NOT_SCRUBBED = frozenset({"input_sha256", "publishable_table", "family", "agency", "status"})
 
 
 def public_error(error: SchemaError, policy: PrivacyPolicy) -> dict[str, Any]:
-    """The error as the public may see it."""
+    """The error as the public may see it: the cell only when it is not personal."""
     personal = {rule.column for rule in policy.personal_data}
-    shown = error.field_name not in personal and error.cell is not None
     data = error.to_dict(with_cell=False)
-    if shown:
-        data["cell"] = mask_text(str(error.cell))
+    if error.cell is None:
+        return data
+    if error.field_name in personal or detect(str(error.cell)):
+        data["cellRedacted"] = True
+    else:
+        data["cell"] = str(error.cell)
     return data
+
+
+def scrub(document: Any) -> Any:
+    """The document with personal data masked in every string value (keys kept as they are).
+
+    One vectorised prefilter over all its strings; only candidates are masked in Python."""
+    strings: list[str] = []
+    _walk(document, None, strings.append)
+    wanted = candidates(pa.array(strings, pa.string())).to_pylist() if strings else []
+    masked = {text: mask_text(text) for text, hit in zip(strings, wanted, strict=True) if hit}
+    return _rebuilt(document, None, masked)
+
+
+def _walk(document: Any, key: str | None, visit: Callable[[str], None]) -> None:
+    if isinstance(document, dict):
+        for name, value in document.items():
+            _walk(value, name, visit)
+    elif isinstance(document, list | tuple):
+        for value in document:
+            _walk(value, key, visit)
+    elif isinstance(document, str) and key not in _NOT_SCRUBBED:
+        visit(document)
+
+
+def _rebuilt(document: Any, key: str | None, masked: dict[str, str]) -> Any:
+    if isinstance(document, dict):
+        return {name: _rebuilt(value, name, masked) for name, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [_rebuilt(value, key, masked) for value in document]
+    if isinstance(document, str) and key not in _NOT_SCRUBBED:
+        return masked.get(document, document)
+    return document
+
+
+def build_report(
+    result: ValidationResult, spec: Any, policy: PrivacyPolicy, limit_errors: int | None
+) -> dict[str, Any]:
+    errors = result.schema.errors
+    shown = errors[:limit_errors] if limit_errors else errors
+    rule_rows_shown = result.rule_rows[:limit_errors] if limit_errors else result.rule_rows
+    published = result.published_rows
+    return {
+        "family": result.family,
+        "agency": result.agency,
+        "status": result.status,
+        "valid": result.status == "passed",
+        "publishable": result.publishable_path is not None,
+        "publishable_table": PUBLISHABLE_PARQUET if result.publishable_path is not None else None,
+        "reasons": result.reasons,
+        "policy": {"mode": spec.policy.mode, "max_error_rate": spec.policy.max_error_rate},
+        "checks": {name: result.check_passed(name) for name in CHECKS},
+        "counts": {
+            "rows": result.row_count,
+            "invalid_rows": len(
+                result.schema.invalid_rows
+                | {e.row_number for e in errors if e.row_number}
+                | {row.row_number for row in result.rule_rows}
+            ),
+            "business_rule_rows": len(result.rule_rows),
+            "published_rows": published,
+            "errors_by_type": result.schema.counts_by_type(),
+            "personal_data_by_kind": result.privacy.counts_by_kind(),
+        },
+        "schema": {
+            "engine": result.schema.engine,
+            "fallbackReason": result.schema.fallback_reason,
+            "truncated": bool(limit_errors) and len(errors) > len(shown),
+            "errors": [public_error(error, policy) for error in shown],
+        },
+        "suite": None
+        if result.suite is None
+        else {
+            "name": result.suite.suite,
+            "engine": result.suite.engine,
+            "outcomes": [outcome.to_dict() for outcome in result.suite.outcomes],
+            # Row, rule and columns only: never a cell (it may hold personal data).
+            "failedRows": [row.to_dict() for row in rule_rows_shown],
+            "failedRowsTruncated": len(rule_rows_shown) < len(result.rule_rows),
+        },
+        "privacy": {
+            "findings": [finding.to_dict() for finding in result.privacy.findings],
+            "dropped_columns": result.privacy.dropped_columns,
+        },
+        "quarantined_rows": result.quarantined_rows,
+    }
 
 
 def render_html(document: dict[str, Any]) -> str:
@@ -40,11 +141,12 @@ def render_html(document: dict[str, Any]) -> str:
 
 
 def write_report(document: dict[str, Any], directory: Path) -> tuple[Path, Path]:
-    """``report.json`` and ``report.html`` in the directory (UTF-8)."""
+    """``report.json`` and ``report.html`` in the directory (UTF-8), both scrubbed."""
     directory.mkdir(parents=True, exist_ok=True)
+    clean = scrub(document)
     json_path, html_path = directory / "report.json", directory / "report.html"
     json_path.write_text(
-        json.dumps(document, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        json.dumps(clean, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    html_path.write_text(render_html(document), encoding="utf-8")
+    html_path.write_text(render_html(clean), encoding="utf-8")
     return json_path, html_path

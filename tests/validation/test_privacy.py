@@ -35,7 +35,7 @@ def test_fixture_ids_are_what_they_claim() -> None:
     ],
 )
 def test_detect(text: str, kinds: list[str]) -> None:
-    assert [kind for kind, _ in detect(text)] == kinds
+    assert [found.kind for found in detect(text)] == kinds
 
 
 def test_mask_keeps_first_and_last_digit_only() -> None:
@@ -88,8 +88,18 @@ def test_only_given_columns_are_scanned() -> None:
     assert len(scan(table, policy()).findings) == 1
 
 
-def test_public_columns_are_not_scanned() -> None:
-    table = pa.table({"budget_line_id": ["0725670001"], "note": ["โทร 0812345678"]})
-    policy = PrivacyPolicy(public_columns=["budget_line_id"])
+def test_public_columns_skip_only_cells_matching_their_pattern() -> None:
+    table = pa.table(
+        {"budget_line_id": ["0725670001", "0812345678"], "note": ["โทร 0812345678", "-"]}
+    )
+    policy = PrivacyPolicy(public_columns={"budget_line_id": "(?:0[0-57]|[1-9][0-9])25[0-9]{6}"})
     result = scan(table, policy)
-    assert [(f.column, f.kind) for f in result.findings] == [("note", "phone")]
+    assert sorted((f.column, f.row_number, f.kind) for f in result.findings) == [
+        ("budget_line_id", 3, "phone"),
+        ("note", 2, "phone"),
+    ]
+
+
+def test_public_columns_must_declare_a_pattern() -> None:
+    with pytest.raises(ValueError, match="pattern per column"):
+        PrivacyPolicy.from_spec({"public_columns": ["project_id"]})
