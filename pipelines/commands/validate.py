@@ -113,6 +113,7 @@ def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) ->
                 clean_csv,
                 spec,
                 cast_errors=normalized.cast_errors,
+                personal_data=normalized.personal_data,
                 out_dir=workdir / "report",
             )
             if report_dir is not None:

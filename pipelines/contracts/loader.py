@@ -70,8 +70,7 @@ def _check_names(spec: DatasetSpec, path: Path) -> None:
         *((f"aliases.columns.{name}", name) for name in spec.aliases.columns),
         *((f"aliases.values.{name}", name) for name in spec.aliases.values),
         *(
-            (f"privacy.juristic_id_columns[{i}]", name)
-            for i, name in enumerate(spec.privacy.juristic_id_columns)
+            (f"privacy.public_columns.{name}", name) for name in spec.privacy.public_columns
         ),
         *(
             (f"privacy.personal_data[{i}].column", rule.column)

@@ -106,12 +106,25 @@ class PersonalDataRule(_Strict):
 
 
 class Privacy(_Strict):
-    juristic_id_columns: list[str] = Field(default_factory=list)
-    # Codes and identifiers the agency assigns (budget line ids, project numbers): never personal
-    # data, and their digit runs would otherwise look like phone numbers to the guard.
-    public_columns: list[str] = Field(default_factory=list)
+    # Codes and identifiers the agency assigns (project numbers, juristic tax ids), each with the
+    # pattern its values follow (a regular expression matched against the whole cell, Thai
+    # digits read as ASCII). A cell matching its column's pattern is public and not scanned;
+    # any other cell of the column is scanned like every other column.
+    public_columns: dict[str, str] = Field(default_factory=dict)
     personal_data: list[PersonalDataRule] = Field(default_factory=list)
     default_action: Literal["mask", "drop", "block"] = "block"
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> Privacy:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        for column, pattern in self.public_columns.items():
+            try:  # the guard matches with RE2 (pyarrow): no look-arounds, no back-references
+                pc.match_substring_regex(pa.array([""]), pattern)
+            except pa.ArrowInvalid as error:
+                raise ValueError(f"public_columns.{column}: bad pattern ({error})") from None
+        return self
 
 
 class NormalizeRules(_Strict):

@@ -88,6 +88,7 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 agency or UNPARTITIONED,
                 partition.files.parquet,
                 cast_errors=partition.result.cast_errors,
+                personal_data=partition.result.personal_data,
             )
         summary = partition.result.metadata()
         return dg.MaterializeResult(
