@@ -94,7 +94,8 @@ def export_release_package(
 def write_release_package(package: Mapping[str, Any], path: Path) -> Path:
     """Write the package as UTF-8 JSON (Thai kept readable), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(package, ensure_ascii=False, indent=1) + "\n"
+    # allow_nan=False: NaN or Infinity would make the file invalid JSON; refuse, never write.
+    text = json.dumps(package, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
     return replace_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 

@@ -51,10 +51,13 @@ def write_clean(
     files.parquet.parent.mkdir(parents=True, exist_ok=True)
     replace_atomically(files.parquet, lambda p: pq.write_table(result.table, p, compression="zstd"))
     replace_atomically(files.csv, lambda p: pacsv.write_csv(result.table, p))
-    errors = json.dumps(result.cast_errors, ensure_ascii=False, indent=1)
+    errors = json.dumps(result.cast_errors, ensure_ascii=False, indent=1, allow_nan=False)
     replace_atomically(files.cast_errors, lambda p: p.write_text(errors, encoding="utf-8"))
     summary = json.dumps(
-        {**result.metadata(), "sources": result.sources}, ensure_ascii=False, indent=1
+        {**result.metadata(), "sources": result.sources},
+        ensure_ascii=False,
+        indent=1,
+        allow_nan=False,
     )
     replace_atomically(files.normalization, lambda p: p.write_text(summary, encoding="utf-8"))
     return files

@@ -9,9 +9,11 @@ bytes received twice are stored once, and nothing is ever overwritten or deleted
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -55,8 +57,23 @@ def _chunks(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
         yield from data
 
 
+class NotRegularFileError(OSError):
+    """A link, FIFO or device where a received file was expected."""
+
+
 def file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
+    """The bytes of a regular file. A symbolic link is not followed and a FIFO or device is
+    refused, checked on the opened file itself (no window between check and read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise NotRegularFileError(f"{path}: a symbolic link: refused") from None
+        raise
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotRegularFileError(f"{path}: not a regular file: refused")
         yield from iter(lambda: handle.read(BLOCK), b"")
 
 
