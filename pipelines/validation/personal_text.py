@@ -181,6 +181,25 @@ EMAIL = re.compile(
 )
 
 
+# Dates (31/12/2566, 2023-12-31) split digit groups: a date range is not a phone number.
+_DATE = re.compile(
+    r"(?<![0-9])(?:([0-9]{1,2})([/.-])([0-9]{1,2})\2((?:19|20|25|26)[0-9]{2})"
+    r"|((?:19|20|25|26)[0-9]{2})-([0-9]{1,2})-([0-9]{1,2}))(?![0-9])"
+)
+
+
+def _without_dates(text: str) -> str:
+    """Plausible dates blanked (same length, so spans still line up)."""
+
+    def blank(match: re.Match[str]) -> str:
+        day, _, month, _, _, iso_month, iso_day = match.groups()
+        day, month = (day, month) if day else (iso_day, iso_month)
+        plausible = 1 <= int(day) <= 31 and 1 <= int(month) <= 12
+        return "#" * len(match.group()) if plausible else match.group()
+
+    return _DATE.sub(blank, text)
+
+
 @dataclass(frozen=True, slots=True)
 class Detection:
     """One piece of personal data: its kind, its span in the text as received, and the
@@ -242,7 +261,7 @@ def detect(text: str) -> list[Detection]:
     for match in EMAIL.finditer(normal):
         pieces.append(("email", match.start(), match.end(), match.group()))
     taken = [(start, end) for _, start, end, _ in pieces]
-    for group in _GROUP.finditer(normal):
+    for group in _GROUP.finditer(_without_dates(normal)):
         for kind, start, end, value in _in_group(group):
             if all(end <= a or b <= start for a, b in taken):
                 pieces.append((kind, start, end, value))

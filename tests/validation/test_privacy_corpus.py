@@ -112,11 +112,11 @@ def _long_texts(placed: list[Placed]) -> list[str]:
     return [p.value.text for p in placed if len(p.value.text) >= 8]
 
 
-PROCUREMENT_HEADER = (
-    "project_id,agency_code,fiscal_year,project_name,method,budget,reference_price,"
-    "announce_date,bid_close_date,contract_date,number_of_bidders,winner_tax_id,winner_name,"
-    "contract_value,status"
-).split(",")
+PROCUREMENT_HEADER = [
+    *("project_id", "agency_code", "fiscal_year", "project_name", "method", "budget"),
+    *("reference_price", "announce_date", "bid_close_date", "contract_date"),
+    *("number_of_bidders", "winner_tax_id", "winner_name", "contract_value", "status"),
+]
 
 
 def procurement_row(number: int, **changes: str) -> dict[str, str]:
