@@ -294,9 +294,11 @@ class CKANClient:
         result), else None. ``retry_data`` replaces ``data`` on the attempts after a failed one
         (e.g. an insert becomes an upsert).
         """
+        # A look-up runs inside an attempt of the write it checks: that write's retries cover it.
+        attempts = 1 if getattr(self._local, "in_lookup", False) else self.max_attempts
         retrying = Retrying(
             retry=retry_if_exception_type(RETRYABLE_ERRORS),
-            stop=self._stop(self.max_attempts),
+            stop=self._stop(attempts),
             wait=self._wait_within_deadline,
             before_sleep=_log_retry,
             reraise=True,
@@ -306,30 +308,33 @@ class CKANClient:
             for attempt in retrying:
                 with attempt:
                     if sent and already_done is not None:
-                        found = already_done()
+                        found = self._look_up(already_done)
                         if found is not None:
                             log.info("CKAN %s: already done by a previous attempt", action)
                             return found
                     payload = retry_data if sent and retry_data is not None else data or {}
+                    retried, sent = sent, True
                     try:
-                        sent = True
                         result = self._call_once(action, payload, upload)
-                    except CKANAPIError:
-                        found = (
-                            already_done()
-                            if already_done and attempt.retry_state.attempt_number > 1
-                            else None
-                        )
+                    except CKANAPIError:  # e.g. "already exists" after a lost reply
+                        found = self._look_up(already_done) if retried and already_done else None
                         if found is None:
                             raise
                         result = found
                     self._failing_since = None
                     return result
         except PortalDeadlineError:
-            raise self._deadline_exceeded() from None
+            raise PortalDeadlineError(str(self._deadline_exceeded())) from None
         except (*RETRYABLE_ERRORS, CKANAPIError) as error:
             raise clean_exception(error) from None
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _look_up(self, already_done: Callable[[], Any]) -> Any:
+        self._local.in_lookup = True
+        try:
+            return already_done()
+        finally:
+            self._local.in_lookup = False
 
     def _call_once(self, action: str, data: dict[str, Any], upload: Upload | None) -> Any:
         remaining = self.remaining_s()
