@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field
 
 from pipelines.publish.client import CKANClient, PortalDeadlineError
@@ -91,6 +91,15 @@ def fetch_datasets(client: CKANClient, organizations: Iterable[str]) -> dict[str
     return found
 
 
+class PublishDeadlineError(PublishError, PortalDeadlineError):
+    """The overall deadline stopped a publish: its one-line message, and the receipt of what was
+    done before (callers that handle :class:`PublishError` show both)."""
+
+    def __init__(self, message: str, receipt: PublishReceipt) -> None:
+        self.receipt = receipt
+        RuntimeError.__init__(self, message)
+
+
 class CKANPublisher(ConfigurableResource):
     """Publishes to a CKAN portal through its action API (ckanapi).
 
@@ -111,6 +120,11 @@ class CKANPublisher(ConfigurableResource):
     deadline_s: float | None = Field(
         default=None, description="bound on one publish, retries included (OGP_CKAN_DEADLINE_S)"
     )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """At the start of a Dagster run: redact the token from every log record from now on."""
+        register_secret(self.token or get_settings().ckan_api_token())
+        install_log_redaction()
 
     def site_url(self) -> str:
         return (self.url or get_settings().ckan_url).rstrip("/")
@@ -210,7 +224,7 @@ class CKANPublisher(ConfigurableResource):
         if not dry_run:
             receipt.write(receipts_dir or default_receipts_dir())
         if deadline is not None:
-            raise PortalDeadlineError(str(deadline)) from None
+            raise PublishDeadlineError(str(deadline), receipt) from None
         if raise_on_error and receipt.failures:
             raise PublishError(receipt)
         return receipt

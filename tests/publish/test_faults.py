@@ -23,7 +23,7 @@ from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.client import PortalDeadlineError
 from pipelines.publish.metadata import datastore_hash
 from pipelines.publish.model import PublishRequest
-from pipelines.publish.receipt import PublishReceipt
+from pipelines.publish.receipt import PublishError, PublishReceipt
 
 from .fault_proxy import FaultProxy, commit_then, hang, reply, running, slow
 
@@ -202,6 +202,8 @@ def test_a_portal_that_keeps_failing_stops_at_the_deadline_and_a_rerun_converges
     elapsed = time.monotonic() - started
 
     assert elapsed < DEADLINE_S + SLACK_S
+    assert isinstance(error.value, PublishError)  # `ogp publish` shows its receipt
+    assert error.value.receipt.error == str(error.value)
     message = str(error.value)
     assert "\n" not in message
     assert re.fullmatch(
