@@ -188,16 +188,22 @@ _DATE = re.compile(
 )
 
 
-def _without_dates(text: str) -> str:
-    """Plausible dates blanked (same length, so spans still line up)."""
-
-    def blank(match: re.Match[str]) -> str:
+def _date_runs(text: str, runs: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """The plausible dates in a digit group, as (first, last) run indices."""
+    starts = {run.start(): index for index, run in enumerate(runs)}
+    ends = {run.end(): index for index, run in enumerate(runs)}
+    dates = []
+    for match in _DATE.finditer(text):
         day, _, month, _, _, iso_month, iso_day = match.groups()
         day, month = (day, month) if day else (iso_day, iso_month)
-        plausible = 1 <= int(day) <= 31 and 1 <= int(month) <= 12
-        return "#" * len(match.group()) if plausible else match.group()
+        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
+            dates.append((starts[match.start()], ends[match.end()]))
+    return dates
 
-    return _DATE.sub(blank, text)
+
+def _cuts_a_date(i: int, j: int, dates: list[tuple[int, int]]) -> bool:
+    """Whether runs i..j start or end inside a date (01/06/2500 - 01/06/2500 holds no phone)."""
+    return any(first < i <= last or first <= j < last for first, last in dates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +222,8 @@ def _phone(digits: str, plus: bool, first_run: str) -> bool:
         rest = digits[2:]
     elif digits.startswith("0066"):
         rest = digits[4:]
+        if rest.startswith("0") and first_run != "0066":
+            return False  # 0066020000000 reads as a juristic tax id, not 0066 (0)2...
     elif digits.startswith("66"):
         rest = digits[2:]
         if rest.startswith("0") and first_run != "66":
@@ -230,6 +238,11 @@ def _in_group(group: re.Match[str]) -> list[tuple[Kind, int, int, str]]:
     """Citizen IDs and phones made of whole runs of one digit group (longest first)."""
     runs = list(_RUN.finditer(group.group()))
     plus = bool(group.group(1))
+    satang = len(runs)  # 668000000.00 (an amount never starts with 0): not a phone's end
+    decimal = len(runs) > 1 and group.group()[runs[-2].end() : runs[-1].start()] == "."
+    if decimal and not plus and runs[0].group()[0] != "0" and len(runs[-1].group()) == 2:
+        satang = len(runs) - 1
+    dates = _date_runs(group.group(), runs)
     found: list[tuple[Kind, int, int, str]] = []
     for i, first in enumerate(runs):
         digits = ""
@@ -237,10 +250,12 @@ def _in_group(group: re.Match[str]) -> list[tuple[Kind, int, int, str]]:
             digits += runs[j].group()
             if len(digits) > 14:
                 break
+            if _cuts_a_date(i, j, dates):
+                continue
             kind: Kind | None = None
             if len(digits) == 13 and digits[0] in "12345678" and pin.is_valid(digits):
                 kind = "citizen_id"
-            elif 9 <= len(digits) <= 14 and _phone(digits, plus and i == 0, first.group()):
+            elif j < satang and len(digits) >= 9 and _phone(digits, plus and i == 0, first.group()):
                 kind = "phone"
             if kind:
                 start = group.start() + (0 if i == 0 else first.start())
@@ -261,7 +276,7 @@ def detect(text: str) -> list[Detection]:
     for match in EMAIL.finditer(normal):
         pieces.append(("email", match.start(), match.end(), match.group()))
     taken = [(start, end) for _, start, end, _ in pieces]
-    for group in _GROUP.finditer(_without_dates(normal)):
+    for group in _GROUP.finditer(normal):
         for kind, start, end, value in _in_group(group):
             if all(end <= a or b <= start for a, b in taken):
                 pieces.append((kind, start, end, value))
