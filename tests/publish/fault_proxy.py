@@ -10,7 +10,8 @@ Faults:
 * ``commit_then(status)`` — forward the write to the portal, then throw its reply away and answer
   ``status`` (a committed write whose reply was lost);
 * ``slow(seconds)`` — forward, then hold the reply back that long;
-* ``hang(seconds)`` — answer nothing for that long, then close the connection.
+* ``hang(seconds)`` — answer nothing for that long, then close the connection;
+* ``stale()`` — answer CKAN's "Not found" without forwarding (a read served by a lagging replica).
 
 ``echo=True`` makes it a portal that echoes the request's ``Authorization`` header: every reply
 body (JSON: an extra ``echo`` member, also inside dict results and CKAN errors) and every error
@@ -34,7 +35,7 @@ FORWARDED_HEADERS = ("Content-Type", "Authorization", "X-CKAN-API-Key", "User-Ag
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # reply | commit_then | slow | hang
+    kind: str  # reply | commit_then | slow | hang | stale
     status: int = 502
     retry_after: str | None = None
     seconds: float = 0.0
@@ -54,6 +55,10 @@ def slow(seconds: float) -> Fault:
 
 def hang(seconds: float) -> Fault:
     return Fault("hang", seconds=seconds)
+
+
+def stale() -> Fault:
+    return Fault("stale", 404)
 
 
 class FaultProxy(ThreadingHTTPServer):
@@ -134,6 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "hang":
             time.sleep(fault.seconds)
             self.close_connection = True
+            return
+        if fault is not None and fault.kind == "stale":
+            error = {"__type": "Not Found Error", "message": "Not found: Dataset not found"}
+            payload = json.dumps({"success": False, "error": error}).encode()
+            self._send(404, payload, "application/json")
             return
         if fault is not None and fault.kind == "reply":
             self._made_up(fault.status, auth, fault.retry_after)

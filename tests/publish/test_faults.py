@@ -21,11 +21,12 @@ import pytest
 
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.client import PortalDeadlineError
-from pipelines.publish.metadata import datastore_hash
+from pipelines.publish.executor import find_package
+from pipelines.publish.metadata import dataset_dict, datastore_hash
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.receipt import PublishError, PublishReceipt
 
-from .fault_proxy import FaultProxy, commit_then, hang, reply, running, slow
+from .fault_proxy import FaultProxy, commit_then, hang, reply, running, slow, stale
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(600)]
 
@@ -134,6 +135,44 @@ def test_lost_replies_on_update_neither_resend_uploads_nor_double_rows(
     assert proxy.seen.count("resource_patch") == 3
     assert "resource_show" in proxy.seen
     assert_settled(ckan_portal, changed, tmp_path)
+
+
+def test_already_exists_after_a_lost_reply_is_success_when_the_content_matches(
+    ckan_portal, proxy, make_request, agency, tmp_path
+):
+    # The create commits, its reply is lost, and the look-up reads a lagging replica that does
+    # not have it yet: the create is sent again and refused ("already in use"); the look-up
+    # after the refusal finds our dataset with the same metadata hash, so that is success.
+    proxy.on("package_create", commit_then(502))
+    proxy.on("package_show", stale())
+    request = make_request(agency, {2024: 3})
+
+    receipt = publish(proxy.url, ckan_portal, request, tmp_path, **FAST_RETRIES)
+
+    assert proxy.pending() == {}
+    assert proxy.seen.count("package_create") == 2
+    assert receipt.failures == []
+    assert_exact_catalog(ckan_portal.api(), request)
+
+
+def test_already_exists_with_other_content_stays_a_refusal(
+    ckan_portal, proxy, make_request, agency, tmp_path
+):
+    """A dataset of that name that is not ours (no marker) is never taken for our create."""
+    request = make_request(agency, {2024: 3})
+    publish(ckan_portal.url, ckan_portal, request, tmp_path)
+    ckan_portal.api().action.package_patch(id=request.dataset.name, extras=[])
+    proxy.on("package_create", reply(502))  # the first attempt fails: the look-up runs
+    client = CKANPublisher(url=proxy.url, token=ckan_portal.token, **FAST_RETRIES).client()
+    data = dataset_dict(request.dataset)
+    try:
+        with pytest.raises(ckanapi.ValidationError, match="already in use"):
+            client.call("package_create", data, already_done=lambda: find_package(client, data))
+    finally:
+        client.close()
+    assert proxy.pending() == {}
+    assert proxy.seen.count("package_create") == 2
+    assert proxy.seen.count("package_show") == 2  # before the resend, after the refusal
 
 
 def test_a_table_without_key_is_rebuilt_when_a_lost_insert_doubled_rows(
