@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.files import replace_atomically
+from pipelines.locks import hold
 from pipelines.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 LOCAL_INSTANCE_YAML = Path(__file__).parent / "deploy" / "dagster.local.yaml"
 
@@ -32,3 +37,17 @@ def ensure_dagster_home() -> Path:
     if current is None or (current != shipped and _managed(current, shipped)):
         replace_atomically(config, lambda path: path.write_text(shipped, encoding="utf-8"))
     return home
+
+
+def open_instance() -> dg.DagsterInstance:
+    """The instance under ``DAGSTER_HOME``, its storage created by one process at a time: two
+    ``ogp run`` started together on a fresh home would both create the SQLite tables."""
+    import dagster as dg
+
+    home = ensure_dagster_home()
+    with hold(home / ".ogp-instance.lock"):
+        instance = dg.DagsterInstance.get()
+        # storage is created lazily: create all of it while holding the lock
+        _ = (instance.run_storage, instance.event_log_storage, instance.schedule_storage)
+        instance.get_runs(limit=1)
+    return instance

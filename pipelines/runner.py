@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
-from pipelines.dagster_home import ensure_dagster_home
+from pipelines.dagster_home import open_instance
 from pipelines.defs.alerts import innermost, root_cause
 from pipelines.liveness import fail_dead_runs, worker_tags
 from pipelines.locks import CATALOG_SCOPE, LockBusyError, run_lock
@@ -145,10 +145,9 @@ def run_pipeline(
 
     ``wait_s``: how long to wait for another run of the same agency (default
     ``OGP_LOCK_WAIT_S``); an agency still busy then is reported as skipped."""
-    ensure_dagster_home()
+    instance = open_instance()
     from pipelines.definitions import defs  # import after DAGSTER_HOME is set
 
-    instance = dg.DagsterInstance.get()
     summary = RunSummary()
 
     def execute(

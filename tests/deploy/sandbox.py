@@ -16,17 +16,23 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import ckanapi
+import dagster as dg
 import yaml
 
+from pipelines.dagster_home import LOCAL_INSTANCE_YAML
 from pipelines.settings import REPO_ROOT
 
+T = TypeVar("T")
 TEMPLATE_AGENCY = "pcd"  # every family passes its checks; XLSX drops carry no agency column
 FAMILIES = ("decisions", "procurement", "budget")
-OGP = REPO_ROOT / ".venv" / "bin" / "ogp"
+BIN = Path(sys.executable).parent  # the virtualenv's scripts: ogp, dagster, dagster-daemon
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ def make_sandbox(root: Path, suffix: str, count: int, ocds_schema_dir: Path) -> 
 
     home = root / "dagster_home"
     home.mkdir()
+    shutil.copyfile(LOCAL_INSTANCE_YAML, home / "dagster.yaml")  # as `ogp run` would
     env = {
         "OGP_DATASETS_DIR": str(datasets),
         "OGP_DATA_DIR": str(root / "data"),
@@ -144,7 +151,7 @@ def start(argv: list[str], sandbox: Sandbox, log: Path, **extra: str) -> subproc
 
 
 def ogp_run(sandbox: Sandbox, log: Path, *agencies: str, **extra: str) -> subprocess.Popen[bytes]:
-    argv = [str(OGP), "run"]
+    argv = [str(BIN / "ogp"), "run"]
     for agency in agencies:
         argv += ["--agency", agency]
     return start(argv, sandbox, log, **extra)
@@ -205,5 +212,36 @@ def _org_id(ckan: ckanapi.RemoteCKAN, name: str) -> str:
     return str(ckan.action.organization_show(id=name)["id"])
 
 
-def python(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+@contextlib.contextmanager
+def instance(sandbox: Sandbox) -> Iterator[dg.DagsterInstance]:
+    """The sandbox's Dagster instance, as its processes see it."""
+    with dg.DagsterInstance.from_config(str(sandbox.dagster_home)) as dagster:
+        yield dagster
+
+
+def wait_for(what: str, check: Callable[[], T | None], timeout: float, poll: float = 0.5) -> T:
+    """Poll ``check`` until it returns something (a hang guard, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value is not None and value is not False:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(poll)
+
+
+def runs_of(dagster: dg.DagsterInstance, job: str, agency: str | None = None) -> list[dg.RunRecord]:
+    """Runs of a job (for one agency), oldest first."""
+    tags = {"dagster/partition": agency} if agency else None
+    records = dagster.get_run_records(dg.RunsFilter(job_name=job, tags=tags))
+    return sorted(records, key=lambda record: record.create_timestamp)
+
+
+def has_started_a_step(dagster: dg.DagsterInstance, run_id: str) -> bool:
+    return bool(dagster.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START))
+
+
+def failure_message(dagster: dg.DagsterInstance, run_id: str) -> str:
+    events = dagster.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    return " ".join(event.message or "" for event in events)
