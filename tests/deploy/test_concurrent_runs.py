@@ -79,7 +79,7 @@ def test_two_runs_at_once_publish_what_one_run_publishes(
 
     # both runs really ran every job, and the runs of one scope took turns
     with instance(both) as dagster:
-        scopes = [("reference_job", None), ("readiness_job", None)]
+        scopes: list[tuple[str, str | None]] = [("reference_job", None), ("readiness_job", None)]
         scopes += [("agency_job", agency) for agency in both.agencies]
         for job, agency in scopes:
             first, second = sorted(intervals(dagster, job, agency))
