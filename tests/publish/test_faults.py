@@ -89,14 +89,21 @@ def test_lost_replies_and_transient_errors_on_create_converge_in_one_run(
     proxy.on("organization_create", commit_then(502))
     proxy.on("package_create", commit_then(502))
     proxy.on("resource_create", commit_then(502), reply(500), reply(429, "1"))
-    proxy.on("datastore_create", commit_then(502))
+    # The second table's create commits but its reply comes after the client's timeout.
+    proxy.on("datastore_create", commit_then(502), slow(4.0))
     proxy.on("datastore_upsert", commit_then(502))  # an insert batch: retried as an upsert
     proxy.on("resource_view_create", commit_then(504))
-    proxy.on("package_show", slow(1.0))
+    proxy.on("package_show", slow(1.0))  # a look-up, slow but within the timeout
     request = make_request(agency, {2024: 5, 2025: 3})
 
     receipt = publish(
-        proxy.url, ckan_portal, request, tmp_path, datastore_batch_rows=2, **FAST_RETRIES
+        proxy.url,
+        ckan_portal,
+        request,
+        tmp_path,
+        datastore_batch_rows=2,
+        timeout_s=2.0,
+        **FAST_RETRIES,
     )
 
     assert proxy.pending() == {}  # every scripted fault was met
