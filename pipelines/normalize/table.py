@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,9 @@ def _scan_raw(
     first_row_number: int,
     file: str | None,
     pool: ThreadPoolExecutor,
-) -> list[dict[str, Any]]:
-    """The personal-data guard over every column of a raw batch, one column per worker."""
+) -> list[Future[list[dict[str, Any]]]]:
+    """The personal-data guard over every column of a raw batch, one column per worker (it
+    runs beside the cast of the same batch)."""
 
     def one(name: str) -> list[dict[str, Any]]:
         return scan_raw(
@@ -114,7 +115,7 @@ def _scan_raw(
             columns=[name],
         )
 
-    return [item for found in pool.map(one, batch.schema.names) for item in found]
+    return [pool.submit(one, name) for name in batch.schema.names]
 
 
 def _typed(
@@ -137,7 +138,7 @@ def _typed(
     policy = PrivacyPolicy.from_spec(spec.privacy)
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in raw.batches:
-            result.personal_data += _scan_raw(batch, raw, policy, offset + 2, file, pool)
+            scanned = _scan_raw(batch, raw, policy, offset + 2, file, pool)
             if fill:
                 column = pa.array([agency] * batch.num_rows, pa.string())
                 batch = batch.append_column(fill, column)
@@ -145,6 +146,7 @@ def _typed(
             arrays, errors, counts = _cast_batch(batch, spec, offset, pool)
             typed_batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
             result.cast_errors.extend(errors)
+            result.personal_data += [item for future in scanned for item in future.result()]
             result.counts.update(counts)
             offset += batch.num_rows
             # Hand the batch's scratch memory back, so peak RSS tracks the typed result.

@@ -44,16 +44,20 @@ Kind = Literal["citizen_id", "phone", "email", "personal_data"]
 # --- the vectorised prefilter (RE2) -------------------------------------------------------------
 
 # Between two digits of one number: spaces of every kind, dashes, minus, dot, slash,
-# parentheses (also full-width), zero-width and other format characters.
-_RE2_SEP = r"[\s\p{Z}\p{Cf}\p{Pd}\x{2212}./()\x{FF0E}\x{FF08}\x{FF09}]"
+# parentheses (also full-width), zero-width and other format characters. Explicit ranges, not
+# Unicode property classes: RE2 runs them three times faster.
+_RE2_SEP = (
+    r"[\t\n\f\r \x{A0}\x{AD}\x{1680}\x{2000}-\x{200F}\x{2028}-\x{202F}\x{205F}-\x{2064}"
+    r"\x{3000}\x{FEFF}\-\x{2010}-\x{2015}\x{2212}\x{FE63}\x{FF0D}./()\x{FF08}\x{FF09}\x{FF0E}]"
+)
 _RE2_GAP = f"{_RE2_SEP}{{0,5}}"
+_SPACE = r"[\t\n\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{202F}\x{205F}\x{3000}]"
 # Digits of other scripts, superscripts, circled and mathematical digits: rare, all candidates.
 _OTHER_DIGITS = (
     r"[\x{0660}-\x{0669}\x{06F0}-\x{06F9}\x{0966}-\x{096F}\x{0ED0}-\x{0ED9}"
     r"\x{1040}-\x{1049}\x{17E0}-\x{17E9}\x{00B2}\x{00B3}\x{00B9}\x{2070}-\x{2089}"
     r"\x{2460}-\x{249B}\x{1D7CE}-\x{1D7FF}]"
 )
-_SPACE = r"[\s\p{Z}]"
 
 
 def _digit(ascii_class: str) -> str:
@@ -66,17 +70,19 @@ def _digit(ascii_class: str) -> str:
 
 
 _ANY = _digit("0-9")
-_NOT = r"(?:^|[^\p{Nd}])"
-_END = r"(?:[^\p{Nd}]|$)"
+_NOT = r"(?:^|[^0-9\x{E50}-\x{E59}\x{FF10}-\x{FF19}])"
+_END = r"(?:[^0-9\x{E50}-\x{E59}\x{FF10}-\x{FF19}]|$)"
 _CITIZEN_RE2 = f"{_NOT}{_digit('1-8')}(?:{_RE2_GAP}{_ANY}){{12}}{_END}"
 _NATIONAL_RE2 = f"{_NOT}{_digit('0')}{_RE2_GAP}{_digit('2-9')}(?:{_RE2_GAP}{_ANY}){{7,8}}{_END}"
 _INTERNATIONAL_RE2 = f"{_digit('6')}{_RE2_GAP}{_digit('6')}(?:{_RE2_GAP}{_ANY}){{8,10}}{_END}"
 _EMAIL_RE2 = (
-    r"[@\x{FF20}\x{FE6B}]|&#|&commat;|\p{Nd}%"
-    r"|(?i:%40|%3[0-9]|%2[0-9a-f]\p{Nd}|%e0%b9%9[0-9]|%ef%bc|%ef%b9%ab)"
+    rf"[@\x{{FF20}}\x{{FE6B}}]|&#|&commat;|{_ANY}%"
+    r"|(?i:%40|%3[0-9]|%2[0-9a-f][0-9]|%e0%b9%9[0-9]|%ef%bc|%ef%b9%ab)"
     rf"|(?i:[\[({{<]{_SPACE}*(?:at|dot|แอท|ดอท){_SPACE}*[\])}}>])|(?i:{_SPACE}at{_SPACE})|แอท"
 )
-CANDIDATES = "|".join([_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _EMAIL_RE2, _OTHER_DIGITS])
+CANDIDATES = "|".join(
+    [_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _EMAIL_RE2, _OTHER_DIGITS]
+)
 
 
 def candidates(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
