@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.files import replace_atomically
 from pipelines.readiness.figures import Figure
 
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -36,8 +37,9 @@ def history_name(generated_at: datetime) -> str:
 def save(history_dir: Path, generated_at: datetime, report: Mapping[str, Any]) -> Path:
     history_dir.mkdir(parents=True, exist_ok=True)
     path = history_dir / history_name(generated_at)
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    # atomically: a half-written entry would break every later report's trend
+    return replace_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def latest_before(history_dir: Path, generated_at: datetime) -> tuple[Path, dict[str, Any]] | None:

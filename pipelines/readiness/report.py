@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.files import replace_atomically
 from pipelines.readiness import charts, history
 from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
@@ -318,7 +320,11 @@ def write_report(report: Report, out_dir: Path) -> ReportPaths:
         markdown=out_dir / f"{REPORT_STEM}.md",
         history=history.save(out_dir / "history", report.generated_at, document),
     )
-    paths.html.write_text(render_html(report), encoding="utf-8")
-    paths.json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    paths.markdown.write_text(render_markdown(report), encoding="utf-8")
+    texts = {
+        paths.html: render_html(report),
+        paths.json_path: json.dumps(document, ensure_ascii=False, indent=1),
+        paths.markdown: render_markdown(report),
+    }
+    for path, text in texts.items():  # a crash never leaves half a report to publish
+        replace_atomically(path, partial(Path.write_text, data=text, encoding="utf-8"))
     return paths
