@@ -44,10 +44,12 @@ def _not_utf8_or_thai(sample: bytes) -> str | None:
     for bom, name in BOMS:
         if sample.startswith(bom):
             return f"{name} text: save it as UTF-8 CSV"
-    if b"\x00" in sample:
-        # UTF-16/32 without a BOM: every ASCII character comes with NUL bytes.
-        return "binary content or UTF-16/UTF-32 text (NUL bytes): save it as UTF-8 CSV"
     return None
+
+
+def _first_nul_line(sample: bytes) -> int | None:
+    position = sample.find(b"\x00")
+    return None if position < 0 else sample.count(b"\n", 0, position) + 1
 
 
 def _decodes(sample: bytes, encoding: str, *, final: bool) -> bool:
@@ -70,6 +72,14 @@ def detect_encoding(path: Path, sample: bytes | None = None) -> str:
     refused = _not_utf8_or_thai(sample)
     if refused:
         raise NormalizeError(path, refused)
+    nul_line = _first_nul_line(sample)
+    if nul_line is not None:
+        # UTF-16/32 without a BOM: every ASCII character comes with NUL bytes.
+        raise NormalizeError(
+            path,
+            "binary content or UTF-16/UTF-32 text (NUL bytes): save it as UTF-8 CSV",
+            row=nul_line,
+        )
     # A sample may end mid-character: only the whole file is final.
     whole = len(sample) < SAMPLE_BYTES
     for encoding in ("utf-8", "cp874"):

@@ -32,6 +32,9 @@ HEADER_SEARCH_ROWS = 30
 # No contract has more than a few dozen fields; thousands of columns is a broken export.
 MAX_COLUMNS = 2000
 XLSX_BATCH_ROWS = 50_000
+# Open data rows are a few KB; the gate reads the clean CSV in 256 KB blocks a row must fit in
+# (even with every character quoted twice), so a longer row is refused here, by name.
+MAX_ROW_BYTES = 100 << 10
 # Python's csv module refuses cells over 128 KB; pyarrow reads any size, so must the helpers.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 # Streaming in blocks keeps memory near the size of the typed result, not of the text.
@@ -59,6 +62,8 @@ class RawTable:
 def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
     """Dispatch on the file's suffix (the landing area keeps the source's extension)."""
     suffix = path.suffix.lower()
+    if not read_sample(path, 4096).strip():
+        raise NormalizeError(path, "empty file")
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, headers, sheet=sheet)
     if suffix in JSON_SUFFIXES:
@@ -130,7 +135,8 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     encoding = detect_encoding(path, sample)
     text = sample.decode(encoding, errors="ignore")
     delimiter = _sniff_delimiter(text)
-    first_rows = list(_take(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # any line endings
+    first_rows = list(_take(lines, HEADER_SEARCH_ROWS))
     header_row = headers.find_header_row(first_rows)
     header = first_rows[header_row] if first_rows else []
     names, unknown, aliased = _rename(path, headers, header, header_row)
@@ -164,10 +170,12 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
         try:
             with read() as reader:
                 for batch in reader:
-                    _refuse_nul(path, batch, first_row)
+                    _check_batch(path, batch, first_row)
                     first_row += batch.num_rows
                     yield batch
         except pa.ArrowInvalid as error:
+            if "skip initial" in str(error) and path.stat().st_size < BLOCK_BYTES:
+                return  # a header without a newline and nothing after it: no rows
             raise _csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
         except (UnicodeDecodeError, pa.ArrowException):
             line = _first_undecodable_line(path, encoding)
@@ -180,15 +188,39 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     )
 
 
-def _refuse_nul(path: Path, batch: pa.RecordBatch, first_row: int) -> None:
-    """NUL bytes are never text (the first megabyte was checked; this covers the rest)."""
+def _check_batch(path: Path, batch: pa.RecordBatch, first_row: int) -> None:
+    """No NUL bytes (never text; the first megabyte was checked, this covers the rest) and no
+    row over MAX_ROW_BYTES. ``first_row``: the batch's first record number in the file."""
+    if not batch.num_rows:
+        return
+    lengths = [pc.fill_null(pc.binary_length(column), 0) for column in batch.columns]
+    total = lengths[0]
+    for length in lengths[1:]:
+        total = pc.add(total, length)
+    if pc.max(total).as_py() > MAX_ROW_BYTES:
+        index = pc.indices_nonzero(pc.greater(total, MAX_ROW_BYTES))[0].as_py()
+        widest = max(range(len(lengths)), key=lambda i: lengths[i][index].as_py())
+        raise NormalizeError(
+            path,
+            f"row of {total[index].as_py() >> 10:,} KB (at most {MAX_ROW_BYTES >> 10} KB; "
+            f"this field holds {lengths[widest][index].as_py() >> 10:,} KB): refused",
+            row=first_row + index,
+            field=_label(batch.schema.names[widest]),
+        )
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         found = pc.fill_null(pc.match_substring(column, "\x00"), False)
         if pc.any(found).as_py():
             index = pc.indices_nonzero(found)[0].as_py()
             raise NormalizeError(
-                path, "NUL byte in a cell: binary content", row=first_row + index, field=name
+                path,
+                "NUL byte in a cell: binary content",
+                row=first_row + index,
+                field=_label(name),
             )
+
+
+def _label(name: str) -> str:
+    return f"column {int(name.rsplit('_', 1)[1]) + 1}" if name.startswith("_unknown_") else name
 
 
 def _first_undecodable_line(path: Path, encoding: str) -> int | None:
@@ -294,13 +326,16 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
     def batches() -> Iterator[pa.RecordBatch]:
         try:
             pending = first[header_row + 1 :]
-            for row in rows:
-                pending.append(row)
-                if len(pending) >= XLSX_BATCH_ROWS:
-                    yield from _strings_table(names, pending).to_batches()
+            first_row = header_row + 2
+            for row in itertools.chain(rows, [None]):
+                if row is not None:
+                    pending.append(row)
+                if pending and (row is None or len(pending) >= XLSX_BATCH_ROWS):
+                    for batch in _strings_table(names, pending).to_batches():
+                        _check_batch(path, batch, first_row)
+                        first_row += batch.num_rows
+                        yield batch
                     pending = []
-            if pending:
-                yield from _strings_table(names, pending).to_batches()
         finally:
             workbook.close()
 

@@ -93,12 +93,12 @@ def _refuse_dtd(path: Path, archive: zipfile.ZipFile, name: str) -> None:
     while match := _PROLOG_ITEM.match(head, position):
         position = match.end()
     rest = head[position:].lstrip()
+    if rest.startswith(b"<!--") or (not rest.startswith(b"<") and len(head) == PROLOG_BYTES):
+        raise NormalizeError(path, f"part {name!r} has an XML prolog over 64 KB: refused")
     if rest.startswith(b"<!"):
         raise NormalizeError(
             path, f"part {name!r} declares a DTD or entities (XML entity bomb?): refused"
         )
-    if not rest.startswith(b"<") and len(head) == PROLOG_BYTES:
-        raise NormalizeError(path, f"part {name!r} has an XML prolog over 64 KB: refused")
 
 
 def uncached_formula(path: Path, sheet_part: str) -> str | None:
