@@ -150,10 +150,15 @@ def start(argv: list[str], sandbox: Sandbox, log: Path, **extra: str) -> subproc
         handle.close()
 
 
-def ogp_run(sandbox: Sandbox, log: Path, *agencies: str, **extra: str) -> subprocess.Popen[bytes]:
+def ogp_run(
+    sandbox: Sandbox, log: Path, *agencies: str, wait: float | None = None, **extra: str
+) -> subprocess.Popen[bytes]:
+    """`ogp run [--agency …] [--wait …]` in the sandbox; ``extra``: environment variables."""
     argv = [str(BIN / "ogp"), "run"]
     for agency in agencies:
         argv += ["--agency", agency]
+    if wait is not None:
+        argv += ["--wait", str(wait)]
     return start(argv, sandbox, log, **extra)
 
 

@@ -11,6 +11,9 @@ import ckanapi
 import dagster as dg
 import pytest
 
+from pipelines.commands.run import EXIT_BUSY
+from pipelines.locks import hold, lock_path
+
 from .conftest import SandboxFactory
 from .sandbox import Sandbox, catalog, instance, ogp_run, runs_of, stop
 
@@ -84,3 +87,26 @@ def test_two_runs_at_once_publish_what_one_run_publishes(
         for job, agency in scopes:
             first, second = sorted(intervals(dagster, job, agency))
             assert first[1] <= second[0], f"{job}[{agency}] runs overlapped: {first}, {second}"
+
+
+@pytest.mark.portal
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_busy_agency_is_skipped_and_nothing_of_it_is_published(
+    sandboxes: SandboxFactory, ckan: ckanapi.RemoteCKAN, tmp_path: Path
+) -> None:
+    sandbox = sandboxes("busy", 1)
+    agency = sandbox.agencies[0]
+    log = tmp_path / "busy.log"
+    # another run of the agency (here: this test) holds its lock for the whole `ogp run`
+    with hold(lock_path(agency, "run", Path(sandbox.env["OGP_DATA_DIR"])), owner={"run": "test"}):
+        code = finish(ogp_run(sandbox, log, agency, wait=2), log, 600)
+    output = " ".join(log.read_text(errors="replace").split())  # the table wraps lines
+    assert code == EXIT_BUSY
+    assert f"waiting for {agency}.run.lock, held by test" in output
+    assert "Skipped, busy: agency_job" in output
+    assert "skipped" in output
+    assert catalog(ckan, sandbox.datasets()) == {}
+    with instance(sandbox) as dagster:
+        assert runs_of(dagster, "agency_job", agency) == []
+        assert len(runs_of(dagster, "reference_job")) == 1  # the rest of the run went on
