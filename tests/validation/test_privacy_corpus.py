@@ -24,6 +24,7 @@ from .personal_corpus import (
     corpus,
     decisions_rows,
     mobile,
+    procurement_row,
     write_csv,
     write_xlsx,
 )
@@ -110,35 +111,6 @@ def test_validate_reports_every_disguised_value(
 
 def _long_texts(placed: list[Placed]) -> list[str]:
     return [p.value.text for p in placed if len(p.value.text) >= 8]
-
-
-PROCUREMENT_HEADER = [
-    *("project_id", "agency_code", "fiscal_year", "project_name", "method", "budget"),
-    *("reference_price", "announce_date", "bid_close_date", "contract_date"),
-    *("number_of_bidders", "winner_tax_id", "winner_name", "contract_value", "status"),
-]
-
-
-def procurement_row(number: int, **changes: str) -> dict[str, str]:
-    row = dict.fromkeys(PROCUREMENT_HEADER, "")
-    row.update(
-        project_id=f"6701{number:07d}",
-        agency_code="cgd",
-        fiscal_year="2567",
-        project_name=f"ซื้อวัสดุสำนักงาน ครั้งที่ {number} วงเงิน 1,234,567.00 บาท",
-        method="specific",
-        budget="1,234,567.00",
-        reference_price="1234567.00",
-        announce_date="31/12/2566",
-        contract_date="2024-01-15",
-        number_of_bidders="3",
-        winner_tax_id="0105536012345" if number % 2 else "0105556098765",
-        winner_name="บริษัท ตัวอย่าง จำกัด",
-        contract_value="1200000",
-        status="awarded",
-    )
-    row.update(changes)
-    return row
 
 
 @pytest.mark.timeout(300)
