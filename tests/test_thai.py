@@ -101,3 +101,19 @@ def test_amount_marks_are_stripped(text, expected):
 def test_clean_text_removes_invisible_characters_and_blanks():
     values = pa.array(["ก\u200bข", " ค\u00a0ง ", "abc", None, "   ", "\ufeff"])
     assert thai.clean_text(values).to_pylist() == ["กข", "ค ง", "abc", None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "separator", "expected"),
+    [
+        ("1,234,567.50", ".", "1234567.50"),
+        ("1.234,56", ".", None),  # a European amount under a decimal-point contract: refused
+        ("1,5", ".", None),  # a comma not between groups of three: ambiguous, refused
+        ("1.234.567,50 บาท", ",", "1234567.50"),
+        ("12,5", ",", "12.5"),
+        ("1.5", ",", None),
+        ("1,234.56", ",", None),
+    ],
+)
+def test_amounts_follow_the_contracts_decimal_separator(text, separator, expected):
+    assert thai.strip_amount_marks(pa.array([text]), separator).to_pylist() == [expected]

@@ -27,7 +27,7 @@ MB = 1 << 20
 @dataclass(frozen=True)
 class Hostile:
     name: str  # file name, its extension included
-    write: Callable[[Path], None]
+    write: Callable[[Path], object]
     exit_code: int
     expect: tuple[str, ...] = ()  # further text the output must hold (besides the file name)
     family: str = "procurement"
@@ -74,11 +74,11 @@ def csv_text(
     return "".join(",".join(cell(v) for v in line) + newline for line in lines)
 
 
-def text_file(text: str, encoding: str = "utf-8", prefix: bytes = b"") -> Callable[[Path], None]:
+def text_file(text: str, encoding: str = "utf-8", prefix: bytes = b"") -> Callable[[Path], object]:
     return lambda path: path.write_bytes(prefix + text.encode(encoding))
 
 
-def raw(data: bytes) -> Callable[[Path], None]:
+def raw(data: bytes) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(data)
 
 
@@ -102,7 +102,7 @@ def _mixed_endings(path: Path) -> None:
     )
 
 
-def _big_cell(size: int) -> Callable[[Path], None]:
+def _big_cell(size: int) -> Callable[[Path], object]:
     return text_file(csv_text([row(1, project_name="ก" * (size // 3)), row(2, **BAD_ID)]))
 
 
@@ -187,7 +187,7 @@ READ_THEN_INVALID: list[Hostile] = [
 AFTER_FIRST_MB = _rows_for(MB + 64 * 1024)  # valid rows filling more than the first megabyte
 
 
-def _switch_after_first_mb(encoded: bytes) -> Callable[[Path], None]:
+def _switch_after_first_mb(encoded: bytes) -> Callable[[Path], object]:
     """UTF-8 for more than a megabyte, then one row in another encoding."""
 
     def write(path: Path) -> None:
@@ -224,12 +224,12 @@ def _truncated_after_big_cell(path: Path) -> None:
     path.write_text(text[: len(text) - 40], encoding="utf-8")
 
 
-def _columns(count: int) -> Callable[[Path], None]:
+def _columns(count: int) -> Callable[[Path], object]:
     header = [*HEADER, *(f"extra_{i}" for i in range(count - len(HEADER)))]
     return text_file(csv_text([[*row(1), *("x" * (count - len(HEADER)))]], header=header))
 
 
-def _deep_json(depth: int) -> Callable[[Path], None]:
+def _deep_json(depth: int) -> Callable[[Path], object]:
     return text_file("[" * depth + "]" * depth)
 
 

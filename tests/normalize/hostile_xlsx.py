@@ -51,7 +51,7 @@ def _valid() -> bytes:
     return workbook_bytes([row(1), row(2)])
 
 
-def with_parts(parts: dict[str, bytes | None]) -> Callable[[Path], None]:
+def with_parts(parts: dict[str, bytes | None]) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(_rewrite(_valid(), parts))
 
 
@@ -81,7 +81,7 @@ EXTERNAL_ENTITY = (
 DTD_AFTER_LONG_COMMENT = _sheet_xml("", "<!--" + " " * (100 * 1024) + "-->" + LAUGHS)
 
 
-def _bomb(size: int, level: int = 9) -> Callable[[Path], None]:
+def _bomb(size: int, level: int = 9) -> Callable[[Path], object]:
     """A workbook whose sheet part unpacks to ``size`` bytes of plausible rows."""
 
     def write(path: Path) -> None:
@@ -114,7 +114,7 @@ def _uncached_formula(path: Path) -> None:
     path.write_bytes(workbook_bytes(rows))
 
 
-def _cells(rows: list[list[Any]], **number_formats: str) -> Callable[[Path], None]:
+def _cells(rows: list[list[Any]], **number_formats: str) -> Callable[[Path], object]:
     def write(path: Path) -> None:
         book = Workbook()
         sheet = book.active
