@@ -130,7 +130,9 @@ def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) ->
                 "kind of file it does not know); please report it with the file",
             )
     if json_out:
-        typer.echo(json.dumps(result.report, ensure_ascii=False, indent=2, default=str))
+        typer.echo(
+            json.dumps(result.report, ensure_ascii=False, indent=2, default=str, allow_nan=False)
+        )
     else:
         _summary(console, path, result.report, report_dir)
     return EXIT_VALID if result.status == "passed" else EXIT_INVALID

@@ -11,7 +11,12 @@ Contract with validation — **cast errors**: a cell with text that cannot be ty
 null in the typed column and is listed in ``NormalizeResult.cast_errors`` (written to
 ``cast_errors.json`` beside the clean table) as::
 
-    {"row_number": 7, "field": "budget", "cell": "ประมาณ 5 ล้าน", "type": "type-error"}
+    {"row_number": 7, "field": "budget", "cell": "ประมาณ 5 ล้าน", "type": "type-error",
+     "note": "not a number"}
+
+Values that cannot be true are cast errors too, with a note saying why: ``NaN``/``Infinity``/
+overflow, Buddhist Era years and dates outside the contract's ``normalize`` windows, amounts
+in the other decimal convention (see :mod:`pipelines.normalize.cast`).
 
 ``row_number`` counts like frictionless: the header is row 1, the first data row is row 2,
 through the concatenated clean table of the partition. At most 1000 errors per field are
@@ -20,7 +25,9 @@ column is added as nulls and named in ``missing_columns``; unknown columns are l
 named in ``unknown_columns``.
 
 A file that cannot be read at all (truncated mid-row, undecodable, an XLSX that is not a zip)
-raises :class:`NormalizeError` naming the file and, where known, the row.
+or must not be (an XLSX over its size budget or with a DTD, NUL bytes, two columns naming one
+field, a formula saved without its value, a row over 100 KB) raises :class:`NormalizeError`
+naming the file and, where known, the row and field.
 """
 
 from pipelines.normalize.errors import NormalizeError
