@@ -16,7 +16,7 @@ data whose action is ``block`` — always block. ``warning`` rules never quarant
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,11 +27,11 @@ import pyarrow.parquet as pq
 from pipelines.hashing import file_sha256
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
+from pipelines.validation.guard import guard
 from pipelines.validation.privacy import (
     PrivacyPolicy,
     PrivacyResult,
     PrivacyScanner,
-    scan_batches,
     with_raw_findings,
 )
 from pipelines.validation.publishable import (
@@ -52,7 +52,6 @@ from pipelines.validation.suite import (
     suite_path,
 )
 from pipelines.validation.tables import (
-    TYPED_ROW_GROUP,
     InBackground,
     Source,
     TextTable,
@@ -138,22 +137,6 @@ def _schema_source(clean: Source) -> Source:
         if sibling.is_file():
             return sibling
     return clean
-
-
-def _typed_batches(typed: pa.Table | Path, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
-    """The typed table in batches; only ``columns`` when given (None: all)."""
-    if isinstance(typed, pa.Table):
-        table = typed if columns is None else typed.select(columns)
-        yield from table.to_batches(max_chunksize=TYPED_ROW_GROUP)
-    else:
-        parquet = pq.ParquetFile(typed)
-        yield from parquet.iter_batches(batch_size=TYPED_ROW_GROUP, columns=columns)
-
-
-def _privacy_columns(policy: PrivacyPolicy, names: Sequence[str], scanned: list[str]) -> list[str]:
-    """The columns the guard reads: those it scans and those its ``when`` rules test."""
-    wanted = set(scanned) | {column for rule in policy.personal_data for column in rule.when}
-    return [name for name in names if name in wanted]
 
 
 def _primary_key(schema: Mapping[str, Any]) -> list[str]:
@@ -290,7 +273,7 @@ def validate_partition(
             else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, invalid_rows)
         )
         privacy = with_raw_findings(
-            _guard(typed, policy, string_fields, found, writer),
+            guard(typed, policy, string_fields, found, writer),
             personal_data,
             policy,
             string_fields,
@@ -359,33 +342,6 @@ def _read_once(
         )
         text.drain()
     return report, typed.close(), finder.result()
-
-
-def _guard(
-    typed: pa.Table | Path,
-    policy: PrivacyPolicy,
-    string_fields: list[str],
-    found: PrivacyResult | None,
-    writer: PublishableWriter | None,
-) -> PrivacyResult:
-    """The privacy guard's result, and the masked publishable table written when ``writer`` is
-    given. Findings already made while the table streamed are not searched for again: only
-    the columns where they are are scanned, to mask them (or nothing is read, when blocked)."""
-    if found is None:
-        # A partition blocked whatever the guard finds needs no publishable table: read less.
-        columns = None if writer else _privacy_columns(policy, _names(typed), string_fields)
-        return scan_batches(
-            _typed_batches(typed, columns), policy, columns=string_fields, sink=writer
-        )
-    if writer is not None:
-        flagged = {finding.column for finding in found.findings}
-        masked = [name for name in string_fields if name in flagged]
-        scan_batches(_typed_batches(typed, None), policy, columns=masked, sink=writer)
-    return found
-
-
-def _names(typed: pa.Table | Path) -> list[str]:
-    return typed.column_names if isinstance(typed, pa.Table) else pq.read_schema(typed).names
 
 
 def _references(

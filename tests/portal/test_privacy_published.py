@@ -163,15 +163,15 @@ def scan(text: str) -> list[tuple[str, str]]:
     """Personal data in a downloaded file, as (kind, what matched) — synthetic values only: the
     guard's detector line by line, and plain regular expressions over the whole text."""
     text = _HEX_IDS.sub("#", text)
-    hits = [
-        (found.kind, line[found.start : found.end])
+    hits: list[tuple[str, str]] = [
+        (str(found.kind), line[found.start : found.end])
         for line in text.splitlines()
         for found in detect(line)
     ]
     for kind, pattern in PLAIN.items():
         hits += [(kind, match.group()) for match in pattern.finditer(text)]
     # 13 digits that fail the check digit are not IDs (datapackage.json: a maximum 1000000000000)
-    return [(kind, text) for kind, text in hits if kind != "citizen_id" or pin.is_valid(text)]
+    return [(kind, value) for kind, value in hits if kind != "citizen_id" or pin.is_valid(value)]
 
 
 def download(url: str) -> str:
