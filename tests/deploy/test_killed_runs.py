@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -188,17 +189,21 @@ def test_the_daemon_fails_killed_runs_and_starts_the_agencys_next_run(
         # the queue holds the agency's second run while the first is running
         assert status(sandbox, second) == dg.DagsterRunStatus.QUEUED
         os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
         wait_for(
             "the killed run to be marked failed",
             lambda: status(sandbox, first) == dg.DagsterRunStatus.FAILURE,
             180,
         )
+        print(f"run worker killed -> run failed: {time.monotonic() - killed_at:.1f} s")
         wait_for(
             "the agency's next run to finish",
             lambda: status(sandbox, second) in FINISHED,
             900,
             poll=2,
         )
+        with instance(sandbox) as dagster:
+            print(f"killed run worker {pid}: {failure_message(dagster, first)}")
         # it ran to the end and published (a family blocked by its checks would fail the run)
         assert_published(ckan, sandbox, second)
 
@@ -213,6 +218,7 @@ def test_the_daemon_fails_killed_runs_and_starts_the_agencys_next_run(
                 600,
             )
             os.kill(cli.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
             cli.wait(30)
         finally:
             stop(cli)
@@ -222,8 +228,10 @@ def test_the_daemon_fails_killed_runs_and_starts_the_agencys_next_run(
             180,
             poll=1,
         )
+        print(f"ogp run killed -> run failed by monitoring: {time.monotonic() - killed_at:.1f} s")
         with instance(sandbox) as dagster:
             message = failure_message(dagster, killed)
+        print(f"killed ogp run {cli.pid}: {message}")
         assert "Detected run worker status" in message  # run monitoring's words
         assert f"pid {cli.pid}" in message
     finally:

@@ -19,7 +19,7 @@ from dagster._core.launcher import WorkerStatus
 from dagster._core.test_utils import create_run_for_test
 
 from pipelines.dagster_home import LOCAL_INSTANCE_YAML, ensure_dagster_home
-from pipelines.defs.locking import run_locked_executor
+from pipelines.defs.locking import run_locked_executor, step_lock
 from pipelines.files import replace_atomically
 from pipelines.liveness import (
     HOST_TAG,
@@ -37,10 +37,12 @@ from .sandbox import restore_signals
 
 HOLDER = """
 import sys, time
-from pipelines.locks import run_lock
-with run_lock(sys.argv[1], owner={"run": "holder-test"}):
+from pipelines.locks import hold, lock_path
+with hold(lock_path(sys.argv[1], sys.argv[3]), owner={"run": "holder-test"}):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
+    released = time.time()  # just before the lock goes
+print(released, flush=True)
 """
 
 
@@ -52,9 +54,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-def hold_in_child(scope: str, seconds: float) -> subprocess.Popen[str]:
+def hold_in_child(scope: str, seconds: float, kind: str = "run") -> subprocess.Popen[str]:
     child = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, scope, str(seconds)],
+        [sys.executable, "-c", HOLDER, scope, str(seconds), kind],
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
@@ -300,3 +302,33 @@ def test_partial_files_are_private_to_each_write(tmp_path: Path) -> None:
         replace_atomically(target, fail)
     assert target.read_text() == "a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+
+
+@dg.asset(partitions_def=PROBE_PARTITIONS)
+def writer(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    with step_lock(context, "decisions"):
+        return dg.MaterializeResult(metadata={"wrote_at": time.time()})
+
+
+@pytest.mark.timeout(120)
+def test_a_writing_step_waits_for_a_straggler_of_its_agency_and_family(data_dir: Path) -> None:
+    # e.g. the step process of a killed run worker, still finishing its step
+    child = hold_in_child("ta", 2, kind="decisions")
+    try:
+        result = dg.materialize([writer], partition_key="ta")
+        assert child.stdout is not None
+        released = float(child.stdout.readline())
+        child.wait(30)
+    finally:
+        child.kill()
+        child.wait(10)
+    wrote_at = result.asset_materializations_for_node("writer")[0].metadata["wrote_at"].value
+    assert isinstance(wrote_at, float)
+    assert wrote_at >= released  # the step wrote only once the straggler let go
+    # a writer of another agency does not hold this one up
+    other = hold_in_child("tb", 300, kind="decisions")
+    try:
+        assert dg.materialize([writer], partition_key="ta").success
+    finally:
+        other.kill()
+        other.wait(10)
