@@ -32,6 +32,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 from urllib.parse import unquote
 
@@ -80,9 +81,7 @@ _EMAIL_RE2 = (
     r"|(?i:%40|%3[0-9]|%2[0-9a-f][0-9]|%e0%b9%9[0-9]|%ef%bc|%ef%b9%ab)"
     rf"|(?i:[\[({{<]{_SPACE}*(?:at|dot|แอท|ดอท){_SPACE}*[\])}}>])|(?i:{_SPACE}at{_SPACE})|แอท"
 )
-CANDIDATES = "|".join(
-    [_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _EMAIL_RE2, _OTHER_DIGITS]
-)
+CANDIDATES = "|".join([_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _EMAIL_RE2, _OTHER_DIGITS])
 
 
 def candidates(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -99,6 +98,8 @@ def _sub(
     text: str, origins: Origins, pattern: re.Pattern[str], replace: str | None
 ) -> tuple[str, Origins]:
     """``pattern`` replaced by ``replace`` (None: by the match decoded), spans kept."""
+    if pattern.search(text) is None:
+        return text, origins
     out: list[str] = []
     spans: Origins = []
     position = 0
@@ -134,27 +135,43 @@ _SPACED_DOT = re.compile(
 )
 
 
-def _fold(text: str, origins: Origins) -> tuple[str, Origins]:
-    """Per character: format characters go, digits become ASCII, NFKC folds the rest."""
-    out: list[str] = []
-    spans: Origins = []
-    for char, span in zip(text, origins, strict=True):
+@cache
+def _fold_table() -> dict[int, str]:
+    """``str.translate`` table: every non-ASCII character the detector must see differently.
+    Digits of any script -> ASCII; dashes and minus -> ``-``; spaces -> `` ``; format characters
+    (zero-width, BOM, soft hyphen) -> nothing; a character NFKC folds to one ASCII character
+    (full-width ``＠``, ``．``, letters, parentheses; superscript and circled digits) -> it.
+    Nothing else changes (Thai vowels stay as they are: NFKC would split ``ำ``)."""
+    table: dict[int, str] = {}
+    for code in [*range(0x80, 0x10000), *range(0x1D7CE, 0x1D800)]:
+        char = chr(code)
         category = unicodedata.category(char)
-        if category == "Cf":
-            continue
         if category == "Nd":
-            new = str(unicodedata.digit(char))
-        elif char.isascii():
-            new = char
+            table[code] = str(unicodedata.digit(char))
         elif category == "Pd" or char == "\u2212":
-            new = "-"
+            table[code] = "-"
         elif category.startswith("Z"):
-            new = " "
+            table[code] = " "
+        elif category == "Cf":
+            table[code] = ""
         else:
-            new = unicodedata.normalize("NFKC", char)
-        out.append(new)
-        spans += [span] * len(new)
-    return "".join(out), spans
+            folded = unicodedata.normalize("NFKC", char)
+            if len(folded) == 1 and folded.isascii():
+                table[code] = folded
+    return table
+
+
+def _fold(text: str, origins: Origins) -> tuple[str, Origins]:
+    """Per character, by :func:`_fold_table` (one ``translate``; spans move only when format
+    characters are deleted)."""
+    if text.isascii():
+        return text, origins
+    table = _fold_table()
+    folded = text.translate(table)
+    if len(folded) == len(text):
+        return folded, origins
+    spans = [span for char, span in zip(text, origins, strict=True) if table.get(ord(char)) != ""]
+    return folded, spans
 
 
 def normalise(text: str) -> tuple[str, Origins]:
@@ -305,8 +322,9 @@ def mask_value(kind: Kind, value: str) -> str:
     return value[:1] + "***" if value else value
 
 
-def mask_text(text: str) -> str:
-    """The cell with every detected piece of personal data masked."""
-    for found in reversed(detect(text)):
-        text = text[: found.start] + mask_value(found.kind, found.value) + text[found.end :]
+def mask_text(text: str, found: list[Detection] | None = None) -> str:
+    """The cell with every detected piece of personal data masked (``found``: the cell's
+    detections, when already made)."""
+    for item in reversed(detect(text) if found is None else found):
+        text = text[: item.start] + mask_value(item.kind, item.value) + text[item.end :]
     return text

@@ -356,7 +356,7 @@ def _find(
         for index, text, detections in _hits(name, values, policy):
             kinds = dict.fromkeys(d.kind for d in detections)
             findings += [Finding(name, index + first_row_number, kind, action) for kind in kinds]
-            replacements.setdefault(index, mask_text(text))
+            replacements.setdefault(index, mask_text(text, detections))
         if action == "mask" and replacements:
             masked[name] = _replace(values, replacements)
     return findings, masked
