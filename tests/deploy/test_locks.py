@@ -332,3 +332,18 @@ def test_a_writing_step_waits_for_a_straggler_of_its_agency_and_family(data_dir:
     finally:
         other.kill()
         other.wait(10)
+
+
+@pytest.mark.parametrize("name", ["dagster.local.yaml", "dagster.yaml"])
+def test_both_instance_configs_monitor_runs(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dagster._core.instance.config import dagster_instance_config
+
+    for variable in ("HOST", "PORT", "USER", "PASSWORD", "DB"):
+        monkeypatch.setenv(f"DAGSTER_PG_{variable}", "1")
+    config, _ = dagster_instance_config(str(LOCAL_INSTANCE_YAML.parent), name)  # schema-checked
+    monitoring = config["run_monitoring"]
+    assert monitoring["enabled"] is True
+    assert 0 < monitoring["poll_interval_seconds"] <= 60
+    assert 0 < monitoring["start_timeout_seconds"] <= 600
+    assert monitoring["max_resume_run_attempts"] == 0  # the default launcher cannot resume
+    assert config["run_launcher"] == {"module": "pipelines.liveness", "class": "LocalRunLauncher"}
