@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import itertools
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -90,11 +91,25 @@ def _rename(
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+DELIMITERS = ",;\t|"
+SNIFF_ROWS = 50
+
+
 def _sniff_delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    """The delimiter giving the most rows of one common width (> 1) among the first rows.
+
+    Linear in the sample: ``csv.Sniffer``'s quote regex backtracks quadratically (half a
+    minute on a megabyte of blank lines). Ties go to the earlier of ``,;\t|``.
+    """
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        widths = Counter(len(row) for row in _take(rows, SNIFF_ROWS) if any(row))
+        width, count = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
+        score = (count, width) if width > 1 else (0, 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _ends_inside_quotes(path: Path) -> bool:
