@@ -108,7 +108,9 @@ def uncached_formula(path: Path, sheet_part: str) -> str | None:
     """
     with zipfile.ZipFile(path) as archive:
         part = sheet_part.lstrip("/")
-        if not _contains(archive, part, (b"<f>", b"<f ", b":f>", b":f ")):
+        if part not in archive.namelist() or not _contains(
+            archive, part, (b"<f>", b"<f ", b":f>", b":f ")
+        ):
             return None
         from defusedxml.ElementTree import iterparse
 
