@@ -12,6 +12,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import dagster as dg
 import pytest
@@ -30,7 +32,7 @@ from pipelines.liveness import (
     worker_alive,
     worker_tags,
 )
-from pipelines.locks import LockBusyError, lock_path, run_lock
+from pipelines.locks import LockBusyError, hold, lock_path, run_lock
 from pipelines.settings import get_settings
 
 from .sandbox import restore_signals
@@ -347,3 +349,27 @@ def test_both_instance_configs_monitor_runs(name: str, monkeypatch: pytest.Monke
     assert 0 < monitoring["start_timeout_seconds"] <= 600
     assert monitoring["max_resume_run_attempts"] == 0  # the default launcher cannot resume
     assert config["run_launcher"] == {"module": "pipelines.liveness", "class": "LocalRunLauncher"}
+
+
+def test_a_step_of_a_run_already_ended_writes_nothing(data_dir: Path) -> None:
+    """A straggling step process of a killed run worker, once its run is marked failed."""
+    with dg.instance_for_test() as instance:
+        ended = create_run_for_test(
+            instance,
+            job_name="agency_job",
+            status=dg.DagsterRunStatus.FAILURE,
+            tags={"dagster/partition": "ta"},
+        )
+        context = SimpleNamespace(
+            partition_key="ta", has_partition_key=True, run_id=ended.run_id, instance=instance
+        )
+        wrote = []
+        with (
+            pytest.raises(dg.Failure, match="already ended"),
+            step_lock(cast(dg.AssetExecutionContext, context), "decisions"),
+        ):
+            wrote.append(True)
+        assert wrote == []
+        # the lock it took is released: the next run's step goes on
+        with hold(lock_path("ta", "decisions"), wait_s=0):
+            pass
