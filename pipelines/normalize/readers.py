@@ -6,12 +6,10 @@ leading zeros; typing happens later, in one place), unknown columns are left out
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
 import itertools
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +18,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from pipelines.normalize.diagnose import (
+    check_batch,
+    csv_error,
+    ends_inside_quotes,
+    first_broken_record,
+    first_undecodable_line,
+)
 from pipelines.normalize.encoding import detect_encoding, read_sample
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.headers import DuplicateHeaderError, HeaderMap
@@ -33,11 +37,7 @@ HEADER_SEARCH_ROWS = 30
 # No contract has more than a few dozen fields; thousands of columns is a broken export.
 MAX_COLUMNS = 2000
 XLSX_BATCH_ROWS = 50_000
-# Open data rows are a few KB; the gate reads the clean CSV in 256 KB blocks a row must fit in
-# (even with every character quoted twice), so a longer row is refused here, by name.
-MAX_ROW_BYTES = 100 << 10
-# Python's csv module refuses cells over 128 KB; pyarrow reads any size, so must the helpers.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
 # Streaming in blocks keeps memory near the size of the typed result, not of the text.
 BLOCK_BYTES = 8 << 20
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -112,37 +112,6 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _ends_inside_quotes(path: Path) -> bool:
-    """An odd number of quote characters means the last quoted field never closed.
-
-    pyarrow accepts an unterminated quote at end of file, so a file cut inside a quoted cell
-    would pass silently; checked only for files not ending in a newline (the truncated ones).
-    """
-    with path.open("rb") as handle:
-        handle.seek(-1, io.SEEK_END)
-        if handle.read(1) in (b"\n", b"\r"):
-            return False
-        handle.seek(0)
-        quotes = sum(chunk.count(b'"') for chunk in iter(lambda: handle.read(1 << 23), b""))
-    return quotes % 2 == 1
-
-
-def _first_broken_record(path: Path, encoding: str, delimiter: str, width: int, skip: int) -> int:
-    """1-based line of the first record with the wrong number of fields or an unclosed quote.
-
-    Only on the error path: Python's csv module is slow but says where.
-    """
-    with path.open(encoding=encoding, newline="", errors="replace") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        try:
-            for index, row in enumerate(reader):
-                if index >= skip and len(row) != width:
-                    return reader.line_num
-        except csv.Error:
-            return reader.line_num
-    return 0
-
-
 def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     sample = read_sample(path)
     if not sample.strip():
@@ -158,8 +127,8 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     if not names:
         raise NormalizeError(path, "no header row")
     keep = [name for name in names if not name.startswith("_unknown_")]
-    if _ends_inside_quotes(path):
-        line = _first_broken_record(path, encoding, delimiter, len(names), header_row + 1)
+    if ends_inside_quotes(path):
+        line = first_broken_record(path, encoding, delimiter, len(names), header_row + 1)
         raise NormalizeError(path, "file ends inside a quoted cell: truncated", row=line)
     read = partial(
         pacsv.open_csv,
@@ -185,15 +154,15 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
         try:
             with read() as reader:
                 for batch in reader:
-                    _check_batch(path, batch, first_row)
+                    check_batch(path, batch, first_row)
                     first_row += batch.num_rows
                     yield batch
         except pa.ArrowInvalid as error:
             if "skip initial" in str(error) and path.stat().st_size < BLOCK_BYTES:
                 return  # a header without a newline and nothing after it: no rows
-            raise _csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
+            raise csv_error(path, error, encoding, delimiter, len(names), header_row + 1) from None
         except (UnicodeDecodeError, pa.ArrowException):
-            line = _first_undecodable_line(path, encoding)
+            line = first_undecodable_line(path, encoding)
             raise NormalizeError(
                 path, f"undecodable: not {encoding} throughout", row=line
             ) from None
@@ -203,77 +172,12 @@ def read_csv(path: Path, headers: HeaderMap) -> RawTable:
     )
 
 
-def _check_batch(path: Path, batch: pa.RecordBatch, first_row: int) -> None:
-    """No NUL bytes (never text; the first megabyte was checked, this covers the rest) and no
-    row over MAX_ROW_BYTES. ``first_row``: the batch's first record number in the file."""
-    if not batch.num_rows:
-        return
-    lengths = [pc.fill_null(pc.binary_length(column), 0) for column in batch.columns]
-    total = lengths[0]
-    for length in lengths[1:]:
-        total = pc.add(total, length)
-    if pc.max(total).as_py() > MAX_ROW_BYTES:
-        index = pc.indices_nonzero(pc.greater(total, MAX_ROW_BYTES))[0].as_py()
-        widest = max(range(len(lengths)), key=lambda i: lengths[i][index].as_py())
-        raise NormalizeError(
-            path,
-            f"row of {total[index].as_py() >> 10:,} KB (at most {MAX_ROW_BYTES >> 10} KB; "
-            f"this field holds {lengths[widest][index].as_py() >> 10:,} KB): refused",
-            row=first_row + index,
-            field=_label(batch.schema.names[widest]),
-        )
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        found = pc.fill_null(pc.match_substring(column, "\x00"), False)
-        if pc.any(found).as_py():
-            index = pc.indices_nonzero(found)[0].as_py()
-            raise NormalizeError(
-                path,
-                "NUL byte in a cell: binary content",
-                row=first_row + index,
-                field=_label(name),
-            )
-
-
-def _label(name: str) -> str:
-    return f"column {int(name.rsplit('_', 1)[1]) + 1}" if name.startswith("_unknown_") else name
-
-
-def _first_undecodable_line(path: Path, encoding: str) -> int | None:
-    """1-based line holding the first byte the encoding cannot decode (error path only)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number
-    return None
-
-
 def _unknown_headers(names: Sequence[str], header: Sequence[object]) -> dict[str, str]:
     return {
         name: str(header[i]) if i < len(header) else name
         for i, name in enumerate(names)
         if name.startswith("_unknown_")
     }
-
-
-def _csv_error(
-    path: Path, error: pa.ArrowInvalid, encoding: str, delimiter: str, width: int, skip: int
-) -> NormalizeError:
-    message = str(error)
-    if "Expected" in message and "columns" in message:
-        line = _first_broken_record(path, encoding, delimiter, width, skip)
-        return NormalizeError(
-            path, f"wrong number of fields (expected {width}): truncated or malformed", row=line
-        )
-    if "UTF8" in message or "UTF-8" in message:
-        return NormalizeError(
-            path,
-            "undecodable: invalid UTF-8 after the first megabyte",
-            row=_first_undecodable_line(path, encoding),
-        )
-    return NormalizeError(path, f"unreadable CSV ({message.split(':', 1)[0][:200]})")
 
 
 def _take(rows: Iterable[list[_T]], count: int) -> Iterator[list[_T]]:
@@ -347,7 +251,7 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
                     pending.append(row)
                 if pending and (row is None or len(pending) >= XLSX_BATCH_ROWS):
                     for batch in _strings_table(names, pending).to_batches():
-                        _check_batch(path, batch, first_row)
+                        check_batch(path, batch, first_row)
                         first_row += batch.num_rows
                         yield batch
                     pending = []
