@@ -103,3 +103,35 @@ def test_public_columns_skip_only_cells_matching_their_pattern() -> None:
 def test_public_columns_must_declare_a_pattern() -> None:
     with pytest.raises(ValueError, match="pattern per column"):
         PrivacyPolicy.from_spec({"public_columns": ["project_id"]})
+
+
+def test_contract_public_columns_need_an_re2_pattern_each() -> None:
+    from pydantic import ValidationError
+
+    from pipelines.contracts.models import Privacy
+
+    assert Privacy(public_columns={"project_id": "^[0-9]{11}$"}).public_columns
+    with pytest.raises(ValidationError):
+        Privacy.model_validate({"public_columns": ["project_id"]})
+    with pytest.raises(ValidationError, match=r"public_columns\.project_id"):
+        Privacy(public_columns={"project_id": "^(?!08)[0-9]{10}$"})  # RE2: no look-ahead
+    with pytest.raises(ValidationError):
+        Privacy.model_validate({"juristic_id_columns": ["winner_tax_id"]})  # removed: a pattern
+
+
+def test_every_contract_declares_patterns_its_demo_codes_match() -> None:
+    import re
+
+    from pipelines.contracts import load_specs
+
+    samples = {
+        "project_id": "67000000001",
+        "winner_tax_id": "0105536012345",
+        "agency_code": "cgd",
+        "budget_line_id": "0125670001",
+        "decision_id": "CGD-2567/0001",
+    }
+    for spec in load_specs().values():
+        for column, pattern in spec.privacy.public_columns.items():
+            assert re.fullmatch(pattern, samples[column]), (spec.name, column)
+            assert not re.fullmatch(pattern, "0812345678"), (spec.name, column)
