@@ -175,6 +175,12 @@ XLSX: list[Hostile] = [
         ("row 2", "'contract_date'"),
     ),
     Hostile("xlsx_uncached_formula.xlsx", _uncached_formula, 2, ("formula", "row 3")),
+    Hostile(  # a value right of the header: kept as an unnamed column, rows not shifted
+        "xlsx_value_beyond_header.xlsx",
+        lambda p: p.write_bytes(workbook_bytes([row(1), [*row(2, **BAD_ID), None, "x"]])),
+        1,
+        ("row 3", "'project_id'"),
+    ),
     Hostile(
         "xlsx_duplicate_headers.xlsx",
         lambda p: p.write_bytes(
