@@ -121,7 +121,8 @@ def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) ->
         except NormalizeError as error:
             return _error(console, str(error))
         except (UnreadableTableError, SuiteError) as error:
-            text = str(error)
+            # name the steward's file, not the working copy the gate read
+            text = str(error).replace(str(workdir / f"{dataset}.csv"), str(path))
             return _error(console, text if str(path) in text else f"{path}: {text}")
         except Exception as error:  # a bug or a file kind nobody foresaw: still one line, exit 2
             return _error(
