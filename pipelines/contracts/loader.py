@@ -69,9 +69,7 @@ def _check_names(spec: DatasetSpec, path: Path) -> None:
     mentioned: list[tuple[str, str]] = [
         *((f"aliases.columns.{name}", name) for name in spec.aliases.columns),
         *((f"aliases.values.{name}", name) for name in spec.aliases.values),
-        *(
-            (f"privacy.public_columns.{name}", name) for name in spec.privacy.public_columns
-        ),
+        *((f"privacy.public_columns.{name}", name) for name in spec.privacy.public_columns),
         *(
             (f"privacy.personal_data[{i}].column", rule.column)
             for i, rule in enumerate(spec.privacy.personal_data)
