@@ -4,21 +4,29 @@
 
 * every secret registered with :func:`register_secret` (the CKAN API token), whole or in part:
   any run of token characters sharing 12+ consecutive characters with a registered secret (a
-  server that echoes the token and truncates its reply leaves such a piece);
+  server that echoes the token and truncates its reply leaves such a piece), also encoded: its
+  base64 (standard and URL-safe, at each of the three byte alignments, so whatever precedes it
+  in the encoded blob — ``Bearer ``, ``Authorization: `` — it is found) and hex forms;
 * the value of an ``Authorization`` / ``X-CKAN-API-Key`` / ``api_key`` / ``token`` header,
-  field or query parameter, whatever the quoting (HTTP, JSON, Python repr, URL query);
+  field or query parameter, whatever the quoting (HTTP, JSON — escaped quotes ``\\"`` included
+  — Python repr, URL query);
 * anything shaped like a CKAN API token (a JWT: ``eyJ...``), even when not registered.
 
 :func:`install_log_redaction` puts the same function in front of Python logging: a
 :class:`RedactingFilter` on the root logger, Dagster's loggers and their handlers, and a log
 record factory so that records of every logger (including handlers added later, such as a test's
 capture or Dagster's run log) are redacted when they are created, before any handler or Dagster's
-event log sees them. The publisher resource calls it; its client redacts every reply body from
-the portal before anything parses it, so the exceptions built from those bodies are clean too.
+event log sees them. The publisher resource calls it.
+
+Redaction is for text on its way to an error, a log or a file: it is idempotent (redacting
+twice changes nothing more) and never applied to a reply body that is then parsed (that would
+corrupt valid JSON); structured values are redacted value by value (:func:`redact_value`), never
+as their JSON text.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import threading
@@ -40,22 +48,40 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}")
 # key, separator (quotes, ':' or '='), an optional auth scheme, then the value.
 _HEADER = re.compile(
     r"(?P<key>\b(?:authorization|x-ckan-api-key|api[_-]?key|api[_-]?token|access[_-]?token|token)\b)"
-    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<sep>(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?)"
     r"(?P<scheme>(?:bearer|token|basic)\s+)?"
-    r"(?P<value>[^\s\"',;&}\]\)<>]+)",
+    # Never the mask itself (idempotent) nor a backslash (the escape of a JSON quote).
+    r"(?P<value>(?!\[REDACTED\])[^\s\"'\\,;&}\]\)<>]+)",
     re.IGNORECASE,
 )
 
 
+def encoded_forms(secret: str) -> set[str]:
+    """What ``secret`` looks like inside a base64 blob (standard and URL-safe alphabets, at each
+    of the three byte offsets it can start at, so any prefix such as ``Bearer `` is covered: only
+    the characters that depend on the secret's bytes alone are kept) and in hex."""
+    raw = secret.encode("utf-8")
+    forms = {raw.hex(), raw.hex().upper()}
+    for offset in range(3):
+        start = (3 - offset) % 3  # first byte of the secret that starts a base64 group
+        body = raw[start:]
+        body = body[: len(body) - len(body) % 3]  # whole groups only: no padding, no neighbour
+        core = base64.b64encode(body).decode("ascii")
+        forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return {form for form in forms if len(form) >= MIN_PIECE}
+
+
 def register_secret(secret: str | None) -> None:
-    """Redact ``secret`` from now on (in this process). Short values are ignored: masking them
-    would mangle ordinary text."""
+    """Redact ``secret`` (and its base64 and hex forms) from now on, in this process. Short values
+    are ignored: masking them would mangle ordinary text."""
     global _secrets, _pieces
-    if secret and len(secret) >= MIN_PIECE and secret not in _secrets:
-        grams = {secret[i : i + MIN_PIECE] for i in range(len(secret) - MIN_PIECE + 1)}
-        with _lock:
-            _secrets = _secrets | {secret}
-            _pieces = _pieces | grams
+    if not secret or len(secret) < MIN_PIECE or secret in _secrets:
+        return
+    forms = {secret} | encoded_forms(secret)
+    grams = {form[i : i + MIN_PIECE] for form in forms for i in range(len(form) - MIN_PIECE + 1)}
+    with _lock:
+        _secrets = _secrets | forms
+        _pieces = _pieces | grams
 
 
 def registered_secrets() -> frozenset[str]:
@@ -82,7 +108,7 @@ def redact(text: str) -> str:
     """``text`` without secrets (see the module's docstring for what counts as one)."""
     if not text:
         return text
-    for secret in _secrets:
+    for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
     if _secrets:
@@ -188,22 +214,61 @@ def install_log_redaction(extra_loggers: tuple[str, ...] = ("dagster",)) -> None
 # --- exceptions ---------------------------------------------------------------------------------
 
 _DROPPED_ATTRIBUTES = frozenset({"request", "response"})  # requests' objects carry the headers
+SUMMARY_CHARS = 600  # a server's words kept in an error: enough to say what went wrong
 
 
-def clean_exception(error: BaseException) -> BaseException:
-    """A copy of ``error`` (same class, same message minus secrets), without the HTTP request and
-    response objects and without a cause or context: raise it ``from None``."""
+def summarise(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """``text`` redacted, on one line, cut to ``limit`` characters (a server's whole error page
+    has no place in an exception, a receipt or a log)."""
+    text = " ".join(redact(text).split())
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def _summarise_value(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return summarise(value, limit)
+    if isinstance(value, dict):
+        return {_summarise_value(k, limit): _summarise_value(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_summarise_value(item, limit) for item in value)
+    return value
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # a broken __str__
+        return repr(error.args)
+
+
+def clean_exception(error: BaseException, limit: int = SUMMARY_CHARS) -> BaseException:
+    """A copy of ``error`` (same class, same message minus secrets, long texts summarised),
+    without the HTTP request and response objects and without a cause, context or traceback.
+    An error that cannot be copied becomes a RuntimeError naming its class. Raise it outside the
+    ``except`` block that caught ``error`` (or ``from None``)."""
     cls = type(error)
-    clean = cls.__new__(cls)
-    clean.args = tuple(
-        redact_value(arg) if isinstance(arg, str | dict | list | tuple) else redact(str(arg))
-        for arg in error.args
-    )
-    for key, value in vars(error).items():
-        if key in _DROPPED_ATTRIBUTES:
-            setattr(clean, key, None)
-        elif isinstance(value, str | dict | list | tuple):
-            setattr(clean, key, redact_value(value))
-        else:
-            setattr(clean, key, value)
+    try:
+        clean = cls.__new__(cls)
+        clean.args = tuple(
+            _summarise_value(arg, limit)
+            if isinstance(arg, str | dict | list | tuple)
+            else summarise(str(arg), limit)
+            for arg in error.args
+        )
+        for key, value in vars(error).items():
+            if key in _DROPPED_ATTRIBUTES:
+                setattr(clean, key, None)
+            elif isinstance(value, str | dict | list | tuple):
+                setattr(clean, key, _summarise_value(value, limit))
+            elif isinstance(value, BaseException):
+                setattr(clean, key, None)
+            else:
+                setattr(clean, key, value)
+        str(clean)  # it must still render
+    except Exception:
+        clean = RuntimeError(f"{cls.__name__}: {summarise(_safe_str(error), limit)}")
+    clean.__cause__ = None
+    clean.__context__ = None
+    clean.__suppress_context__ = True
+    clean.__traceback__ = None
     return clean

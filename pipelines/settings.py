@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Bounds one publish as a whole, retries included (a portal answering 429 or 5xx for ever,
     # or hanging): past it the publish stops with a one-line error and a re-run finishes it.
     ckan_deadline_s: float = 3600.0
+    # A portal reply larger than this is refused (package_search pages are the largest).
+    ckan_max_reply_bytes: int = 512 * 1024 * 1024
 
     # OCDS: where the 1.1.5 schema comes from (a local folder wins over the download cache).
     ocds_schema_dir: Path | None = None
@@ -50,12 +52,35 @@ class Settings(BaseSettings):
         return self.portal_dir / "api_token"
 
     def ckan_api_token(self) -> str | None:
-        """The token from the environment, else the local portal's token file, else None."""
+        """The token from the environment, else the local portal's token file, else None.
+
+        Surrounding whitespace (a secret file's trailing newline) is stripped; a token still
+        holding a control character or a space is refused with :class:`TokenError`, a message
+        naming where it came from and never the value (requests would quote it whole).
+        """
         if self.ckan_token is not None:
-            return self.ckan_token.get_secret_value()
+            return _checked_token(self.ckan_token.get_secret_value(), "OGP_CKAN_TOKEN")
         if self.token_file.is_file():
-            return self.token_file.read_text(encoding="utf-8").strip() or None
+            text = self.token_file.read_text(encoding="utf-8")
+            return _checked_token(text, str(self.token_file))
         return None
+
+
+class TokenError(ValueError):
+    """The CKAN API token is unusable; the message names its source, never its value."""
+
+
+def _checked_token(value: str, source: str) -> str | None:
+    token = value.strip()
+    if not token:
+        return None
+    bad = next((char for char in token if not char.isprintable() or char.isspace()), None)
+    if bad is not None:
+        raise TokenError(
+            f"{source}: the CKAN API token holds a control or space character "
+            f"(U+{ord(bad):04X}) inside it; it must be one line of printable characters"
+        )
+    return token
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ import ckanapi
 import pytest
 import requests
 
+from pipelines import redaction
 from pipelines.redaction import (
     MASK,
     clean_exception,
@@ -35,6 +36,13 @@ def fake_jwt() -> str:
             secrets.token_urlsafe(32),
         ]
     )
+
+
+@pytest.fixture(autouse=True)
+def _own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees only the secrets it registers (other tests register theirs globally)."""
+    monkeypatch.setattr(redaction, "_secrets", frozenset())
+    monkeypatch.setattr(redaction, "_pieces", frozenset())
 
 
 @pytest.fixture

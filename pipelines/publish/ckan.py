@@ -10,8 +10,14 @@ requests in total and uploads nothing.
 
 One publish has an overall deadline (``deadline_s``, default ``OGP_CKAN_DEADLINE_S``): a portal
 that keeps answering 429 or 5xx, or hangs, ends it with :class:`PortalDeadlineError` and one line
-saying so; the receipt is still written. Using the resource installs the log redaction of
-:mod:`pipelines.redaction` and registers its token there.
+saying so; the receipt is still written, also when the organizations or the planning reads fail.
+Using the resource installs the log redaction of :mod:`pipelines.redaction` and registers its
+token there; every error leaving ``plan`` and ``publish`` is rebuilt from redacted text without
+its cause or context, so Dagster's failure event (message, stack, cause chain) holds no secret.
+
+The token is never configuration: it is read from ``OGP_CKAN_TOKEN`` or the local portal's token
+file (:meth:`pipelines.settings.Settings.ckan_api_token`), so no run config, launchpad, stored
+run or ``model_dump`` of the resource can hold it.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from pipelines.publish.receipt import (
     PublishReceipt,
     ResourceReceipt,
 )
-from pipelines.redaction import install_log_redaction, register_secret
+from pipelines.redaction import clean_exception, install_log_redaction, register_secret
 from pipelines.settings import Settings, get_settings
 
 ORGANIZATIONS_PER_PAGE = 25  # CKAN's cap for organization_list with all_fields
@@ -103,13 +109,13 @@ class PublishDeadlineError(PublishError, PortalDeadlineError):
 class CKANPublisher(ConfigurableResource):
     """Publishes to a CKAN portal through its action API (ckanapi).
 
-    ``url`` and ``token`` default to the settings (``OGP_CKAN_URL``, ``OGP_CKAN_TOKEN``, else the
-    local portal's token file); in Definitions pass ``EnvVar("OGP_CKAN_URL")`` etc. to make them
-    explicit. The token is never shown (not in repr, logs, errors or receipts).
+    ``url`` defaults to the settings (``OGP_CKAN_URL``). There is deliberately no token field:
+    Dagster stores resource config with the run, so the token comes only from the environment
+    (``OGP_CKAN_TOKEN``) or the local portal's token file, and is never shown (not in repr,
+    logs, errors, receipts or stored runs).
     """
 
     url: str | None = Field(default=None, description="CKAN site URL (default: OGP_CKAN_URL)")
-    token: str | None = Field(default=None, repr=False, description="API token (secret)")
     timeout_s: float | None = Field(default=None, description="per-request timeout")
     max_workers: int | None = Field(default=None, description="datasets published at once")
     max_attempts: int = Field(default=5, description="tries per request (connection, 5xx, 429)")
@@ -121,10 +127,17 @@ class CKANPublisher(ConfigurableResource):
         default=None, description="bound on one publish, retries included (OGP_CKAN_DEADLINE_S)"
     )
 
+    def __init__(self, **config: Any) -> None:
+        if "token" in config:  # refused loudly (never echoed): a literal token would be stored
+            raise TypeError(
+                "CKANPublisher takes no token: set OGP_CKAN_TOKEN or the portal's token file"
+            )
+        super().__init__(**config)
+
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """At the start of a Dagster run: redact the token from every log record from now on."""
-        register_secret(self.token or get_settings().ckan_api_token())
         install_log_redaction()
+        register_secret(get_settings().ckan_api_token())
 
     def site_url(self) -> str:
         return (self.url or get_settings().ckan_url).rstrip("/")
@@ -132,9 +145,8 @@ class CKANPublisher(ConfigurableResource):
     def client(self, on_request: Callable[[str], None] | None = None) -> CKANClient:
         """A new API client; ``on_request(action)`` is called before every attempt (tests)."""
         settings = get_settings()
-        token = self.token or settings.ckan_api_token()
-        register_secret(token)
         install_log_redaction()
+        token = settings.ckan_api_token()
         return CKANClient(
             self.site_url(),
             token,
@@ -144,6 +156,7 @@ class CKANPublisher(ConfigurableResource):
             backoff_max_s=self.backoff_max_s,
             on_request=on_request,
             deadline_s=self.deadline_s or settings.ckan_deadline_s,
+            max_reply_bytes=settings.ckan_max_reply_bytes,
         )
 
     # --- planning ---------------------------------------------------------------------------
@@ -171,11 +184,16 @@ class CKANPublisher(ConfigurableResource):
         organizations: Iterable[OrganizationSpec] = (),
     ) -> CatalogPlan:
         """The diff between ``requests`` and the portal (reads only)."""
-        client = self.client()
+        failure: BaseException
         try:
-            return self.plan_with(client, requests, scope, organizations)
-        finally:
-            client.close()
+            client = self.client()
+            try:
+                return self.plan_with(client, requests, scope, organizations)
+            finally:
+                client.close()
+        except Exception as error:
+            failure = clean_exception(error)
+        raise failure  # outside the handler: no context carries the original
 
     # --- publishing -------------------------------------------------------------------------
 
@@ -195,7 +213,13 @@ class CKANPublisher(ConfigurableResource):
         some datasets failed; then :class:`PublishError` is raised (unless ``raise_on_error`` is
         False) carrying the server's messages.
         """
-        client = self.client(on_request)
+        failure: BaseException | None = None
+        try:
+            client = self.client(on_request)
+        except Exception as error:
+            failure = clean_exception(error)
+        if failure is not None:
+            raise failure  # e.g. an unusable token: nothing was sent, nothing to record
         receipt = PublishReceipt(run_id=_run_id(), portal=client.url, dry_run=dry_run)
         deadline: PortalDeadlineError | None = None
         try:
@@ -213,6 +237,8 @@ class CKANPublisher(ConfigurableResource):
                 )
         except PortalDeadlineError as error:
             deadline = error
+        except Exception as error:  # an organization or a planning read failed: still recorded
+            failure = clean_exception(error)
         finally:
             receipt.requests = client.traffic.total.requests
             receipt.bytes_uploaded = sum(d.bytes_uploaded for d in receipt.datasets)
@@ -221,10 +247,14 @@ class CKANPublisher(ConfigurableResource):
         deadline = deadline or client.deadline_error  # a dataset's thread may have met it
         if deadline is not None:
             receipt.error = str(deadline)
+        elif failure is not None:
+            receipt.error = f"{type(failure).__name__}: {failure}"
         if not dry_run:
             receipt.write(receipts_dir or default_receipts_dir())
         if deadline is not None:
             raise PublishDeadlineError(str(deadline), receipt) from None
+        if failure is not None:
+            raise failure
         if raise_on_error and receipt.failures:
             raise PublishError(receipt)
         return receipt

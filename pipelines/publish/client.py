@@ -7,26 +7,29 @@ exceptions with the server's message. Writes that are not idempotent pass ``alre
 a failed or lost reply it asks the portal whether the write went through before sending it again.
 
 One overall deadline (``deadline_s``) bounds all the retries of one client (one publish): past
-it, :class:`PortalDeadlineError` says in one line what the portal kept doing.
+it, :class:`PortalDeadlineError` says in one line what the portal kept doing. Replies are
+streamed and read against the wall clock (``min(timeout, time left before the deadline)``) and a
+size limit, so a portal dripping its reply byte by byte cannot outlast the deadline (requests'
+own timeout is per socket read).
 
-Secrets: every reply body is redacted (:mod:`pipelines.redaction`) before ckanapi parses it, and
-every exception leaving :meth:`CKANClient.call` is rebuilt from redacted text without its cause,
-so a portal that echoes the ``Authorization`` header cannot put the token in an error or a log.
+Secrets: reply bodies are parsed as they came (redacting JSON text would corrupt it); every
+exception leaving :meth:`CKANClient.call` — whatever its class — is rebuilt from redacted,
+summarised text without its cause or context, so a portal that echoes the ``Authorization``
+header (plainly, base64 or hex) cannot put the token in an error, a receipt or a log.
 """
 
 from __future__ import annotations
 
-import email.utils
 import io
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from ckanapi import CKANAPIError, RemoteCKAN
+from pydantic import SecretStr
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -34,131 +37,59 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from pipelines.redaction import clean_exception, redact_bytes, register_secret
+from pipelines.publish.http import (
+    RETRYABLE_STATUS,
+    PortalDeadlineError,
+    ReplyTooLargeError,
+    ReplyTooSlowError,
+    RetryableHTTPError,
+    Traffic,
+    TrafficRecorder,
+    describe_failure,
+    parse_retry_after,
+    raise_retryable,
+    read_reply,
+)
+from pipelines.redaction import clean_exception, register_secret
+
+__all__ = [
+    "RETRYABLE_ERRORS",
+    "RETRYABLE_STATUS",
+    "CKANClient",
+    "PortalDeadlineError",
+    "ReplyTooLargeError",
+    "ReplyTooSlowError",
+    "RetryableHTTPError",
+    "Traffic",
+    "describe_failure",
+    "parse_retry_after",
+]
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-RETRY_AFTER_CAP_S = 300.0  # a server asking for longer than this is treated as down
+# A Retry-After above this is waited only this long before asking again (the overall deadline
+# bounds the total); below the client's own backoff, the backoff is waited.
+RETRY_AFTER_CAP_S = 300.0
+MAX_REPLY_BYTES = 512 * 1024 * 1024  # a reply larger than this is refused (settings override)
 USER_AGENT = "ogp-pipeline publisher (+ckanapi)"
-
-
-class RetryableHTTPError(Exception):
-    """The portal answered with a status worth retrying (overload, outage, throttling)."""
-
-    def __init__(
-        self, action: str, status: int, retry_after_s: float | None, detail: str = ""
-    ) -> None:
-        self.action = action
-        self.status = status
-        self.retry_after_s = retry_after_s
-        super().__init__(f"CKAN {action}: HTTP {status} {detail}".rstrip())
 
 
 RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, RetryableHTTPError)
 
 
-class PortalDeadlineError(RuntimeError):
-    """The portal kept failing (or was too slow) until the publish's overall deadline."""
-
-
-def describe_failure(error: BaseException) -> str:
-    """What the portal was doing, for the one-line deadline message."""
-    if isinstance(error, RetryableHTTPError):
-        return (
-            f"answering {error.status}" if error.status == 429 else f"answering HTTP {error.status}"
-        )
-    if isinstance(error, requests.Timeout):
-        return "not answering (timeouts)"
-    if isinstance(error, requests.ConnectionError):
-        return "refusing connections"
-    return f"failing ({type(error).__name__})"
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-@dataclass
-class Traffic:
-    """Requests made and request-body bytes sent (uploads dominate)."""
-
-    requests: int = 0
-    bytes_sent: int = 0
-    by_action: dict[str, int] = field(default_factory=dict)
-
-    def add(self, action: str, body_bytes: int) -> None:
-        self.requests += 1
-        self.bytes_sent += body_bytes
-        self.by_action[action] = self.by_action.get(action, 0) + 1
-
-
-class _TrafficRecorder:
-    """Counts every HTTP request into the global tally and the calling thread's own tally."""
-
-    def __init__(self) -> None:
-        self.total = Traffic()
-        self._lock = threading.Lock()
-        self._local = threading.local()
-
-    def start_thread_tally(self) -> Traffic:
-        self._local.tally = Traffic()
-        return self._local.tally
-
-    def current_tally(self) -> Traffic | None:
-        tally: Traffic | None = getattr(self._local, "tally", None)
-        return tally
-
-    def adopt_tally(self, tally: Traffic | None) -> None:
-        """Count this thread's requests into another thread's tally (helper threads)."""
-        self._local.tally = tally
-
-    def record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        action = response.request.path_url.rsplit("/", 1)[-1].split("?", 1)[0]
-        body = response.request.body
-        size = len(body) if isinstance(body, bytes | str) else 0
-        with self._lock:
-            self.total.add(action, size)
-        tally = self.current_tally()
-        if tally is not None:
-            with self._lock:
-                tally.add(action, size)
-
-
-def _redact_reply(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """Before anything reads the body (ckanapi, error messages): the body without secrets."""
-    response._content = redact_bytes(response.content)
-
-
-def _raise_retryable(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    if response.status_code in RETRYABLE_STATUS:
-        action = response.request.path_url.rsplit("/", 1)[-1]
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        detail = " ".join(response.text[:200].split())  # the server's words, briefly
-        raise RetryableHTTPError(action, response.status_code, retry_after, detail)
-
-
 class _WaitRetryAfterOrBackoff:
-    """Wait as long as the server asked (capped), else exponential backoff with jitter."""
+    """Exponential backoff with jitter, or longer when the server asked (``Retry-After``, at
+    most RETRY_AFTER_CAP_S): ``Retry-After: 0`` does not make a client hammer the portal."""
 
     def __init__(self, initial_s: float, max_s: float) -> None:
         self.backoff = wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
 
     def __call__(self, state: RetryCallState) -> float:
+        backoff = float(self.backoff(state))
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, RetryableHTTPError) and error.retry_after_s is not None:
-            return min(error.retry_after_s, RETRY_AFTER_CAP_S)
-        return float(self.backoff(state))
+            return min(max(error.retry_after_s, backoff), RETRY_AFTER_CAP_S)
+        return backoff
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -177,6 +108,16 @@ def _log_retry(state: RetryCallState) -> None:
 Upload = tuple[str, bytes, str]  # (file name, content, MIME type)
 
 
+def _named(error: Exception, action: str) -> Exception:
+    """The error a call of ``action`` ends with, named after ``action`` (not after the look-up
+    that ran inside its retry)."""
+    if isinstance(error, RetryableHTTPError) and error.action != action:
+        named = RetryableHTTPError(action, error.status, error.retry_after_s)
+        named.args = (f"CKAN {action}: checking it with {error.args[0]}",)
+        return named
+    return error
+
+
 class CKANClient:
     """Thread-safe: each thread gets its own RemoteCKAN and session (requests sessions are not
     meant to be shared across threads)."""
@@ -191,10 +132,12 @@ class CKANClient:
         backoff_max_s: float = 30.0,
         on_request: Callable[[str], None] | None = None,
         deadline_s: float | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         register_secret(token)
+        self.max_reply_bytes = max_reply_bytes
         self.url = url.rstrip("/")
-        self._token = token
+        self._token = SecretStr(token) if token else None  # vars(client) never shows it
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts
         self.deadline_s = deadline_s
@@ -203,7 +146,7 @@ class CKANClient:
         self._last_failure = ""
         self.deadline_error: PortalDeadlineError | None = None
         self._wait = _WaitRetryAfterOrBackoff(backoff_initial_s, backoff_max_s)
-        self.traffic = _TrafficRecorder()
+        self.traffic = TrafficRecorder()
         self._on_request = on_request
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -216,14 +159,23 @@ class CKANClient:
         remote: RemoteCKAN | None = getattr(self._local, "remote", None)
         if remote is None:
             session = requests.Session()
-            session.hooks["response"] = [_redact_reply, self.traffic.record, _raise_retryable]
+            session.hooks["response"] = [self._read_reply, self.traffic.record, raise_retryable]
             with self._sessions_lock:
                 self._sessions.append(session)
             remote = RemoteCKAN(
-                self.url, apikey=self._token, user_agent=USER_AGENT, session=session
+                self.url,
+                apikey=self._token.get_secret_value() if self._token else None,
+                user_agent=USER_AGENT,
+                session=session,
             )
             self._local.remote = remote
         return remote
+
+    def _read_reply(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Read the streamed reply within the call's wall-clock limit and the size limit."""
+        read_until = getattr(self._local, "read_until", None)
+        limit = read_until if read_until is not None else time.monotonic() + self.timeout_s
+        read_reply(response, limit, self.max_reply_bytes)
 
     def start_thread_tally(self) -> Traffic:
         """Count this thread's requests from now on (one dataset is published by one thread)."""
@@ -243,8 +195,10 @@ class CKANClient:
                 what = f"portal kept {self._last_failure} for {seconds:.0f} s"
             else:
                 what = f"portal too slow: publish not finished within {self.deadline_s:g} s"
+            # True whatever was in flight: requests not yet sent were not sent, and the receipt
+            # names what was done (and a DataStore table left part-loaded, if any).
             self.deadline_error = PortalDeadlineError(
-                f"{what}; nothing more was published; re-run later"
+                f"{what}; publishing stopped there (see the receipt); re-run later"
             )
             log.error("%s", self.deadline_error)
         return self.deadline_error
@@ -304,6 +258,7 @@ class CKANClient:
             reraise=True,
         )
         sent = False  # an attempt went out and its outcome is unknown
+        failure: BaseException
         try:
             for attempt in retrying:
                 with attempt:
@@ -324,10 +279,13 @@ class CKANClient:
                     self._failing_since = None
                     return result
         except PortalDeadlineError:
-            raise PortalDeadlineError(str(self._deadline_exceeded())) from None
-        except (*RETRYABLE_ERRORS, CKANAPIError) as error:
-            raise clean_exception(error) from None
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+            failure = PortalDeadlineError(str(self._deadline_exceeded()))
+        except Exception as error:  # every error leaves rebuilt from redacted, summarised text
+            failure = clean_exception(_named(error, action))
+        else:  # pragma: no cover
+            raise AssertionError("unreachable: tenacity re-raises the last error")
+        # Raised outside the handler: no __context__ carries the original error.
+        raise failure
 
     def _look_up(self, already_done: Callable[[], Any]) -> Any:
         self._local.in_lookup = True
@@ -348,8 +306,9 @@ class CKANClient:
             files = {"upload": (file_name, io.BytesIO(content), mimetype)}
         log.debug("CKAN %s", action)
         timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
+        self._local.read_until = time.monotonic() + timeout  # the whole reply, not one read
         return self._remote().call_action(
-            action, data, files=files, requests_kwargs={"timeout": timeout}
+            action, data, files=files, requests_kwargs={"timeout": timeout, "stream": True}
         )
 
     def close(self) -> None:

@@ -1,9 +1,17 @@
 """Loading a table into CKAN's DataStore, in large batches, with its data dictionary.
 
-The table is rebuilt from scratch (delete, create with the first batch, insert the rest): a
-half-loaded table left by a crash is simply replaced on the next run. Values are sent exactly as
-they are in the clean table (no spreadsheet neutralisation): dates as ISO text, decimals as
-text so no precision is lost on the way to PostgreSQL ``numeric``.
+A table with a primary key that already exists is updated in place: its data dictionary is
+updated, every row is upserted, then the keys no longer in the file are deleted. The table is
+never dropped, so a reader (the public, for a published dataset) sees at every moment every old
+row (some already at their new values) and never a half-filled table; an interruption leaves it
+so until the re-run. A table without a key cannot be updated in place (CKAN has no atomic swap
+and rows have no identity): it is rebuilt (delete, create with the first batch, insert the rest),
+so an interruption leaves it partial until the re-run, which the publish receipt says. Only
+CKAN's DataStore API is used (no direct database access), so this is as safe as CKAN allows.
+A table whose fields changed incompatibly (or that had no key) is rebuilt too.
+
+Values are sent exactly as they are in the clean table (no spreadsheet neutralisation): dates as
+ISO text, decimals as text so no precision is lost on the way to PostgreSQL ``numeric``.
 
 Retries cannot double rows: a ``datastore_create`` whose reply was lost is found (the table
 exists: create and first batch are one transaction) instead of being sent again; a retried
@@ -22,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from ckanapi import CKANAPIError, NotFound
+from ckanapi import CKANAPIError, NotFound, ValidationError
 
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
@@ -34,6 +42,8 @@ log = logging.getLogger(__name__)
 # rows gain nothing, while three batches in flight load ~1.5x faster than one.
 DEFAULT_BATCH_ROWS = 10_000
 DEFAULT_PARALLEL = 3
+KEYS_PAGE = 32_000  # CKAN's default ckan.datastore.search.rows_max
+DELETE_CHUNK = 1_000  # key values per datastore_delete
 
 
 def _json_ready(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -111,6 +121,99 @@ def load_datastore(
     return loaded
 
 
+def _existing_keys(client: CKANClient, resource_id: str, key: list[str]) -> list[dict[str, Any]]:
+    """The key values of every row of the resource's table, as the DataStore returns them."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = client.call(
+            "datastore_search",
+            {
+                "resource_id": resource_id,
+                "fields": key,
+                "sort": "_id",
+                "limit": KEYS_PAGE,
+                "offset": len(rows),
+                "include_total": False,
+            },
+        )
+        records = page["records"]
+        rows.extend({name: record[name] for name in key} for record in records)
+        if len(records) < KEYS_PAGE:
+            return rows
+
+
+def _key_of(row: dict[str, Any], key: list[str]) -> tuple[str, ...]:
+    return tuple("" if row[name] is None else str(row[name]) for name in key)
+
+
+def _delete_rows(client: CKANClient, resource_id: str, stale: list[dict[str, Any]]) -> None:
+    if not stale:
+        return
+    names = list(stale[0])
+    if len(names) == 1:
+        (name,) = names
+        for start in range(0, len(stale), DELETE_CHUNK):
+            values = [row[name] for row in stale[start : start + DELETE_CHUNK]]
+            filters: dict[str, Any] = {name: values}
+            client.call(
+                "datastore_delete", {"resource_id": resource_id, "force": True, "filters": filters}
+            )
+        return
+    for row in stale:  # a composite key: one row at a time (rare, and few rows go)
+        client.call("datastore_delete", {"resource_id": resource_id, "force": True, "filters": row})
+
+
+def _update_in_place(
+    client: CKANClient, resource_id: str, table: DatastoreTable, batch_rows: int, parallel: int
+) -> int:
+    """Upsert every row into the existing keyed table, then delete the keys that went."""
+    key = list(table.primary_key)
+    client.call(
+        "datastore_create",
+        {
+            "resource_id": resource_id,
+            "force": True,
+            "fields": datastore_fields(table),
+            "primary_key": key,
+            "records": [],
+        },
+    )
+    loaded = _insert_batches(
+        client,
+        resource_id,
+        record_batches(table.table, batch_rows),
+        max(1, parallel),
+        keyed=True,
+        method="upsert",
+    )
+    wanted = {
+        _key_of(row, key)
+        for row in table.table.select(key)
+        .cast(pa.schema([(name, pa.string()) for name in key]))
+        .to_pylist()
+    }
+    stale = [
+        row for row in _existing_keys(client, resource_id, key) if _key_of(row, key) not in wanted
+    ]
+    _delete_rows(client, resource_id, stale)
+    _count_records(client, resource_id)
+    return loaded
+
+
+def _count_records(client: CKANClient, resource_id: str) -> None:
+    """One cheap call so datastore_search reports the exact total straight away."""
+    client.call(
+        "datastore_upsert",
+        {
+            "resource_id": resource_id,
+            "force": True,
+            "method": "insert",
+            "records": [],
+            "calculate_record_count": True,
+        },
+    )
+
+
 def _load(
     client: CKANClient,
     resource_id: str,
@@ -119,6 +222,15 @@ def _load(
     replace: bool,
     parallel: int,
 ) -> int:
+    if replace and table.primary_key and _row_count(client, resource_id) is not None:
+        try:
+            return _update_in_place(client, resource_id, table, batch_rows, parallel)
+        except ValidationError as error:  # fields changed incompatibly, or the old table had no key
+            log.warning(
+                "DataStore table of %s cannot be updated in place (%s): rebuilding it",
+                resource_id,
+                error,
+            )
     if replace:
         _drop_table(client, resource_id)
     batches = record_batches(table.table, batch_rows)
@@ -143,17 +255,7 @@ def _load(
         client, resource_id, batches, max(1, parallel), keyed=bool(table.primary_key)
     )
     if table.num_rows > batch_rows:
-        # One cheap call so datastore_search reports the exact total straight away.
-        client.call(
-            "datastore_upsert",
-            {
-                "resource_id": resource_id,
-                "force": True,
-                "method": "insert",
-                "records": [],
-                "calculate_record_count": True,
-            },
-        )
+        _count_records(client, resource_id)
     return loaded
 
 
@@ -163,8 +265,9 @@ def _insert_batches(
     batches: Iterator[list[dict[str, Any]]],
     parallel: int,
     keyed: bool,
+    method: str = "insert",
 ) -> int:
-    """Insert the batches with at most ``parallel`` in flight (and in memory) at once.
+    """Insert (or upsert) the batches with at most ``parallel`` in flight (and in memory) at once.
 
     A batch retried after a failed or lost reply is upserted when the table has a primary key,
     so a batch that had in fact been inserted is not refused as a duplicate key.
@@ -176,7 +279,7 @@ def _insert_batches(
         data = {
             "resource_id": resource_id,
             "force": True,
-            "method": "insert",
+            "method": method,
             "records": records,
             "calculate_record_count": False,
         }

@@ -10,9 +10,13 @@ client a look-up that, after a failed or lost reply, finds the write on the port
 sha256 before sending it again, so a committed create whose reply was lost is not repeated and
 its "already exists" is taken as success when the content matches.
 
-A new dataset is created private and made public as the last step, so the public never sees it
-half-published; a run stopped by the overall deadline leaves each resource at its old or new
-bytes (uploads are single requests), and the next run finishes what is left.
+A new dataset is created private and marked ``ogp_state=creating``; the last step removes the
+marker and makes it public, so the public never sees it half-published and a dataset someone
+made private on the portal is never mistaken for an unfinished one (the plan leaves it alone).
+A run stopped by the overall deadline leaves each resource at its old or new bytes (uploads are
+single requests); a keyed DataStore table being reloaded is updated in place (every old row stays
+until the new ones are in), a keyless one is rebuilt and the receipt says it may be partial; the
+next run finishes what is left.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from pipelines.publish.metadata import (
 )
 from pipelines.publish.model import ResourceFile
 from pipelines.publish.plan import (
+    STATE_CREATING,
+    STATE_KEY,
     Action,
     CatalogPlan,
     DatasetPlan,
@@ -167,6 +173,7 @@ class DatasetPublisher:
         self.plan = plan
         self.batch_rows = batch_rows
         self.parallel = parallel
+        self.loading: tuple[str, bool] | None = None  # (resource, keyed) whose table is loading
 
     def run(self) -> DatasetReceipt:
         tally = self.client.start_thread_tally()
@@ -182,20 +189,40 @@ class DatasetPublisher:
         try:
             if self.plan.action is Action.CONFLICT:
                 receipt.error = "a dataset of this name exists and is not published by ogp-pipeline"
+            elif self.plan.action is Action.WITHHELD:
+                log.warning(
+                    "%s is private on the portal (withheld by a steward): left as it is",
+                    self.plan.name,
+                )
             elif self.plan.action is Action.UNCHANGED:
                 receipt.resources = [self._unchanged(plan) for plan in self.plan.resources]
             else:
                 self._apply(receipt)
         except PortalDeadlineError as error:  # the run stops; the caller raises it once
-            receipt.error = str(error)
+            receipt.error = str(error) + self._in_flight()
             receipt.action = "failed"
         except PUBLISH_ERRORS as error:
-            receipt.error = f"{type(error).__name__}: {error}"
+            receipt.error = f"{type(error).__name__}: {error}{self._in_flight()}"
             receipt.action = "failed"
             log.error("publishing %s failed: %s", self.plan.name, receipt.error)
         receipt.requests = tally.requests
         receipt.bytes_uploaded = sum(resource.bytes_uploaded for resource in receipt.resources)
         return receipt
+
+    def _in_flight(self) -> str:
+        """What an interruption left half-done that the public can see, said plainly."""
+        if self.loading is None:
+            return ""
+        name, keyed = self.loading
+        if keyed:
+            return (
+                f" (the DataStore table of {name} was being updated in place: it holds every "
+                "old row, some already at their new values, until the re-run)"
+            )
+        return (
+            f" (the DataStore table of {name} was being rebuilt: it may be partial until the "
+            "re-run; its datastore_hash says it is incomplete)"
+        )
 
     def _unchanged(self, plan: ResourcePlan) -> ResourceReceipt:
         existing = self._existing_resources().get(plan.resource.name, {})
@@ -211,10 +238,12 @@ class DatasetPublisher:
 
     def _apply(self, receipt: DatasetReceipt) -> None:
         data = dataset_dict(self.plan.request.dataset)
+        final_extras = list(data["extras"])
         if self.plan.publish_at_end:
-            # Hidden until its last resource is in; the metadata hash (taken with "private":
-            # False, what it will be) stays the same.
+            # Hidden and marked as being created until its last resource is in; the metadata
+            # hash (taken with "private": False and no state, what it will be) stays the same.
             data["private"] = True
+            data["extras"] = [*final_extras, {"key": STATE_KEY, "value": STATE_CREATING}]
         if self.plan.action is Action.CREATE:
             package = self.client.call(
                 "package_create", data, already_done=lambda: find_package(self.client, data)
@@ -237,7 +266,9 @@ class DatasetPublisher:
         if self.plan.reorder:
             self.client.call("package_resource_reorder", {"id": package["id"], "order": ids})
         if self.plan.publish_at_end:  # complete now: the public may see it
-            self.client.call("package_patch", {"id": package["id"], "private": False})
+            self.client.call(
+                "package_patch", {"id": package["id"], "private": False, "extras": final_extras}
+            )
 
     def _delete_resource(self, resource_id: str) -> None:
         with contextlib.suppress(NotFound):  # already gone (a previous attempt got through)
@@ -275,6 +306,7 @@ class DatasetPublisher:
         elif plan.patch_metadata:
             self.client.call("resource_patch", {"id": plan.existing_id, **resource_dict(resource)})
         if plan.load_datastore and resource.datastore is not None and receipt.id is not None:
+            self.loading = (resource.name, bool(resource.datastore.primary_key))
             receipt.datastore_rows = load_datastore(
                 self.client,
                 receipt.id,
@@ -288,6 +320,7 @@ class DatasetPublisher:
             self.client.call(
                 "resource_patch", {"id": receipt.id, DATASTORE_HASH_KEY: datastore_hash(resource)}
             )
+            self.loading = None
         return receipt
 
 

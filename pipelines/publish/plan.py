@@ -3,9 +3,14 @@
 Planning is pure: it reads dictionaries the portal returned (``organization_list``,
 ``package_search``) and never calls it. Resources are matched by name inside their dataset, so a
 re-run after a crash sees what was already done; a resource name found twice (a create that was
-retried after a lost response) keeps its oldest copy and the others are removed. A dataset of
-ours still private was interrupted while being created: it is finished, then made public. A dataset
-carrying our marker but no longer in the intended catalog is flagged, never deleted.
+retried after a lost response) keeps its oldest copy and the others are removed.
+
+A new dataset is created private with the extra ``ogp_state=creating`` (:data:`STATE_KEY`),
+which the last step removes while making it public. Only a private dataset of ours carrying that
+marker was interrupted while being created: it is finished, then made public. Any other private
+dataset of ours was made private by someone on the portal (a steward withdrawing it, e.g. during
+a privacy incident): it is left exactly as it is and reported as ``withheld``. A dataset carrying
+our marker but no longer in the intended catalog is flagged, never deleted.
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ class Action(StrEnum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"  # a dataset of that name exists but this pipeline does not own it
+    WITHHELD = "withheld"  # ours, made private on the portal by someone: not touched
+
+
+STATE_KEY = "ogp_state"  # extra set while a new dataset is being created (private)
+STATE_CREATING = "creating"
 
 
 @dataclass(frozen=True)
@@ -181,9 +191,18 @@ def is_ours(package: Mapping[str, Any]) -> bool:
     return extras_dict(dict(package)).get(PUBLISHER_MARKER_KEY) == PUBLISHER_MARKER
 
 
+def is_being_created(package: Mapping[str, Any]) -> bool:
+    """Private and marked ``ogp_state=creating``: a creation this pipeline did not finish."""
+    return bool(package.get("private")) and (
+        extras_dict(dict(package)).get(STATE_KEY) == STATE_CREATING
+    )
+
+
 def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) -> DatasetPlan:
     if existing is not None and not is_ours(existing):
         return DatasetPlan(request, Action.CONFLICT, dict(existing), False, ())
+    if existing is not None and existing.get("private") and not is_being_created(existing):
+        return DatasetPlan(request, Action.WITHHELD, dict(existing), False, ())
     current_by_name, duplicates = _resources_by_name(existing or {})
     resources = tuple(
         plan_resource(resource, current_by_name.get(resource.name))
@@ -199,7 +218,7 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
     kept_order = [name for name in current_by_name if name in set(wanted_names)]
     created = [plan.resource.name for plan in resources if plan.existing_id is None]
     reorder = kept_order + created != wanted_names
-    unfinished = bool(existing.get("private"))  # our datasets are public once complete
+    unfinished = is_being_created(existing)
     changed = (
         update_metadata
         or unfinished

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipelines.redaction import redact
+from pipelines.redaction import redact, redact_value
 
 
 class ResourceReceipt(BaseModel):
@@ -25,7 +26,7 @@ class DatasetReceipt(BaseModel):
 
     name: str
     organization: str
-    action: str  # create | update | unchanged | conflict | failed
+    action: str  # create | update | unchanged | conflict | withheld | failed
     url: str | None = None
     metadata_updated: bool = False
     resources: list[ResourceReceipt] = Field(default_factory=list)
@@ -74,10 +75,13 @@ class PublishReceipt(BaseModel):
         return [dataset for dataset in self.datasets if dataset.error is not None]
 
     def write(self, folder: Path) -> Path:
-        """Save as ``<folder>/<run_id>.json`` (UTF-8, Thai kept readable)."""
+        """Save as ``<folder>/<run_id>.json`` (UTF-8, Thai kept readable). Every string value is
+        redacted, not the JSON text (that could break its escapes)."""
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.run_id}.json"
-        path.write_text(redact(self.model_dump_json(indent=2)), encoding="utf-8")
+        data = redact_value(self.model_dump(mode="json"))
+        text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
+        path.write_text(text + "\n", encoding="utf-8")
         return path
 
 

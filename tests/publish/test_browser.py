@@ -16,9 +16,7 @@ def test_dataset_page_and_datatables_preview_show_the_thai_data(
     ckan_portal, make_request, unique_agency, tmp_path, browser
 ) -> None:
     request = make_request(unique_agency)
-    CKANPublisher(url=ckan_portal.url, token=ckan_portal.token).publish(
-        [request], receipts_dir=tmp_path
-    )
+    CKANPublisher(url=ckan_portal.url).publish([request], receipts_dir=tmp_path)
     package = ckan_portal.api().action.package_show(id=request.dataset.name)
     csv_resource = package["resources"][0]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ EXPECTED_RESOURCES = [
 
 
 def publisher_for(portal: Any, **config: Any) -> CKANPublisher:
-    return CKANPublisher(url=portal.url, token=portal.token, **config)
+    return CKANPublisher(url=portal.url, **config)
 
 
 def publish(portal: Any, request: PublishRequest, tmp_path: Path, **config: Any) -> PublishReceipt:
@@ -192,9 +192,7 @@ def test_api_token_never_appears_in_logs_errors_or_receipts(
     receipt = publisher.publish([make_request(unique_agency)], receipts_dir=tmp_path)
 
     # An unreachable portal, and a request the portal refuses.
-    unreachable = CKANPublisher(
-        url="http://127.0.0.1:9", token=token, max_attempts=2, backoff_initial_s=0.01
-    )
+    unreachable = CKANPublisher(url="http://127.0.0.1:9", max_attempts=2, backoff_initial_s=0.01)
     with pytest.raises(requests.ConnectionError) as refused:
         unreachable.publish([make_request(unique_agency)], receipts_dir=tmp_path)
     good = make_request(unique_agency)

@@ -21,7 +21,7 @@ def materialize(assets, agency: str | None, portal) -> dg.ExecuteInProcessResult
     return dg.materialize(
         assets,
         partition_key=agency,
-        resources={RESOURCE_KEY: CKANPublisher(url=portal.url, token=portal.token)},
+        resources={RESOURCE_KEY: CKANPublisher(url=portal.url)},
         raise_on_error=False,
     )
 

@@ -51,7 +51,7 @@ def report_url(
         organization_title="ทดสอบ / test",
         license_id="cc-by",
     )
-    publisher = CKANPublisher(url=ckan_portal.url, token=ckan_portal.token)
+    publisher = CKANPublisher(url=ckan_portal.url)  # the token: OGP_CKAN_TOKEN or the token file
     receipts = tmp_path_factory.mktemp("receipts")
     published = publish_report(paths, publisher, publication, receipts_dir=receipts)
     return published.resource(".html").download_url

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.portal
 def test_publish_is_idempotent(
     config: OgpConfig, ckan: ckanapi.RemoteCKAN, ckan_portal: Any, run_id: str, tmp_path: Path
 ) -> None:
-    publisher = CKANPublisher(url=ckan_portal.url, token=ckan_portal.token)
+    publisher = CKANPublisher(url=ckan_portal.url)  # the token: OGP_CKAN_TOKEN or the token file
     paths = write_report(build_report(config, indicators(config), PORTAL, AS_OF), tmp_path)
     publication = Publication(
         dataset_name=f"ogp-readiness-report-{run_id}",
