@@ -4,11 +4,36 @@ about 3 s to import)."""
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
+from typing import Any
+
 import typer
 
 from pipelines.commands import portal, publish, pull, report, run, ui, validate
 
-app = typer.Typer(
+
+def _redacting_excepthook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    """An uncaught error's traceback (its whole chain) printed without secrets."""
+    from pipelines.redaction import redact, register_secret
+
+    register_secret((os.environ.get("OGP_CKAN_TOKEN") or "").strip())  # even if never used
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, error, tb))))
+
+
+class _RedactingTyper(typer.Typer):
+    """Typer installs its own excepthook on every call; this one replaces it on the way out."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception:
+            sys.excepthook = _redacting_excepthook
+            raise
+
+
+app = _RedactingTyper(
     name="ogp",
     help="ogp-pipeline: pull, validate and publish Thai open government data; "
     "report OGP readiness.",

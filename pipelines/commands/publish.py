@@ -1,13 +1,16 @@
 """``ogp publish [--dry-run] [--family F] [--agency A]``: publish the validated partitions on disk.
 
 The dry run reads the portal and prints the diff (datasets and resources to create, update or
-leave) without writing anything. Exit 1 when a dataset could not be published.
+leave) without writing anything. Exit 1 when a dataset could not be published or the portal
+failed, 2 when the API token is unusable; every failure is one line (the publisher's errors are
+already redacted and summarised), never a traceback.
 """
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.publish.receipt import PublishReceipt
@@ -18,6 +21,7 @@ ACTION_STYLES = {
     "update": "yellow",
     "unchanged": "dim",
     "conflict": "red",
+    "withheld": "magenta",
     "failed": "bold red",
 }
 
@@ -37,7 +41,9 @@ def receipt_table(receipt: PublishReceipt) -> Table:
         if org.action != "unchanged":
             table.add_row(f"organization {org.name}", "", _styled(org.action), "")
     for dataset in receipt.datasets:
-        why = "metadata" if dataset.metadata_updated else (dataset.error or "")
+        why = "metadata" if dataset.metadata_updated else escape(dataset.error or "")
+        if dataset.action == "withheld":
+            why = "private on the portal (withheld by a steward): left as it is"
         table.add_row(dataset.name, "", _styled(dataset.action), why)
         for resource in dataset.resources:
             table.add_row("", resource.name, _styled(resource.action), ", ".join(resource.steps))
@@ -54,10 +60,14 @@ def publish(
     agency: str | None = typer.Option(None, "--agency", help="Only this agency code."),
 ) -> None:
     """Publish validated partitions to CKAN (organizations, datasets, resources, DataStore)."""
+    from ckanapi import CKANAPIError
+    from requests import RequestException
+
     from pipelines.publish.catalog import collect_catalog
     from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
     from pipelines.publish.client import RETRYABLE_ERRORS
     from pipelines.publish.receipt import PublishError
+    from pipelines.settings import TokenError
 
     console = Console()
     settings = get_settings()
@@ -79,10 +89,19 @@ def publish(
         receipt = publisher.publish(catalog.requests, scope=catalog.scope(), dry_run=dry_run)
     except PublishError as error:
         console.print(receipt_table(error.receipt))
-        console.print(f"[bold red]{error}[/]")
+        console.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None
+    except TokenError as error:
+        console.print(f"[bold red]{escape(str(error))}[/]")
+        raise typer.Exit(2) from None
     except RETRYABLE_ERRORS as error:
-        console.print(f"[bold red]CKAN portal {publisher.site_url()} unavailable:[/] {error}")
+        site = publisher.site_url()
+        console.print(f"[bold red]CKAN portal {site} unavailable:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    except (CKANAPIError, RequestException) as error:
+        site = publisher.site_url()
+        what = f"{type(error).__name__}: {error}"
+        console.print(f"[bold red]CKAN portal {site} refused the publish:[/] {escape(what)}")
         raise typer.Exit(1) from None
     console.print(receipt_table(receipt))
     console.print(
