@@ -6,20 +6,24 @@ with ``fail_from``) applies to every request from the n-th on: a portal that nev
 
 Faults:
 
-* ``reply(status, retry_after=None)`` — answer ``status`` without forwarding (500, 503, 429);
+* ``reply(status, retry_after=None, body=None)`` — answer ``status`` without forwarding (500,
+  503, 429), with ``body`` (an HTML page) when given;
 * ``commit_then(status)`` — forward the write to the portal, then throw its reply away and answer
   ``status`` (a committed write whose reply was lost);
 * ``slow(seconds)`` — forward, then hold the reply back that long;
 * ``hang(seconds)`` — answer nothing for that long, then close the connection;
-* ``stale()`` — answer CKAN's "Not found" without forwarding (a read served by a lagging replica).
+* ``stale()`` — answer CKAN's "Not found" without forwarding (a read served by a lagging replica);
+* ``drip(seconds)`` — forward, then send the reply's body one byte every ``seconds`` (slowloris).
 
 ``echo=True`` makes it a portal that echoes the request's ``Authorization`` header: every reply
 body (JSON: an extra ``echo`` member, also inside dict results and CKAN errors) and every error
-it makes up carry the header's value.
+it makes up carry the header's value; ``echo_encoding="base64"`` or ``"hex"`` makes the pages
+it makes up carry ``Authorization: <value>`` encoded that way instead (a proxy's "request id").
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -35,14 +39,19 @@ FORWARDED_HEADERS = ("Content-Type", "Authorization", "X-CKAN-API-Key", "User-Ag
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # reply | commit_then | slow | hang | stale
+    kind: str  # reply | commit_then | slow | hang | stale | drip
     status: int = 502
     retry_after: str | None = None
     seconds: float = 0.0
+    body: str | None = None
 
 
-def reply(status: int, retry_after: str | None = None) -> Fault:
-    return Fault("reply", status, retry_after)
+def reply(status: int, retry_after: str | None = None, body: str | None = None) -> Fault:
+    return Fault("reply", status, retry_after, body=body)
+
+
+def drip(seconds_per_byte: float) -> Fault:
+    return Fault("drip", seconds=seconds_per_byte)
 
 
 def commit_then(status: int = 502) -> Fault:
@@ -65,10 +74,11 @@ class FaultProxy(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # a hanging handler must not hold up the test's end
 
-    def __init__(self, upstream: str, echo: bool = False) -> None:
+    def __init__(self, upstream: str, echo: bool = False, echo_encoding: str = "plain") -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.upstream = upstream.rstrip("/")
         self.echo = echo
+        self.echo_encoding = echo_encoding
         self.script: dict[str, list[Fault]] = {}
         self.always: Fault | None = None
         self.always_from = 0
@@ -146,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, payload, "application/json")
             return
         if fault is not None and fault.kind == "reply":
-            self._made_up(fault.status, auth, fault.retry_after)
+            self._made_up(fault.status, auth, fault.retry_after, fault.body)
             return
         upstream = requests.request(
             method,
@@ -162,15 +172,38 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.seconds)
         content = upstream.content
-        if self.server.echo and auth:
+        if self.server.echo and auth and self.server.echo_encoding == "plain":
             content = _with_echo(content, auth)
             with self.server.lock:
                 self.server.echoed += 1
+        if fault is not None and fault.kind == "drip":
+            self._send(
+                upstream.status_code,
+                content,
+                upstream.headers.get("Content-Type"),
+                drip=fault.seconds,
+            )
+            return
         self._send(upstream.status_code, content, upstream.headers.get("Content-Type"))
 
-    def _made_up(self, status: int, auth: str, retry_after: str | None = None) -> None:
+    def _made_up(
+        self, status: int, auth: str, retry_after: str | None = None, body: str | None = None
+    ) -> None:
         headers = {"Retry-After": retry_after} if retry_after else {}
-        if self.server.echo and auth:
+        if body is not None:
+            self._send(status, body.encode(), "text/html", headers)
+            return
+        if self.server.echo and auth and self.server.echo_encoding != "plain":
+            raw = f"Authorization: {auth}".encode()
+            blob = (
+                base64.b64encode(raw).decode()
+                if self.server.echo_encoding == "base64"
+                else raw.hex()
+            )
+            text = f"<html><body>{status}: upstream trouble. Request id {blob}"
+            with self.server.lock:
+                self.server.echoed += 1
+        elif self.server.echo and auth:
             text = f"<html><body>{status}: upstream trouble. Your request had Authorization: {auth}"
             with self.server.lock:
                 self.server.echoed += 1
@@ -184,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
         body: bytes,
         content_type: str | None,
         headers: dict[str, Any] | None = None,
+        drip: float = 0.0,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type or "application/octet-stream")
@@ -191,7 +225,16 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not drip:
+            self.wfile.write(body)
+            return
+        try:
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(drip)
+        except OSError:  # the client gave up
+            pass
 
     def log_message(self, *args: object) -> None:  # keep test output clean
         pass

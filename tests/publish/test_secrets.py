@@ -5,6 +5,10 @@ Dagster storage and no file the pipeline writes."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +21,9 @@ import requests
 
 from pipelines.defs.publish import RESOURCE_KEY
 from pipelines.publish.ckan import CKANPublisher
+from pipelines.publish.client import CKANClient
 from pipelines.publish.model import PublishRequest
+from pipelines.redaction import MASK
 from pipelines.settings import get_settings
 
 from .fault_proxy import FaultProxy, commit_then, reply, running
@@ -156,3 +162,91 @@ def test_dagster_storage_of_a_run_through_an_echoing_portal_holds_no_token(
     assert list(home.rglob("*.db"))  # the SQLite run and event storage
     assert files_holding(home, token) == []
     assert files_holding(dirs / "data", token) == []
+
+
+# --- every error is clean, whatever its class ----------------------------------------------------
+
+
+def test_an_error_requests_raises_with_the_token_in_it_leaves_the_client_clean(ckan_portal) -> None:
+    """requests' InvalidHeader quotes the whole header value (a token with a newline): the client
+    rebuilds it from redacted text, with no cause or context carrying the original."""
+    token = ckan_portal.token
+    client = CKANClient(ckan_portal.url, token + "\n", timeout_s=30, max_attempts=1)
+    try:
+        with pytest.raises(requests.exceptions.InvalidHeader) as error:
+            client.call("status_show")
+    finally:
+        client.close()
+    assert error.value.__cause__ is None
+    assert error.value.__context__ is None
+    text = "".join(traceback.format_exception(error.value))
+    assert "InvalidHeader" in text
+    assert MASK in text
+    assert token not in text
+    assert token[-20:] not in text
+
+
+def test_a_dagster_run_failing_with_the_token_in_an_unexpected_error_stores_no_token(
+    ckan_portal, make_request, agency, dirs
+) -> None:
+    token = ckan_portal.token
+    request = make_request(agency)
+
+    def boom(action: str) -> None:
+        raise RuntimeError(f"unexpected while sending {action} with Authorization: {token}")
+
+    @dg.asset(required_resource_keys={RESOURCE_KEY})
+    def unexpected_failure(context) -> None:
+        getattr(context.resources, RESOURCE_KEY).publish([request], on_request=boom)
+
+    home = dirs / "dagster"
+    home.mkdir()
+    instance = dg.DagsterInstance.local_temp(str(home))
+    try:
+        result = dg.materialize(
+            [unexpected_failure],
+            instance=instance,
+            resources={RESOURCE_KEY: CKANPublisher(url=ckan_portal.url, **RETRIES)},
+            raise_on_error=False,
+        )
+        assert not result.success
+        texts = []
+        for entry in instance.all_logs(result.run_id):
+            texts.append(entry.user_message)
+            texts.append(str(entry.dagster_event))
+    finally:
+        instance.dispose()
+    everything = "\n".join(texts)
+    assert "unexpected while sending organization_list" in everything  # the failure is there
+    assert token not in everything
+    assert files_holding(home, token) == []
+
+
+def _ogp(*args: str, token: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OGP_CKAN_TOKEN": token, "COLUMNS": "200"}
+    ogp = Path(sys.executable).with_name("ogp")
+    return subprocess.run(
+        [str(ogp), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_ogp_publish_strips_a_token_file_newline_and_refuses_a_broken_token_in_one_line(
+    ckan_portal, workspace, unique_agency, created, tmp_path
+) -> None:
+    token = ckan_portal.token
+    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
+    broken = _ogp("publish", token=token[:40] + "\n" + token[40:])
+    assert broken.returncode == 2, broken.stdout + broken.stderr
+    output = broken.stdout + broken.stderr
+    assert "OGP_CKAN_TOKEN" in output
+    assert "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1
+    assert token[:40] not in output
+    assert token[40:] not in output
+
+    published = _ogp("publish", token=token + "\n")  # as read from a secrets file
+    output = published.stdout + published.stderr
+    assert published.returncode == 0, output
+    assert f"{unique_agency}-procurement" in output
+    assert token not in output
+    assert files_holding(workspace, token) == []
