@@ -49,6 +49,7 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}")
 _HEADER = re.compile(
     r"(?P<key>\b(?:authorization|x-ckan-api-key|api[_-]?key|api[_-]?token|access[_-]?token|token)\b)"
     r"(?P<sep>(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?)"
+    r"(?!(?:(?:bearer|token|basic)\s+)?\[REDACTED\])"  # already masked: left as it is
     r"(?P<scheme>(?:bearer|token|basic)\s+)?"
     # Never the mask itself (idempotent) nor a backslash (the escape of a JSON quote).
     r"(?P<value>(?!\[REDACTED\])[^\s\"'\\,;&}\]\)<>]+)",

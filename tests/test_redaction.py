@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
 
 import ckanapi
@@ -14,6 +15,8 @@ import requests
 from pipelines import redaction
 from pipelines.redaction import (
     MASK,
+    MIN_PIECE,
+    SUMMARY_CHARS,
     clean_exception,
     install_log_redaction,
     redact,
@@ -170,3 +173,90 @@ def test_installed_log_redaction_covers_messages_args_and_tracebacks(
     assert token not in caplog.text
     assert token not in err
     assert all(token not in record.getMessage() for record in caplog.records)
+
+
+# --- encoded echoes, JSON escapes, idempotency, summarised errors --------------------------------
+
+
+@pytest.mark.parametrize(
+    "prefix", ["", "Bearer ", "Authorization: ", "x", "xy", "Authorization: Bearer "]
+)
+@pytest.mark.parametrize("urlsafe", [False, True])
+def test_base64_of_the_token_behind_any_prefix_is_masked(
+    token: str, prefix: str, urlsafe: bool
+) -> None:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    blob = encode((prefix + token + " trailer").encode()).decode()
+    clean = redact(f"<html>Request id {blob}</html>")
+    assert MASK in clean
+    for found in re.findall(r"[A-Za-z0-9+/=_-]{16,}", clean):
+        decoded = base64.b64decode(found + "==", altchars=b"-_" if urlsafe else None)
+        assert token[:MIN_PIECE].encode() not in decoded
+
+
+def test_hex_of_the_token_is_masked_in_either_case(token: str) -> None:
+    for blob in (token.encode().hex(), token.encode().hex().upper()):
+        assert blob not in redact(f"trace {blob} end")
+        assert blob[:40] not in redact(f"cut {blob[:40]}")
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        'API token: "ask the admin"',
+        'Use the header token="abc" to call',
+        'authorization="none"',
+        "token: รหัส",
+        'x-ckan-api-key: \\"quoted\\"',
+    ],
+)
+def test_redacting_json_text_keeps_it_valid_json(notes: str) -> None:
+    for ensure_ascii in (True, False):
+        text = json.dumps({"notes": notes, "n": 1}, ensure_ascii=ensure_ascii)
+        back = json.loads(redact(text))
+        assert back["n"] == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["token=abc", "Authorization: Bearer xyz123", '{"api_key": "k"}', "api_key=[x]"]
+)
+def test_redaction_is_idempotent(text: str) -> None:
+    once = redact(text)
+    assert MASK in once
+    assert redact(once) == once
+    assert redact(redact(once)) == once
+
+
+def test_clean_exception_has_no_chain_and_summarises_long_text(token: str) -> None:
+    try:
+        try:
+            raise ValueError(f"inner {token}")
+        except ValueError as inner:
+            raise requests.exceptions.InvalidHeader(
+                f"bad header {token!r}" + " page" * 2000
+            ) from inner
+    except requests.exceptions.InvalidHeader as error:
+        clean = clean_exception(error)
+    assert isinstance(clean, requests.exceptions.InvalidHeader)
+    assert clean.__cause__ is None
+    assert clean.__context__ is None
+    assert clean.__traceback__ is None
+    assert token not in str(clean)
+    assert len(str(clean)) < SUMMARY_CHARS + 100
+    assert "more characters" in str(clean)
+
+
+def test_an_exception_that_cannot_be_copied_becomes_a_runtime_error(token: str) -> None:
+    class StubbornError(Exception):
+        def __init__(self, code: int, text: str) -> None:
+            super().__init__(code, text)
+            self.code = code
+
+        def __str__(self) -> str:
+            return f"{self.code}: {self.args[1]}"
+
+    error = StubbornError(7, f"token {token}")
+    error.__dict__.pop("code")  # a copy without its attributes cannot render
+    clean = clean_exception(error)
+    assert isinstance(clean, RuntimeError | StubbornError)
+    assert token not in str(clean)
