@@ -103,13 +103,16 @@ class PersonalDataRule(_Strict):
     action: Literal["mask", "drop", "block"]
     # Only rows where every listed column equals the value (e.g. applicant_type: person).
     when: dict[str, str] = Field(default_factory=dict)
+    # Every row but those where a listed column holds one of the values (fails safe: a blank
+    # or unknown type is personal), e.g. applicant_type: [juristic, government].
+    unless: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Privacy(_Strict):
     # Codes and identifiers the agency assigns (project numbers, juristic tax ids), each with the
     # pattern its values follow (a regular expression matched against the whole cell, Thai
-    # digits read as ASCII). A cell matching its column's pattern is public and not scanned;
-    # any other cell of the column is scanned like every other column.
+    # digits read as ASCII). A matching cell may be phone-shaped as a whole, but is still
+    # checked for citizen IDs and e-mails; any other cell is scanned like every other column.
     public_columns: dict[str, str] = Field(default_factory=dict)
     personal_data: list[PersonalDataRule] = Field(default_factory=list)
     default_action: Literal["mask", "drop", "block"] = "block"

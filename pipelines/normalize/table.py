@@ -15,7 +15,7 @@ from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
-from pipelines.validation.privacy import PrivacyPolicy, scan_raw
+from pipelines.validation.privacy import PrivacyPolicy, mask_text, scan_raw
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -53,7 +53,8 @@ class NormalizeResult:
             "files": len(self.sources),
             "cast_errors": len(self.cast_errors),
             "personal_data": len(self.personal_data),
-            "unknown_columns": self.unknown_columns,
+            # A header may itself be personal data (an e-mail, an ID): masked like any cell.
+            "unknown_columns": [mask_text(name) for name in self.unknown_columns],
             "missing_columns": self.missing_columns,
             "normalizations": dict(sorted(self.counts.items())),
         }
@@ -101,6 +102,7 @@ def _scan_raw(
     first_row_number: int,
     file: str | None,
     pool: ThreadPoolExecutor,
+    numeric: frozenset[str] = frozenset(),
 ) -> list[Future[list[dict[str, Any]]]]:
     """The personal-data guard over every column of a raw batch, one column per worker (it
     runs beside the cast of the same batch)."""
@@ -113,6 +115,7 @@ def _scan_raw(
             file=file,
             unknown_headers=raw.unknown_headers,
             columns=[name],
+            numeric_columns=numeric,
         )
 
     return [pool.submit(one, name) for name in batch.schema.names]
@@ -136,9 +139,12 @@ def _typed(
     typed_batches: list[pa.RecordBatch] = []
     offset = row_offset
     policy = PrivacyPolicy.from_spec(spec.privacy)
+    numeric = frozenset(f["name"] for f in spec.fields if f.get("type") in ("integer", "number"))
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in raw.batches:
-            scanned = _scan_raw(batch, raw, policy, offset + 2, file, pool)
+            scanned = _scan_raw(
+                batch, raw, policy, offset + 2, mask_text(file or "") or None, pool, numeric
+            )
             if fill:
                 column = pa.array([agency] * batch.num_rows, pa.string())
                 batch = batch.append_column(fill, column)

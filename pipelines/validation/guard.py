@@ -25,8 +25,10 @@ def _typed_batches(typed: pa.Table | Path, columns: list[str] | None) -> Iterato
 
 
 def _privacy_columns(policy: PrivacyPolicy, names: Sequence[str], scanned: list[str]) -> list[str]:
-    """The columns the guard reads: those it scans and those its ``when`` rules test."""
-    wanted = set(scanned) | {column for rule in policy.personal_data for column in rule.when}
+    """The columns the guard reads: those it scans and those its rules' conditions test."""
+    wanted = set(scanned) | {
+        column for rule in policy.personal_data for column in [*rule.when, *rule.unless]
+    }
     return [name for name in names if name in wanted]
 
 

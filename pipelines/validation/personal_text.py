@@ -3,85 +3,106 @@
 **Normalisation** (:func:`normalise`) undoes the ordinary disguises and remembers where every
 character came from, so a detection can be masked in the text as received:
 
-- HTML character references (``&#64;``, ``&commat;``) and percent-encoding (``%40``, ``%2D``,
-  encoded ASCII or Thai digits) are decoded;
-- zero-width and other format characters (ZWSP, ZWJ, word joiner, BOM, soft hyphen) go;
-- every Unicode decimal digit (Thai ``๐``–``๙``, full-width ``０``–``９``, ...) becomes ASCII;
-  NFKC folds full-width ``＠`` and ``．``, NBSP and narrow NBSP;
-- ``[at]``, ``(at)``, ``{at}``, `` at ``, ``แอท`` become ``@``; ``[dot]``, `` dot ``, ``ดอท``
-  become ``.``; spaces around ``@`` and ``.`` go.
+- HTML character references (``&#64;``, ``&commat;``) and percent-encoding are decoded;
+- one fold (:mod:`~pipelines.validation.personal_fold`): digits of every script (also circled,
+  ``❽``, ``⒏``) become ASCII, dashes ``-``, spaces `` ``, other punctuation (``·``, ``•``,
+  ``、``) a space; format characters (zero-width, bidi controls) and combining marks go;
+  Cyrillic and Greek look-alikes become Latin; NFKC folds full-width ``＠``, ``．``, ``／``;
+- a letter ``O`` in a token of digits is a zero (``O81-999-0005``);
+- ``[at]``, ``(@)``, ``แอท``, `` at `` (between an e-mail-like name and a domain that is not a
+  web address) become ``@``; ``[dot]``, `` dot ``, ``ดอท`` and ``,com`` become ``.``;
+  ``คอม`` after a dot is ``com``; spaced-out letters around an ``@`` are joined.
 
 **Detection** (:func:`detect`) then looks for:
 
-- *digit groups*: runs of digits joined by separators (spaces, dashes, minus, dot, slash,
-  parentheses). Any contiguous sequence of whole runs is tried: 13 digits starting 1–8 with a
-  valid check digit is a citizen ID (``stdnum.th.pin``; juristic tax ids start with 0 and are
-  public); a national phone number is mobile ``06/08/09`` + 8 digits or landline ``02``,
-  ``03x``, ``04x``, ``05x``, ``07x`` (9 digits), also after ``66``, ``+66``, ``0066`` and with a
-  ``(0)``. A bare ``66`` glued to a ``0`` (``66019012345``) is an e-GP project number, not a
-  phone;
-- e-mail addresses, with ASCII, Thai (IDN) or punycode domains.
+- *digit groups*: runs of digits joined by separators (spaces, any ASCII punctuation but ``@``,
+  ``%``, ``&``). Any contiguous sequence of whole runs is tried: 13 digits starting 1-8 with a
+  valid check digit is a citizen ID (``stdnum.th.pin``); 13 digits starting ``0`` + 1-9 with a
+  valid check digit is a juristic-person id (public, ``stdnum.th.moa``), read before phones;
+  a national phone number is mobile ``06/08/09`` + 8 digits or landline ``02``, ``03x``,
+  ``04x``, ``05x``, ``07x`` (9 digits), also after ``66``, ``+66``, ``0066`` and with a ``(0)``;
+  in text (not number) columns a lone run of 9 digits starting 6, 8 or 9 is a mobile number
+  that lost its ``0`` (a numeric spreadsheet cell). A bare ``66`` glued to a ``0``
+  (``66019012345``) is an e-GP project number; a Thai letter number (``กค 0302.4/1234``), a
+  whole date (``01/06/2500``, not one glued to more digits) and the satang of an amount
+  written like one (``1,234,567.89``) are not phone digits;
+- e-mail addresses, with ASCII, Thai (IDN) or punycode domains; the local part reaches back to
+  the previous space or bracket, so a mask covers all of it.
+
+Number columns (``numeric=True``): an amount-shaped cell (``1 050 000 000.00``,
+``1.050.000.000,00``) is checked for citizen IDs only.
+
+Out of scope (not detected): base64 or other encodings, reversed text, numbers spelled in
+words, digits split over two columns.
 
 :data:`CANDIDATES` is a cheap RE2 superset of all that for ``pyarrow.compute`` (one pass per
-column, Thai and full-width digits included); only the cells it selects reach Python.
+column); its classes come from the same fold table, so only the cells it selects need Python.
 """
 
 from __future__ import annotations
 
-import html
+import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
-from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from stdnum.th import pin
+from stdnum.th import moa, pin
+
+from pipelines.validation.personal_fold import (
+    ASCII_SEPARATORS,
+    normalise,
+    normalised,
+    re2_class,
+)
+
+__all__ = [
+    "CANDIDATES",
+    "EMAIL",
+    "Detection",
+    "Kind",
+    "candidates",
+    "detect",
+    "mask_text",
+    "mask_value",
+    "normalise",
+    "normalised",
+]
 
 Kind = Literal["citizen_id", "phone", "email", "personal_data"]
 
 # --- the vectorised prefilter (RE2) -------------------------------------------------------------
 
-# Between two digits of one number: spaces of every kind, dashes, minus, dot, slash,
-# parentheses (also full-width), zero-width and other format characters. Explicit ranges, not
-# Unicode property classes: RE2 runs them three times faster.
-_RE2_SEP = (
-    r"[\t\n\f\r \x{A0}\x{AD}\x{1680}\x{2000}-\x{200F}\x{2028}-\x{202F}\x{205F}-\x{2064}"
-    r"\x{3000}\x{FEFF}\-\x{2010}-\x{2015}\x{2212}\x{FE63}\x{FF0D}./()\x{FF08}\x{FF09}\x{FF0E}]"
+_RE2_GAP = f"{re2_class(ASCII_SEPARATORS)}*"
+_DEL = re2_class("", deleted=True)  # characters the fold deletes (zero-width, bidi, marks)
+_SPACE = re2_class(" ")
+
+
+def _digit(digits: str, extra: str = "") -> str:
+    return re2_class(digits + extra)
+
+
+_ANY = _digit("0123456789")
+_ANYO = _digit("0123456789", "Oo")  # a letter O touching digits is read as a zero
+_NOT = f"(?:^|[^{_ANY[1:-1]}])"
+_END = f"(?:[^{_ANY[1:-1]}]|$)"
+_CITIZEN_RE2 = f"{_NOT}{_digit('12345678')}(?:{_RE2_GAP}{_ANYO}){{12}}{_END}"
+_NATIONAL_RE2 = (
+    f"{_NOT}{_digit('0', 'Oo')}{_RE2_GAP}{_digit('23456789')}(?:{_RE2_GAP}{_ANYO}){{7,8}}{_END}"
 )
-_RE2_GAP = f"{_RE2_SEP}{{0,5}}"
-_SPACE = r"[\t\n\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}-\x{202F}\x{205F}\x{3000}]"
-# Digits of other scripts, superscripts, circled and mathematical digits: rare, all candidates.
-_OTHER_DIGITS = (
-    r"[\x{0660}-\x{0669}\x{06F0}-\x{06F9}\x{0966}-\x{096F}\x{0ED0}-\x{0ED9}"
-    r"\x{1040}-\x{1049}\x{17E0}-\x{17E9}\x{00B2}\x{00B3}\x{00B9}\x{2070}-\x{2089}"
-    r"\x{2460}-\x{249B}\x{1D7CE}-\x{1D7FF}]"
-)
-
-
-def _digit(ascii_class: str) -> str:
-    """An RE2 class of ASCII, Thai and full-width digits, e.g. ``2-9``."""
-
-    def shifted(base: int) -> str:
-        return re.sub(r"[0-9]", lambda m: chr(base + int(m.group())), ascii_class)
-
-    return f"[{ascii_class}{shifted(0x0E50)}{shifted(0xFF10)}]"
-
-
-_ANY = _digit("0-9")
-_NOT = r"(?:^|[^0-9\x{E50}-\x{E59}\x{FF10}-\x{FF19}])"
-_END = r"(?:[^0-9\x{E50}-\x{E59}\x{FF10}-\x{FF19}]|$)"
-_CITIZEN_RE2 = f"{_NOT}{_digit('1-8')}(?:{_RE2_GAP}{_ANY}){{12}}{_END}"
-_NATIONAL_RE2 = f"{_NOT}{_digit('0')}{_RE2_GAP}{_digit('2-9')}(?:{_RE2_GAP}{_ANY}){{7,8}}{_END}"
-_INTERNATIONAL_RE2 = f"{_digit('6')}{_RE2_GAP}{_digit('6')}(?:{_RE2_GAP}{_ANY}){{8,10}}{_END}"
+_INTERNATIONAL_RE2 = f"{_digit('6')}{_RE2_GAP}{_digit('6')}(?:{_RE2_GAP}{_ANYO}){{8,10}}{_END}"
+_BARE_MOBILE_RE2 = f"{_NOT}{_digit('689')}(?:{_DEL}*{_ANYO}){{8}}{_END}"
+_A, _T, _OPEN, _CLOSE = re2_class("aA"), re2_class("tT"), re2_class("[({<"), re2_class("])}>")
 _EMAIL_RE2 = (
-    rf"[@\x{{FF20}}\x{{FE6B}}]|&#|&commat;|{_ANY}%"
+    rf"{re2_class('@')}|&#|&commat;|{_ANY}%"
     r"|(?i:%40|%3[0-9]|%2[0-9a-f][0-9]|%e0%b9%9[0-9]|%ef%bc|%ef%b9%ab)"
-    rf"|(?i:[\[({{<]{_SPACE}*(?:at|dot|แอท|ดอท){_SPACE}*[\])}}>])|(?i:{_SPACE}at{_SPACE})|แอท"
+    rf"|{_SPACE}{_DEL}*{_A}{_DEL}*{_T}{_SPACE}"
+    rf"|{_OPEN}{_SPACE}*(?:{_A}{_DEL}*{_T}|แอท){_SPACE}*{_CLOSE}|แ{_DEL}*อ{_DEL}*ท"
 )
-CANDIDATES = "|".join([_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _EMAIL_RE2, _OTHER_DIGITS])
+CANDIDATES = "|".join(
+    [_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _BARE_MOBILE_RE2, _EMAIL_RE2]
+)
 
 
 def candidates(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -89,130 +110,40 @@ def candidates(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     return pc.fill_null(pc.match_substring_regex(values, CANDIDATES), False)
 
 
-# --- normalisation ------------------------------------------------------------------------------
-
-Origins = list[tuple[int, int]]  # per normalised character: its span in the original text
-
-
-def _sub(
-    text: str, origins: Origins, pattern: re.Pattern[str], replace: str | None
-) -> tuple[str, Origins]:
-    """``pattern`` replaced by ``replace`` (None: by the match decoded), spans kept."""
-    if pattern.search(text) is None:
-        return text, origins
-    out: list[str] = []
-    spans: Origins = []
-    position = 0
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        out.append(text[position:start])
-        spans += origins[position:start]
-        new = replace if replace is not None else _decode(match.group())
-        if new:
-            span = (origins[start][0], origins[end - 1][1])
-            out.append(new)
-            spans += [span] * len(new)
-        position = end
-    out.append(text[position:])
-    spans += origins[position:]
-    return "".join(out), spans
-
-
-def _decode(piece: str) -> str:
-    if piece.startswith("&"):
-        return html.unescape(piece)
-    return unquote(piece, errors="replace")
-
-
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
-_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-_AT = re.compile(
-    r"\s*[\[({<]\s*(?:at|แอท)\s*[\])}>]\s*|\s+(?:at|แอท)\s+|\s*@\s*|(?<=\w)แอท(?=\w)", re.I
-)
-_DOT = re.compile(r"\s*[\[({<]\s*(?:dot|ดอท)\s*[\])}>]\s*|\s+(?:dot|ดอท)\s+", re.I)
-_SPACED_DOT = re.compile(
-    r"(?<=[A-Za-z0-9\u0e00-\u0e7f])\s+\.\s*(?=[A-Za-z0-9])|(?<=\S)\.\s+(?=[a-z]{2,}\b)"
-)
-
-
-@cache
-def _fold_table() -> dict[int, str]:
-    """``str.translate`` table: every non-ASCII character the detector must see differently.
-    Digits of any script -> ASCII; dashes and minus -> ``-``; spaces -> `` ``; format characters
-    (zero-width, BOM, soft hyphen) -> nothing; a character NFKC folds to one ASCII character
-    (full-width ``＠``, ``．``, letters, parentheses; superscript and circled digits) -> it.
-    Nothing else changes (Thai vowels stay as they are: NFKC would split ``ำ``)."""
-    table: dict[int, str] = {}
-    for code in [*range(0x80, 0x10000), *range(0x1D7CE, 0x1D800)]:
-        char = chr(code)
-        category = unicodedata.category(char)
-        if category == "Nd":
-            table[code] = str(unicodedata.digit(char))
-        elif category == "Pd" or char == "\u2212":
-            table[code] = "-"
-        elif category.startswith("Z"):
-            table[code] = " "
-        elif category == "Cf":
-            table[code] = ""
-        else:
-            folded = unicodedata.normalize("NFKC", char)
-            if len(folded) == 1 and folded.isascii():
-                table[code] = folded
-    return table
-
-
-def _fold(text: str, origins: Origins) -> tuple[str, Origins]:
-    """Per character, by :func:`_fold_table` (one ``translate``; spans move only when format
-    characters are deleted)."""
-    if text.isascii():
-        return text, origins
-    table = _fold_table()
-    folded = text.translate(table)
-    if len(folded) == len(text):
-        return folded, origins
-    spans = [span for char, span in zip(text, origins, strict=True) if table.get(ord(char)) != ""]
-    return folded, spans
-
-
-def normalise(text: str) -> tuple[str, Origins]:
-    """The text with its disguises undone, and each character's span in ``text``."""
-    origins: Origins = [(i, i + 1) for i in range(len(text))]
-    for _ in range(2):  # twice: double encoding (%2540)
-        text, origins = _sub(text, origins, _ENTITY, None)
-        text, origins = _sub(text, origins, _PERCENT, None)
-    text, origins = _fold(text, origins)
-    text, origins = _sub(text, origins, _AT, "@")
-    text, origins = _sub(text, origins, _DOT, ".")
-    text, origins = _sub(text, origins, _SPACED_DOT, ".")
-    return text, origins
-
-
-def normalised(text: str) -> str:
-    return normalise(text)[0]
-
-
 # --- detection ----------------------------------------------------------------------------------
 
-_SEP = r"[\s\-./()]"
-_GROUP = re.compile(rf"(\+\s*)?[0-9]+(?:{_SEP}{{1,5}}[0-9]+)*")
+_SEP = "[" + re.escape(ASCII_SEPARATORS) + r"\s]"
+_GROUP = re.compile(rf"(\+\s*)?[0-9]+(?:{_SEP}{{1,40}}[0-9]+)*")
 _RUN = re.compile(r"[0-9]+")
 _NATIONAL = re.compile(r"0[689][0-9]{8}|0[2-57][0-9]{7}")
 _LABEL = r"[A-Za-z0-9\u0e00-\u0e7f](?:[A-Za-z0-9\u0e00-\u0e7f-]{0,62}[A-Za-z0-9\u0e00-\u0e7f])?"
 EMAIL = re.compile(
-    rf"[A-Za-z0-9\u0e00-\u0e7f._%+-]+@(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[A-Za-z0-9-]+|ไทย)"
+    r"[A-Za-z0-9\u0e00-\u0e7f._%+!#$&'/=?^`{|}~-]+"  # not *: a masked local part
+    rf"@(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[A-Za-z0-9-]+|ไทย)"
     r"(?![A-Za-z0-9\u0e00-\u0e7f-])"
 )
-
-
+_LOCAL_STOP = set(" \t\n\r\f\v<>()[]{}\"',;:")
+# A Thai official letter number: ministry or province letters, office 0NNN(.N), serial.
+_LETTER_NUMBER = re.compile(r"(?<![ก-๙])[ก-ฮ]{2,3}\.?\s*(0[0-9]{3}(?:\.[0-9]{1,3})*/[0-9]{1,6})")
+_AMOUNT = re.compile(
+    r"\s*(?:฿|THB)?\s*[-+]?(?:[1-9][0-9]{0,2}(?:([ ,.'])[0-9]{3})(?:\1[0-9]{3})*(?:[.,][0-9]+)?"
+    r"|[1-9][0-9]*(?:[.,][0-9]+)?|0(?:[.,][0-9]+)?)\s*(?:บาท|฿|THB)?\s*"
+)
 # Dates (31/12/2566, 2023-12-31) split digit groups: a date range is not a phone number.
 _DATE = re.compile(
     r"(?<![0-9])(?:([0-9]{1,2})([/.-])([0-9]{1,2})\2((?:19|20|25|26)[0-9]{2})"
     r"|((?:19|20|25|26)[0-9]{2})-([0-9]{1,2})-([0-9]{1,2}))(?![0-9])"
 )
+_TIME = re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9](?![0-9])")  # 08.30, 16:30
+# An amount in thousands groups (1,050,000,000.00; 1 050 000 000): a phone may not start
+# inside it (050000000 is not a landline).
+_AMOUNT_GROUP = re.compile(r"[1-9][0-9]{0,2}([ ,.'])[0-9]{3}(?:\1[0-9]{3})*(?:[.,][0-9]{1,2})?")
 
 
 def _date_runs(text: str, runs: list[re.Match[str]]) -> list[tuple[int, int]]:
-    """The plausible dates in a digit group, as (first, last) run indices."""
+    """The whole dates and times in a digit group, as (first, last) run indices: one counts
+    only when each side is the group's end, a gap with a space, or another date (``1/08/2534/
+    5678`` and ``0812-3456-12/12/2566`` are a phone glued to a date, not dates)."""
     starts = {run.start(): index for index, run in enumerate(runs)}
     ends = {run.end(): index for index, run in enumerate(runs)}
     dates = []
@@ -221,12 +152,44 @@ def _date_runs(text: str, runs: list[re.Match[str]]) -> list[tuple[int, int]]:
         day, month = (day, month) if day else (iso_day, iso_month)
         if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
             dates.append((starts[match.start()], ends[match.end()]))
-    return dates
+    spans = [(first, last) for first, last in dates]
+    for match in _TIME.finditer(text):  # a time that is not part of a date
+        first, last = starts[match.start()], ends[match.end()]
+        if all(last < a or b < first for a, b in spans):
+            dates.append((first, last))
+    in_date = {index for first, last in dates for index in range(first, last + 1)}
+
+    def clear(run: int, gap: str) -> bool:
+        return run < 0 or run >= len(runs) or any(c.isspace() for c in gap) or run in in_date
+
+    return [
+        (first, last)
+        for first, last in dates
+        if clear(first - 1, text[runs[first - 1].end() : runs[first].start()] if first else "")
+        and clear(
+            last + 1,
+            text[runs[last].end() : runs[last + 1].start()] if last + 1 < len(runs) else "",
+        )
+    ]
 
 
 def _cuts_a_date(i: int, j: int, dates: list[tuple[int, int]]) -> bool:
     """Whether runs i..j start or end inside a date (01/06/2500 - 01/06/2500 holds no phone)."""
     return any(first < i <= last or first <= j < last for first, last in dates)
+
+
+def _satang(text: str, runs: list[re.Match[str]], plus: bool) -> int:
+    """How many runs may end a phone: an amount written like one (``668,000,000.00``; never
+    starting with 0) keeps its satang out; ``66.81.999.00.06`` is not written like one."""
+    if plus or len(runs) < 2 or runs[0].group()[0] == "0" or len(runs[-1].group()) != 2:
+        return len(runs)
+    gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(runs)]
+    if gaps[-1] != "." or (len(runs[0].group()) > 3 and len(runs) > 2):
+        return len(runs)
+    grouped = all(len(run.group()) == 3 for run in runs[1:-1]) and len(set(gaps[:-1])) <= 1
+    if grouped and (not gaps[:-1] or gaps[0] in (",", " ", "'")):
+        return len(runs) - 1
+    return len(runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,16 +220,18 @@ def _phone(digits: str, plus: bool, first_run: str) -> bool:
     return _NATIONAL.fullmatch(national) is not None
 
 
-def _in_group(group: re.Match[str]) -> list[tuple[Kind, int, int, str]]:
+_ORDER = {"citizen_id": 0, "juristic": 1, "phone": 2}
+
+
+def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int, str]]:
     """Citizen IDs and phones made of whole runs of one digit group (longest first)."""
-    runs = list(_RUN.finditer(group.group()))
+    text = group.group()
+    runs = list(_RUN.finditer(text))
     plus = bool(group.group(1))
-    satang = len(runs)  # 668000000.00 (an amount never starts with 0): not a phone's end
-    decimal = len(runs) > 1 and group.group()[runs[-2].end() : runs[-1].start()] == "."
-    if decimal and not plus and runs[0].group()[0] != "0" and len(runs[-1].group()) == 2:
-        satang = len(runs) - 1
-    dates = _date_runs(group.group(), runs)
-    found: list[tuple[Kind, int, int, str]] = []
+    satang = _satang(text, runs, plus)
+    dates = _date_runs(text, runs)
+    amount = not plus and len(runs) > 1 and _AMOUNT_GROUP.fullmatch(text) is not None
+    found: list[tuple[str, int, int, str]] = []
     for i, first in enumerate(runs):
         digits = ""
         for j in range(i, len(runs)):
@@ -275,39 +240,79 @@ def _in_group(group: re.Match[str]) -> list[tuple[Kind, int, int, str]]:
                 break
             if _cuts_a_date(i, j, dates):
                 continue
-            kind: Kind | None = None
+            kind: str | None = None
             if len(digits) == 13 and digits[0] in "12345678" and pin.is_valid(digits):
                 kind = "citizen_id"
+            elif len(digits) == 13 and digits[:2] != "00" and moa.is_valid(digits):
+                kind = "juristic"  # public; read before phones (0-9940-00165-66-8)
+            elif amount and i > 0:
+                pass
             elif j < satang and len(digits) >= 9 and _phone(digits, plus and i == 0, first.group()):
                 kind = "phone"
+            elif len(runs) == 1 and not numeric and len(digits) == 9 and digits[0] in "689":
+                kind = "phone"  # 812345678: a mobile number kept as a number lost its 0
             if kind:
                 start = group.start() + (0 if i == 0 else first.start())
                 found.append((kind, start, group.start() + runs[j].end(), digits))
-    found.sort(key=lambda item: (item[0] != "citizen_id", item[1] - item[2]))
-    chosen: list[tuple[Kind, int, int, str]] = []
+    found.sort(key=lambda item: (_ORDER[item[0]], item[1] - item[2]))
+    chosen: list[tuple[str, int, int, str]] = []
     for item in found:
         if all(item[2] <= other[1] or other[2] <= item[1] for other in chosen):
             chosen.append(item)
-    return chosen
+    return [(k, s, e, v) for k, s, e, v in chosen if k != "juristic"]  # type: ignore[misc]
 
 
-def detect(text: str) -> list[Detection]:
+def _email_start(normal: str, start: int) -> int:
+    """The start of the whole local part: back to the previous space or bracket."""
+    while start > 0 and normal[start - 1] not in _LOCAL_STOP:
+        start -= 1
+    return start
+
+
+def detect(text: str, *, numeric: bool = False) -> list[Detection]:
     """Every citizen ID, phone number and e-mail address in ``text``, in order, spans in
-    ``text`` as received."""
+    ``text`` as received. ``numeric``: the cell belongs to a number column."""
     normal, origins = normalise(text)
     pieces: list[tuple[Kind, int, int, str]] = []
+    if numeric and _AMOUNT.fullmatch(normal):
+        return [
+            Detection(kind, origins[start][0], origins[end - 1][1], value)
+            for group in _GROUP.finditer(normal)
+            for kind, start, end, value in _in_group(group, True)
+            if kind == "citizen_id"
+        ]
     for match in EMAIL.finditer(normal):
-        pieces.append(("email", match.start(), match.end(), match.group()))
+        start = _email_start(normal, match.start())
+        pieces.append(("email", start, match.end(), normal[start : match.end()]))
     taken = [(start, end) for _, start, end, _ in pieces]
+    taken += [match.span(1) for match in _LETTER_NUMBER.finditer(normal)]
     for group in _GROUP.finditer(normal):
-        for kind, start, end, value in _in_group(group):
-            if all(end <= a or b <= start for a, b in taken):
+        for kind, start, end, value in _in_group(group, numeric):
+            if kind == "citizen_id" or all(end <= a or b <= start for a, b in taken):
                 pieces.append((kind, start, end, value))
     found = [
         Detection(kind, origins[start][0], origins[end - 1][1], value)
         for kind, start, end, value in pieces
     ]
     return sorted(found, key=lambda d: d.start)
+
+
+# Mailbox providers: their domain says nothing about the person; any other domain may.
+PROVIDERS = frozenset(
+    re.findall(
+        r"\S+",
+        "gmail.com googlemail.com hotmail.com hotmail.co.th outlook.com outlook.co.th live.com "
+        "msn.com yahoo.com yahoo.co.th icloud.com me.com proton.me protonmail.com aol.com",
+    )
+)
+
+
+def _masked_domain(domain: str) -> str:
+    if domain.lower() in PROVIDERS:
+        return domain
+    labels = domain.split(".")
+    kept = 2 if len(labels) > 2 and len(labels[-2]) <= 3 else 1
+    return "***." + ".".join(labels[-kept:])
 
 
 def mask_value(kind: Kind, value: str) -> str:
@@ -317,14 +322,14 @@ def mask_value(kind: Kind, value: str) -> str:
     if kind == "phone":
         return "x" * (len(value) - 2) + value[-2:]
     if kind == "email":
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}***@{domain}"
+        local, _, domain = value.rpartition("@")
+        return f"{local[:1]}***@{_masked_domain(domain)}"
     return value[:1] + "***" if value else value
 
 
-def mask_text(text: str, found: list[Detection] | None = None) -> str:
+def mask_text(text: str, found: list[Detection] | None = None, *, numeric: bool = False) -> str:
     """The cell with every detected piece of personal data masked (``found``: the cell's
     detections, when already made)."""
-    for item in reversed(detect(text) if found is None else found):
+    for item in reversed(detect(text, numeric=numeric) if found is None else found):
         text = text[: item.start] + mask_value(item.kind, item.value) + text[item.end :]
     return text

@@ -12,7 +12,10 @@ Two scans, one detector:
 
 Vectorised: one RE2 pass per column (``pyarrow.compute``) selects candidate cells; only those
 are normalised and checked in Python. A cell of a ``public_columns`` column matching the
-column's declared pattern is public and skipped; any other cell is scanned.
+column's declared pattern is a public code: it may *be* phone-shaped as a whole (a budget line
+``0625670001``), but it is still checked for citizen IDs and e-mails, and a phone inside a
+longer code (``a0812345678``) is still a phone. A cell of a number column written as an amount
+(``1 050 000 000.00``) is checked for citizen IDs only.
 
 A finding says file (when known), row, column and kind — never the value. What happens to it
 is the contract's privacy rule for that column, else its ``default_action``:
@@ -24,21 +27,21 @@ is the contract's privacy rule for that column, else its ``default_action``:
 - ``not_published`` (set by the guard, never by a contract): the column is not in the
   contract, so nothing of it is published; the steward is told.
 
-A rule with ``when`` (``applicant_name`` when ``applicant_type = person``) declares the column
-personal in the matching rows whatever it holds (a name cannot be detected); the other rows
-are scanned like any other cell.
+A rule with ``unless`` (``applicant_name`` unless ``applicant_type`` is ``juristic`` or
+``government``) declares the column personal in every other row — a blank or unknown type
+included: it fails safe — whatever it holds (a name cannot be detected). ``when`` (every listed
+column equals its value) narrows the same way. In the rows a rule does not declare, the cell
+is scanned like any other and a finding there takes the ``default_action``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines import thai
 from pipelines.validation.personal_text import (
     Detection,
     Kind,
@@ -47,14 +50,21 @@ from pipelines.validation.personal_text import (
     mask_text,
     mask_value,
 )
+from pipelines.validation.privacy_policy import (
+    Action,
+    Finding,
+    PersonalDataRule,
+    PrivacyPolicy,
+    PrivacyResult,
+)
 
-Action = Literal["mask", "drop", "block", "not_published"]
 UNKNOWN_PREFIX = "_unknown_"
 
 __all__ = [
     "Action",
     "Finding",
     "Kind",
+    "PersonalDataRule",
     "PrivacyPolicy",
     "PrivacyResult",
     "PrivacyScanner",
@@ -68,103 +78,30 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """Where personal data is — never what it is."""
-
-    column: str
-    row_number: int  # frictionless convention: the header is row 1
-    kind: Kind
-    action: Action
-    file: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {} if self.file is None else {"file": self.file}
-        data.update(
-            column=self.column, rowNumber=self.row_number, kind=self.kind, action=self.action
-        )
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class PersonalDataRule:
-    column: str
-    action: Action
-    when: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class PrivacyPolicy:
-    """The contract's privacy rules (``DatasetSpec.privacy``) in the guard's terms."""
-
-    personal_data: Sequence[PersonalDataRule] = ()
-    default_action: Action = "block"
-    public_columns: Mapping[str, str] = field(default_factory=dict)  # column -> pattern
-
-    @classmethod
-    def from_spec(cls, privacy: Any) -> PrivacyPolicy:
-        """From the contracts' ``Privacy`` model or the same as a plain mapping."""
-        data = privacy.model_dump() if hasattr(privacy, "model_dump") else dict(privacy or {})
-        public = data.get("public_columns") or {}
-        if not isinstance(public, Mapping):
-            raise ValueError("public_columns: a pattern per column, e.g. {project_id: ^[0-9]{11}$}")
-        rules = [
-            PersonalDataRule(rule["column"], rule["action"], dict(rule.get("when") or {}))
-            for rule in data.get("personal_data", [])
-        ]
-        return cls(
-            personal_data=rules,
-            default_action=data.get("default_action", "block"),
-            public_columns=dict(public),
-        )
-
-    def action_for(self, column: str) -> Action:
-        for rule in self.personal_data:
-            if rule.column == column:
-                return rule.action
-        return self.default_action
-
-    def scanned(self, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """Which cells of the column to scan: candidates, less those its public pattern covers."""
-        values = _flat(values)
-        wanted = candidates(values)
-        pattern = self.public_columns.get(name)
-        if pattern is not None:
-            public = pc.match_substring_regex(thai.ascii_digits(values), f"^(?:{pattern})$")
-            wanted = pc.and_(wanted, pc.invert(pc.fill_null(public, False)))
-        return wanted
-
-
-@dataclass(slots=True)
-class PrivacyResult:
-    findings: list[Finding]
-    table: pa.Table | None  # publishable: masked values, dropped columns (None: streamed)
-    dropped_columns: list[str]
-
-    @property
-    def blocked(self) -> bool:
-        return any(finding.action == "block" for finding in self.findings)
-
-    def counts_by_kind(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for finding in self.findings:
-            counts[finding.kind] = counts.get(finding.kind, 0) + 1
-        return dict(sorted(counts.items()))
-
-
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
+def _whole(text: str, detection: Detection) -> bool:
+    """Whether the detection is the whole cell (surrounding spaces aside)."""
+    return not text[: detection.start].strip() and not text[detection.end :].strip()
+
+
 def _hits(
-    name: str, values: pa.Array | pa.ChunkedArray, policy: PrivacyPolicy
+    name: str, values: pa.Array | pa.ChunkedArray, policy: PrivacyPolicy, numeric: bool = False
 ) -> Iterable[tuple[int, str, list[Detection]]]:
-    """(row index, text, detections) of each cell of one string column holding personal data."""
-    wanted = policy.scanned(name, values)
+    """(row index, text, detections) of each cell of one column holding personal data: a
+    public code that is phone-shaped as a whole is not a phone."""
+    values = _flat(values)
+    wanted = candidates(values)
     indices = pc.indices_nonzero(wanted).to_pylist()
     texts = pc.filter(values, wanted).to_pylist()
-    for index, text in zip(indices, texts, strict=True):
-        found = detect(text)
+    public = policy.public(name, values)
+    coded = pc.filter(public, wanted).to_pylist() if public is not None else [False] * len(texts)
+    for index, text, code in zip(indices, texts, coded, strict=True):
+        found = detect(text, numeric=numeric)
+        if code:
+            found = [d for d in found if d.kind != "phone" or not _whole(text, d)]
         if found:
             yield index, text, found
 
@@ -180,10 +117,14 @@ def scan_raw(
     file: str | None = None,
     unknown_headers: Mapping[str, str] | None = None,
     columns: Iterable[str] | None = None,
+    numeric_columns: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Findings in every (string) cell of a raw batch, as plain dicts for the gate:
     ``{"file", "row_number", "column", "kind", "mapped"}``; unmapped columns
-    (``_unknown_<i>``) are named by their header as received, ``mapped`` False."""
+    (``_unknown_<i>``) are named by their header as received (masked, should it hold personal
+    data itself), ``mapped`` False. In ``numeric_columns`` an amount is checked for citizen IDs
+    only."""
+    numeric = set(numeric_columns)
     headers = unknown_headers or {}
     found: list[dict[str, Any]] = []
     names = batch.schema.names if columns is None else list(columns)
@@ -192,8 +133,8 @@ def scan_raw(
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = pc.cast(values, pa.string())
         mapped = not name.startswith(UNKNOWN_PREFIX)
-        column = name if mapped else headers.get(name, name)
-        for index, _, detections in _hits(name, values, policy):
+        column = name if mapped else mask_text(headers.get(name, name))
+        for index, _, detections in _hits(name, values, policy, name in numeric):
             for kind in dict.fromkeys(d.kind for d in detections):
                 found.append(
                     {
@@ -242,14 +183,20 @@ def with_raw_findings(
 
 
 def _declared_rows(table: pa.Table, rule: PersonalDataRule) -> pa.Array:
-    """Rows where a ``when`` rule declares the column personal (non-empty values only)."""
+    """Rows where a conditional rule declares the column personal (non-empty values only):
+    every ``when`` column equals its value and no ``unless`` column holds one of its values.
+    A condition column missing from the table cannot clear a row (fail safe)."""
     values = table.column(rule.column)
     mask = pc.and_(pc.is_valid(values), pc.not_equal(pc.cast(values, pa.string()), ""))
     for column, expected in rule.when.items():
-        if column not in table.column_names:
-            return pa.array([False] * table.num_rows)
-        equal = pc.equal(pc.cast(table.column(column), pa.string()), expected)
-        mask = pc.and_(mask, pc.fill_null(equal, False))
+        if column in table.column_names:
+            equal = pc.equal(pc.cast(table.column(column), pa.string()), expected)
+            mask = pc.and_(mask, pc.fill_null(equal, False))
+    for column, cleared in rule.unless.items():
+        if column in table.column_names:
+            text = pc.utf8_trim_whitespace(pc.cast(table.column(column), pa.string()))
+            known = pc.is_in(text, value_set=pa.array(list(cleared), pa.string()))
+            mask = pc.and_(mask, pc.invert(pc.fill_null(known, False)))
     return _flat(pc.fill_null(mask, False))
 
 
@@ -340,24 +287,31 @@ def _find(
     """The findings in one table, and the masked form of each column the policy masks."""
     findings: list[Finding] = []
     masked: dict[str, pa.ChunkedArray] = {}
-    declared = {rule.column: rule for rule in policy.personal_data if rule.when}
+    declared = {rule.column: rule for rule in policy.personal_data if rule.conditional}
     for name in _text_columns(table, columns):
-        action = policy.action_for(name)
+        action = policy.action_for(name)  # outside a conditional rule's rows: the default
         values = _flat(pc.cast(table.column(name), pa.string()))
         replacements: dict[int, str] = {}
-        if name in declared:
-            rows = _declared_rows(table, declared[name])
+        personal: set[int] = set()
+        rule = declared.get(name)
+        if rule is not None:
+            rows = _declared_rows(table, rule)
             indices = pc.indices_nonzero(rows).to_pylist()
+            personal = set(indices)
             findings += [
-                Finding(name, i + first_row_number, "personal_data", action) for i in indices
+                Finding(name, i + first_row_number, "personal_data", rule.action) for i in indices
             ]
             for index, value in zip(indices, pc.filter(values, rows).to_pylist(), strict=True):
                 replacements[index] = mask_value("personal_data", value)
+        masking = action == "mask" or (rule is not None and rule.action == "mask" and personal)
         for index, text, detections in _hits(name, values, policy):
+            row_action = rule.action if rule is not None and index in personal else action
             kinds = dict.fromkeys(d.kind for d in detections)
-            findings += [Finding(name, index + first_row_number, kind, action) for kind in kinds]
+            findings += [
+                Finding(name, index + first_row_number, kind, row_action) for kind in kinds
+            ]
             replacements.setdefault(index, mask_text(text, detections))
-        if action == "mask" and replacements:
+        if masking and replacements:
             masked[name] = _replace(values, replacements)
     return findings, masked
 

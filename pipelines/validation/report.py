@@ -1,9 +1,11 @@
 """The validation report of one partition: JSON (frictionless-style errors, GX outcomes,
 privacy findings, counts) and a self-contained bilingual HTML page, both publishable.
 
-Nothing personal reaches it. A schema or cast error's cell is shown only when it holds no
-personal data (by the guard's own normaliser and detector) and its column is not declared
-personal; otherwise the cell is left out and ``cellRedacted`` says so. As a last line, every
+Nothing personal reaches it. A schema or cast error's cell is shown only when it cannot hide
+personal data: short, no ``@`` or "at" forms, nothing the guard's detector finds, not in a
+column declared personal, and — in a text column, where a disguise the detector misses would
+otherwise be echoed — no digit of any script at all. Otherwise the cell is left out and
+``cellRedacted`` says so. As a last line, every
 string of the document (notes, observed values, headers) is masked by the same detector
 before it is written, so a value that slipped into a message is masked too.
 """
@@ -11,6 +13,7 @@ before it is written, so a value that slipped into a message is masked too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,7 @@ import jinja2
 import pyarrow as pa
 
 from pipelines.validation.errors import SchemaError
-from pipelines.validation.personal_text import candidates, detect, mask_text
+from pipelines.validation.personal_text import candidates, detect, mask_text, normalised
 from pipelines.validation.privacy import PrivacyPolicy
 from pipelines.validation.publishable import PUBLISHABLE_PARQUET
 
@@ -33,13 +36,32 @@ CHECKS = ("schema", "suite", "privacy")
 _NOT_SCRUBBED = frozenset({"input_sha256", "publishable_table", "family", "agency", "status"})
 
 
-def public_error(error: SchemaError, policy: PrivacyPolicy) -> dict[str, Any]:
-    """The error as the public may see it: the cell only when it is not personal."""
+_ECHO_MAX = 40  # characters: an enum typo or a bad date, not a sentence
+_AT_FORMS = re.compile(r"@|\bat\b|แอท|\bdot\b|ดอท", re.I)
+
+
+def _echoable(cell: str, text_column: bool) -> bool:
+    """Whether a rejected cell may be shown as received."""
+    if len(cell) > _ECHO_MAX or detect(cell):
+        return False
+    folded = normalised(cell)
+    if _AT_FORMS.search(folded) or _AT_FORMS.search(cell):
+        return False
+    return not (text_column and any(char.isdigit() for char in folded + cell))
+
+
+def public_error(
+    error: SchemaError, policy: PrivacyPolicy, text_fields: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The error as the public may see it: the cell only when it cannot be personal.
+    ``text_fields``: the string columns (None: every column counts as text)."""
     personal = {rule.column for rule in policy.personal_data}
     data = error.to_dict(with_cell=False)
     if error.cell is None:
         return data
-    if error.field_name in personal or detect(str(error.cell)):
+    name = error.field_name
+    text_column = text_fields is None or name is None or name in text_fields
+    if error.field_name in personal or not _echoable(str(error.cell), text_column):
         data["cellRedacted"] = True
     else:
         data["cell"] = str(error.cell)
@@ -85,6 +107,9 @@ def build_report(
     shown = errors[:limit_errors] if limit_errors else errors
     rule_rows_shown = result.rule_rows[:limit_errors] if limit_errors else result.rule_rows
     published = result.published_rows
+    text_fields = frozenset(
+        f["name"] for f in spec.fields if f.get("type") in (None, "string", "any")
+    )
     return {
         "family": result.family,
         "agency": result.agency,
@@ -111,7 +136,7 @@ def build_report(
             "engine": result.schema.engine,
             "fallbackReason": result.schema.fallback_reason,
             "truncated": bool(limit_errors) and len(errors) > len(shown),
-            "errors": [public_error(error, policy) for error in shown],
+            "errors": [public_error(error, policy, text_fields) for error in shown],
         },
         "suite": None
         if result.suite is None
