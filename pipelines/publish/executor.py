@@ -221,7 +221,7 @@ class DatasetPublisher:
             )
         return (
             f" (the DataStore table of {name} was being rebuilt: it may be partial until the "
-            "re-run; its datastore_hash says it is incomplete)"
+            "re-run, which reloads it)"
         )
 
     def _unchanged(self, plan: ResourcePlan) -> ResourceReceipt:

@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,36 @@ def test_an_organization_that_fails_leaves_a_receipt_naming_its_create(
     (receipt,) = receipts_in(tmp_path / "r")
     assert str(receipt.error).startswith("RetryableHTTPError: CKAN organization_create: ")
     assert receipt.datasets == []
+
+
+def test_a_keyless_table_cut_mid_rebuild_is_reported_as_possibly_partial(
+    ckan_portal, proxy, make_request, agency, tmp_path
+) -> None:
+    def keyless(request: Any) -> Any:
+        resources = tuple(
+            replace(r, datastore=replace(r.datastore, primary_key=()))
+            if r.datastore is not None
+            else r
+            for r in request.resources
+        )
+        return replace(request, resources=resources)
+
+    publish(ckan_portal.url, keyless(make_request(agency, {2024: 300})), tmp_path / "r")
+
+    def portal_goes_down(action: str) -> None:
+        if action == "datastore_upsert":  # the first batch after the table's create
+            proxy.fail_from(1, reply(503))
+
+    with pytest.raises(PortalDeadlineError, match="publishing stopped there"):
+        publish(
+            proxy.url,
+            keyless(make_request(agency, {2024: 300}, seed=1)),
+            tmp_path / "r",
+            datastore_batch_rows=100,
+            datastore_parallel=1,
+            deadline_s=3.0,
+            on_request=portal_goes_down,
+            **UNTIL_THE_DEADLINE,
+        )
+    (cut,) = [r for r in receipts_in(tmp_path / "r") if r.error]
+    assert "may be partial until the re-run" in str(cut.datasets[0].error)

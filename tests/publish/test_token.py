@@ -49,7 +49,7 @@ def test_a_bad_token_file_is_named_by_its_path(tmp_path: Path) -> None:
 
 def test_the_resource_takes_no_token() -> None:
     with pytest.raises(TypeError, match="takes no token") as error:
-        CKANPublisher(url="http://127.0.0.1:5000", token=TOKEN)  # type: ignore[call-arg]
+        CKANPublisher(url="http://127.0.0.1:5000", token=TOKEN)
     assert TOKEN not in "".join(traceback.format_exception(error.value))
     publisher = CKANPublisher(url="http://127.0.0.1:5000")
     assert "token" not in publisher.model_dump()
