@@ -41,7 +41,7 @@ MAX_ERRORS_PER_FIELD = 1000
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 # More than 18 digits may overflow int64: an error, not a crash.
-_INTEGER = r"^[+-]?\d{1,18}$"
+_INTEGER = r"^-?\d{1,18}$"  # Arrow cannot parse "+5" as int64: a cast error, not a crash
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _DIGITS_PATTERN = re.compile(r"^\^?(?:\[0-9\]|\\d)(?:\{\d+(?:,\d*)?\}|[+*])\$?$")
 
