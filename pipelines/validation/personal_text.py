@@ -30,7 +30,8 @@ character came from, so a detection can be masked in the text as received:
   the previous space or bracket, so a mask covers all of it.
 
 Number columns (``numeric=True``): an amount-shaped cell (``1 050 000 000.00``,
-``1.050.000.000,00``) is checked for citizen IDs only.
+``1.050.000.000,00``) is checked for citizen IDs and for a ``66`` + phone number only (an
+amount of 66.8 billion baht written without satang reads as one: a deliberate false positive).
 
 Out of scope (not detected): base64 or other encodings, reversed text, numbers spelled in
 words, digits split over two columns.
@@ -126,7 +127,7 @@ _LOCAL_STOP = set(" \t\n\r\f\v<>()[]{}\"',;:")
 # A Thai official letter number: ministry or province letters, office 0NNN(.N), serial.
 _LETTER_NUMBER = re.compile(r"(?<![ก-๙])[ก-ฮ]{2,3}\.?\s*(0[0-9]{3}(?:\.[0-9]{1,3})*/[0-9]{1,6})")
 _AMOUNT = re.compile(
-    r"\s*(?:฿|THB)?\s*[-+]?(?:[1-9][0-9]{0,2}(?:([ ,.'])[0-9]{3})(?:\1[0-9]{3})*(?:[.,][0-9]+)?"
+    r"\s*(?:฿|THB)?\s*-?(?:[1-9][0-9]{0,2}(?:([ ,.'])[0-9]{3})(?:\1[0-9]{3})*(?:[.,][0-9]+)?"
     r"|[1-9][0-9]*(?:[.,][0-9]+)?|0(?:[.,][0-9]+)?)\s*(?:บาท|฿|THB)?\s*"
 )
 # Dates (31/12/2566, 2023-12-31) split digit groups: a date range is not a phone number.
@@ -279,7 +280,7 @@ def detect(text: str, *, numeric: bool = False) -> list[Detection]:
             Detection(kind, origins[start][0], origins[end - 1][1], value)
             for group in _GROUP.finditer(normal)
             for kind, start, end, value in _in_group(group, True)
-            if kind == "citizen_id"
+            if kind == "citizen_id" or value.startswith("66")  # +66 8x... written as a number
         ]
     for match in EMAIL.finditer(normal):
         start = _email_start(normal, match.start())

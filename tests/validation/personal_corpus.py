@@ -21,6 +21,9 @@ THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 NBSP, NNBSP, ZWSP, ZWJ = "\u00a0", "\u202f", "\u200b", "\u200d"
 EN, EM, MINUS = "\u2013", "\u2014", "\u2212"
+LRI, PDI, ALM, MVS = "\u2066", "\u2069", "\u061c", "\u180e"  # invisible: bidi, Arabic, Mongolian
+BENGALI = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+TAMIL = str.maketrans("0123456789", "௦௧௨௩௪௫௬௭௮௯")
 
 DECISIONS_HEADER = [
     "decision_id",
@@ -79,12 +82,17 @@ def _mob(digits: str, sep: str) -> str:
     return _grouped(digits, [3, 3, 4], sep)
 
 
+class Number(str):
+    """A value a spreadsheet holds as a number (an XLSX numeric cell; plain text in a CSV)."""
+
+
 @dataclass(frozen=True)
 class Disguised:
     kind: str  # citizen_id | phone | email
     text: str  # the cell as written
     canonical: str  # ASCII digits / plain e-mail: what must never be published
     form: str  # how it is disguised
+    text_only: bool = False  # personal only in a text column (a bare number is an amount)
 
 
 def _pct(text: str) -> str:
@@ -107,6 +115,14 @@ ID_FORMS: list[tuple[str, Callable[[str], str]]] = [
     ("minus signs", lambda d: _id(d, MINUS)),
     ("percent-encoded digits", lambda d: "id=" + _pct(d)),
     ("in text, thai digits", lambda d: f"ผู้ร้อง เลขประจำตัวประชาชน {_id(d, ' ').translate(THAI)}"),
+    ("commas", lambda d: _id(d, ",")),
+    ("underscores", lambda d: _id(d, "_")),
+    ("colons", lambda d: _id(d, ":")),
+    ("bidi isolates", lambda d: LRI.join(d)),
+    ("Arabic letter marks", lambda d: _id(d, ALM)),
+    ("Bengali digits", lambda d: d.translate(BENGALI)),
+    ("letter O for zero", lambda d: _id(d, "-").replace("0", "O", 1)),
+    ("long gap", lambda d: f"{d[:6]}          {d[6:]}"),
 ]
 PHONE_FORMS: list[tuple[str, Callable[[str], str]]] = [
     ("dashed", lambda d: _mob(d, "-")),
@@ -130,6 +146,37 @@ PHONE_FORMS: list[tuple[str, Callable[[str], str]]] = [
     ("percent-encoded digits", lambda d: _pct(d)),
     ("tel: URL", lambda d: f"tel:+66{d[1:]}"),
     ("in text", lambda d: f"ติดต่อกลับที่เบอร์{_mob(d, ' ')}ค่ะ"),
+    ("commas", lambda d: _mob(d, ",")),
+    ("underscores", lambda d: _mob(d, "_")),
+    ("colons", lambda d: _mob(d, ":")),
+    ("middle dots", lambda d: _mob(d, "\u00b7")),
+    ("bullets", lambda d: _mob(d, "\u2022")),
+    ("apostrophes", lambda d: _mob(d, "'")),
+    ("tildes", lambda d: _mob(d, "~")),
+    ("pluses", lambda d: _mob(d, "+")),
+    ("stars", lambda d: _mob(d, "*")),
+    ("pipes", lambda d: _mob(d, "|")),
+    ("hashes", lambda d: _mob(d, "#")),
+    ("equals", lambda d: _mob(d, "=")),
+    ("bangs", lambda d: _mob(d, "!")),
+    ("ideographic commas", lambda d: _mob(d, "\u3001")),
+    ("full-width commas", lambda d: _mob(d, "\uff0c")),
+    ("brackets", lambda d: f"[{d[:3]}][{d[3:6]}][{d[6:]}]"),
+    ("quotes", lambda d: f'"{d[:3]}" "{d[3:6]}" "{d[6:]}"'),
+    ("bidi isolates", lambda d: f"โทร {_mob(d, LRI)}"),
+    ("isolate pairs", lambda d: _mob(d, LRI + PDI)),
+    ("Arabic letter mark", lambda d: _mob(d, ALM)),
+    ("Mongolian vowel separator", lambda d: _mob(d, MVS)),
+    ("inhibit symmetric swapping", lambda d: _mob(d, "\u206a")),
+    ("wave dashes", lambda d: _mob(d, "\u301c")),
+    ("full-width slashes", lambda d: _mob(d, "\uff0f")),
+    ("one dot leaders", lambda d: _mob(d, "\u2024")),
+    ("Bengali digits", lambda d: d.translate(BENGALI)),
+    ("Tamil digits", lambda d: _mob(d, "-").translate(TAMIL)),
+    ("six spaces", lambda d: f"{d[:3]}      {d[3:]}"),
+    ("letter O for zero", lambda d: "O" + _mob(d, "-")[1:]),
+    ("66 with dots, satang-like", lambda d: f"66.{d[1:3]}.{d[3:6]}.{d[6:8]}.{d[8:]}"),
+    ("66 with a decimal tail", lambda d: f"66 {d[1:4]} {d[4:8]}.{d[8:]}"),
 ]
 LANDLINE_FORMS: list[tuple[str, Callable[[str], str]]] = [
     ("parenthesised area", lambda d: f"({d[:2]}) {d[2:5]} {d[5:]}" if d[1] == "2" else d),
@@ -150,6 +197,15 @@ EMAIL_FORMS: list[tuple[str, Callable[[str], str]]] = [
     ("spaces around @", lambda e: e.replace("@", " @ ")),
     ("zero-width inside", lambda e: e.replace("@", ZWSP + "@" + ZWSP)),
     ("double percent-encoding", lambda e: e.replace("@", "%2540")),
+    ("[@]", lambda e: e.replace("@", "[@]")),
+    ("(@)", lambda e: e.replace("@", "(@)")),
+    ("แอท ดอท", lambda e: e.replace("@", " แอท ").replace(".", " ดอท ")),
+    ("comma before the TLD", lambda e: ",".join(e.rsplit(".", 1))),
+    ("spaced letters", lambda e: " ".join(e)),
+    ("Cyrillic look-alikes", lambda e: e.replace("a", "\u0430").replace("o", "\u043e")),
+    ("combining marks", lambda e: e.replace("@", "@\u0301").replace(".", ".\u0300")),
+    ("bang in the local part", lambda e: "x!" + e),
+    ("bidi isolate in the domain", lambda e: e.replace("@", "@" + LRI)),
 ]
 IDN_EMAILS = [
     ("Thai domain", "สมชาย@ตัวอย่าง.ไทย"),
@@ -180,7 +236,31 @@ def corpus() -> list[Disguised]:
         values.append(Disguised("email", make(address), address, form))
     for form, address in IDN_EMAILS:
         values.append(Disguised("email", address, address, form))
-    return values
+    return values + _special(serial)
+
+
+def _special(serial: int) -> list[Disguised]:
+    """Disguises that need digits of a given shape."""
+    glued = f"08{25 + serial % 10}{serial:06d}"[:10]  # 08 + a 25xx B.E. year: 1/08/25xx/...
+    day = f"08{(serial * 37) % 10**6:06d}12"  # a phone ending in a day: 0812-3456-12/12/2566
+    return [
+        Disguised("phone", f"1/{glued[:2]}/{glued[2:6]}/{glued[6:]}", glued, "glued to a date"),
+        Disguised("phone", f"{day[:4]}-{day[4:8]}-{day[8:]}/12/2566", day, "date after it"),
+        Disguised(
+            "phone",
+            Number(mobile(serial + 2)[1:]),
+            mobile(serial + 2)[1:],
+            "spreadsheet number",
+            text_only=True,
+        ),
+        Disguised(
+            "phone",
+            f"โทร {mobile(serial + 3)[1:]}",
+            mobile(serial + 3)[1:],
+            "9 digits in text",
+            text_only=True,
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -203,6 +283,9 @@ PLACES = [
     UNMAPPED,
     "applicant_name@juristic",
 ]
+
+
+INTEGER_PLACES = {"processing_days", "statutory_deadline_days"}
 
 
 def clean_decision(number: int, agency: str = "cgd") -> dict[str, str]:
@@ -234,6 +317,8 @@ def decisions_rows(agency: str = "cgd") -> tuple[list[dict[str, str]], list[Plac
         row = clean_decision(index + 1, agency)
         place = PLACES[index % len(PLACES)]
         column = place
+        if value.text_only and place in INTEGER_PLACES:
+            place = column = "remarks"
         if place == "applicant_name@juristic":
             column = "applicant_name"
             row["applicant_type"] = "juristic"
@@ -262,7 +347,8 @@ def write_xlsx(path: Path, rows: list[dict[str, str]]) -> Path:
     header = list(rows[0])
     sheet.append(header)
     for row in rows:
-        sheet.append([row[name] for name in header])  # text cells, as a steward types them
+        # text cells as a steward types them; a Number as the numeric cell Excel keeps
+        sheet.append([int(v) if isinstance(v, Number) else v for v in (row[n] for n in header)])
     workbook.save(path)
     return path
 
