@@ -55,6 +55,7 @@ from pipelines.validation.personal_fold import (
     ASCII_SEPARATORS,
     normalise,
     normalised,
+    rare_class,
     re2_class,
 )
 
@@ -102,7 +103,7 @@ _EMAIL_RE2 = (
     rf"|{_OPEN}{_SPACE}*(?:{_A}{_DEL}*{_T}|แอท){_SPACE}*{_CLOSE}|แ{_DEL}*อ{_DEL}*ท"
 )
 CANDIDATES = "|".join(
-    [_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _BARE_MOBILE_RE2, _EMAIL_RE2]
+    [_CITIZEN_RE2, _NATIONAL_RE2, _INTERNATIONAL_RE2, _BARE_MOBILE_RE2, _EMAIL_RE2, rare_class()]
 )
 
 
