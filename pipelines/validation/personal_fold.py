@@ -99,7 +99,13 @@ def _ranges(codes: Iterable[int]) -> str:
 # invisible controls, minus, CJK spaces and commas, BOM, full-width forms). Every other character
 # the fold turns into something the detector reads is "rare": a cell holding one is a candidate
 # whatever else it holds. Huge classes inside counted repetitions made RE2 35x slower.
-COMMON = ((0x80, 0xFF), (0xE50, 0xE59), (0x2000, 0x206F), (0x2212, 0x2212), (0x3000, 0x3003))
+COMMON: tuple[tuple[int, int], ...] = (
+    (0x80, 0xFF),
+    (0xE50, 0xE59),
+    (0x2000, 0x206F),
+    (0x2212, 0x2212),
+    (0x3000, 0x3003),
+)
 COMMON += ((0xFEFF, 0xFEFF), (0xFF01, 0xFF5E))
 # What the detector reads: digits, separators, @, and the letters of "at" and of O-for-zero.
 _READ = set("0123456789@aAtToO") | set(ASCII_SEPARATORS)

@@ -65,12 +65,14 @@ def test_mask_action_masks_the_publishable_table() -> None:
     table = pa.table({"remarks": ["โทร 0812345678", "nothing"]})
     result = scan(table, policy(personal_data=[{"column": "remarks", "action": "mask"}]))
     assert not result.blocked
+    assert result.table is not None
     assert result.table.column("remarks").to_pylist() == ["โทร xxxxxxxx78", "nothing"]
 
 
 def test_drop_action_drops_the_column() -> None:
     table = pa.table({"note": ["a@b.co"], "keep": ["x"]})
     result = scan(table, policy(default_action="drop"))
+    assert result.table is not None
     assert result.table.column_names == ["keep"]
     assert result.dropped_columns == ["note"]
 
@@ -82,6 +84,7 @@ def test_when_rule_declares_rows_personal() -> None:
     rules = [{"column": "applicant_name", "action": "mask", "when": {"applicant_type": "person"}}]
     result = scan(table, policy(personal_data=rules))
     assert [(f.row_number, f.kind) for f in result.findings] == [(2, "personal_data")]
+    assert result.table is not None
     assert result.table.column("applicant_name").to_pylist() == ["ส***", "บริษัท ก จำกัด"]
 
 
