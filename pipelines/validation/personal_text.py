@@ -136,7 +136,11 @@ _DATE = re.compile(
     r"(?<![0-9])(?:([0-9]{1,2})([/.-])([0-9]{1,2})\2((?:19|20|25|26)[0-9]{2})"
     r"|((?:19|20|25|26)[0-9]{2})-([0-9]{1,2})-([0-9]{1,2}))(?![0-9])"
 )
-_TIME = re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9](?![0-9])")  # 08.30, 16:30
+# Times (08.30, 16:30, 06:19:57.123) and time-zone offsets (+07:00): not phone digits.
+_TIME = re.compile(
+    r"(?<![0-9])(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9](?:[.:][0-5][0-9](?:\.[0-9]+)?)?(?![0-9])"
+    r"|(?<=[0-9][+-])(?:0[0-9]|1[0-4]):[0-5][0-9](?![0-9])"
+)
 # An amount in thousands groups (1,050,000,000.00; 1 050 000 000): a phone may not start
 # inside it (050000000 is not a landline).
 _AMOUNT_GROUP = re.compile(r"[1-9][0-9]{0,2}([ ,.'])[0-9]{3}(?:\1[0-9]{3})*(?:[.,][0-9]{1,2})?")
@@ -176,8 +180,9 @@ def _date_runs(text: str, runs: list[re.Match[str]]) -> list[tuple[int, int]]:
 
 
 def _cuts_a_date(i: int, j: int, dates: list[tuple[int, int]]) -> bool:
-    """Whether runs i..j start or end inside a date (01/06/2500 - 01/06/2500 holds no phone)."""
-    return any(first < i <= last or first <= j < last for first, last in dates)
+    """Whether runs i..j take in any run of a date or time (01/06/2500 - 01/06/2500 and
+    06:19:57+07:00 hold no phone)."""
+    return any(i <= last and first <= j for first, last in dates)
 
 
 def _satang(text: str, runs: list[re.Match[str]], plus: bool) -> int:

@@ -6,6 +6,9 @@ datapackage.json, OCDS release package, red flags) and every DataStore table of 
 downloaded and scanned with the guard's own normaliser and detector and with plain regular
 expressions: no citizen ID, no phone number, no e-mail address.
 
+Also a person's name whose applicant type is blank, and a winner tax id that is ``0066`` + a
+mobile number (it fits no juristic-id pattern).
+
 Contracts are copied into a temporary folder where the decisions and procurement privacy rules
 say ``mask`` (so those partitions are published, masked); budget keeps ``block`` and carries a
 phone in an amount column (so it is not published at all).
@@ -43,6 +46,7 @@ from tests.validation.personal_corpus import (
 
 pytestmark = pytest.mark.portal
 
+BLANK_TYPE_NAME = "นายสมชาย ทดสอบไม่ระบุประเภท"
 TEXT_COLUMNS = ["title", "legal_basis", "remarks", "applicant_name@juristic", UNMAPPED]
 RUN_JOB = """
 import json, sys
@@ -88,6 +92,10 @@ def decisions_files(drops: Path, agency: str) -> list[Disguised]:
         row[column] = value.text
         rows.append(row)
         values.append(value)
+    # A person's name with the applicant type left blank: masked all the same (fails safe).
+    row = clean_decision(len(rows) + 1, agency)
+    row.update(applicant_type="", applicant_name=BLANK_TYPE_NAME)
+    rows.append(row)
     half = len(rows) // 2
     write_csv(drops / "decisions_2567.csv", rows[:half])
     write_xlsx(drops / "decisions_2568.xlsx", rows[half:])
@@ -96,15 +104,17 @@ def decisions_files(drops: Path, agency: str) -> list[Disguised]:
 
 def procurement_file(drops: Path, agency: str) -> list[str]:
     person, phone, address = citizen_id(700), mobile(701), email(702)
+    prefixed = "0066" + mobile(703)[1:]  # fits no juristic-id pattern: 0066 + a mobile
     rows = [
         procurement_row(1, agency_code=agency),
         procurement_row(2, agency_code=agency, project_name=f"จ้างเหมา ติดต่อ {phone}"),
         procurement_row(3, agency_code=agency, winner_tax_id=person, winner_name="นาย ก"),
         procurement_row(4, agency_code=agency, winner_name=f"ร้าน ข ({address})"),
         procurement_row(5, agency_code=agency),
+        procurement_row(6, agency_code=agency, winner_tax_id=prefixed, winner_name="นาย ค"),
     ]
     write_csv(drops / "procurement_2567.csv", rows)
-    return [person, phone, address]
+    return [person, phone, address, prefixed, mobile(703)]
 
 
 def budget_file(drops: Path, agency: str) -> str:
@@ -255,7 +265,7 @@ def test_nothing_personal_is_published(
 
     found = {name: scan(text) for name, text in files.items()}
     assert {name: hits for name, hits in found.items() if hits} == {}
-    for secret in secrets:
+    for secret in [*secrets, BLANK_TYPE_NAME]:
         assert all(secret not in text for text in files.values()), secret
 
 
