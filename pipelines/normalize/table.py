@@ -184,7 +184,7 @@ def normalize_file(
     """One received file -> typed table. Raises NormalizeError when the file is unreadable."""
     raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
     result = _typed(raw, spec, agency, row_offset, Path(path).name)
-    result.sources = [str(path)]
+    result.sources = [mask_text(str(path))]  # shown in Dagster metadata: a name may be personal
     if raw.encoding:
         result.counts[f"encoding_{raw.encoding}"] += 1
     if raw.header_row:

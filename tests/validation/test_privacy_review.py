@@ -276,3 +276,17 @@ def test_headers_and_file_names_are_masked_in_metadata() -> None:
     )
     assert found[0]["column"] == "โทร xxxxxxxx99"
     assert "0812345678" not in found[0]["file"]
+
+
+def test_the_source_file_name_is_masked_in_dagster_metadata() -> None:
+    from types import SimpleNamespace
+
+    from pipelines.defs.pull import raw_metadata
+
+    landed = SimpleNamespace(
+        new=True,
+        sha256="0" * 64,
+        provenance=SimpleNamespace(size=1, source="/drops/x/สมชาย 0812345678.csv"),
+    )
+    shown = raw_metadata([landed])["source"].value
+    assert shown == ["/drops/x/สมชาย xxxxxxxx78.csv"]
