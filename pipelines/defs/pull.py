@@ -20,6 +20,7 @@ from pipelines.defs.locking import step_lock
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import land
+from pipelines.validation.personal_text import mask_text
 
 GROUP = "pull"
 UNPARTITIONED = "all"  # the validation folder of a family that is not split by agency
@@ -46,7 +47,8 @@ def raw_metadata(files: list[Any]) -> dict[str, Any]:
         "files": len(files),
         "new_files": sum(file.new for file in files),
         "bytes": sum(file.provenance.size for file in files),
-        "source": dg.MetadataValue.json([file.provenance.source for file in files]),
+        # a file name may itself be personal data: masked by the guard's detector
+        "source": dg.MetadataValue.json([mask_text(file.provenance.source) for file in files]),
         "sha256": dg.MetadataValue.json([file.sha256 for file in files]),
     }
 
