@@ -15,7 +15,8 @@ from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
-from pipelines.validation.privacy import PrivacyPolicy, mask_text, scan_raw
+from pipelines.validation.personal_text import mask_texts
+from pipelines.validation.privacy import PrivacyPolicy, scan_raw
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -54,7 +55,7 @@ class NormalizeResult:
             "cast_errors": len(self.cast_errors),
             "personal_data": len(self.personal_data),
             # A header may itself be personal data (an e-mail, an ID): masked like any cell.
-            "unknown_columns": [mask_text(name) for name in self.unknown_columns],
+            "unknown_columns": mask_texts(self.unknown_columns),
             "missing_columns": self.missing_columns,
             "normalizations": dict(sorted(self.counts.items())),
         }
@@ -143,7 +144,13 @@ def _typed(
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in raw.batches:
             scanned = _scan_raw(
-                batch, raw, policy, offset + 2, mask_text(file or "") or None, pool, numeric
+                batch,
+                raw,
+                policy,
+                offset + 2,
+                mask_texts([file])[0] if file else None,
+                pool,
+                numeric,
             )
             if fill:
                 column = pa.array([agency] * batch.num_rows, pa.string())
@@ -184,7 +191,9 @@ def normalize_file(
     """One received file -> typed table. Raises NormalizeError when the file is unreadable."""
     raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
     result = _typed(raw, spec, agency, row_offset, Path(path).name)
-    result.sources = [mask_text(str(path))]  # shown in Dagster metadata: a name may be personal
+    result.sources = [
+        mask_texts([str(path)])[0]
+    ]  # shown in Dagster metadata: a name may be personal
     if raw.encoding:
         result.counts[f"encoding_{raw.encoding}"] += 1
     if raw.header_row:

@@ -186,8 +186,13 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 # A letter O in a token of digits is a zero (O81-999-0005); not in words (xn--o3cw4h, 4awk9o).
 _ZERO_LETTER = re.compile(r"(?<![A-Za-z0-9])(?=[0-9Oo]*[0-9])[0-9Oo]+(?![A-Za-z0-9])")
-_AT = re.compile(r"\s*[\[({<]\s*(?:at|แอท|@)\s*[\])}>]\s*|\s+แอท\s+|\s*@\s*|(?<=\w)แอท(?=\w)", re.I)
-_DOT = re.compile(r"\s*[\[({<]\s*(?:dot|ดอท)\s*[\])}>]\s*|\s+(?:dot|ดอท)\s+", re.I)
+# (?<!\s): a match starts where a run of spaces starts, never inside it (linear time).
+_AT = re.compile(
+    r"(?<!\s)\s*[\[({<]\s*(?:at|แอท|@)\s*[\])}>]\s*|(?<!\s)\s+แอท\s+|(?<!\s)\s*@\s*"
+    r"|(?<=\w)แอท(?=\w)",
+    re.I,
+)
+_DOT = re.compile(r"(?<!\s)\s*[\[({<]\s*(?:dot|ดอท)\s*[\])}>]\s*|(?<!\s)\s+(?:dot|ดอท)\s+", re.I)
 _SPACED_DOT = re.compile(
     r"(?<=[A-Za-z0-9\u0e00-\u0e7f])\s+\.\s*(?=[A-Za-z0-9])|(?<=\S)\.\s+(?=[a-z]{2,}\b)"
 )
@@ -195,7 +200,9 @@ _THAI_COM = re.compile(r"(?<=\.)\s*คอม")
 _COMMA_TLD = re.compile(r"(?<=[A-Za-z0-9]),(?=(?:com|net|org|co|go|ac|or|in|th)\b)", re.I)
 _SPACED_LETTERS = re.compile(r"(?<![^\s@.])[A-Za-z0-9](?:\s[A-Za-z0-9])+(?![^\s@.])")
 # `` at `` between a name and a domain, unless the name is a word or the domain a web address.
-_AT_WORD = re.compile(r"([A-Za-z0-9._%+\-]+)\s+at\s+([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)", re.I)
+_AT_WORD = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]+)\s+at\s+([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)", re.I
+)
 _NOT_A_NAME = frozenset(
     re.findall(
         r"\w+",

@@ -67,6 +67,7 @@ __all__ = [
     "candidates",
     "detect",
     "mask_text",
+    "mask_texts",
     "mask_value",
     "normalise",
     "normalised",
@@ -119,8 +120,9 @@ _GROUP = re.compile(rf"(\+\s*)?[0-9]+(?:{_SEP}{{1,40}}[0-9]+)*")
 _RUN = re.compile(r"[0-9]+")
 _NATIONAL = re.compile(r"0[689][0-9]{8}|0[2-57][0-9]{7}")
 _LABEL = r"[A-Za-z0-9\u0e00-\u0e7f](?:[A-Za-z0-9\u0e00-\u0e7f-]{0,62}[A-Za-z0-9\u0e00-\u0e7f])?"
+_LOCAL = r"[A-Za-z0-9\u0e00-\u0e7f._%+!#$&'/=?^`{|}~-]"  # not *: a masked local part
 EMAIL = re.compile(
-    r"[A-Za-z0-9\u0e00-\u0e7f._%+!#$&'/=?^`{|}~-]+"  # not *: a masked local part
+    rf"(?<!{_LOCAL}){_LOCAL}+"  # from the start of the local part only (linear time)
     rf"@(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[A-Za-z0-9-]+|ไทย)"
     r"(?![A-Za-z0-9\u0e00-\u0e7f-])"
 )
@@ -143,7 +145,9 @@ _TIME = re.compile(
 )
 # An amount in thousands groups (1,050,000,000.00; 1 050 000 000): a phone may not start
 # inside it (050000000 is not a landline).
-_AMOUNT_GROUP = re.compile(r"[1-9][0-9]{0,2}([ ,.'])[0-9]{3}(?:\1[0-9]{3})*(?:[.,][0-9]{1,2})?")
+_AMOUNT_GROUP = re.compile(
+    r"[1-9][0-9]{0,2}([ ,.'])[0-9]{3}(?:\1[0-9]{3})*(?:(?!\1)[.,](?P<satang>[0-9]{1,2}))?"
+)
 
 
 def _date_runs(text: str, runs: list[re.Match[str]]) -> list[tuple[int, int]]:
@@ -237,11 +241,14 @@ def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int,
     plus = bool(group.group(1))
     satang = _satang(text, runs, plus)
     dates = _date_runs(text, runs)
-    amount = not plus and len(runs) > 1 and _AMOUNT_GROUP.fullmatch(text) is not None
+    shaped = None if plus or len(runs) < 2 else _AMOUNT_GROUP.fullmatch(text)
+    amount = shaped is not None
+    # an amount's satang is part of no ID or phone (10,775,072,844.91 is not 1077507284491)
+    ends = len(runs) - 1 if shaped is not None and shaped.group("satang") else len(runs)
     found: list[tuple[str, int, int, str]] = []
     for i, first in enumerate(runs):
         digits = ""
-        for j in range(i, len(runs)):
+        for j in range(i, ends):
             digits += runs[j].group()
             if len(digits) > 14:
                 break
@@ -332,6 +339,14 @@ def mask_value(kind: Kind, value: str) -> str:
         local, _, domain = value.rpartition("@")
         return f"{local[:1]}***@{_masked_domain(domain)}"
     return value[:1] + "***" if value else value
+
+
+def mask_texts(texts: list[str]) -> list[str]:
+    """:func:`mask_text` over many strings (headers, file names), the prefilter first."""
+    if not texts:
+        return []
+    selected = candidates(pa.array(texts, pa.string())).to_pylist()
+    return [mask_text(text) if hit else text for text, hit in zip(texts, selected, strict=True)]
 
 
 def mask_text(text: str, found: list[Detection] | None = None, *, numeric: bool = False) -> str:

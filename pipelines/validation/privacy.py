@@ -48,6 +48,7 @@ from pipelines.validation.personal_text import (
     candidates,
     detect,
     mask_text,
+    mask_texts,
     mask_value,
 )
 from pipelines.validation.privacy_policy import (
@@ -133,7 +134,7 @@ def scan_raw(
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = pc.cast(values, pa.string())
         mapped = not name.startswith(UNKNOWN_PREFIX)
-        column = name if mapped else mask_text(headers.get(name, name))
+        column = name if mapped else mask_texts([headers.get(name, name)])[0]
         for index, _, detections in _hits(name, values, policy, name in numeric):
             for kind in dict.fromkeys(d.kind for d in detections):
                 found.append(
