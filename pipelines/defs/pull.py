@@ -20,7 +20,7 @@ from pipelines.defs.locking import step_lock
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import land
-from pipelines.validation.personal_text import mask_text
+from pipelines.validation.personal_text import mask_texts
 
 GROUP = "pull"
 UNPARTITIONED = "all"  # the validation folder of a family that is not split by agency
@@ -48,7 +48,7 @@ def raw_metadata(files: list[Any]) -> dict[str, Any]:
         "new_files": sum(file.new for file in files),
         "bytes": sum(file.provenance.size for file in files),
         # a file name may itself be personal data: masked by the guard's detector
-        "source": dg.MetadataValue.json([mask_text(file.provenance.source) for file in files]),
+        "source": dg.MetadataValue.json(mask_texts([file.provenance.source for file in files])),
         "sha256": dg.MetadataValue.json([file.sha256 for file in files]),
     }
 
