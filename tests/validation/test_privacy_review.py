@@ -290,3 +290,20 @@ def test_the_source_file_name_is_masked_in_dagster_metadata() -> None:
     )
     shown = raw_metadata([landed])["source"].value
     assert shown == ["/drops/x/สมชาย xxxxxxxx78.csv"]
+
+
+@pytest.mark.timeout(60)  # a hang guard: each pattern is linear in the cell's length
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 200_000,
+        "0812345678" + " " * 100_000 + "@",
+        "a" * 100_000 + " at ",
+        "!" * 100_000 + "@x.com",
+        "a" + " " * 100_000 + ".b",
+        "O" * 100_000 + "1",
+    ],
+)
+def test_long_cells_are_scanned_in_linear_time(text: str) -> None:
+    assert len(detect(text)) <= 1
+    assert mask_text(text).count("0812345678") == 0
