@@ -245,6 +245,10 @@ def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int,
     amount = shaped is not None
     # an amount's satang is part of no ID or phone (10,775,072,844.91 is not 1077507284491)
     ends = len(runs) - 1 if shaped is not None and shaped.group("satang") else len(runs)
+    # a lone number, or one written as a float (819990024.0): a spreadsheet's number cell
+    bare = len(runs) == 1 or (
+        len(runs) == 2 and text[runs[0].end() : runs[1].start()] == "." and runs[1].group() == "0"
+    )
     found: list[tuple[str, int, int, str]] = []
     for i, first in enumerate(runs):
         digits = ""
@@ -263,7 +267,7 @@ def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int,
                 pass
             elif j < satang and len(digits) >= 9 and _phone(digits, plus and i == 0, first.group()):
                 kind = "phone"
-            elif len(runs) == 1 and not numeric and len(digits) == 9 and digits[0] in "689":
+            elif bare and i == 0 and not numeric and len(digits) == 9 and digits[0] in "689":
                 kind = "phone"  # 812345678: a mobile number kept as a number lost its 0
             if kind:
                 start = group.start() + (0 if i == 0 else first.start())

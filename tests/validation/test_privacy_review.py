@@ -93,6 +93,7 @@ def test_every_character_the_detector_reads_is_a_candidate(template: str) -> Non
         ("15.08.2534.5678", "phone"),
         ("โทร 819990008", "phone"),  # a numeric spreadsheet cell lost its 0
         ("819990021", "phone"),
+        ("819990024.0", "phone"),  # the same number written as a float
         ("somchai.adv1[@]gmail.com", "email"),
         ("somchai.adv2(@)gmail.com", "email"),
         ("somchai.adv3 แอท gmail ดอท คอม", "email"),
