@@ -1,4 +1,4 @@
-"""Publishing to CKAN (DESIGN §5).
+"""Publishing to CKAN (docs/ARCHITECTURE.md).
 
 - ``model``: the intended catalog as plain data (``PublishRequest`` and friends)
 - ``request`` / ``catalog``: build it from dataset contracts and validated partitions on disk

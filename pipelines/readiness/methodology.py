@@ -1,7 +1,7 @@
 """The OGP readiness methodology, its inputs and the commitments register, loaded from
 ``datasets/ogp/*.yaml`` into typed models.
 
-Everything the report scores against lives in those files (DESIGN §7); this module only gives
+Everything the report scores against lives in those files; this module only gives
 it a shape and refuses malformed files with an error naming the file, line and field.
 """
 

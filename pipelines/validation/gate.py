@@ -1,6 +1,6 @@
 """The validation gate of one partition (family × agency): schema, suite, privacy, policy.
 
-Status, per the spec's policy (DESIGN §3):
+Status, per the spec's policy:
 
 - ``blocked``: nothing is published (the previous version stays live);
 - ``quarantined``: rows with schema or cast errors, and rows that broke a row-level ``error``

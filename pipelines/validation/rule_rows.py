@@ -1,5 +1,5 @@
 """Which rows broke a row-level business rule, so that a ``quarantine`` policy can leave them
-out like rows with schema errors (DESIGN §3).
+out like rows with schema errors.
 
 GX names a failing row by its primary key (the second pass of
 :func:`~pipelines.validation.suite.failed_row_keys`); here the keys become row numbers in the

@@ -1,4 +1,4 @@
-"""Scoring rules against hand-computed cases (DESIGN §7)."""
+"""Scoring rules against hand-computed cases."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_citizen_engagement_bands(methodology: Methodology, score: float, points
     criterion = methodology.criterion("citizen_engagement")
     result = score_criterion(criterion, given(score))
     assert result.points == points
-    # the bands are unverified in DESIGN §7, so even a verified input is shown as unverified
+    # the bands are unverified in the methodology, so even a verified input is shown as unverified
     assert result.verified is False
 
 
