@@ -110,6 +110,11 @@ def make_sandbox(root: Path, suffix: str, count: int, ocds_schema_dir: Path) -> 
     home = root / "dagster_home"
     home.mkdir()
     shutil.copyfile(LOCAL_INSTANCE_YAML, home / "dagster.yaml")  # as `ogp run` would
+    # Create the SQLite storage once, now: a daemon and a launcher started together on a fresh
+    # home both create the tables, and the loser fails with "table … already exists".
+    with dg.DagsterInstance.from_config(str(home)) as dagster:
+        _ = (dagster.run_storage, dagster.event_log_storage, dagster.schedule_storage)
+        dagster.get_runs(limit=1)
     env = {
         "OGP_DATASETS_DIR": str(datasets),
         "OGP_DATA_DIR": str(root / "data"),

@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,6 +20,7 @@ from pipelines.publish.request import ReportPaths, build_request
 from pipelines.settings import REPO_ROOT as PROJECT_ROOT
 from pipelines.settings import get_settings
 
+from .fault_proxy import FaultProxy, running
 from .publish_samples import procurement_table, sample_agency
 
 RequestFactory = Callable[..., PublishRequest]
@@ -80,3 +82,16 @@ def workspace(
     get_settings.cache_clear()
     yield data
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def agency(unique_agency: str, created: list[tuple[str, str]]) -> str:
+    """A fresh organization whose procurement dataset is purged after the session."""
+    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
+    return unique_agency
+
+
+@pytest.fixture
+def proxy(ckan_portal: Any) -> Iterator[FaultProxy]:
+    """The fault-injection proxy in front of the real portal."""
+    yield from running(FaultProxy(ckan_portal.url))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from pipelines.publish.metadata import dataset_dict, datastore_hash
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.receipt import PublishError, PublishReceipt
 
-from .fault_proxy import FaultProxy, commit_then, hang, reply, running, slow, stale
+from .fault_proxy import commit_then, hang, reply, slow, stale
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(600)]
 
@@ -35,17 +34,6 @@ FAST_RETRIES: dict[str, Any] = {
     "backoff_initial_s": 0.05,
     "backoff_max_s": 0.2,
 }
-
-
-@pytest.fixture
-def proxy(ckan_portal: Any) -> Iterator[FaultProxy]:
-    yield from running(FaultProxy(ckan_portal.url))
-
-
-@pytest.fixture
-def agency(unique_agency: str, created: list[tuple[str, str]]) -> str:
-    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
-    return unique_agency
 
 
 def publish(url: str, portal: Any, request: PublishRequest, tmp_path: Path, **config: Any):

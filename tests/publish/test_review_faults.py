@@ -16,7 +16,6 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,17 +35,6 @@ pytestmark = [pytest.mark.portal, pytest.mark.timeout(600)]
 
 FAST: dict[str, Any] = {"max_attempts": 2, "backoff_initial_s": 0.05, "backoff_max_s": 0.1}
 UNTIL_THE_DEADLINE: dict[str, Any] = {**FAST, "max_attempts": 10_000}
-
-
-@pytest.fixture
-def proxy(ckan_portal: Any) -> Iterator[FaultProxy]:
-    yield from running(FaultProxy(ckan_portal.url))
-
-
-@pytest.fixture
-def agency(unique_agency: str, created: list[tuple[str, str]]) -> str:
-    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
-    return unique_agency
 
 
 def publish(url: str, request: Any, receipts: Path, **config: Any) -> PublishReceipt:

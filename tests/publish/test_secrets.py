@@ -49,12 +49,6 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ckan_portal: Any) -> I
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def agency(unique_agency: str, created: list[tuple[str, str]]) -> str:
-    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
-    return unique_agency
-
-
 def refused(request: PublishRequest) -> PublishRequest:
     """The same dataset under an organization name CKAN refuses (upper case)."""
     bad = "Refused-" + request.organization.name
