@@ -234,6 +234,15 @@ def _phone(digits: str, plus: bool, first_run: str) -> bool:
 _ORDER = {"citizen_id": 0, "juristic": 1, "phone": 2}
 
 
+def _glued_to_letters(group: re.Match[str], *, both: bool = False) -> bool:
+    """Whether a digit group touches an ASCII letter (on both sides: inside a hex digest, a
+    UUID or a code, where a phone-shaped run is chance; citizen IDs are checked anyway)."""
+    text, start, end = group.string, group.start(), group.end()
+    sides = [text[start - 1] if start > 0 else "", text[end] if end < len(text) else ""]
+    glued = [char.isascii() and char.isalpha() for char in sides]
+    return all(glued) if both else any(glued)
+
+
 def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int, str]]:
     """Citizen IDs and phones made of whole runs of one digit group (longest first)."""
     text = group.group()
@@ -266,9 +275,11 @@ def _in_group(group: re.Match[str], numeric: bool) -> list[tuple[Kind, int, int,
             elif amount and i > 0:
                 pass
             elif j < satang and len(digits) >= 9 and _phone(digits, plus and i == 0, first.group()):
-                kind = "phone"
+                kind = None if _glued_to_letters(group, both=True) else "phone"
             elif bare and i == 0 and not numeric and len(digits) == 9 and digits[0] in "689":
-                kind = "phone"  # 812345678: a mobile number kept as a number lost its 0
+                # 812345678: a mobile number kept as a number lost its 0 -- but not a digit
+                # run inside a hash or an identifier (…c611948765c…)
+                kind = None if _glued_to_letters(group) else "phone"
             if kind:
                 start = group.start() + (0 if i == 0 else first.start())
                 found.append((kind, start, group.start() + runs[j].end(), digits))

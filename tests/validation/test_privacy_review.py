@@ -153,6 +153,9 @@ assert moa.is_valid(GOVERNMENT_ID)
         "ห้อง 0301-0310",
         "66019012345",
         "67000000001",
+        # digit runs inside hex digests (a document URL's hash) are not mobiles
+        "sha256:03be1e661c07c38b35cc31f38c75c02c58781811f20cb3ee611948765c1cc127",
+        "https://example.go.th/doc/5f2c611948765c1c.pdf",
     ],
 )
 def test_real_data_shapes_are_not_personal(text: str) -> None:
