@@ -24,7 +24,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PORTALCTL = REPO_ROOT / "portal" / "portalctl.py"
-SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"  # the offline copy beside the project
+SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"  # an offline copy beside the checkout, if any
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def ocds_schema_dir() -> Path:
     if not (directory / "release-schema.json").is_file():
         raise FileNotFoundError(
             f"the OCDS 1.1.5 schema copy is missing at {directory}; "
-            "set OGP_OCDS_SCHEMA_DIR to the folder of ../shared/ocds"
+            "set OGP_OCDS_SCHEMA_DIR to a folder holding release-schema.json (see the README)"
         )
     return directory
 

@@ -13,8 +13,6 @@ from stdnum.th import moa
 from pipelines.integrity.ocds_export import Buyer
 from pipelines.integrity.procurement_table import SCHEMA
 
-# tests/integrity/conftest.py -> the repository's parent holds shared/ocds (never copied here).
-
 Row = dict[str, Any]
 
 
