@@ -8,13 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 APT_PACKAGES := redis-server libpq-dev libmagic1 chromium fonts-thai-tlwg postgresql
 
-# Offline machines: use a copy of the OCDS schema beside the project when there is one
-# (otherwise the pipeline downloads it once into its cache).
-ifeq ($(OGP_OCDS_SCHEMA_DIR),)
-ifneq ($(wildcard ../shared/ocds/release-schema.json),)
-export OGP_OCDS_SCHEMA_DIR := $(abspath ../shared/ocds)
-endif
-endif
+# The OCDS schema: OGP_OCDS_SCHEMA_DIR names a local copy (offline machines); without it the
+# pipeline downloads the schema once into its cache, and without network it publishes every
+# family and withholds only the OCDS package (see README, "Offline").
 
 .PHONY: help setup apt venv portal portal-down portal-status demo run test lint typecheck \
         pytest ui bench clean
