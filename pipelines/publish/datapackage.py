@@ -1,13 +1,18 @@
 """``datapackage.json``: a Frictionless Data Package descriptor of a dataset's published files.
 
-Paths are the resource names (relative, as in a downloaded folder) so the descriptor, and with it
-its content hash, does not depend on portal ids and stays the same when nothing changed.
+The request builds it with relative paths (the resource names, as in a downloaded folder), before
+the portal's resource ids are known. What is uploaded references each resource by its portal URL
+(:func:`with_portal_paths`), the download URL CKAN gives the resource: the descriptor is fetched
+from ``.../resource/<id>/download/datapackage.json``, where a relative path resolves to nothing.
+Resources are replaced in place (same id), so those URLs, and with them the descriptor's bytes and
+hash, stay the same from run to run while nothing changed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pipelines.publish.model import DatasetMetadata, ResourceFile
@@ -73,17 +78,46 @@ def datapackage_descriptor(
     }
 
 
+def _encode(descriptor: dict[str, Any]) -> bytes:
+    return json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def is_descriptor(resource: ResourceFile) -> bool:
+    return resource.name == DATAPACKAGE_NAME
+
+
+def described_names(descriptor: ResourceFile) -> list[str]:
+    """The file names the descriptor (as built, relative paths) describes, in its order."""
+    return [str(entry["path"]) for entry in json.loads(descriptor.content)["resources"]]
+
+
+class MissingPortalURLError(KeyError):
+    """A described resource has no portal URL yet (it is created later in the run)."""
+
+
+def with_portal_paths(descriptor: ResourceFile, urls: Mapping[str, str]) -> ResourceFile:
+    """The descriptor (as built, relative paths) with each path replaced by the portal URL of the
+    resource of that name; everything else, key order and encoding included, stays as built."""
+    document = json.loads(descriptor.content)
+    for entry in document["resources"]:
+        url = urls.get(entry["path"])
+        if not url:
+            raise MissingPortalURLError(entry["path"])
+        entry["path"] = url
+    return replace(descriptor, content=_encode(document))
+
+
 def datapackage_resource(
     dataset: DatasetMetadata,
     resources: Sequence[ResourceFile],
     table_schema: dict[str, Any] | None,
 ) -> ResourceFile:
-    """The descriptor as a publishable JSON file (UTF-8, Thai unescaped, stable key order)."""
+    """The descriptor as a JSON file (UTF-8, Thai unescaped, stable key order) with relative
+    paths; the publisher uploads it :func:`with_portal_paths`."""
     descriptor = datapackage_descriptor(dataset, resources, table_schema)
-    content = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     return ResourceFile(
         name=DATAPACKAGE_NAME,
-        content=content,
+        content=_encode(descriptor),
         format="JSON",
         mimetype="application/json",
         description="คำอธิบายชุดข้อมูลตามมาตรฐาน Frictionless Data Package / "

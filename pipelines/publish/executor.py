@@ -17,6 +17,10 @@ A run stopped by the overall deadline leaves each resource at its old or new byt
 single requests); a keyed DataStore table being reloaded is updated in place (every old row stays
 until the new ones are in), a keyless one is rebuilt and the receipt says it may be partial; the
 next run finishes what is left.
+
+``datapackage.json`` comes after the resources it describes: by then the run knows each one's
+portal URL (from the portal, or from its create), and the descriptor uploaded is the one with
+those URLs, so its bytes equal what was planned whenever the resources already existed.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from ckanapi import CKANAPIError, NotFound
 
 from pipelines.publish.client import CKANClient, PortalDeadlineError, RetryableHTTPError
+from pipelines.publish.datapackage import with_portal_paths
 from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL, load_datastore
 from pipelines.publish.metadata import (
     CONTENT_HASH_KEY,
@@ -174,6 +180,13 @@ class DatasetPublisher:
         self.batch_rows = batch_rows
         self.parallel = parallel
         self.loading: tuple[str, bool] | None = None  # (resource, keyed) whose table is loading
+        by_id = {r["id"]: r for r in (plan.existing or {}).get("resources") or []}
+        # The portal URL of each resource kept (by name), then of each one this run creates.
+        self.urls: dict[str, str] = {
+            step.resource.name: by_id[step.existing_id]["url"]
+            for step in plan.resources
+            if step.existing_id in by_id and by_id[step.existing_id].get("url")
+        }
 
     def run(self) -> DatasetReceipt:
         tally = self.client.start_thread_tally()
@@ -258,6 +271,11 @@ class DatasetPublisher:
             receipt.resources.append(
                 ResourceReceipt(name="", action="removed-duplicate", id=duplicate)
             )
+        for withdrawn in self.plan.withdrawn_resource_ids:
+            self._delete_resource(withdrawn)
+            receipt.resources.append(
+                ResourceReceipt(name="", action="removed-withheld", id=withdrawn)
+            )
         ids = []
         for plan in self.plan.resources:
             resource_receipt = self._apply_resource(package["id"], plan)
@@ -274,7 +292,22 @@ class DatasetPublisher:
         with contextlib.suppress(NotFound):  # already gone (a previous attempt got through)
             self.client.call("resource_delete", {"id": resource_id})
 
+    def _descriptor_plan(self, plan: ResourcePlan) -> ResourcePlan:
+        """The descriptor with the URLs the run has now (planned without the new ones)."""
+        if plan.template is None:
+            return plan
+        resolved = with_portal_paths(plan.template, self.urls)
+        if resolved.content_hash == plan.resource.content_hash:
+            return plan
+        return replace(plan, resource=resolved, upload=True, patch_metadata=False)
+
     def _apply_resource(self, package_id: str, plan: ResourcePlan) -> ResourceReceipt:
+        receipt = self._write_resource(package_id, self._descriptor_plan(plan))
+        if receipt.url:
+            self.urls[receipt.name] = receipt.url
+        return receipt
+
+    def _write_resource(self, package_id: str, plan: ResourcePlan) -> ResourceReceipt:
         resource = plan.resource
         receipt = ResourceReceipt(
             name=resource.name,

@@ -11,15 +11,25 @@ marker was interrupted while being created: it is finished, then made public. An
 dataset of ours was made private by someone on the portal (a steward withdrawing it, e.g. during
 a privacy incident): it is left exactly as it is and reported as ``withheld``. A dataset carrying
 our marker but no longer in the intended catalog is flagged, never deleted.
+
+``datapackage.json`` is planned as it will be uploaded: its paths are the portal URLs of the
+resources it describes (:func:`.datapackage.with_portal_paths`), read from the portal's resources.
+When one of them does not exist yet, its URL is known only once it is created in this run; the
+descriptor is then uploaded after it (``urls_pending``), with the URLs the run has by then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from pipelines.publish.datapackage import (
+    MissingPortalURLError,
+    is_descriptor,
+    with_portal_paths,
+)
 from pipelines.publish.metadata import (
     CONTENT_HASH_KEY,
     DATASTORE_HASH_KEY,
@@ -65,6 +75,9 @@ class ResourcePlan:
     upload: bool  # new or changed bytes
     patch_metadata: bool  # name/format/description changed, bytes did not
     load_datastore: bool  # DataStore table missing, incomplete or stale
+    # datapackage.json: the descriptor as built (relative paths); ``resource`` is what is uploaded.
+    template: ResourceFile | None = None
+    urls_pending: bool = False  # a described resource is created in this run: URLs known then
 
     @property
     def action(self) -> Action:
@@ -92,6 +105,7 @@ class DatasetPlan:
     update_metadata: bool
     resources: tuple[ResourcePlan, ...]
     duplicate_resource_ids: tuple[str, ...] = ()  # extra copies of a resource name: removed
+    withdrawn_resource_ids: tuple[str, ...] = ()  # resources the request withholds: removed
     stray_resources: tuple[str, ...] = ()  # resource names we no longer publish: flagged only
     reorder: bool = False
     # Created private and made public last (new, or left private by an interrupted creation).
@@ -184,6 +198,26 @@ def plan_resource(resource: ResourceFile, existing: Mapping[str, Any] | None) ->
     return ResourcePlan(resource, existing["id"], upload, patch, load)
 
 
+def portal_urls(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The portal URL of each resource (by name) that has one."""
+    return {name: str(found["url"]) for name, found in resources.items() if found.get("url")}
+
+
+def plan_descriptor(
+    descriptor: ResourceFile, existing: Mapping[str, Any] | None, urls: Mapping[str, str]
+) -> ResourcePlan:
+    """``datapackage.json`` with the portal URLs of the resources it describes, when they all
+    exist; else uploaded once the missing ones are created (the bytes will change anyway)."""
+    try:
+        resolved = with_portal_paths(descriptor, urls)
+    except MissingPortalURLError:
+        pending = plan_resource(descriptor, existing)
+        return replace(
+            pending, upload=True, patch_metadata=False, template=descriptor, urls_pending=True
+        )
+    return replace(plan_resource(resolved, existing), template=descriptor)
+
+
 # --- datasets -----------------------------------------------------------------------------------
 
 
@@ -204,12 +238,16 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
     if existing is not None and existing.get("private") and not is_being_created(existing):
         return DatasetPlan(request, Action.WITHHELD, dict(existing), False, ())
     current_by_name, duplicates = _resources_by_name(existing or {})
+    urls = portal_urls(current_by_name)
     resources = tuple(
-        plan_resource(resource, current_by_name.get(resource.name))
+        plan_descriptor(resource, current_by_name.get(resource.name), urls)
+        if is_descriptor(resource)
+        else plan_resource(resource, current_by_name.get(resource.name))
         for resource in request.resources
     )
     wanted_names = [resource.name for resource in request.resources]
-    stray = tuple(name for name in current_by_name if name not in set(wanted_names))
+    withdrawn = tuple(current_by_name[n]["id"] for n in request.withdrawn if n in current_by_name)
+    stray = tuple(n for n in current_by_name if n not in {*wanted_names, *request.withdrawn})
     if existing is None:
         return DatasetPlan(request, Action.CREATE, None, True, resources, publish_at_end=True)
     wanted_hash = extras_dict(dataset_dict(request.dataset))[METADATA_HASH_KEY]
@@ -223,6 +261,7 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
         update_metadata
         or unfinished
         or bool(duplicates)
+        or bool(withdrawn)
         or reorder
         or any(plan.action is not Action.UNCHANGED for plan in resources)
     )
@@ -234,6 +273,7 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
         resources,
         duplicate_resource_ids=tuple(duplicates),
         stray_resources=stray,
+        withdrawn_resource_ids=withdrawn,
         reorder=reorder,
         publish_at_end=unfinished,
     )

@@ -4,9 +4,11 @@ package_search's (the integration tests check the same against the real portal).
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 from typing import Any
 
+from pipelines.publish.datapackage import DATAPACKAGE_NAME, described_names, with_portal_paths
 from pipelines.publish.metadata import (
     DATASTORE_HASH_KEY,
     dataset_dict,
@@ -17,15 +19,32 @@ from pipelines.publish.metadata import (
 from pipelines.publish.model import PublishRequest, ResourceFile
 from pipelines.publish.plan import Action, CatalogScope, plan_catalog, plan_dataset
 
+PORTAL = "http://portal.test"
+
+
+def download_url(package_id: str, number: int, name: str) -> str:
+    return f"{PORTAL}/dataset/{package_id}/resource/r{number}/download/{name}"
+
 
 def portal_package(request: PublishRequest, *, loaded: bool = True) -> dict[str, Any]:
-    """What the portal would hold after publishing ``request`` completely."""
+    """What the portal would hold after publishing ``request`` completely: each resource with its
+    download URL, and the descriptor as uploaded (paths are those URLs)."""
     package = dataset_dict(request.dataset)
     package["id"] = f"id-{request.dataset.name}"
     package["organization"] = {"name": request.organization.name}
     package["resources"] = []
+    urls = {
+        resource.name: download_url(package["id"], number, resource.name)
+        for number, resource in enumerate(request.resources)
+    }
     for number, resource in enumerate(request.resources):
-        entry: dict[str, Any] = {"id": f"r{number}", **resource_dict(resource)}
+        if resource.name == DATAPACKAGE_NAME:
+            resource = with_portal_paths(resource, urls)
+        entry: dict[str, Any] = {
+            "id": f"r{number}",
+            "url": urls[resource.name],
+            **resource_dict(resource),
+        }
         if resource.datastore is not None and loaded:
             entry[DATASTORE_HASH_KEY] = datastore_hash(resource)
             entry["datastore_active"] = True
@@ -159,3 +178,51 @@ def test_resource_description_change_is_a_metadata_patch(make_request) -> None:
     plan = plan_dataset(replace(request, resources=tuple(changed)), portal_package(request))
     last = plan.resources[-1]
     assert (last.upload, last.patch_metadata) == (False, True)
+
+
+# --- datapackage.json: planned as uploaded, paths are the portal URLs ---------------------------
+
+
+def _descriptor_plan(plan: Any) -> Any:
+    return next(r for r in plan.resources if r.resource.name == DATAPACKAGE_NAME)
+
+
+def test_descriptor_is_planned_with_the_portal_urls_of_its_resources(make_request) -> None:
+    request = make_request("ag")
+    package = portal_package(request)
+    step = _descriptor_plan(plan_dataset(request, package))
+    assert step.action is Action.UNCHANGED
+    assert not step.urls_pending
+    paths = [entry["path"] for entry in json.loads(step.resource.content)["resources"]]
+    by_name = {r["name"]: r["url"] for r in package["resources"]}
+    assert paths == [by_name[name] for name in described_names(step.template)]
+    assert all(path.startswith(f"{PORTAL}/dataset/") for path in paths)
+
+
+def test_descriptor_with_relative_paths_on_the_portal_is_uploaded_alone(make_request) -> None:
+    """A portal still holding the old descriptor (file names as paths) gets the URL one, and
+    nothing else is touched."""
+    request = make_request("ag")
+    package = portal_package(request)
+    [old] = [r for r in package["resources"] if r["name"] == DATAPACKAGE_NAME]
+    built = next(r for r in request.resources if r.name == DATAPACKAGE_NAME)
+    old.update(resource_dict(built))
+    plan = plan_dataset(request, package)
+    assert {r.resource.name: r.reasons for r in plan.resources if r.reasons} == {
+        DATAPACKAGE_NAME: ["upload"]
+    }
+
+
+def test_descriptor_waits_for_the_urls_of_resources_created_in_the_run(make_request) -> None:
+    request = make_request("ag", {2024: 5, 2025: 3})
+    grown = make_request("ag", {2024: 5, 2025: 3, 2026: 2})
+    plan = plan_dataset(grown, portal_package(request))
+    step = _descriptor_plan(plan)
+    assert step.urls_pending
+    assert step.upload
+    assert step.existing_id is not None
+    assert step.resource == step.template  # resolved by the executor, after fy2026 exists
+    created = [r.resource.name for r in plan.resources if r.action is Action.CREATE]
+    assert created == ["procurement-fy2026.csv"]
+    names = [r.resource.name for r in plan.resources]
+    assert names.index("procurement-fy2026.csv") < names.index(DATAPACKAGE_NAME)
