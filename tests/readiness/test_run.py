@@ -36,8 +36,20 @@ def report_upload(valid: bool, findings: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def agencies(ckan: ckanapi.RemoteCKAN, run_id: str) -> tuple[str, str]:
+def agencies(
+    ckan: ckanapi.RemoteCKAN, run_id: str, created: list[tuple[str, str]]
+) -> tuple[str, str]:
     good, poor = f"rd-{run_id}-good", f"rd-{run_id}-poor"
+    # purged after the session: their example.org links stop `ckanapi dump -D` on an offline host
+    created.extend(
+        [
+            ("dataset", f"{good}-procurement"),
+            ("dataset", f"{good}-budget"),
+            ("dataset", f"{poor}-procurement"),
+            ("organization", good),
+            ("organization", poor),
+        ]
+    )
     make_agency(
         ckan,
         good,
