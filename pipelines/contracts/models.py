@@ -187,11 +187,19 @@ class Aliases(_Strict):
 
 # --- the contract --------------------------------------------------------------------------------
 
+# Beside a derived file: the note saying why it is withheld (its presence wins over the file).
+WITHHELD_SUFFIX = ".withheld.json"
+
 
 class DerivedResource(_Strict):
     """A file another stage derives from the partition (e.g. the OCDS release package),
     published beside the data. ``path`` is relative to the data directory; ``{agency}`` is
-    filled in. ``asset`` names the Dagster asset that writes it, so publishing waits for it."""
+    filled in. ``asset`` names the Dagster asset that writes it, so publishing waits for it.
+
+    When the asset cannot produce the file for a normal reason (the OCDS schema is offline) it
+    writes a *withheld note* at :meth:`withheld_path_for` instead (JSON: ``reason`` and
+    ``reason_th``, see ``pipelines/integrity/partition.py``): the file is then not published,
+    an earlier copy is removed from the dataset and its page says why."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,80}$")
     path: str
@@ -202,6 +210,9 @@ class DerivedResource(_Strict):
 
     def path_for(self, agency_code: str) -> str:
         return self.path.replace("{agency}", agency_code)
+
+    def withheld_path_for(self, agency_code: str) -> str:
+        return self.path_for(agency_code) + WITHHELD_SUFFIX
 
 
 class DatasetSpec(_Strict):

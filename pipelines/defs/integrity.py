@@ -6,16 +6,37 @@ Both read the clean Parquet file from its path rather than through an IO manager
 the same whichever asset wrote it. Wire them with the partitions of ``clean_procurement``::
 
     build_integrity_assets(agency_partitions)
+
+Each materialization carries text metadata ``status``: ``published`` (the file was written),
+or, for the OCDS package only, ``withheld`` with ``reason`` (one sentence) — the schema is
+offline (not configured and not downloadable) or no row passed the checks. Withheld is a
+normal outcome: the asset succeeds, ``published_procurement`` publishes the data and the red
+flags and says on the dataset page why the package is missing. A configured schema folder that
+is broken, or a package invalid against the schema, is a ``dg.Failure``.
 """
 
 # No ``from __future__ import annotations``: Dagster inspects the context annotation at runtime.
 from functools import cache
+from pathlib import Path
 
 import dagster as dg
 from jsonschema import Draft4Validator
 
-from pipelines.integrity.ocds_schema import package_validator
-from pipelines.integrity.partition import export_partition, flag_partition, gated_table_path
+from pipelines.integrity.ocds_schema import (
+    OcdsSchemaError,
+    OcdsSchemaUnavailableError,
+    load_schemas,
+    package_validator,
+    schema_directory,
+)
+from pipelines.integrity.partition import (
+    Withheld,
+    clear_withheld,
+    export_partition,
+    flag_partition,
+    gated_table_path,
+    withhold_package,
+)
 from pipelines.integrity.red_flags import load_flag_specs
 from pipelines.settings import get_settings
 
@@ -25,10 +46,44 @@ GROUP = "integrity"
 ISSUES_SHOWN = 20
 
 
+STATUS_PUBLISHED = "published"
+STATUS_WITHHELD = "withheld"
+NO_ROWS = Withheld(
+    reason="no procurement row passed the checks, and an OCDS package needs at least one release",
+    reason_th="ไม่มีรายการจัดซื้อจัดจ้างที่ผ่านการตรวจสอบ และแพ็กเกจ OCDS ต้องมีอย่างน้อยหนึ่งรายการ",
+)
+
+
 @cache
+def _validator_for(directory: Path) -> Draft4Validator:
+    # Reading the schema once per process and folder, not once per partition.
+    return package_validator(load_schemas(directory))
+
+
 def _validator() -> Draft4Validator:
-    # Loading (maybe downloading) the schema once per process, not once per partition.
-    return package_validator()
+    """The package validator; :class:`OcdsSchemaUnavailableError` when the schema is offline
+    (a failed download is remembered by ``ocds_schema`` for the process), ``dg.Failure`` when
+    a schema at hand is unusable."""
+    try:
+        return _validator_for(schema_directory())
+    except OcdsSchemaUnavailableError:
+        raise
+    except OcdsSchemaError as error:
+        raise dg.Failure(description=f"the OCDS schema is unusable: {error}") from None
+
+
+def clear_validator_cache() -> None:
+    _validator_for.cache_clear()
+
+
+def _withheld(agency_code: str, withheld: Withheld, reason: str) -> dg.MaterializeResult:
+    withhold_package(agency_code, get_settings().data_dir, withheld)
+    return dg.MaterializeResult(
+        metadata={
+            "status": dg.MetadataValue.text(STATUS_WITHHELD),
+            "reason": dg.MetadataValue.text(reason),
+        }
+    )
 
 
 def _require_gated_table(agency_code: str) -> None:
@@ -53,8 +108,18 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         "the OCDS 1.1.5 schema; written only when valid.",
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        _require_gated_table(context.partition_key)
-        outcome = export_partition(context.partition_key, get_settings().data_dir, _validator())
+        agency = context.partition_key
+        _require_gated_table(agency)
+        try:
+            validator = _validator()
+        except OcdsSchemaUnavailableError as offline:
+            context.log.warning(f"OCDS package of {agency} withheld: {offline.reason}")
+            withheld = Withheld(reason=offline.what, reason_th=offline.what_th)
+            return _withheld(agency, withheld, offline.reason)
+        data_dir = get_settings().data_dir
+        outcome = export_partition(agency, data_dir, validator)
+        if outcome.releases == 0:
+            return _withheld(agency, NO_ROWS, NO_ROWS.reason)
         metadata: dict[str, dg.RawMetadataValue] = {
             "releases": outcome.releases,
             "validation_errors": len(outcome.issues),
@@ -67,12 +132,14 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
                 "| path | keyword | message |\n|---|---|---|\n" + shown
             )
             raise dg.Failure(
-                description=f"OCDS package of {context.partition_key} is invalid "
+                description=f"OCDS package of {agency} is invalid "
                 f"({len(outcome.issues)} schema errors); the previous package stays.",
                 metadata=metadata,
             )
         if outcome.path is not None:
             metadata["path"] = dg.MetadataValue.path(str(outcome.path))
+        clear_withheld(agency, data_dir)
+        metadata["status"] = dg.MetadataValue.text(STATUS_PUBLISHED)
         return dg.MaterializeResult(metadata=metadata)
 
     @dg.asset(
@@ -94,6 +161,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             "flagged_projects": counts["projects"],
             **{f"flag_{spec.id}": counts["by_flag"].get(spec.id, 0) for spec in specs},
             "path": dg.MetadataValue.path(str(outcome.csv)),
+            "status": dg.MetadataValue.text(STATUS_PUBLISHED),
         }
         return dg.MaterializeResult(metadata=metadata)
 

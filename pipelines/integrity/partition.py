@@ -6,6 +6,11 @@ beside each other in
 valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
 ``red_flags.parquet`` (agency_code, project_id, flag_id, detail) and ``red_flags.json``
 (each flag's definition, parameters and flagged projects, and the summary counts).
+
+When the package is withheld (the schema is offline, or no row passed the checks)
+:func:`withhold_package` writes ``ocds_release_package.json.withheld.json`` (why, in English and
+Thai) and removes the previous package, so an old package is never published beside new data;
+:func:`clear_withheld` removes the note once a package is written.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pyarrow.parquet as pq
 from jsonschema import Draft4Validator
 
 from pipelines.contracts import load_agencies
+from pipelines.contracts.models import WITHHELD_SUFFIX
 from pipelines.files import replace_atomically
 from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
@@ -45,6 +51,42 @@ def gated_table_path(data_dir: Path, agency_code: str) -> Path:
 
 def integrity_dir(data_dir: Path, agency_code: str) -> Path:
     return data_dir / "integrity" / FAMILY / agency_code
+
+
+def package_path(data_dir: Path, agency_code: str) -> Path:
+    return integrity_dir(data_dir, agency_code) / OCDS_FILE
+
+
+def withheld_note_path(data_dir: Path, agency_code: str) -> Path:
+    """The note saying why the package is withheld (the contract's ``withheld_path_for``)."""
+    return integrity_dir(data_dir, agency_code) / (OCDS_FILE + WITHHELD_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Why the package is not published, one sentence each in English and Thai."""
+
+    reason: str
+    reason_th: str
+
+
+def withhold_package(agency_code: str, data_dir: Path, withheld: Withheld) -> Path:
+    """Write the withheld note, then remove the previous package (the note wins if both stay)."""
+    note = withheld_note_path(data_dir, agency_code)
+    note.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(
+        {"resource": OCDS_FILE, "reason": withheld.reason, "reason_th": withheld.reason_th},
+        ensure_ascii=False,
+        indent=1,
+    )
+    replace_atomically(note, lambda path: path.write_text(text + "\n", encoding="utf-8"))
+    package_path(data_dir, agency_code).unlink(missing_ok=True)
+    return note
+
+
+def clear_withheld(agency_code: str, data_dir: Path) -> None:
+    """The package is written: its withheld note goes."""
+    withheld_note_path(data_dir, agency_code).unlink(missing_ok=True)
 
 
 def buyer_from_registry(agency_code: str, datasets_dir: Path | None = None) -> Buyer:
@@ -84,7 +126,7 @@ def export_partition(
         return OcdsOutcome(releases=0, issues=[], path=None)
     buyer = buyer_from_registry(agency_code)
     config = load_ocds_config()  # read once: the package may be built twice below
-    path = integrity_dir(data_dir, agency_code) / OCDS_FILE
+    path = package_path(data_dir, agency_code)
     previous = _previous_package(path) if published is None else None
     if previous is not None:
         # Same data as last time: keep that file, publishedDate included, so an unchanged

@@ -1,11 +1,27 @@
-"""The Dagster assets, materialized for one agency partition against a temporary data dir."""
+"""The Dagster assets, materialized for one agency partition against a temporary data dir.
+
+The OCDS package is *withheld* (the asset succeeds, status and reason in its metadata, no
+package on disk) when the schema is offline, and the step *fails* when a configured schema
+folder is broken; the red flags are published either way."""
+
+import http.server
+import json
+import shutil
+import socket
+import threading
 
 import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, StaticPartitionsDefinition, materialize
 
 from pipelines.defs import integrity as integrity_defs
-from pipelines.integrity.partition import gated_table_path, integrity_dir
+from pipelines.integrity.ocds_schema import forget_unreachable
+from pipelines.integrity.partition import (
+    gated_table_path,
+    integrity_dir,
+    package_path,
+    withheld_note_path,
+)
 from pipelines.settings import get_settings
 
 PARTITIONS = StaticPartitionsDefinition(["cgd", "pcd"])
@@ -16,14 +32,16 @@ def data_dir(tmp_path, monkeypatch, ocds_schema_dir, make_project, make_table):
     monkeypatch.setenv("OGP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("OGP_OCDS_SCHEMA_DIR", str(ocds_schema_dir))
     get_settings.cache_clear()
-    integrity_defs._validator.cache_clear()
+    integrity_defs.clear_validator_cache()
+    forget_unreachable()
     path = gated_table_path(tmp_path, "cgd")
     path.parent.mkdir(parents=True)
     rows = [make_project(1, number_of_bidders=1), make_project(2, contract_value=1_500_000.0)]
     pq.write_table(make_table(rows), path)
     yield tmp_path
     get_settings.cache_clear()
-    integrity_defs._validator.cache_clear()
+    integrity_defs.clear_validator_cache()
+    forget_unreachable()
 
 
 def test_both_assets_depend_on_clean_procurement_and_share_its_partitions():
@@ -64,3 +82,149 @@ def test_a_partition_without_a_clean_table_fails_naming_the_file(data_dir):
     for failure in failures:
         assert "no validated procurement table for pcd" in failure.message
         assert "validation/procurement/pcd/publishable.parquet" in failure.message
+
+
+def metadata_of(result):
+    return {
+        event.asset_key.path[-1]: {
+            key: value.value
+            for key, value in event.step_materialization_data.materialization.metadata.items()
+        }
+        for event in result.get_asset_materialization_events()
+    }
+
+
+def offline(monkeypatch, url):
+    monkeypatch.delenv("OGP_OCDS_SCHEMA_DIR", raising=False)
+    monkeypatch.setenv("OGP_OCDS_SCHEMA_URL", url)
+    get_settings.cache_clear()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:  # bound then released: nobody listens there
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/schema/1__1__5/"
+
+
+def test_offline_the_package_is_withheld_and_an_old_one_removed(data_dir, monkeypatch):
+    old = package_path(data_dir, "cgd")
+    old.parent.mkdir(parents=True)
+    old.write_text('{"publishedDate": "2020-01-01T00:00:00+07:00", "releases": []}')
+    url = closed_port_url()
+    offline(monkeypatch, url)
+
+    result = materialize(integrity_defs.build_integrity_assets(PARTITIONS), partition_key="cgd")
+
+    assert result.success
+    metadata = metadata_of(result)
+    assert metadata["procurement_ocds"] == {
+        "status": "withheld",
+        "reason": f"the OCDS 1.1.5 schema could not be downloaded from {url} (no network: the "
+        "host could not be reached); set OGP_OCDS_SCHEMA_DIR to a local copy",
+    }
+    assert metadata["procurement_red_flags"]["status"] == "published"
+    assert not old.exists(), "an old package is never published beside new data"
+    note = json.loads(withheld_note_path(data_dir, "cgd").read_text(encoding="utf-8"))
+    assert note["reason"].startswith(f"the OCDS 1.1.5 schema could not be downloaded from {url}")
+    assert note["reason_th"].startswith(f"ดาวน์โหลดสคีมา OCDS 1.1.5 จาก {url} ไม่ได้")
+    assert (integrity_dir(data_dir, "cgd") / "red_flags.csv").is_file()
+
+
+def test_the_first_run_with_the_schema_publishes_and_clears_the_note(
+    data_dir, monkeypatch, ocds_schema_dir
+):
+    offline(monkeypatch, closed_port_url())
+    assets = integrity_defs.build_integrity_assets(PARTITIONS)
+    assert materialize(assets, partition_key="cgd").success
+    assert withheld_note_path(data_dir, "cgd").is_file()
+
+    monkeypatch.setenv("OGP_OCDS_SCHEMA_DIR", str(ocds_schema_dir))
+    get_settings.cache_clear()
+    result = materialize(assets, partition_key="cgd")
+
+    assert result.success
+    metadata = metadata_of(result)["procurement_ocds"]
+    assert (metadata["status"], metadata["releases"]) == ("published", 2)
+    assert "reason" not in metadata
+    assert package_path(data_dir, "cgd").is_file()
+    assert not withheld_note_path(data_dir, "cgd").exists()
+
+
+def test_a_failed_download_is_tried_once_for_all_partitions_of_a_process(
+    data_dir, monkeypatch, make_project, make_table
+):
+    path = gated_table_path(data_dir, "pcd")
+    path.parent.mkdir(parents=True)
+    pq.write_table(make_table([make_project(3, agency_code="pcd")]), path)
+    requests: list[str] = []
+
+    class Unavailable(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_error(503)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        offline(monkeypatch, f"http://127.0.0.1:{server.server_port}/schema/1__1__5/")
+        assets = integrity_defs.build_integrity_assets(PARTITIONS)
+        outcomes = [materialize(assets, partition_key=key) for key in ("cgd", "pcd")]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [metadata_of(r)["procurement_ocds"]["status"] for r in outcomes] == ["withheld"] * 2
+    assert (
+        "(HTTP 503 for release-schema.json)"
+        in metadata_of(outcomes[1])["procurement_ocds"]["reason"]
+    )
+    assert requests == ["/schema/1__1__5/release-schema.json"]
+
+
+def test_a_broken_configured_schema_folder_fails_the_step(
+    data_dir, monkeypatch, ocds_schema_dir, tmp_path_factory
+):
+    old = package_path(data_dir, "cgd")
+    old.parent.mkdir(parents=True)
+    old.write_text("{}")
+    folder = tmp_path_factory.mktemp("ocds")
+    shutil.copyfile(ocds_schema_dir / "release-schema.json", folder / "release-schema.json")
+    (folder / "release-package-schema.json").write_text("{truncated", encoding="utf-8")
+    monkeypatch.setenv("OGP_OCDS_SCHEMA_DIR", str(folder))
+    get_settings.cache_clear()
+
+    result = materialize(
+        integrity_defs.build_integrity_assets(PARTITIONS), partition_key="cgd", raise_on_error=False
+    )
+
+    assert not result.success
+    failures = {
+        event.step_key: event.step_failure_data.error.message
+        for event in result.get_step_failure_events()
+    }
+    assert list(failures) == ["procurement_ocds"]
+    assert (
+        "the OCDS schema is unusable: cannot read the OCDS schema" in failures["procurement_ocds"]
+    )
+    assert "release-package-schema.json" in failures["procurement_ocds"]
+    assert metadata_of(result)["procurement_red_flags"]["status"] == "published"
+    assert old.read_text() == "{}", "a failure leaves the previous package as it was"
+    assert not withheld_note_path(data_dir, "cgd").exists()
+
+
+def test_a_partition_without_rows_withholds_the_package(data_dir, make_table):
+    old = package_path(data_dir, "cgd")
+    old.parent.mkdir(parents=True)
+    old.write_text("{}")
+    pq.write_table(make_table([]), gated_table_path(data_dir, "cgd"))
+
+    result = materialize(integrity_defs.build_integrity_assets(PARTITIONS), partition_key="cgd")
+
+    assert result.success
+    assert metadata_of(result)["procurement_ocds"] == {
+        "status": "withheld",
+        "reason": integrity_defs.NO_ROWS.reason,
+    }
+    assert not old.exists()
