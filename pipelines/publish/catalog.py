@@ -13,7 +13,12 @@ from pipelines.contracts import Agency, DatasetSpec, load_agencies, load_specs
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.partitions import Partition, find_partitions
 from pipelines.publish.plan import CatalogScope
-from pipelines.publish.request import ReportPaths, build_request, derived_resources
+from pipelines.publish.request import (
+    ReportPaths,
+    build_request,
+    derived_resources,
+    withheld_resources,
+)
 
 
 class PartitionError(LookupError):
@@ -56,6 +61,7 @@ def request_for_partition(
         table,
         ReportPaths(partition.report_json, partition.report_html),
         extra_resources=derived_resources(spec, agency.agency_code, partition.data_dir),
+        withheld=withheld_resources(spec, agency.agency_code, partition.data_dir),
     )
 
 

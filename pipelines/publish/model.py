@@ -101,6 +101,9 @@ class PublishRequest:
     organization: OrganizationSpec
     dataset: DatasetMetadata
     resources: tuple[ResourceFile, ...]
+    # Resource names withheld this run (e.g. the OCDS package without its schema): an earlier
+    # copy on the portal no longer describes the data and is removed.
+    withdrawn: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [resource.name for resource in self.resources]

@@ -4,10 +4,17 @@ Resources, in this order: one UTF-8 CSV per fiscal year (``<family>-fy2024.csv``
 ``<family>.csv`` for a family without a period field), ``datapackage.json``, and the validation
 report as JSON and HTML. Temporal coverage (first/last year of data, ``temporal_start`` /
 ``temporal_end``) is read from the data, not from the contract.
+
+A derived file whose asset left a *withheld note* beside it (the OCDS package while its schema
+is offline) is not published, even when an older copy of the file is on disk: the request lists
+it in ``withdrawn`` (an earlier copy on the portal is removed) and the dataset's description
+says, in Thai and English, that it is withheld and why (:data:`WITHHELD_KEY` names it for
+machines). The note goes with the first run that writes the file, and so does the paragraph.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +37,7 @@ from pipelines.publish.model import (
 from pipelines.publish.partitions import dataset_name
 
 BUDDHIST_ERA_OFFSET = 543
+WITHHELD_KEY = "ogp_withheld"  # dataset extra: the derived resources withheld, comma-separated
 FISCAL_YEAR_FIRST_MONTH = 10  # the Thai fiscal year starts on 1 October of the previous year
 
 
@@ -37,6 +45,17 @@ FISCAL_YEAR_FIRST_MONTH = 10  # the Thai fiscal year starts on 1 October of the 
 class ReportPaths:
     json: Path
     html: Path | None = None
+
+
+@dataclass(frozen=True)
+class WithheldResource:
+    """A derived resource not published this run, and why (one sentence each, EN and TH)."""
+
+    name: str
+    description_th: str
+    description_en: str
+    reason: str
+    reason_th: str
 
 
 def organization_spec(agency: Agency) -> OrganizationSpec:
@@ -156,10 +175,13 @@ def report_resources(report: ReportPaths | None) -> tuple[ResourceFile, ...]:
 def derived_resources(
     spec: DatasetSpec, agency_code: str, data_dir: Path
 ) -> tuple[ResourceFile, ...]:
-    """The contract's derived files (OCDS, red flags) that exist for this agency."""
+    """The contract's derived files (OCDS, red flags) that exist for this agency and are not
+    withheld (a withheld note wins over a file left from an earlier run)."""
     files = []
     for derived in spec.derived_resources:
         path = data_dir / derived.path_for(agency_code)
+        if (data_dir / derived.withheld_path_for(agency_code)).is_file():
+            continue
         if path.is_file():
             files.append(
                 ResourceFile(
@@ -173,24 +195,79 @@ def derived_resources(
     return tuple(files)
 
 
+def withheld_resources(
+    spec: DatasetSpec, agency_code: str, data_dir: Path
+) -> tuple[WithheldResource, ...]:
+    """The contract's derived files withheld for this agency, with the reasons from the notes."""
+    withheld = []
+    for derived in spec.derived_resources:
+        note_path = data_dir / derived.withheld_path_for(agency_code)
+        if not note_path.is_file():
+            continue
+        try:
+            note = json.loads(note_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = {}
+        note = note if isinstance(note, dict) else {}
+        withheld.append(
+            WithheldResource(
+                name=derived.name,
+                description_th=derived.description.th,
+                description_en=derived.description.en,
+                reason=str(note.get("reason") or "the file could not be produced"),
+                reason_th=str(note.get("reason_th") or "สร้างไฟล์ไม่ได้"),
+            )
+        )
+    return tuple(withheld)
+
+
+def withheld_notes(withheld: Sequence[WithheldResource]) -> tuple[str, str]:
+    """(Thai, English) paragraphs for the dataset's description, one sentence per file."""
+    thai = " ".join(
+        f"**ยังไม่เผยแพร่ {item.name}** ({item.description_th}) ในรุ่นนี้ เนื่องจาก"
+        f"{item.reason_th} จะเผยแพร่ในการประมวลผลครั้งแรกที่ทำได้ "
+        "ข้อมูลและไฟล์อื่นของชุดข้อมูลนี้เป็นฉบับปัจจุบัน"
+        for item in withheld
+    )
+    english = " ".join(
+        f"**{item.name} is withheld from this version** ({item.description_en}): "
+        f"{item.reason}. It is published on the first run where it can be; the data and the "
+        "other files of this dataset are current."
+        for item in withheld
+    )
+    return thai, english
+
+
 # --- the request --------------------------------------------------------------------------------
 
 
-def dataset_metadata(spec: DatasetSpec, agency: Agency, years: list[int]) -> DatasetMetadata:
+def dataset_metadata(
+    spec: DatasetSpec,
+    agency: Agency,
+    years: list[int],
+    withheld: Sequence[WithheldResource] = (),
+) -> DatasetMetadata:
     catalog: dict[str, Any] = spec.ckan.thai_gdc.model_dump()
     extras = {"frequency": spec.ckan.update_frequency}
     if years:
         catalog["first_year_of_data"] = str(min(years) + BUDDHIST_ERA_OFFSET)
         catalog["last_year_of_data"] = str(max(years) + BUDDHIST_ERA_OFFSET)
         extras["temporal_start"], extras["temporal_end"] = fiscal_year_span(years)
+    notes_th, notes_en = spec.description.th, spec.description.en
+    if withheld:
+        # Thai first in the main description (what the page shows), English beside it too.
+        thai, english = withheld_notes(withheld)
+        notes_th = f"{notes_th}\n\n{thai}\n\n{english}"
+        notes_en = f"{notes_en}\n\n{english}"
+        extras[WITHHELD_KEY] = ", ".join(item.name for item in withheld)
     return DatasetMetadata(
         name=dataset_name(spec.name, agency.agency_code),
         owner_org=agency.agency_code,
         family=spec.name,
         title_th=f"{spec.title.th} — {agency.name_th}",
         title_en=f"{spec.title.en} — {agency.name_en}",
-        notes_th=spec.description.th,
-        notes_en=spec.description.en,
+        notes_th=notes_th,
+        notes_en=notes_en,
         license_id=spec.ckan.license_id,
         tags=tuple(spec.ckan.tags),
         catalog_fields={key: str(value) for key, value in catalog.items()},
@@ -204,17 +281,20 @@ def build_request(
     clean_table: pa.Table,
     report: ReportPaths | None,
     extra_resources: Sequence[ResourceFile] = (),
+    withheld: Sequence[WithheldResource] = (),
 ) -> PublishRequest:
     """The dataset (family x agency) as it should be published from ``clean_table``.
 
     ``extra_resources`` (e.g. the OCDS release package of a procurement partition) are
-    published after the data and described in ``datapackage.json`` too.
+    published after the data and described in ``datapackage.json`` too. ``withheld`` derived
+    resources are not published; the description says why and an earlier copy is removed.
     """
     data, years = csv_resources(spec, clean_table)
-    metadata = dataset_metadata(spec, agency, years)
+    metadata = dataset_metadata(spec, agency, years, withheld)
     descriptor = datapackage_resource(metadata, (*data, *extra_resources), spec.schema)
     return PublishRequest(
         organization=organization_spec(agency),
         dataset=metadata,
         resources=(*data, *extra_resources, descriptor, *report_resources(report)),
+        withdrawn=tuple(item.name for item in withheld),
     )

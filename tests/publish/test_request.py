@@ -9,7 +9,16 @@ import frictionless
 import pyarrow as pa
 
 from pipelines.contracts import load_spec
-from pipelines.publish.request import csv_resources, fiscal_years
+from pipelines.publish.metadata import dataset_dict
+from pipelines.publish.request import (
+    WITHHELD_KEY,
+    WithheldResource,
+    build_request,
+    csv_resources,
+    derived_resources,
+    fiscal_years,
+    withheld_resources,
+)
 
 
 def test_one_csv_per_fiscal_year_then_descriptor_and_report(make_request) -> None:
@@ -114,3 +123,81 @@ def test_extra_resources_are_published_and_described(report_files) -> None:
     assert names.index("ocds-release-package.json") < names.index("datapackage.json")
     descriptor = json.loads(request.resources[names.index("datapackage.json")].content)
     assert "ocds-release-package.json" in [r["path"] for r in descriptor["resources"]]
+
+
+# --- a derived file withheld (the OCDS package while its schema is offline) ---------------------
+
+
+def _withheld_ocds() -> WithheldResource:
+    return WithheldResource(
+        name="ocds-release-package.json",
+        description_th="ข้อมูลการจัดซื้อจัดจ้างตามมาตรฐาน OCDS",
+        description_en="Procurement as an OCDS release package",
+        reason="the OCDS 1.1.5 schema could not be downloaded from http://127.0.0.1:9/ "
+        "(no network)",
+        reason_th="ดาวน์โหลดสคีมา OCDS 1.1.5 จาก http://127.0.0.1:9/ ไม่ได้ (no network)",
+    )
+
+
+def test_a_withheld_note_wins_over_a_file_left_from_an_earlier_run(tmp_path: Path) -> None:
+    from pipelines.integrity.partition import Withheld, withhold_package
+
+    spec = load_spec("procurement")
+    folder = tmp_path / "integrity" / "procurement" / "ag"
+    folder.mkdir(parents=True)
+    (folder / "red_flags.csv").write_text("agency_code,project_id,flag_id,detail\n")
+    assert [r.name for r in derived_resources(spec, "ag", tmp_path)] == ["red-flags.csv"]
+    assert withheld_resources(spec, "ag", tmp_path) == ()
+
+    # a package from an earlier run, then the note (as if the run stopped before removing it)
+    (folder / "ocds_release_package.json").write_text('{"releases": []}')
+    assert "ocds-release-package.json" in [r.name for r in derived_resources(spec, "ag", tmp_path)]
+    note = withhold_package("ag", tmp_path, Withheld("the schema is offline", "สคีมาออฟไลน์"))
+    (folder / "ocds_release_package.json").write_text('{"releases": []}')  # put back: note wins
+    assert note.is_file()
+
+    assert [r.name for r in derived_resources(spec, "ag", tmp_path)] == ["red-flags.csv"]
+    (withheld,) = withheld_resources(spec, "ag", tmp_path)
+    assert (withheld.name, withheld.reason, withheld.reason_th) == (
+        "ocds-release-package.json",
+        "the schema is offline",
+        "สคีมาออฟไลน์",
+    )
+    assert withheld.description_en == spec.derived_resources[0].description.en
+
+
+def test_a_withheld_resource_is_withdrawn_and_explained_in_both_languages(report_files) -> None:
+    from .publish_samples import procurement_table, sample_agency
+
+    spec = load_spec("procurement")
+    table = procurement_table({2024: 2})
+    request = build_request(
+        spec, sample_agency("ag"), table, report_files, withheld=[_withheld_ocds()]
+    )
+
+    names = [r.name for r in request.resources]
+    assert "ocds-release-package.json" not in names
+    assert request.withdrawn == ("ocds-release-package.json",)
+    descriptor = json.loads(request.resources[names.index("datapackage.json")].content)
+    assert "ocds-release-package.json" not in [r["path"] for r in descriptor["resources"]]
+    dataset = request.dataset
+    assert dataset.notes_th.startswith(spec.description.th + "\n\n**ยังไม่เผยแพร่ ocds-release")
+    assert "เนื่องจากดาวน์โหลดสคีมา OCDS 1.1.5 จาก http://127.0.0.1:9/ ไม่ได้" in dataset.notes_th
+    english = (
+        "**ocds-release-package.json is withheld from this version** (Procurement as an OCDS "
+        "release package): the OCDS 1.1.5 schema could not be downloaded from "
+        "http://127.0.0.1:9/ (no network). It is published on the first run where it can be"
+    )
+    assert english in dataset.notes_th
+    assert dataset.notes_en.startswith(spec.description.en + "\n\n" + english)
+    assert dataset.extras[WITHHELD_KEY] == "ocds-release-package.json"
+
+    # The first run with the package: no paragraph, no extra, nothing withdrawn.
+    again = build_request(spec, sample_agency("ag"), table, report_files)
+    assert (again.dataset.notes_th, again.dataset.notes_en) == (
+        spec.description.th,
+        spec.description.en,
+    )
+    assert WITHHELD_KEY not in again.dataset.extras
+    assert again.withdrawn == ()
+    assert dataset_dict(again.dataset) != dataset_dict(dataset), "the page changes back"
