@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from pipelines.settings import get_settings
 
-STATUS_STYLE = {"published": "green", "blocked": "yellow", "failed": "red", "skipped": "dim"}
+EXIT_FAILED = 1
 EXIT_BUSY = 75  # EX_TEMPFAIL: an agency was busy with another run; try again later
+WIDTH = 120  # the summary's width when the output is a file or a pipe (a terminal: its own)
+
+EXIT_CODES = (
+    "Exit codes: 0 every step ran (blocked by a check, awaiting data and withheld are normal "
+    "outcomes); 1 a step failed; 2 usage error; 75 an agency was busy with another run and "
+    "was skipped (try again later)."
+)
 
 
 def run(
@@ -23,47 +29,53 @@ def run(
         help="Seconds to wait for another run of the same agency before skipping it as busy "
         "(default: OGP_LOCK_WAIT_S, 900).",
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Also print Dagster's event stream on the terminal (it is always in the log file "
+        "under build/logs/ and in the Dagster instance).",
+    ),
 ) -> None:
-    """Pull, validate, publish and report for every agency, as Dagster runs."""
+    """Pull, validate, publish and report for every agency, as Dagster runs.
+
+    Ends with one status for every agency x family, every OCDS package and red-flags file,
+    the reference data and the readiness report: published, published with quarantine,
+    blocked, awaiting data, withheld, failed or skipped-busy; failures first. Dagster's event
+    stream goes to build/logs/ogp-run-<time>.log and to the Dagster instance (`make ui`).
+    """
+    from pipelines.commands.progress import LiveProgress, PlainProgress, summary_table
     from pipelines.runner import run_pipeline  # heavy: Dagster and the definitions
 
     console = Console()
-    with console.status("running") as status:
-
-        def progress(message: str) -> None:
-            status.update(f"running: {message}")
-            if message.startswith("waiting"):
-                console.print(f"[yellow]{message}[/]")
-
-        summary = run_pipeline(agency, on_progress=progress, wait_s=wait)
+    if not console.is_terminal:
+        console = Console(width=WIDTH)
+    if verbose:
+        summary = run_pipeline(agency, wait_s=wait, observer=PlainProgress(console), verbose=True)
+    else:
+        with LiveProgress(console) as progress:
+            summary = run_pipeline(agency, wait_s=wait, observer=progress)
 
     for run_name in summary.recovered_runs:
         console.print(
             f"[yellow]Marked failed: {run_name} — the process running it was killed or "
             "crashed (see the run in `make ui`).[/]"
         )
-
-    table = Table(title="Published or blocked / เผยแพร่หรือถูกระงับ")
-    for column in ("agency", "family", "status"):
-        table.add_column(column)
-    table.add_column("why / URL", overflow="fold")
-    for outcome in summary.outcomes:
-        style = STATUS_STYLE.get(outcome.status, "")
-        detail = outcome.url or "; ".join(outcome.reasons)
-        if outcome.status == "published" and outcome.reasons:
-            detail += f"  ({'; '.join(outcome.reasons)})"
-        table.add_row(outcome.agency, outcome.family, f"[{style}]{outcome.status}[/]", detail)
-    console.print(table)
+    console.print(summary_table(summary))
     console.print(f"Portal: {get_settings().ckan_url}")
     if summary.report_path:
         console.print(f"Readiness report: {summary.report_path}")
-    if summary.report_url:
-        console.print(f"Report on the portal: {summary.report_url}")
+    if summary.log_file is not None:
+        json_file = summary.log_file.with_suffix(".json")
+        console.print(f"Log: {summary.log_file} (this summary as JSON: {json_file.name})")
     console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)")
     for busy in summary.busy:
-        console.print(f"[yellow]Skipped, busy: {busy}[/]")
-    if not summary.ok:
-        console.print("[red]Some partitions failed (not blocked by checks): see above.[/]")
-        raise typer.Exit(1)
-    if summary.busy:
-        raise typer.Exit(EXIT_BUSY)
+        console.print(f"[magenta]Skipped, busy: {busy}[/]")
+    if summary.exit_code == EXIT_FAILED:
+        console.print("[bold red]Some steps failed (see above): exit code 1.[/]")
+    elif summary.exit_code == EXIT_BUSY:
+        console.print("[magenta]Some agencies were busy and skipped: exit code 75.[/]")
+    else:
+        console.print("Every step ran (blocked, awaiting data and withheld are normal outcomes).")
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)

@@ -43,8 +43,36 @@ def innermost(error: SerializableErrorInfo) -> SerializableErrorInfo:
     return error
 
 
+def chain(error: SerializableErrorInfo) -> list[SerializableErrorInfo]:
+    """The error and its causes, outermost first."""
+    errors = [error]
+    while errors[-1].cause is not None:
+        errors.append(errors[-1].cause)
+    return errors
+
+
+def _is_dagster_wrapper(error: SerializableErrorInfo) -> bool:
+    # "Error occurred while executing op ...", "Error occurred while loading ...": Dagster's own
+    return error.cls_name is not None and error.cls_name.startswith("Dagster")
+
+
+def plain_message(error: SerializableErrorInfo) -> str:
+    """The error's message without its class path (``pkg.module.Error: ``), on one line."""
+    text = error.message.strip()
+    prefix, sep, rest = text.partition(": ")
+    if sep and error.cls_name and prefix.rsplit(".", 1)[-1] == error.cls_name:
+        text = rest
+    return " ".join(text.split())
+
+
 def root_cause(error: SerializableErrorInfo | None) -> str:
-    return "failed" if error is None else innermost(error).message.strip()
+    """The failure in one sentence: the message of the first error raised by our code (the one
+    Dagster wrapped), without class path or traceback; its causes are in its message."""
+    if error is None:
+        return "failed"
+    errors = chain(error)
+    chosen = next((e for e in errors if not _is_dagster_wrapper(e)), errors[-1])
+    return plain_message(chosen) or chosen.cls_name or "failed"
 
 
 def build_alert(context: dg.RunFailureSensorContext) -> Alert:

@@ -5,9 +5,13 @@ For every family in ``datasets/``: ``raw_<family>`` (the source, landed with pro
 agency registry at load time (:data:`agency_partitions`, reused by later stages). The
 ``agencies`` family itself is reference data: one unpartitioned asset each.
 
-A broken file raises in its own partition only; every other agency's partition runs on.
+A broken file raises in its own partition only; every other agency's partition runs on. An
+agency that has sent no file yet is *awaiting data*: ``raw_<family>`` records an observation
+(``status=awaiting_data``) and no materialization, so that family's later steps are skipped
+and the run still succeeds.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +23,12 @@ from pipelines.defs.checks import check_specs_for, clean_asset_key, validation_c
 from pipelines.defs.locking import step_lock
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
-from pipelines.sources.partition import land
+from pipelines.sources.partition import AwaitingData, land
 from pipelines.validation.personal_text import mask_texts
 
 GROUP = "pull"
 UNPARTITIONED = "all"  # the validation folder of a family that is not split by agency
+AWAITING_DATA = "awaiting_data"  # raw_<family> observation status: no file received yet
 
 agency_partitions = dg.StaticPartitionsDefinition(
     [agency.agency_code for agency in load_agencies()]
@@ -53,6 +58,20 @@ def raw_metadata(files: list[Any]) -> dict[str, Any]:
     }
 
 
+def awaiting_observation(
+    context: AssetExecutionContext, spec: DatasetSpec, waiting: AwaitingData
+) -> dg.AssetObservation:
+    """The record of a partition whose agency has sent no file yet."""
+    return dg.AssetObservation(
+        asset_key=raw_key(spec.name),
+        partition=context.partition_key if spec.partitioned else None,
+        metadata={
+            "status": AWAITING_DATA,
+            "reason": f"no file received yet ({mask_texts([waiting.source])[0]})",
+        },
+    )
+
+
 def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_key(spec.name),
@@ -60,11 +79,20 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name=GROUP,
         kinds={"file"},
         description=f"{spec.title.en} / {spec.title.th}: files as received, with provenance.",
+        # no file yet: no output, and the family's downstream steps are skipped
+        output_required=False,
     )
-    def raw_asset(context: AssetExecutionContext) -> dg.MaterializeResult:
-        with step_lock(context, spec.name):
-            files = land(spec, _agency(context, spec), _data_dir())
-        return dg.MaterializeResult(metadata=raw_metadata(files))
+    def raw_asset(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        try:
+            with step_lock(context, spec.name):
+                files = land(spec, _agency(context, spec), _data_dir())
+        except AwaitingData as waiting:
+            # nothing received yet: a normal state. No materialization, so the family's
+            # downstream steps are skipped (not failed); the observation says why.
+            context.log_event(awaiting_observation(context, spec, waiting))
+            context.log.info(f"{spec.name}: {waiting.problem}")
+            return
+        yield dg.MaterializeResult(metadata=raw_metadata(files))
 
     return raw_asset
 
