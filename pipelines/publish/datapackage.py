@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pipelines.publish.model import DatasetMetadata, ResourceFile
+from pipelines.publish.model import DatasetMetadata, PublishRequest, ResourceFile
 
 DATAPACKAGE_NAME = "datapackage.json"
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -123,3 +123,22 @@ def datapackage_resource(
         description="คำอธิบายชุดข้อมูลตามมาตรฐาน Frictionless Data Package / "
         "Frictionless Data Package descriptor of the files in this dataset",
     )
+
+
+def as_published(request: PublishRequest, urls: Mapping[str, str]) -> PublishRequest:
+    """``request`` as the portal holds it once published: the descriptor's paths are ``urls``
+    (the portal URL of each resource, by name, e.g. from :func:`resource_urls`)."""
+    resources = tuple(
+        with_portal_paths(resource, urls) if is_descriptor(resource) else resource
+        for resource in request.resources
+    )
+    return replace(request, resources=resources)
+
+
+def resource_urls(package: Mapping[str, Any]) -> dict[str, str]:
+    """A CKAN dataset's resource URLs by name (the first resource of a name, as the plan keeps)."""
+    urls: dict[str, str] = {}
+    for resource in package.get("resources") or []:
+        if resource.get("url"):
+            urls.setdefault(resource["name"], resource["url"])
+    return urls

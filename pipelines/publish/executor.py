@@ -180,12 +180,9 @@ class DatasetPublisher:
         self.batch_rows = batch_rows
         self.parallel = parallel
         self.loading: tuple[str, bool] | None = None  # (resource, keyed) whose table is loading
-        by_id = {r["id"]: r for r in (plan.existing or {}).get("resources") or []}
         # The portal URL of each resource kept (by name), then of each one this run creates.
         self.urls: dict[str, str] = {
-            step.resource.name: by_id[step.existing_id]["url"]
-            for step in plan.resources
-            if step.existing_id in by_id and by_id[step.existing_id].get("url")
+            step.resource.name: url for step in plan.resources if (url := self._existing_url(step))
         }
 
     def run(self) -> DatasetReceipt:
@@ -238,16 +235,20 @@ class DatasetPublisher:
         )
 
     def _unchanged(self, plan: ResourcePlan) -> ResourceReceipt:
-        existing = self._existing_resources().get(plan.resource.name, {})
         return ResourceReceipt(
             name=plan.resource.name,
             action=plan.action.value,
             id=plan.existing_id,
-            url=existing.get("url"),
+            url=self._existing_url(plan),
         )
 
-    def _existing_resources(self) -> dict[str, dict[str, Any]]:
-        return {r["name"]: r for r in (self.plan.existing or {}).get("resources") or []}
+    def _existing_url(self, plan: ResourcePlan) -> str | None:
+        """The portal URL of the resource the plan keeps (by id: a duplicate of its name, which
+        is removed, has its own)."""
+        for found in (self.plan.existing or {}).get("resources") or []:
+            if plan.existing_id is not None and found["id"] == plan.existing_id:
+                return found.get("url") or None
+        return None
 
     def _apply(self, receipt: DatasetReceipt) -> None:
         data = dataset_dict(self.plan.request.dataset)
@@ -314,7 +315,7 @@ class DatasetPublisher:
             action=plan.action.value,
             steps=plan.reasons,
             id=plan.existing_id,
-            url=self._existing_resources().get(resource.name, {}).get("url"),
+            url=self._existing_url(plan),
         )
         upload = (resource.name, resource.content, resource.mimetype)
         if plan.existing_id is None:

@@ -18,6 +18,7 @@ import requests
 
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.csvfile import NEUTRALISER
+from pipelines.publish.datapackage import as_published, resource_urls
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.receipt import PublishError, PublishReceipt
 
@@ -90,7 +91,8 @@ def test_first_publish_creates_the_whole_dataset(
     assert dataset.action == "create"
     assert [r.name for r in dataset.resources] == EXPECTED_RESOURCES
     assert all(r.url and r.url.startswith(ckan_portal.url) for r in dataset.resources)
-    assert dataset.bytes_uploaded == sum(r.size for r in request.resources)
+    published = as_published(request, resource_urls(package))  # datapackage.json: URLs
+    assert dataset.bytes_uploaded == sum(r.size for r in published.resources)
     # Every request but the state reads and the organization's creation is the dataset's.
     assert dataset.requests == receipt.requests - 3
     assert [r.datastore_rows for r in dataset.resources[:2]] == [5, 3]
@@ -266,7 +268,7 @@ def test_outage_half_way_then_rerun_converges_to_the_intended_catalog(
     package = api.action.package_show(id=f"{unique_agency}-procurement")
     assert [r["name"] for r in package["resources"]] == EXPECTED_RESOURCES
     assert package["resources"][0]["id"] == first["id"]
-    wanted = {r.name: r for r in request.resources}
+    wanted = {r.name: r for r in as_published(request, resource_urls(package)).resources}
     for resource in package["resources"]:
         assert resource["content_hash"] == wanted[resource["name"]].content_hash
         body = requests.get(resource["url"], timeout=30).content

@@ -20,6 +20,7 @@ import pytest
 
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.client import PortalDeadlineError
+from pipelines.publish.datapackage import as_published, resource_urls
 from pipelines.publish.executor import find_package
 from pipelines.publish.metadata import dataset_dict, datastore_hash
 from pipelines.publish.model import PublishRequest
@@ -45,6 +46,7 @@ def assert_exact_catalog(api: ckanapi.RemoteCKAN, request: PublishRequest) -> No
     """The portal holds exactly ``request``: names in order, bytes (sha256), whole DataStore
     tables without duplicate rows, one preview each, and the dataset is public."""
     package = api.action.package_show(id=request.dataset.name)
+    request = as_published(request, resource_urls(package))  # datapackage.json: portal URLs
     assert package["private"] is False
     assert [r["name"] for r in package["resources"]] == [r.name for r in request.resources]
     for found, wanted in zip(package["resources"], request.resources, strict=True):
@@ -253,12 +255,15 @@ def test_a_portal_that_keeps_failing_stops_at_the_deadline_and_a_rerun_converges
     assert sorted(str(r.error) for r in receipts) == sorted([message, "None"])  # still written
     # Every resource holds its old bytes or its new ones, nothing else; some got the new ones.
     package = ckan_portal.api().action.package_show(id=f"{agency}-procurement")
-    allowed = {r.name: {r.content_hash} for r in old.resources}
-    for resource in new.resources:
+    before, after = (as_published(r, resource_urls(package)) for r in (old, new))  # descriptor
+    allowed = {r.name: {r.content_hash} for r in before.resources}
+    for resource in after.resources:
         allowed[resource.name].add(resource.content_hash)
     assert [r["name"] for r in package["resources"]] == [r.name for r in new.resources]
     assert all(r["content_hash"] in allowed[r["name"]] for r in package["resources"])
-    new_hashes = {r.content_hash for r in new.resources} - {r.content_hash for r in old.resources}
+    new_hashes = {r.content_hash for r in after.resources} - {
+        r.content_hash for r in before.resources
+    }
     assert any(r["content_hash"] in new_hashes for r in package["resources"])
 
     rerun = publish(ckan_portal.url, ckan_portal, new, tmp_path)

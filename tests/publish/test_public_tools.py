@@ -164,6 +164,30 @@ def test_a_new_fiscal_year_is_described_by_its_new_url_then_settles(
     assert settled.datasets[0].action == "unchanged"
 
 
+def test_a_duplicate_of_a_name_never_lends_its_url_to_the_descriptor(
+    ckan_portal, agency, report_files, tmp_path
+):
+    """A create retried after a lost reply leaves a second resource of a name; the run removes
+    it, and the descriptor names the copy that is kept."""
+    publish(ckan_portal, procurement_request(agency, report_files, {2024: 3}), tmp_path)
+    api = ckan_portal.api()
+    package = api.action.package_show(id=f"{agency}-procurement")
+    kept = package["resources"][0]
+    api.action.resource_create(
+        package_id=package["id"], name=kept["name"], url=f"{ckan_portal.url}/no-such-file.csv"
+    )
+    grown = procurement_request(agency, report_files, {2024: 3, 2025: 2})
+
+    receipt = publish(ckan_portal, grown, tmp_path)
+
+    assert "removed-duplicate" in {r.action for r in receipt.datasets[0].resources}
+    package = api.action.package_show(id=grown.dataset.name)
+    stated = json.loads(requests.get(descriptor_of(package)["url"], timeout=60).content)
+    assert stated["resources"][0]["path"] == kept["url"]
+    assert validation_errors(descriptor_of(package)["url"]) == []
+    assert publish(ckan_portal, grown, tmp_path).bytes_uploaded == 0
+
+
 def test_validation_from_the_portal_catches_a_file_replaced_behind_the_descriptor(
     ckan_portal, agency, report_files, tmp_path
 ):
