@@ -83,3 +83,26 @@ def test_unknown_table_schema_type_is_refused_with_the_column_name(make_request)
 def test_fingerprint_is_key_order_independent_and_unicode_exact() -> None:
     assert fingerprint({"a": 1, "b": "ไทย"}) == fingerprint({"b": "ไทย", "a": 1})
     assert fingerprint({"a": "ไทย"}) != fingerprint({"a": "ไทย "})
+
+
+def test_a_withheld_resource_shows_in_the_notes_and_extras_and_changes_the_hash(
+    report_files,
+) -> None:
+    from pipelines.contracts import load_spec
+    from pipelines.publish.request import WITHHELD_KEY, WithheldResource, build_request
+
+    from .publish_samples import procurement_table, sample_agency
+
+    spec, table = load_spec("procurement"), procurement_table({2024: 2})
+    item = WithheldResource("ocds-release-package.json", "OCDS", "OCDS", "offline", "ออฟไลน์")
+    plain = dataset_dict(build_request(spec, sample_agency("ag"), table, report_files).dataset)
+    withheld = dataset_dict(
+        build_request(spec, sample_agency("ag"), table, report_files, withheld=[item]).dataset
+    )
+    assert WITHHELD_KEY not in extras_dict(plain)
+    assert extras_dict(withheld)[WITHHELD_KEY] == "ocds-release-package.json"
+    assert "ocds-release-package.json is withheld" in withheld["notes_en"]
+    assert "ยังไม่เผยแพร่ ocds-release-package.json" in withheld["notes"]
+    assert plain["notes_en"] == spec.description.en
+    hashes = {extras_dict(d)["ogp_metadata_hash"] for d in (plain, withheld)}
+    assert len(hashes) == 2, "the page is updated when the package is withheld and back"
