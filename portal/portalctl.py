@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from portalkit import system
-from portalkit.ckan import ADMIN_USER, Ckan
+from portalkit.ckan import ADMIN_USER, Ckan, config_fingerprint
 from portalkit.postgres import CKAN_DB, Postgres
 from portalkit.procs import port_in_use
 from portalkit.redis import Redis
@@ -68,6 +68,16 @@ def _all_healthy(settings: Settings) -> bool:
     )
 
 
+def _runs_current_config(settings: Settings) -> bool:
+    """Whether the running CKAN was started with the configuration `up` would give it now
+    (ckan.ini as rendered from portal/ckan.ini.tmpl, the theme, the dataset schema)."""
+    pg, redis, ckan = _services(settings)
+    if pg is None or redis is None or not (settings.home / "secrets.json").exists():
+        return False
+    wanted = ckan.render_ini(pg, redis.url, Secrets.load_or_create(settings))
+    return ckan.runs_config(config_fingerprint(wanted))
+
+
 def _check_port(port: int, env_name: str, service: str) -> None:
     if port_in_use(port):
         raise PortalError(
@@ -101,7 +111,7 @@ def up() -> int:
     settings = Settings.from_env()
     settings.make_dirs()
     with _locked(settings):
-        if _all_healthy(settings):
+        if _all_healthy(settings) and _runs_current_config(settings):
             print(f"portal: already up at {settings.url}")
             return 0
         started: list[Callable[[], None]] = []  # undo list: stop what *this* run started
@@ -154,7 +164,7 @@ def _up(settings: Settings, started: list[Callable[[], None]]) -> None:
         redis.start(log)
         started.append(redis.stop)
 
-    ckan.write_ini(pg, redis.url, secrets)
+    fingerprint = ckan.write_ini(pg, redis.url, secrets)
     if not db_stamp.exists():
         print("portal: creating databases and the sysadmin (first run)", flush=True)
         pg.create_databases(secrets)
@@ -163,8 +173,13 @@ def _up(settings: Settings, started: list[Callable[[], None]]) -> None:
         db_stamp.write_text("ok\n")
 
     pid = ckan.pid()
+    if pid is not None and not ckan.runs_config(fingerprint):
+        # started with another ckan.ini, theme or schema (or by an older portalctl)
+        print("portal: configuration changed; restarting CKAN", flush=True)
+        ckan.stop()
+        pid = None
     if pid is None:
-        ckan.start()
+        ckan.start(fingerprint)
         started.append(ckan.stop)
     elif not _answers_within(ckan, seconds=60):  # busy is fine, hung is not
         raise PortalError(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -13,13 +15,48 @@ from string import Template
 
 from .postgres import CKAN_DB, CKAN_USER, DATASTORE_DB, DATASTORE_RO_USER, Postgres
 from .procs import read_pid, run, spawn, stop_pid, wait_for
-from .settings import PORTAL_SRC, PortalError, Secrets, Settings, write_private
+from .settings import PORTAL_SRC, REPO_ROOT, PortalError, Secrets, Settings, write_private
 
 ADMIN_USER = "ogp_admin"
 EXTENSION_DIR = PORTAL_SRC / "ckanext-pgsearch"
+THEME_DIR = PORTAL_SRC / "theme"  # templates and static files (extra_template_paths)
+AGENCIES_CSV = REPO_ROOT / "datasets" / "agencies" / "agencies.csv"
+REPORT_INPUTS = REPO_ROOT / "datasets" / "ogp" / "inputs.yaml"
 SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12))  # CKAN 2.12's supported interpreters
 # the portal is on 127.0.0.1: never send its requests (or the token) through an http_proxy
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def featured_organizations() -> list[str]:
+    """The registry's agencies, then the readiness report's organization: the home page lists
+    these first (ckan.featured_orgs). Read with the standard library (no YAML parser here)."""
+    names: list[str] = []
+    if AGENCIES_CSV.exists():
+        with AGENCIES_CSV.open(encoding="utf-8", newline="") as fh:
+            names = [row["agency_code"].strip() for row in csv.DictReader(fh)]
+    if REPORT_INPUTS.exists():
+        block = REPORT_INPUTS.read_text(encoding="utf-8").partition("\npublication:")[2]
+        found = re.search(r"^\s+organization:\s*([a-z0-9_-]+)\s*$", block, re.MULTILINE)
+        if found:
+            names.append(found.group(1))
+    return [name for name in dict.fromkeys(names) if re.fullmatch(r"[a-z0-9_-]{2,100}", name)]
+
+
+def config_fingerprint(ini_text: str) -> str:
+    """What CKAN reads only when it starts: the rendered ckan.ini, the dataset schema and the
+    theme (Jinja caches templates while debug is off). A change to any of them means that a
+    running CKAN must be restarted to show it."""
+    digest = hashlib.sha256(ini_text.encode("utf-8"))
+    files = [("schemas/dataset.yaml", PORTAL_SRC / "schemas" / "dataset.yaml")]
+    files += [
+        (f"theme/{path.relative_to(THEME_DIR)}", path)
+        for path in sorted(THEME_DIR.rglob("*"))
+        if path.is_file()
+    ]
+    for name, path in files:
+        digest.update(b"\0" + name.encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -95,10 +132,10 @@ class Ckan:
         return True
 
     # -- configuration ----------------------------------------------------------------------
-    def write_ini(self, pg: Postgres, redis_url: str, secrets: Secrets) -> None:
+    def render_ini(self, pg: Postgres, redis_url: str, secrets: Secrets) -> str:
         s = self.settings
-        template = Template((PORTAL_SRC / "ckan.ini.tmpl").read_text())
-        text = template.substitute(
+        template = Template((PORTAL_SRC / "ckan.ini.tmpl").read_text(encoding="utf-8"))
+        return template.substitute(
             SECRET_KEY=secrets.secret_key,
             SQLALCHEMY_URL=pg.url(CKAN_USER, secrets.ckan_db_password, CKAN_DB),
             DATASTORE_WRITE_URL=pg.url(CKAN_USER, secrets.ckan_db_password, DATASTORE_DB),
@@ -110,8 +147,29 @@ class Ckan:
             STORAGE_PATH=str(s.storage),
             # scheming loads schemas from "module:path" or from a URL
             DATASET_SCHEMA=(PORTAL_SRC / "schemas" / "dataset.yaml").as_uri(),
+            THEME_DIR=str(THEME_DIR),
+            FEATURED_ORGS=" ".join(featured_organizations()),
         )
-        write_private(s.ckan_ini, text)  # it holds the database passwords
+
+    def write_ini(self, pg: Postgres, redis_url: str, secrets: Secrets) -> str:
+        """Render ckan.ini; returns the fingerprint of what CKAN must run with."""
+        text = self.render_ini(pg, redis_url, secrets)
+        write_private(self.settings.ckan_ini, text)  # it holds the database passwords
+        return config_fingerprint(text)
+
+    # -- which configuration the running CKAN has -------------------------------------------
+    @property
+    def config_stamp(self) -> Path:
+        """Fingerprint of the configuration the running CKAN was started with."""
+        return self.settings.run_dir / "ckan.config.sha256"
+
+    def runs_config(self, fingerprint: str) -> bool:
+        """Whether the running CKAN was started with this configuration. A CKAN started by
+        an older portalctl has no stamp: it runs an unknown configuration, so False."""
+        try:
+            return self.config_stamp.read_text().strip() == fingerprint
+        except OSError:
+            return False
 
     def cli(self, *args: str, what: str, log: Path, input_text: str | None = None) -> str:
         return run(
@@ -196,8 +254,9 @@ class Ckan:
     def healthy(self) -> bool:
         return (self.version() or "").startswith("2.12")
 
-    def start(self) -> None:
+    def start(self, fingerprint: str) -> None:
         s = self.settings
+        self.config_stamp.unlink(missing_ok=True)
         with self.log_file.open("a") as log:
             # -r: no reloader, -D: no debugger (both would fork or expose a console); -t threads
             proc = spawn(
@@ -229,9 +288,11 @@ class Ckan:
         except PortalError as exc:
             tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-30:])
             raise PortalError(f"{exc}\n--- last lines of {self.log_file} ---\n{tail}") from exc
+        self.config_stamp.write_text(f"{fingerprint}\n")
 
     def stop(self) -> None:
         pid = self.pid()
         if pid is not None:
             stop_pid(pid, name="CKAN", group=True)  # its own session: stop the whole group
         self.pid_file.unlink(missing_ok=True)
+        self.config_stamp.unlink(missing_ok=True)

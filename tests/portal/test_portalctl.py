@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,83 @@ def test_a_second_portal_comes_up_and_down_leaves_nothing_running(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", int(env[name])))  # raises if something still listens
     assert portalctl("status", **env).returncode == 1
+
+
+def _portalkit_ckan():
+    """portal/portalkit/ckan.py (standard library only, imported the way portalctl does)."""
+    sys.path.insert(0, str(PORTALCTL.parent))
+    try:
+        from portalkit import ckan
+    finally:
+        sys.path.remove(str(PORTALCTL.parent))
+    return ckan
+
+
+def test_config_fingerprint_follows_the_ini_and_the_theme(tmp_path: Path, monkeypatch):
+    """What CKAN reads only at start: a change to ckan.ini or to any theme file changes the
+    fingerprint, so `up` knows the running CKAN must be restarted; nothing else does."""
+    ckan = _portalkit_ckan()
+    theme = tmp_path / "theme"
+    shutil.copytree(ckan.THEME_DIR, theme)
+    monkeypatch.setattr(ckan, "THEME_DIR", theme)
+    base = ckan.config_fingerprint("[app:main]\nckan.site_title = a\n")
+    assert base == ckan.config_fingerprint("[app:main]\nckan.site_title = a\n")
+    assert base != ckan.config_fingerprint("[app:main]\nckan.site_title = b\n")
+    about = theme / "templates" / "home" / "snippets" / "about_text.html"
+    about.write_text(about.read_text() + "\n<p>more</p>\n")
+    assert ckan.config_fingerprint("[app:main]\nckan.site_title = a\n") != base
+
+
+def test_featured_organizations_are_the_registry_then_the_report(ckan_portal):
+    ckan = _portalkit_ckan()
+    registry = (PORTALCTL.parents[1] / "datasets" / "agencies" / "agencies.csv").read_text()
+    codes = [line.split(",", 1)[0] for line in registry.splitlines()[1:] if line.strip()]
+    assert ckan.featured_organizations() == [*codes, "ogp-coordination"]
+    ini = Path(str(ckan_portal.env["ckan_ini"])).read_text()
+    assert f"ckan.featured_orgs = {' '.join([*codes, 'ogp-coordination'])}\n" in ini
+
+
+def _home_title(url: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url + "/", timeout=30) as resp:
+        html = resp.read().decode("utf-8")
+    return html.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_up_restarts_a_ckan_running_another_configuration(service_dir: Path, ckan_portal):
+    """A portal whose CKAN was started with another ckan.ini/theme (here: by an older
+    portalctl, which left no fingerprint, then with a stale one) is restarted by `up`, once;
+    the next `up` reuses it."""
+    home = service_dir / "portal"
+    env = {
+        "OGP_PORTAL_DIR": str(home),
+        "OGP_PORTAL_VENV": str(Path(str(ckan_portal.env["ckan_venv"]))),
+        "OGP_CKAN_PORT": str(free_port()),
+        "OGP_PG_PORT": str(free_port()),
+        "OGP_REDIS_PORT": str(free_port()),
+    }
+    url = f"http://127.0.0.1:{env['OGP_CKAN_PORT']}"
+    stamp, pid_file = home / "run" / "ckan.config.sha256", home / "run" / "ckan.pid"
+    try:
+        first = portalctl("up", **env)
+        assert first.returncode == 0, first.stderr[-2000:]
+        fingerprint = stamp.read_text()
+        assert len(fingerprint.strip()) == 64
+        for tamper in (stamp.unlink, lambda: stamp.write_text("0" * 64 + "\n")):
+            before = pid_file.read_text()
+            tamper()
+            again = portalctl("up", **env)
+            assert again.returncode == 0, again.stderr[-2000:]
+            assert "configuration changed; restarting CKAN" in again.stdout
+            assert pid_file.read_text() != before  # a new CKAN process
+            assert stamp.read_text() == fingerprint
+            assert "พอร์ทัลข้อมูลเปิดภาครัฐ OGP" in _home_title(url)
+        pid = pid_file.read_text()
+        reuse = portalctl("up", **env)
+        assert reuse.returncode == 0, reuse.stderr[-2000:]
+        assert "already up" in reuse.stdout
+        assert pid_file.read_text() == pid
+    finally:
+        down = portalctl("down", **env)
+    assert down.returncode == 0, down.stderr[-2000:]
+    assert not stamp.exists()

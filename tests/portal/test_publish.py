@@ -130,7 +130,7 @@ def test_dcat_catalog_and_dataset_rdf(ckan_portal, published):
 def test_pages_show_the_dataset(ckan_portal, published):
     home = requests.get(ckan_portal.url + "/", timeout=30)
     assert home.status_code == 200
-    assert "OGP pipeline local portal" in home.text
+    assert "พอร์ทัลข้อมูลเปิดภาครัฐ OGP" in home.text  # the Thai site title: Thai is the default
     page = requests.get(f"{ckan_portal.url}/dataset/{published['name']}", timeout=30)
     assert page.status_code == 200
     assert "รายงานงบประมาณ" in page.text
@@ -138,8 +138,8 @@ def test_pages_show_the_dataset(ckan_portal, published):
     org = requests.get(f"{ckan_portal.url}/organization/{published['org']}", timeout=30)
     assert org.status_code == 200
     assert "รายงานงบประมาณ" in org.text
-    listing = requests.get(
-        f"{ckan_portal.url}/dataset/", params={"q": "รายงานงบประมาณ"}, timeout=30
+    listing = requests.get(  # /en/: the English interface (Thai is the default at /)
+        f"{ckan_portal.url}/en/dataset/", params={"q": "รายงานงบประมาณ"}, timeout=30
     )
     assert listing.status_code == 200
     assert published["name"] in listing.text

@@ -332,8 +332,8 @@ def test_autocomplete(anon, catalog):
 
 
 def test_dataset_search_page_shows_results_and_facets(ckan_portal, catalog):
-    resp = requests.get(
-        f"{ckan_portal.url}/dataset/", params={"q": "งบประมาณ", "tags": catalog.tag}, timeout=30
+    resp = requests.get(  # /en/: the English interface (Thai is the default at /)
+        f"{ckan_portal.url}/en/dataset/", params={"q": "งบประมาณ", "tags": catalog.tag}, timeout=30
     )
     assert resp.status_code == 200
     assert "งบประมาณรายจ่ายประจำปี 2567" in resp.text
