@@ -64,11 +64,11 @@ class OcdsSchemaUnavailableError(OcdsSchemaError):
     ``reason_th`` add what a steward sets to fix it; ``cause`` is the short network cause.
     """
 
-    def __init__(self, url: str, cause: str) -> None:
+    def __init__(self, url: str, cause: str, cause_th: str | None = None) -> None:
         self.url, self.cause = url, cause
         version = schema_version(url)
         self.what = f"the OCDS {version} schema could not be downloaded from {url} ({cause})"
-        self.what_th = f"ดาวน์โหลดสคีมา OCDS {version} จาก {url} ไม่ได้ ({cause})"
+        self.what_th = f"ดาวน์โหลดสคีมา OCDS {version} จาก {url} ไม่ได้ ({cause_th or cause})"
         self.reason = f"{self.what}; set OGP_OCDS_SCHEMA_DIR to a local copy"
         self.reason_th = f"{self.what_th} ตั้งค่า OGP_OCDS_SCHEMA_DIR ให้ชี้ไปยังสำเนาสคีมาในเครื่อง"
         super().__init__(self.reason)
@@ -143,22 +143,24 @@ def _fetch(base_url: str, timeout_s: float) -> dict[str, bytes]:
                 response.raise_for_status()
                 json.loads(response.content)
             except (httpx.HTTPError, ValueError) as error:
-                raise OcdsSchemaUnavailableError(base_url, _cause(error, name)) from error
+                raise OcdsSchemaUnavailableError(base_url, *_cause(error, name)) from error
             fetched[name] = response.content
     return fetched
 
 
-def _cause(error: Exception, name: str) -> str:
-    """The network cause in a few words (no class paths)."""
+def _cause(error: Exception, name: str) -> tuple[str, str]:
+    """The network cause in a few words, English and Thai (no class paths)."""
     if isinstance(error, httpx.TimeoutException):
-        return "no network: the connection timed out"
+        return "no network: the connection timed out", "ไม่มีเครือข่าย: หมดเวลาการเชื่อมต่อ"
     if isinstance(error, httpx.ConnectError):
-        return "no network: the host could not be reached"
+        return "no network: the host could not be reached", "ไม่มีเครือข่าย: ติดต่อเครื่องปลายทางไม่ได้"
     if isinstance(error, httpx.HTTPStatusError):
-        return f"HTTP {error.response.status_code} for {name}"
+        status = error.response.status_code
+        return f"HTTP {status} for {name}", f"HTTP {status} สำหรับ {name}"
     if isinstance(error, httpx.HTTPError):
-        return f"network error: {type(error).__name__}"
-    return f"{name} was not JSON"
+        kind = type(error).__name__
+        return f"network error: {kind}", f"ข้อผิดพลาดของเครือข่าย: {kind}"
+    return f"{name} was not JSON", f"{name} ไม่ใช่ JSON"
 
 
 def load_schemas(directory: Path | None = None) -> OcdsSchemas:

@@ -207,7 +207,9 @@ def test_an_unreachable_host_is_unavailable_with_one_sentence_in_both_languages(
         f"the OCDS 1.1.5 schema could not be downloaded from {url} "
         "(no network: the host could not be reached); set OGP_OCDS_SCHEMA_DIR to a local copy"
     )
-    assert error.what_th.startswith(f"ดาวน์โหลดสคีมา OCDS 1.1.5 จาก {url} ไม่ได้")
+    assert error.what_th == (
+        f"ดาวน์โหลดสคีมา OCDS 1.1.5 จาก {url} ไม่ได้ (ไม่มีเครือข่าย: ติดต่อเครื่องปลายทางไม่ได้)"
+    )
     assert "OGP_OCDS_SCHEMA_DIR" in error.reason_th
 
 
