@@ -28,6 +28,7 @@ FORMAT = "%(asctime)s - dagster - %(levelname)s - %(message)s"
 # Errors raised on what an agency sent (unreadable, truncated, a source answering with an
 # error): they block the partition; any other error is a failure of ours.
 BAD_INPUT_ERRORS = {"NormalizeError", "SourceError"}
+MAX_CAUSE = 300  # characters of a root cause kept for the summary (the log file has it whole)
 STEP_EVENTS = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
 
 
@@ -158,6 +159,12 @@ def _values(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 
+def one_line(text: str) -> str:
+    """A cause on one line, cut at :data:`MAX_CAUSE` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CAUSE else text[: MAX_CAUSE - 1].rstrip() + "…"
+
+
 def facts_from_events(events: Iterable[dg.DagsterEvent]) -> RunFacts:
     facts = RunFacts()
     for event in events:
@@ -186,10 +193,10 @@ def facts_from_events(events: Iterable[dg.DagsterEvent]) -> RunFacts:
             user = failure.user_failure_data if failure else None
             cause = user.description if user is not None and user.description else None
             facts.failed[event.step_key] = StepFailure(
-                " ".join((cause or root_cause(error)).split()),
+                one_line(cause or root_cause(error)),
                 error is not None and any(e.cls_name in BAD_INPUT_ERRORS for e in chain(error)),
             )
         elif kind is dg.DagsterEventType.RUN_FAILURE:
             error = getattr(data, "error", None)
-            facts.run_error = root_cause(error) if error else (event.message or "run failed")
+            facts.run_error = one_line(root_cause(error) if error else event.message or "failed")
     return facts

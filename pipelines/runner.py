@@ -44,6 +44,7 @@ from pipelines.runlog import (
     StepEvent,
     facts_from_events,
     log_path,
+    one_line,
 )
 from pipelines.settings import get_settings
 
@@ -51,7 +52,7 @@ CATALOG = "catalog"  # the scope of the steps outside the agency partitions
 REFERENCE_STEPS = {"agency registry": "clean_agencies", "organizations": "ckan_organizations"}
 REPORT_STEP = "ogp_readiness_report"
 PREVIEW_MAP_SPECS = r"Function `Definitions\.map_(resolved_)?asset_specs` is currently in preview"
-MAX_DETAIL = 300  # characters of a reason shown in the summary (the log file has it whole)
+MAX_DETAIL = 400  # characters of a reason shown in the summary (the log file has it whole)
 DERIVED_LABELS = {"procurement_ocds": "OCDS package", "procurement_red_flags": "red flags"}
 
 
@@ -322,7 +323,7 @@ def run_pipeline(
                     )
                 except Exception as error:  # reported as this run's failure
                     runlog.note(f"{job_name} could not run: {error!r}")
-                    return RunFacts(run_error=" ".join(str(error).split()) or repr(error))
+                    return RunFacts(run_error=one_line(str(error) or repr(error)))
         except LockBusyError as busy:
             summary.busy.append(f"{job_name}[{scope}]: {busy}")
             observer.message(f"busy: {busy}")

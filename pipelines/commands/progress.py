@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
@@ -23,6 +24,7 @@ STYLE = {
     Status.PUBLISHED: "green",
 }
 DONE = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+NOTE_OVER = 80  # a reason longer than this, in several rows, is written once as a note
 
 
 def tally(outcomes: Sequence[Outcome]) -> str:
@@ -90,19 +92,40 @@ class PlainProgress(Observer):
         self.console.print(f"[yellow]{text}[/]")
 
 
-def summary_table(summary: RunSummary) -> Table:
+def shown_path(path: str) -> str:
+    """A path relative to the working directory when it is inside it (shorter to read)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def summary_table(summary: RunSummary) -> tuple[Table, list[str]]:
+    """The table, failures first, and its notes: a long reason shared by several rows (one
+    cause failing every agency's OCDS step) is written once below the table."""
     table = Table(title="ogp run: every step / ทุกขั้นตอน", title_justify="left")
     table.add_column("agency")
     table.add_column("step")
     table.add_column("status")
     table.add_column("why / where to look", overflow="fold")
-    for outcome in summary.ordered():
-        lines = [outcome.detail] if outcome.detail else []
-        lines += [where for where in (outcome.url, outcome.report) if where]
+    outcomes = summary.ordered()
+    repeated = Counter(o.detail for o in outcomes if len(o.detail) > NOTE_OVER)
+    notes: list[str] = []
+    for outcome in outcomes:
+        detail = outcome.detail
+        if repeated[detail] > 1:
+            if detail not in notes:
+                notes.append(detail)
+            detail = f"see note {notes.index(detail) + 1} below"
+        lines = [detail] if detail else []
+        if outcome.url:
+            lines.append(outcome.url)
+        if outcome.report:
+            lines.append(shown_path(outcome.report))
         table.add_row(
             outcome.scope,
             outcome.step,
             f"[{STYLE[outcome.status]}]{outcome.status}[/]",
             "\n".join(lines),
         )
-    return table
+    return table, [f"{n}. {note}" for n, note in enumerate(notes, 1)]

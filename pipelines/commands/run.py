@@ -44,7 +44,12 @@ def run(
     blocked, awaiting data, withheld, failed or skipped-busy; failures first. Dagster's event
     stream goes to build/logs/ogp-run-<time>.log and to the Dagster instance (`make ui`).
     """
-    from pipelines.commands.progress import LiveProgress, PlainProgress, summary_table
+    from pipelines.commands.progress import (
+        LiveProgress,
+        PlainProgress,
+        shown_path,
+        summary_table,
+    )
     from pipelines.runner import run_pipeline  # heavy: Dagster and the definitions
 
     console = Console()
@@ -61,13 +66,15 @@ def run(
             f"[yellow]Marked failed: {run_name} — the process running it was killed or "
             "crashed (see the run in `make ui`).[/]"
         )
-    console.print(summary_table(summary))
+    table, notes = summary_table(summary)
+    console.print(table)
+    for note in notes:
+        console.print(note, markup=False)
     console.print(f"Portal: {get_settings().ckan_url}")
     if summary.report_path:
-        console.print(f"Readiness report: {summary.report_path}")
+        console.print(f"Readiness report: {shown_path(summary.report_path)}")
     if summary.log_file is not None:
-        json_file = summary.log_file.with_suffix(".json")
-        console.print(f"Log: {summary.log_file} (this summary as JSON: {json_file.name})")
+        console.print(f"Log: {shown_path(str(summary.log_file))} (summary as JSON beside it)")
     console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)")
     for busy in summary.busy:
         console.print(f"[magenta]Skipped, busy: {busy}[/]")

@@ -1,12 +1,16 @@
 """The summary of `ogp run` from a run's facts: one status per step, the cause of a step that
 did not run taken from the step upstream that failed, was blocked or awaits data; the order
-(failures first) and the exit code. The facts are built by hand here, and read from real
-Dagster events of small in-process jobs; tests/commands/test_run_console.py runs the pipeline.
+(failures first) and the exit code. The facts are built by hand, read from real Dagster events
+of small in-process jobs, and finally from two `ogp run`s of a sandbox catalog against the real
+portal (tests/commands/conftest.py: a failing OCDS export, a failing report, a missing drop, a
+blocked partition).
 """
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at run time.
 from collections.abc import Iterator
+from pathlib import Path
 
+import ckanapi
 import dagster as dg
 import pytest
 
@@ -25,6 +29,7 @@ from pipelines.runner import (
     report_outcome,
     resolve,
 )
+from tests.commands.conftest import RunResult, Scenario, citizen_id
 
 FAMILIES = ["budget", "decisions", "procurement"]
 DERIVED = {"procurement": ["procurement_ocds", "procurement_red_flags"]}
@@ -286,3 +291,91 @@ def test_root_cause_is_one_line_without_class_path(raised: Exception, expected: 
     (failure,) = result.get_step_failure_events()
     assert failure.step_failure_data.error is not None
     assert root_cause(failure.step_failure_data.error) == expected
+
+
+# --- the real pipeline: `ogp run` on a sandbox catalog, the real portal ---------------------
+
+FAMILY_STEPS = ["budget", "decisions", "procurement", "OCDS package", "red flags"]
+
+
+def expected_rows(scenario: Scenario) -> set[tuple[str, str]]:
+    agencies = scenario.sandbox.agencies
+    catalog = {(CATALOG, s) for s in ("agency registry", "organizations", "readiness report")}
+    return catalog | {(agency, step) for agency in agencies for step in FAMILY_STEPS}
+
+
+def assert_failures_first(run: RunResult) -> None:
+    ranks = [list(Status).index(Status(o["status"])) for o in run.summary["outcomes"]]
+    assert ranks == sorted(ranks), [o["status"] for o in run.summary["outcomes"]]
+
+
+@pytest.mark.portal
+@pytest.mark.slow
+@pytest.mark.timeout(1900)
+def test_failed_ocds_and_report_awaiting_and_blocked_each_have_their_status(
+    scenario: Scenario,
+) -> None:
+    run = scenario.broken
+    assert run.code == 1, run.console[-3000:]
+    assert run.summary["exit_code"] == 1
+    rows = {(o["scope"], o["step"]) for o in run.summary["outcomes"]}
+    assert rows == expected_rows(scenario)  # every partition, published or not
+    assert_failures_first(run)
+
+    for agency in scenario.sandbox.agencies:
+        ocds = run.row(agency, "OCDS package")
+        assert ocds["status"] == "failed"
+        assert ocds["detail"].startswith("procurement_ocds failed: ")
+        procurement = run.row(agency, "procurement")
+        assert procurement["status"] == "failed"
+        assert procurement["detail"].startswith("not published because procurement_ocds failed: ")
+        assert procurement["detail"].removeprefix("not published because ") == ocds["detail"]
+        assert run.row(agency, "budget")["status"] in {"published", "published with quarantine"}
+    for detail in (o["detail"] for o in run.summary["outcomes"]):
+        assert "Traceback" not in detail
+        assert "Error:" not in detail  # no class path (pkg.module.SomeError: ...)
+
+    awaiting = run.row(scenario.awaiting, "decisions")
+    assert awaiting["status"] == "awaiting data"
+    assert awaiting["detail"].startswith("no file received yet")
+    blocked = run.row(scenario.blocked, "decisions")
+    assert blocked["status"] == "blocked"
+    assert blocked["detail"].startswith("privacy check: personal data found (")
+    assert "citizen_id" in blocked["detail"]
+    assert citizen_id() not in run.console  # the finding, never the value
+    assert Path(blocked["report"]).is_file()
+
+    report = run.row(CATALOG, "readiness report")
+    assert report["status"] == "failed"
+    assert report["detail"].startswith("ogp_readiness_report failed: ")
+    assert report["url"] is None
+    assert run.row(CATALOG, "organizations")["status"] == "published"
+
+
+@pytest.mark.portal
+@pytest.mark.slow
+@pytest.mark.timeout(1900)
+def test_blocked_and_awaiting_data_are_normal_outcomes_exit_code_0(
+    scenario: Scenario, ckan: ckanapi.RemoteCKAN
+) -> None:
+    run = scenario.repaired
+    assert run.code == 0, run.console[-3000:]
+    assert run.summary["exit_code"] == 0
+    assert {(o["scope"], o["step"]) for o in run.summary["outcomes"]} == expected_rows(scenario)
+    assert_failures_first(run)
+    statuses = {(o["scope"], o["step"]): o["status"] for o in run.summary["outcomes"]}
+    assert "failed" not in statuses.values()
+    assert statuses[(scenario.awaiting, "decisions")] == "awaiting data"
+    assert statuses[(scenario.blocked, "decisions")] == "blocked"
+    for agency in scenario.sandbox.agencies:
+        assert statuses[(agency, "OCDS package")] == "published"
+        procurement = run.row(agency, "procurement")
+        assert procurement["status"] in {"published", "published with quarantine"}
+        assert procurement["url"].endswith(f"/dataset/{agency}-procurement")
+        # the rows say published because the portal has it
+        assert ckan.action.package_show(id=f"{agency}-procurement")["resources"]
+    assert statuses[(CATALOG, "readiness report")] == "published"
+    # the agency awaiting decisions has no decisions dataset, and its other families went on
+    with pytest.raises(ckanapi.NotFound):
+        ckan.action.package_show(id=f"{scenario.awaiting}-decisions")
+    assert statuses[(scenario.awaiting, "budget")] in {"published", "published with quarantine"}
