@@ -82,6 +82,7 @@ class Outcome:
     detail: str = ""  # why, in one sentence
     url: str | None = None  # where on the portal
     report: str | None = None  # the validation report
+    cause: str = ""  # of a failure: the root cause the detail ends with
 
 
 @dataclass
@@ -183,7 +184,9 @@ def _short(text: str) -> str:
 def _outcome(scope: str, label: str, state: State, url: Any = None) -> Outcome:
     """The row of a step; its portal URL only when it was published."""
     shown = str(url) if url and state.status is Status.PUBLISHED else None
-    return Outcome(scope, label, state.status, _short(state.detail), shown, state.report)
+    detail = _short(state.detail)
+    cause = state.cause if state.status is Status.FAILED and detail.endswith(state.cause) else ""
+    return Outcome(scope, label, state.status, detail, shown, state.report, cause)
 
 
 def family_outcome(

@@ -24,7 +24,7 @@ STYLE = {
     Status.PUBLISHED: "green",
 }
 DONE = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
-NOTE_OVER = 80  # a reason longer than this, in several rows, is written once as a note
+NOTE_OVER = 80  # a root cause longer than this, in several rows, is written once as a note
 
 
 def tally(outcomes: Sequence[Outcome]) -> str:
@@ -101,7 +101,7 @@ def shown_path(path: str) -> str:
 
 
 def summary_table(summary: RunSummary) -> tuple[Table, list[str]]:
-    """The table, failures first, and its notes: a long reason shared by several rows (one
+    """The table, failures first, and its notes: a long root cause shared by several rows (one
     cause failing every agency's OCDS step) is written once below the table."""
     table = Table(title="ogp run: every step / ทุกขั้นตอน", title_justify="left")
     table.add_column("agency")
@@ -109,14 +109,16 @@ def summary_table(summary: RunSummary) -> tuple[Table, list[str]]:
     table.add_column("status")
     table.add_column("why / where to look", overflow="fold")
     outcomes = summary.ordered()
-    repeated = Counter(o.detail for o in outcomes if len(o.detail) > NOTE_OVER)
+    repeated = Counter(o.cause for o in outcomes if len(o.cause) > NOTE_OVER)
     notes: list[str] = []
     for outcome in outcomes:
         detail = outcome.detail
-        if repeated[detail] > 1:
-            if detail not in notes:
-                notes.append(detail)
-            detail = f"see note {notes.index(detail) + 1} below"
+        if repeated[outcome.cause] > 1:
+            if outcome.cause not in notes:
+                notes.append(outcome.cause)
+            detail = (
+                detail.removesuffix(outcome.cause) + f"see note {notes.index(outcome.cause) + 1}"
+            )
         lines = [detail] if detail else []
         if outcome.url:
             lines.append(outcome.url)

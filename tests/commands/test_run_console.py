@@ -134,3 +134,41 @@ def test_the_event_stream_goes_to_the_log_file_and_the_terminal_only_when_verbos
         assert terminal.err == ""
     # closed: nothing of it is left on the root logger
     assert not set(logging.getLogger().handlers) & set(log.handlers)
+
+
+def test_a_long_cause_shared_by_several_rows_is_written_once() -> None:
+    from rich.console import Console
+
+    from pipelines.commands.progress import summary_table
+    from pipelines.runner import Outcome, RunSummary, Status
+
+    cause = "the OCDS schema is unusable: cannot read release-schema.json: " + "x" * 60
+    summary = RunSummary(
+        outcomes=[
+            Outcome(
+                "a",
+                "procurement",
+                Status.FAILED,
+                f"not published because p failed: {cause}",
+                cause=cause,
+            ),
+            Outcome("a", "OCDS package", Status.FAILED, f"p failed: {cause}", cause=cause),
+            Outcome("b", "OCDS package", Status.FAILED, f"p failed: {cause}", cause=cause),
+            Outcome(
+                "b",
+                "budget",
+                Status.FAILED,
+                "published_budget failed: disk full",
+                cause="disk full",
+            ),
+        ]
+    )
+    table, notes = summary_table(summary)
+    assert notes == [f"1. {cause}"]
+    console = Console(width=200, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert text.count("see note 1") == 3
+    assert "not published because p failed: see note 1" in text
+    assert "published_budget failed: disk full" in text  # short: in its row
+    assert cause not in text
