@@ -82,7 +82,7 @@ class Outcome:
     detail: str = ""  # why, in one sentence
     url: str | None = None  # where on the portal
     report: str | None = None  # the validation report
-    cause: str = ""  # of a failure: the root cause the detail ends with
+    cause: str = ""  # of a failure or a withheld file: the reason the detail ends with
 
 
 @dataclass
@@ -216,7 +216,7 @@ def derived_outcome(
     meta = facts.materialized[asset]
     if meta.get("status") == "withheld":
         reason = str(meta.get("reason") or "withheld")
-        return Outcome(agency, label, Status.WITHHELD, reason)
+        return Outcome(agency, label, Status.WITHHELD, _short(reason), cause=_short(reason))
     published = resolve(f"published_{family}", facts, upstream)
     url = facts.materialized.get(f"published_{family}", {}).get("dataset_url")
     return _outcome(agency, label, published, url)

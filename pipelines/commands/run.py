@@ -42,24 +42,34 @@ def run(
     Ends with one status for every agency x family, every OCDS package and red-flags file,
     the reference data and the readiness report: published, published with quarantine,
     blocked, awaiting data, withheld, failed or skipped-busy; failures first. Dagster's event
-    stream goes to build/logs/ogp-run-<time>.log and to the Dagster instance (`make ui`).
+    stream goes to build/logs/ogp-run-<time>.log (this summary to the .json beside it) and to
+    the Dagster instance (`make ui`).
     """
-    from pipelines.commands.progress import (
-        LiveProgress,
-        PlainProgress,
-        shown_path,
-        summary_table,
-    )
-    from pipelines.runner import run_pipeline  # heavy: Dagster and the definitions
+    from pipelines.contracts import SpecError
+    from pipelines.settings import TokenError
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=WIDTH)
-    if verbose:
-        summary = run_pipeline(agency, wait_s=wait, observer=PlainProgress(console), verbose=True)
-    else:
-        with LiveProgress(console) as progress:
-            summary = run_pipeline(agency, wait_s=wait, observer=progress)
+    try:
+        # heavy (Dagster), and they load the contracts
+        from pipelines.commands.progress import (
+            LiveProgress,
+            PlainProgress,
+            shown_path,
+            summary_table,
+        )
+        from pipelines.runner import Observer, run_pipeline
+
+        if verbose:
+            observer: Observer = PlainProgress(console)
+            summary = run_pipeline(agency, wait_s=wait, observer=observer, verbose=True)
+        else:
+            with LiveProgress(console) as progress:
+                summary = run_pipeline(agency, wait_s=wait, observer=progress)
+    except (SpecError, TokenError) as error:  # a contract or the token: nothing could run
+        console.print(f"[bold red]ogp run could not start:[/] {error}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
 
     for run_name in summary.recovered_runs:
         console.print(
@@ -74,7 +84,7 @@ def run(
     if summary.report_path:
         console.print(f"Readiness report: {shown_path(summary.report_path)}")
     if summary.log_file is not None:
-        console.print(f"Log: {shown_path(str(summary.log_file))} (summary as JSON beside it)")
+        console.print(f"Log: {shown_path(str(summary.log_file))}")
     console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)")
     for busy in summary.busy:
         console.print(f"[magenta]Skipped, busy: {busy}[/]")

@@ -7,7 +7,10 @@ process wrote to stdout and stderr."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +20,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.runlog import RUN_CONFIG, RunLog, StepEvent
 from tests.commands.conftest import RunResult, Scenario
+from tests.conftest import REPO_ROOT
+from tests.deploy.sandbox import BIN
 
 MAX_LINES = 120
 # what Dagster's default console logger prints: "<time> - dagster - DEBUG - <job> - <run> - ..."
@@ -172,3 +177,24 @@ def test_a_long_cause_shared_by_several_rows_is_written_once() -> None:
     assert "not published because p failed: see note 1" in text
     assert "published_budget failed: disk full" in text  # short: in its row
     assert cause not in text
+
+
+def test_a_broken_contract_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
+    (datasets / "decisions" / "dataset.yaml").write_text("name: decisions\ntitle: [oops\n")
+    env = {
+        **os.environ,
+        "OGP_DATASETS_DIR": str(datasets),
+        "OGP_DATA_DIR": str(tmp_path / "data"),
+        "OGP_BUILD_DIR": str(tmp_path / "build"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
+    done = subprocess.run(
+        [str(BIN / "ogp"), "run"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.startswith("ogp run could not start: ")
+    assert "decisions/dataset.yaml: line 3: not valid YAML" in " ".join(done.stdout.split())
+    assert not (tmp_path / "data").exists()  # nothing ran
