@@ -63,3 +63,5 @@ def test_failed_run_posts_agency_and_step(webhook: str, monkeypatch: pytest.Monk
     assert alert["agency"] == "pcd"
     assert "clean_budget" in str(alert["failed"])
     assert "row 7 field disbursed" in str(alert["text"])
+    assert "ValueError" not in str(alert["text"])  # the cause in a sentence, no class path
+    assert "Error occurred while executing" not in str(alert["text"])
