@@ -12,10 +12,8 @@ also on error; ``--report-dir`` keeps the report.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
-import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -139,20 +137,6 @@ def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) ->
     return EXIT_VALID if result.status == "passed" else EXIT_INVALID
 
 
-def _finish(code: int) -> None:
-    """End the command with ``code``.
-
-    As the ``ogp`` program, the process ends here without Python's interpreter teardown: the
-    DuckDB bindings GX loads print pages of "leaked" reports during teardown, which a steward
-    would take for an error. Output is flushed first; the working folder is already gone.
-    """
-    if Path(sys.argv[0]).name == "ogp":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    raise typer.Exit(code)
-
-
 def validate(
     path: Annotated[Path, typer.Argument(help="The file to check (CSV or XLSX) / ไฟล์ที่จะตรวจ")],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset family, e.g. procurement")],
@@ -171,4 +155,4 @@ def validate(
             soft_wrap=True,
         )
         code = EXIT_USAGE
-    _finish(code)
+    raise typer.Exit(code)

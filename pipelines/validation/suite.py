@@ -33,6 +33,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from pipelines.validation.duckdb_exit import release_at_exit
+
 Severity = Literal["error", "warning"]
 Engine = Literal["duckdb", "pandas"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -259,6 +261,7 @@ def _duckdb_file(table: pa.Table | Path, directory: Path) -> Path:
 
 def _batch_definition(context: Any, table: pa.Table | Path, engine: Engine, workdir: Path) -> Any:
     if engine == "duckdb":
+        release_at_exit()  # SQLAlchemy would keep duckdb alive past exit: "nanobind: leaked"
         database = _duckdb_file(table, workdir)
         datasource = context.data_sources.add_sql("data", connection_string=f"duckdb:///{database}")
         _buffer_results(datasource)
