@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -251,6 +252,11 @@ CKANAPI_LAST_RESOURCE_BUG = (
 )
 
 
+# ckanapi -D stops with this when a dataset it listed is gone when it asks for it (the shared
+# test portal: other sessions purge theirs); only that is tried again, never another failure.
+VANISHED_DURING_DUMP = "AttributeError: 'NoneType' object has no attribute 'get'"
+
+
 def anonymous_dump(portal_url: str, directory: Path) -> subprocess.CompletedProcess[str]:
     """The real CLI as the public runs it: no API key, nothing from our environment that could
     hold one. ckanapi starts its worker processes by the name ``ckanapi``, so the virtualenv's
@@ -278,9 +284,13 @@ def dumped(ckan_portal, agency, report_files, tmp_path) -> tuple[dict[str, Any],
     """A published test dataset, and the anonymous dump of the whole portal after it."""
     request = procurement_request(agency, report_files, {2024: 4, 2025: 3})
     publish(ckan_portal, request, tmp_path)
-    proc = anonymous_dump(ckan_portal.url, tmp_path / "dump")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    for _attempt in range(3):
+        shutil.rmtree(tmp_path / "dump", ignore_errors=True)
+        proc = anonymous_dump(ckan_portal.url, tmp_path / "dump")
+        if not proc.stderr.rstrip().endswith(VANISHED_DURING_DUMP):
+            break
+    if proc.returncode != 0 or "Traceback" in proc.stderr:  # not an AssertionError: no xfail
+        pytest.fail(f"ckanapi dump failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     package = ckan_portal.anonymous().action.package_show(id=request.dataset.name)
     return package, tmp_path / "dump" / request.dataset.name
 
