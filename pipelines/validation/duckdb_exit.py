@@ -1,33 +1,41 @@
-"""Release SQLAlchemy's references to DuckDB before the interpreter tears itself down.
+"""Release what keeps DuckDB alive past the interpreter's teardown, when the program ends.
 
 duckdb 2 is built with nanobind, which prints a page of "nanobind: leaked N instances! ...
 leaked type _duckdb.DuckDBPyConnection ..." when any of its objects is still alive after
-Python's last garbage collection. Nothing of ours is alive by then (the suite disposes of its
-engines and closes its connections); what keeps DuckDB alive is two links from SQLAlchemy's
-own classes to duckdb-engine (the SQLAlchemy dialect GX reaches DuckDB through):
+Python's last garbage collection. Our own DuckDB objects are gone by then (the suite disposes
+of its engines and closes its connections). What is not: once great_expectations is imported,
+SQLAlchemy's classes and typing's module state are never freed at interpreter exit (measured
+with weak references: SQLAlchemy's ``TryCast`` is freed without GX, not with it; the chain
+found runs from typing's module state, e.g. its overload registry, into SQLAlchemy's modules),
+and they reach duckdb-engine (the SQLAlchemy dialect GX reaches DuckDB through), whose module
+holds ``duckdb``:
 
 - ``@compiles(TryCast, "duckdb")`` in duckdb-engine stores ``visit_try_cast`` in SQLAlchemy's
   ``TryCast`` class (``_compiler_dispatcher.specs``); the function's globals are
-  duckdb-engine's module, which holds ``duckdb``;
+  duckdb-engine's module;
 - SQLAlchemy's PostgreSQL dialect (duckdb-engine's base class) memoises reflection queries
-  with ``functools.lru_cache`` on methods: the caches' keys hold every duckdb-engine
-  ``Dialect`` instance used, and through it the same module.
+  with ``functools.lru_cache`` on methods: the caches' keys hold the duckdb-engine ``Dialect``
+  instances used;
+- typing's caches of subscripted generics hold duckdb-engine's classes (its annotations, e.g.
+  ``Type[DBAPI]``, are evaluated at import);
+- GX's module-level ``project_manager`` holds the last data context, and through its
+  datasource the SQLAlchemy engine and dialect.
 
-Once great_expectations is imported, SQLAlchemy's classes are never freed at interpreter exit
-(measured with weak references: ``TryCast`` is freed without GX, not with it; the chain found
-runs from typing's module state, e.g. its overload registry, into SQLAlchemy's modules), so
-whatever they hold outlives nanobind. :func:`release_at_exit` registers, once, an ``atexit``
-hook that cuts both links when the program ends. Only then: afterwards ``TRY_CAST`` no longer
-compiles for DuckDB through SQLAlchemy.
+The first link alone is enough to print the report (tests/commands/test_validate_exit.py has
+the control); the others are paths found from the same surviving modules to duckdb. Cutting
+them is only right at the end: afterwards ``TRY_CAST`` no longer compiles for DuckDB through
+SQLAlchemy. :func:`release_at_exit` registers :func:`release` with ``atexit``, once.
 """
 
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 from typing import Any
 
 DIALECT_MODULE = "duckdb_engine"
+GX_CONTEXT_FACTORY = "great_expectations.data_context.data_context.context_factory"
 _lock = threading.Lock()
 _registered = False
 
@@ -42,22 +50,27 @@ def release_at_exit() -> None:
 
 
 def release() -> int:
-    """Drop what SQLAlchemy's classes hold of duckdb-engine; the number of links cut.
+    """Cut the links listed above; the number of hooks and non-empty caches dropped.
 
-    Idempotent, and a no-op when duckdb-engine was never imported.
+    A no-op without duckdb-engine; a second call finds nothing left to cut.
     """
-    import sys
-
     dialect_module = sys.modules.get(DIALECT_MODULE)
     if dialect_module is None:
         return 0
     from sqlalchemy.sql.visitors import Visitable
 
-    return _drop_compile_hooks(Visitable) + _clear_method_caches(dialect_module.Dialect)
+    factory = sys.modules.get(GX_CONTEXT_FACTORY)
+    if factory is not None:
+        factory.project_manager.set_project(None)
+    return (
+        _drop_compile_hooks(Visitable)
+        + _clear_caches(vars(cls).values() for cls in dialect_module.Dialect.__mro__)
+        + _clear_caches([_typing_caches()])
+    )
 
 
-def _ours(function: Any) -> bool:
-    return str(getattr(function, "__module__", "")).startswith(DIALECT_MODULE)
+def _ours(thing: Any) -> bool:
+    return str(getattr(thing, "__module__", "")).startswith(DIALECT_MODULE)
 
 
 def _subclasses(root: type) -> list[type]:
@@ -66,11 +79,10 @@ def _subclasses(root: type) -> list[type]:
     seen: set[int] = set()
     while stack:
         cls = stack.pop()
-        if id(cls) in seen:
-            continue
-        seen.add(id(cls))
-        found.append(cls)
-        stack.extend(type.__subclasses__(cls))
+        if id(cls) not in seen:
+            seen.add(id(cls))
+            found.append(cls)
+            stack.extend(type.__subclasses__(cls))
     return found
 
 
@@ -88,13 +100,21 @@ def _drop_compile_hooks(root: type) -> int:
     return dropped
 
 
-def _clear_method_caches(dialect: type) -> int:
-    """Empty the ``lru_cache`` of every method along the dialect's classes (keys hold ``self``)."""
+def _clear_caches(groups: Any) -> int:
+    """``cache_clear()`` every non-empty ``functools.lru_cache``/``cache`` among the values."""
     cleared = 0
-    for cls in dialect.__mro__:
-        for value in vars(cls).values():
-            info = getattr(value, "cache_info", None)  # functools.lru_cache / cache
+    for group in groups:
+        for value in group:
+            info = getattr(value, "cache_info", None)
             if callable(info) and callable(getattr(value, "cache_clear", None)) and info().currsize:
                 value.cache_clear()
                 cleared += 1
     return cleared
+
+
+def _typing_caches() -> list[Any]:
+    """typing's caches of subscripted generics, from ``typing._cleanups`` (its own list of
+    their ``cache_clear`` methods, present since Python 3.7; absent, nothing is done)."""
+    import typing
+
+    return [getattr(cleanup, "__self__", None) for cleanup in getattr(typing, "_cleanups", ())]
