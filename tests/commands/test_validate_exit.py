@@ -159,7 +159,7 @@ _SCRIPT = textwrap.dedent(
     elif sys.argv[2] == "keep":
         import atexit
 
-        atexit.unregister(duckdb_exit.release)  # nothing is released at exit
+        atexit.unregister(duckdb_exit._release_at_exit)  # nothing is released at exit
     """
 )
 
