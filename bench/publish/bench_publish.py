@@ -291,9 +291,10 @@ def main() -> None:
 
     run = uuid.uuid4().hex[:6]
     OUT.mkdir(parents=True, exist_ok=True)
-    report = ReportPaths(OUT / "bench-report.json", OUT / "bench-report.html")
-    report.json.write_text('{"publishable": true, "errors": []}', encoding="utf-8")
-    report.html.write_text("<p>รายงาน / report</p>", encoding="utf-8")
+    report_json, report_html = OUT / "bench-report.json", OUT / "bench-report.html"
+    report_json.write_text('{"publishable": true, "errors": []}', encoding="utf-8")
+    report_html.write_text("<p>รายงาน / report</p>", encoding="utf-8")
+    report = ReportPaths(report_json, report_html)
     publisher = CKANPublisher()
 
     catalog = demo_catalog(run, args.catalog_rows, report)

@@ -137,7 +137,7 @@ def populate(client: Client, total: int, workers: int) -> tuple[int, float]:
     existing = client.call("package_search", {"fq": f"tags:{TAG}", "rows": 0})["count"]
     if existing >= total:
         return 0, 0.0
-    have = set()
+    have: set[str] = set()
     start = 0
     while True:  # names already there (a previous run may have stopped half-way)
         page = client.call(

@@ -186,7 +186,8 @@ class PgPackageSearchQuery(PackageSearchQuery):
         where = f"{q_sql} AND {fq_sql}"
 
         fl = self._fields(query.get("fl"))
-        self.results, self.count = self._page(where, sort_sql, compiler, fl, rows, start)
+        results, self.count = self._page(where, sort_sql, compiler, fl, rows, start)
+        self.results: list[Any] = results  # rows, or the bare ids/names when fl asks for one
         self.facets = self._facets(where, compiler, query)
         if query.get("fl") in ("id", "name"):
             self.results = [r.get(query["fl"]) for r in self.results]
