@@ -1,28 +1,42 @@
-"""``ogp validate PATH --dataset FAMILY [--json] [--report-dir DIR]``: a steward checks a file
-before sending it.
+"""``ogp validate PATH --dataset FAMILY [--agency CODE] [--json] [--report-dir DIR]``: a steward
+checks a file before sending it.
 
-The file goes through the same normalization and the same gate as in the pipeline (schema,
-business rules, personal data). Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable
-input -- also for anything unexpected: a one-line message naming the file (and row and column
-when known), never a traceback. Personal data is never printed: findings say column, row and
-kind. The working folder (clean copy, typed table, report) is deleted when the command ends,
-also on error; ``--report-dir`` keeps the report.
+The file goes through exactly the pipeline's steps, by the same functions: landed as the raw
+step lands a drop, normalised to the clean Parquet + CSV by the clean step
+(:func:`pipelines.normalize.partition.clean`), judged by the gate on that Parquet with the
+normaliser's cast errors and personal-data findings (schema, business rules, personal data),
+all in a data folder of its own. With ``--agency`` the JSON report is the ``report.json`` the
+pipeline writes for that agency's partition given the same file.
+
+Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable input -- also for anything
+unexpected: a one-line message naming the file (and row and column when known), never a
+traceback. Personal data is never printed: findings say column, row and kind. The working
+folder (landed copy, clean table, report) is deleted when the command ends, also on error;
+``--report-dir`` keeps the report.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+if TYPE_CHECKING:
+    from pipelines.contracts import DatasetSpec
+    from pipelines.validation.gate import ValidationResult
+
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+AGENCY_CODE = re.compile(r"[a-z][a-z0-9-]{1,30}")  # the registry's pattern (contracts.Agency)
+LOCAL = "local"  # the report's agency when none is given (not a partition of the pipeline)
+_RAW_NOTE = re.compile(r" \(raw [0-9a-f]{12}…\)")
 SHOWN_ERRORS = 20
 
 
@@ -81,46 +95,62 @@ def _regular_file(path: Path) -> str | None:
     return None
 
 
-def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) -> int:
+def _gated(path: Path, spec: DatasetSpec, agency: str | None, workdir: Path) -> ValidationResult:
+    """The pipeline's own steps on the file, in a data folder of its own: landed as the raw step
+    lands a dropped file, normalised to the clean Parquet + CSV by the clean step's function,
+    then judged by the gate with the clean step's arguments (``clean_<family>``)."""
+    from pipelines.normalize.partition import clean
+    from pipelines.sources.landing import LandingArea, file_chunks
+    from pipelines.validation.gate import validate_partition
+
+    data_dir = workdir / "data"
+    landing = LandingArea(data_dir, spec.name, agency)
+    landing.record_latest([landing.store(file_chunks(path), source=str(path), ext=path.suffix)])
+    partition = clean(spec, agency, data_dir)
+    return validate_partition(
+        spec.name,
+        agency or LOCAL,
+        partition.files.parquet,
+        spec,
+        cast_errors=partition.result.cast_errors,
+        personal_data=partition.result.personal_data,
+        out_dir=workdir / "report",
+    )
+
+
+def _check(
+    path: Path, dataset: str, agency: str | None, json_out: bool, report_dir: Path | None
+) -> int:
     console = Console(stderr=json_out)
     from pipelines.contracts import SpecError, load_spec
 
     refused = _regular_file(path)
     if refused:
         return _error(console, refused)
+    if agency is not None and not AGENCY_CODE.fullmatch(agency):
+        return _error(console, f"--agency {agency!r}: not an agency code (e.g. cgd)")
     try:
         spec = load_spec(dataset)
     except SpecError as error:
         return _error(console, str(error))
-    from pipelines.normalize import NormalizeError, normalize_file
-    from pipelines.validation.gate import validate_partition
+    from pipelines.normalize import NormalizeError
     from pipelines.validation.suite import SuiteError
     from pipelines.validation.tables import UnreadableTableError
 
     with tempfile.TemporaryDirectory(prefix="ogp-validate-") as folder:
         workdir = Path(folder)
         try:
-            normalized = normalize_file(path, spec)
-            import pyarrow.csv as pacsv
-
-            clean_csv = workdir / f"{dataset}.csv"
-            pacsv.write_csv(normalized.table, clean_csv)
-            result = validate_partition(
-                dataset,
-                "local",
-                clean_csv,
-                spec,
-                cast_errors=normalized.cast_errors,
-                personal_data=normalized.personal_data,
-                out_dir=workdir / "report",
-            )
+            result = _gated(path, spec, agency, workdir)
             if report_dir is not None:
                 shutil.copytree(workdir / "report", report_dir, dirs_exist_ok=True)
         except NormalizeError as error:
-            return _error(console, str(error))
+            # the clean step names a landed file "<source> (raw <digest>…)": the source is the path
+            return _error(console, _RAW_NOTE.sub("", str(error)))
         except (UnreadableTableError, SuiteError) as error:
             # name the steward's file, not the working copy the gate read
-            text = str(error).replace(str(workdir / f"{dataset}.csv"), str(path))
+            text = str(error)
+            for copy in (workdir / "data" / "clean", workdir):
+                text = re.sub(re.escape(str(copy)) + r"\S*", str(path), text)
             return _error(console, text if str(path) in text else f"{path}: {text}")
         except Exception as error:  # a bug or a file kind nobody foresaw: still one line, exit 2
             return _error(
@@ -140,6 +170,14 @@ def _check(path: Path, dataset: str, json_out: bool, report_dir: Path | None) ->
 def validate(
     path: Annotated[Path, typer.Argument(help="The file to check (CSV or XLSX) / ไฟล์ที่จะตรวจ")],
     dataset: Annotated[str, typer.Option("--dataset", help="Dataset family, e.g. procurement")],
+    agency: Annotated[
+        str | None,
+        typer.Option(
+            "--agency",
+            help="Check as this agency's partition (its sheet, its code filled in where the "
+            "contract says so); the report then equals the pipeline's",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
     report_dir: Annotated[
         Path | None,
@@ -148,7 +186,7 @@ def validate(
 ) -> None:
     """Check a file with the pipeline's normalization and validation gate."""
     try:
-        code = _check(path, dataset, json_out, report_dir)
+        code = _check(path, dataset, agency, json_out, report_dir)
     except Exception as error:  # even the error path must not end in a traceback
         Console(stderr=True).print(
             f"error / ข้อผิดพลาด: {escape(str(path))}: could not be checked ({type(error).__name__})",
