@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.files import replace_atomically
 from pipelines.readiness import charts, history
-from pipelines.readiness.figures import Figure
+from pipelines.readiness.figures import Figure, label
 from pipelines.readiness.history import Trend
-from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures, label
+from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures
 from pipelines.readiness.methodology import Cpi, OgpConfig
 from pipelines.readiness.scoring import (
     CommitmentAssessment,

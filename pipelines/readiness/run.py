@@ -1,5 +1,5 @@
 """Build the readiness report end to end: read the portal (as the public sees it) and the local
-outputs, score, write ``build/report/`` and publish to the portal."""
+gate and integrity outputs, score, write ``build/report/`` and publish to the portal."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.readiness import history
-from pipelines.readiness.indicators import compute_indicators, read_local_outputs, read_portal
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import load_config
+from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.publish import PublishedReport, publish_report
 from pipelines.readiness.report import Report, ReportPaths, build_report, write_report
 from pipelines.settings import Settings, get_settings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.readiness.indicators import (
+from pipelines.readiness.facts import (
     LocalOutputs,
     PortalDataset,
     PortalOrganization,

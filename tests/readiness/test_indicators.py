@@ -1,23 +1,14 @@
-"""Indicators from portal snapshots and local outputs, against hand-counted values."""
+"""Indicators (pure computation) from portal snapshots and local facts, against hand-counted
+values."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from pipelines.readiness.indicators import (
-    LocalOutputs,
-    RedFlagSummary,
-    ValidationSummary,
-    compute_indicators,
-    read_local_outputs,
-    summarize_validation_report,
-)
+from pipelines.readiness.facts import LocalOutputs, RedFlagSummary, ValidationSummary
+from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.methodology import OgpConfig
 
 from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
@@ -130,46 +121,31 @@ def test_dataset_update_frequency_overrides_family_default(config: OgpConfig) ->
     assert monthly.agencies[0].figures["timeliness"].value == 0.0
 
 
-def test_local_validation_and_red_flags(config: OgpConfig, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    report = data / "validation" / "procurement" / "dga" / "report.json"
-    report.parent.mkdir(parents=True)
-    report.write_text(json.dumps({"valid": False, "privacy": {"findings": [{}, {}]}}))
-    flags = data / "integrity" / "procurement" / "dga" / "red_flags.csv"
-    flags.parent.mkdir(parents=True)
-    flags.write_text("project_id,flag\n1,R018\n1,R003\n2,R018\n", encoding="utf-8")
-    clean = data / "clean" / "procurement" / "dga" / "procurement.csv"
-    clean.parent.mkdir(parents=True)
-    clean.write_text("project_id\n1\n2\n3\n4\n5\n", encoding="utf-8")
-    # an agency whose clean table is Parquet only: projects counted from the footer
-    flags_pq = data / "integrity" / "procurement" / "mof" / "red_flags.csv"
-    flags_pq.parent.mkdir(parents=True)
-    flags_pq.write_text("agency_code,project_id,flag_id\nmof,7,R018\n", encoding="utf-8")
-    clean_pq = data / "clean" / "procurement" / "mof" / "procurement.parquet"
-    clean_pq.parent.mkdir(parents=True)
-    pq.write_table(pa.table({"project_id": ["7", "8", "9", "10"]}), clean_pq)
-    summary = data / "integrity" / "procurement" / "cgd" / "summary.json"
-    summary.parent.mkdir(parents=True)
-    summary.write_text(json.dumps({"projects": 10, "flagged_projects": 1}))
-
-    local = read_local_outputs(data)
-    assert local.validation["procurement/dga"] == ValidationSummary(
-        valid=False, privacy_findings=2, evidence="data/validation/procurement/dga/report.json"
-    )
-    assert local.red_flags["mof"].projects == 4
-    assert local.red_flags["mof"].flagged_projects == 1
-    assert local.red_flags["dga"] == RedFlagSummary(
-        projects=5, flagged_projects=2, evidence="data/integrity/procurement/dga/red_flags.csv"
+def test_local_validation_and_red_flags(config: OgpConfig) -> None:
+    local = LocalOutputs(
+        validation={
+            "procurement/dga": ValidationSummary(
+                valid=False, privacy_findings=2, evidence="data/validation/procurement/dga/r.json"
+            )
+        },
+        red_flags={
+            "dga": RedFlagSummary(projects=5, flagged_projects=2, evidence="dga/red_flags.csv"),
+            "cgd": RedFlagSummary(projects=10, flagged_projects=1, evidence="cgd/red_flags.csv"),
+            "mof": RedFlagSummary(projects=4, flagged_projects=1, evidence="mof/red_flags.csv"),
+        },
     )
     snap = snapshot(
-        [organization("dga"), organization("cgd")],
+        [organization("dga"), organization("cgd"), organization("doh")],
         [dataset("dga", "procurement", [("p-2025.csv", "CSV", False)])],
     )
     result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
-    assert result.agencies[0].agency == "dga"
-    dga = values(result.agencies[0].figures)
+    cards = {card.agency: card for card in result.agencies}
+    dga = values(cards["dga"].figures)
     assert (dga["validation_pass_rate"], dga["privacy_incidents_blocked"]) == (0.0, 2)
     assert dga["red_flag_rate"] == pytest.approx(2 / 5)
+    assert cards["dga"].figures["red_flag_rate"].evidence == ["dga/red_flags.csv"]
+    # no red-flag summary (no flags, or no gate output): unknown, never zero
+    assert cards["doh"].figures["red_flag_rate"].value is None
     # only agencies on the portal count (mof has no organization there)
     assert result.overall["red_flag_rate"].value == pytest.approx(3 / 15)
     assert result.overall["agencies_with_red_flags"].value == 2
@@ -195,22 +171,3 @@ def test_portal_report_wins_over_local(config: OgpConfig) -> None:
     )
     result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
     assert result.agencies[0].figures["validation_pass_rate"].evidence == [f"{PORTAL}/r"]
-
-
-@pytest.mark.parametrize(
-    ("document", "expected"),
-    [
-        ({"valid": True}, (True, 0)),
-        ({"summary": {"valid": False, "privacy_findings": 4}}, (False, 4)),
-        ({"valid": True, "privacy": {"count": 2}}, (True, 2)),
-        ({"publishable": False, "quarantined_rows": [3]}, (False, 0)),
-    ],
-)
-def test_validation_report_shapes(document: dict, expected: tuple[bool, int]) -> None:
-    summary = summarize_validation_report(document, "r.json")
-    assert (summary.valid, summary.privacy_findings) == expected
-
-
-def test_validation_report_without_verdict_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"r\.json: validation report has no boolean 'valid'"):
-        summarize_validation_report({"errors": []}, "r.json")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pipelines.readiness.charts import UnsafeSvgError, safe_svg
-from pipelines.readiness.indicators import IndicatorSet, ValidationSummary, compute_indicators
+from pipelines.readiness.facts import ValidationSummary
+from pipelines.readiness.indicators import IndicatorSet, compute_indicators
 from pipelines.readiness.methodology import OgpConfig
 from pipelines.readiness.report import (
     Report,

@@ -10,8 +10,10 @@ from pathlib import Path
 import ckanapi
 import pytest
 
-from pipelines.readiness.indicators import compute_indicators, read_local_outputs, read_portal
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.run import run_report
 from pipelines.settings import Settings
 

@@ -1,0 +1,86 @@
+"""Reading the pipeline's local outputs: the validation gate's and the integrity stage's, and
+nothing else.
+
+    data/validation/<family>/<agency>/report.json       the gate's verdict, counts and findings
+    data/validation/<family>/<agency>/publishable.parquet   what the gate let through
+    data/integrity/procurement/<agency>/red_flags.csv    flagged projects (integrity stage)
+
+Never the clean table: it may still hold unmasked personal data. A figure whose gate output
+is missing is unknown (the partition counts as not published), never counted from elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipelines.integrity.partition import FAMILY as PROCUREMENT
+from pipelines.integrity.partition import FLAGS_CSV, integrity_dir
+from pipelines.publish.partitions import REPORT_JSON, read_gate
+from pipelines.readiness.facts import (
+    LocalOutputs,
+    RedFlagSummary,
+    summarize_validation_report,
+)
+
+VALIDATION = "validation"  # data/validation/<family>/<agency>/: the gate's folder
+
+Shown = Callable[[Path], str]
+
+
+def gate_report_path(data_dir: Path, family: str, agency: str) -> Path:
+    """The gate's ``report.json`` of one partition."""
+    return data_dir / VALIDATION / family / agency / REPORT_JSON
+
+
+def read_local_outputs(data_dir: Path, repo_root: Path | None = None) -> LocalOutputs:
+    """Validation reports (``validation/<family>/<agency>/report.json``) and red-flag summaries
+    (``integrity/procurement/<agency>/``) under ``data_dir``; missing folders are fine.
+    Evidence paths are shown relative to ``repo_root`` (default: the data folder's parent)."""
+    root = repo_root or data_dir.parent
+
+    def shown(path: Path) -> str:
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+    validation = {}
+    for path in sorted(data_dir.glob(f"{VALIDATION}/*/*/{REPORT_JSON}")):
+        family, agency = path.parent.parent.name, path.parent.name
+        document = json.loads(path.read_text(encoding="utf-8"))
+        validation[f"{family}/{agency}"] = summarize_validation_report(document, shown(path))
+    red_flags = {}
+    folders = data_dir.glob(integrity_dir(Path(), "*").as_posix())
+    for folder in sorted(p for p in folders if p.is_dir()):
+        summary = red_flag_summary(data_dir, folder.name, shown)
+        if summary is not None:
+            red_flags[folder.name] = summary
+    return LocalOutputs(validation=validation, red_flags=red_flags)
+
+
+def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:
+    """Flagged projects (``red_flags.csv``) over the projects the gate let through; None (the
+    rate is unknown) without the flags or a gate that published the partition."""
+    flags_file = integrity_dir(data_dir, agency) / FLAGS_CSV
+    projects = _gated_projects(gate_report_path(data_dir, PROCUREMENT, agency))
+    if not flags_file.is_file() or projects is None:
+        return None
+    with flags_file.open(encoding="utf-8", newline="") as handle:
+        flagged = {row["project_id"] for row in csv.DictReader(handle)}
+    return RedFlagSummary(
+        projects=projects, flagged_projects=len(flagged), evidence=shown(flags_file)
+    )
+
+
+def _gated_projects(report_json: Path) -> int | None:
+    """Rows of the partition the gate judged, when it let the partition be published."""
+    gate = read_gate(report_json)  # the publisher's own rule: no report = not published
+    if not gate.publishable or not (report_json.parent / gate.table_file).is_file():
+        return None
+    document: Mapping[str, Any] = json.loads(report_json.read_text(encoding="utf-8"))
+    counts = document.get("counts")
+    rows = counts.get("rows") if isinstance(counts, Mapping) else None
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        raise ValueError(f"{report_json}: the gate's report has no integer counts.rows")
+    return rows

@@ -1,0 +1,129 @@
+"""Reading the portal as the public sees it: organizations, public datasets and resources,
+licences, and the validation reports published beside the data (CKAN API, anonymous)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from ckanapi import RemoteCKAN
+
+from pipelines.readiness.facts import (
+    PortalDataset,
+    PortalOrganization,
+    PortalResource,
+    PortalSnapshot,
+    ValidationSummary,
+    name_matches,
+    summarize_validation_report,
+)
+from pipelines.readiness.methodology import PortalRules
+
+PAGE_SIZE = 1000  # CKAN's default ckan.search.rows_max
+
+
+def read_portal(
+    ckan: RemoteCKAN,
+    rules: PortalRules,
+    exclude_organizations: Iterable[str] = (),
+    timeout_s: float = 60.0,
+    max_workers: int = 4,
+) -> PortalSnapshot:
+    """Read organizations, public datasets and published validation reports through the API.
+
+    ``exclude_organizations``: organizations that are not agencies (e.g. the one publishing
+    this report); their datasets are left out too."""
+    base = ckan.address.rstrip("/")
+    open_ids = {lic["id"] for lic in ckan.action.license_list() if _licence_is_open(lic)}
+    skip = set(exclude_organizations)
+    packages = [
+        package
+        for package in _pages(
+            lambda offset: ckan.action.package_search(
+                q="*:*", rows=PAGE_SIZE, start=offset, sort="name asc"
+            )["results"]
+        )
+        if package.get("organization") and package["organization"]["name"] not in skip
+    ]
+    # Names only: CKAN caps all_fields listings at 25 a page; titles come with the datasets.
+    titles = {p["organization"]["name"]: p["organization"].get("title") for p in packages}
+    names = _pages(
+        lambda offset: ckan.action.organization_list(limit=PAGE_SIZE, offset=offset, sort="name")
+    )
+    organizations = [
+        PortalOrganization(
+            name=name, title=titles.get(name) or name, url=f"{base}/organization/{name}"
+        )
+        for name in names
+        if name not in skip
+    ]
+    datasets = [_dataset(base, package, open_ids) for package in packages]
+    reports = [(d.name, r) for d in datasets if (r := _report_resource(d, rules)) is not None]
+    # One GET per published report: fetched concurrently, they dominate the run time at scale.
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        summaries = pool.map(lambda item: _fetch_summary(item[1], timeout_s), reports)
+        validation = {name: summary for (name, _), summary in zip(reports, summaries, strict=True)}
+    return PortalSnapshot(
+        url=base, organizations=organizations, datasets=datasets, validation=validation
+    )
+
+
+def _licence_is_open(licence: Mapping[str, Any]) -> bool:
+    # CKAN's own License.isopen(): conformant with the Open Definition or the OSD.
+    return "approved" in (licence.get("od_conformance"), licence.get("osd_conformance"))
+
+
+def _pages(fetch: Callable[[int], list[Any]]) -> Iterator[Any]:
+    # Until an empty page: servers cap page sizes silently, so a short page proves nothing.
+    offset = 0
+    while page := fetch(offset):
+        yield from page
+        offset += len(page)
+
+
+def _dataset(base: str, package: Mapping[str, Any], open_ids: set[str]) -> PortalDataset:
+    url = f"{base}/dataset/{package['name']}"
+    return PortalDataset(
+        name=package["name"],
+        title=package.get("title") or package["name"],
+        organization=package["organization"]["name"],
+        url=url,
+        licence_open=package.get("license_id") in open_ids,
+        metadata_modified=_utc(package["metadata_modified"]),
+        update_frequency_unit=package.get("update_frequency_unit") or None,
+        update_frequency_interval=package.get("update_frequency_interval") or None,
+        resources=[
+            PortalResource(
+                id=res["id"],
+                name=res.get("name") or "",
+                format=(res.get("format") or "").upper(),
+                url=res.get("url") or "",
+                page_url=f"{url}/resource/{res['id']}",
+                datastore_active=bool(res.get("datastore_active")),
+                description=res.get("description") or "",
+            )
+            for res in package.get("resources", [])
+        ],
+    )
+
+
+def _utc(timestamp: str) -> datetime:
+    # CKAN stores naive UTC timestamps.
+    parsed = datetime.fromisoformat(timestamp)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _report_resource(dataset: PortalDataset, rules: PortalRules) -> PortalResource | None:
+    return next(
+        (r for r in dataset.resources if name_matches(r.name, rules.validation_report_patterns)),
+        None,
+    )
+
+
+def _fetch_summary(report: PortalResource, timeout_s: float) -> ValidationSummary:
+    response = requests.get(report.url, timeout=timeout_s)
+    response.raise_for_status()
+    return summarize_validation_report(response.json(), report.page_url)
