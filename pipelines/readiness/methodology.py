@@ -2,27 +2,24 @@
 ``datasets/ogp/*.yaml`` into typed models.
 
 Everything the report scores against lives in those files; this module only gives
-it a shape and refuses malformed files with an error naming the file, line and field.
+it a shape and refuses malformed files with an error naming the file, line and field
+(:mod:`pipelines.readiness.yaml_models` reads them).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipelines.readiness.yaml_models import MethodologyError, load_model
 
 METHODOLOGY_FILE = "methodology.yaml"
 INPUTS_FILE = "inputs.yaml"
 COMMITMENTS_FILE = "commitments.yaml"
-
-
-class MethodologyError(ValueError):
-    """A methodology, inputs or commitments file is missing, malformed or inconsistent."""
 
 
 class _Model(BaseModel):
@@ -291,49 +288,6 @@ class OgpConfig(_Model):
 
 
 # --- loading ------------------------------------------------------------------------------
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def load_model(path: Path, model: type[M]) -> M:
-    """Parse one YAML file into ``model``; errors name the file, line and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MethodologyError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        document = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise MethodologyError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        problems = [_describe(path, root, error) for error in exc.errors()]
-        raise MethodologyError("\n".join(problems)) from exc
-
-
-def _describe(path: Path, root: yaml.Node | None, error: Any) -> str:
-    loc: Sequence[str | int] = error["loc"]
-    field = ".".join(str(part) for part in loc) or "(document)"
-    line = _line_of(root, loc)
-    where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {field}: {error['msg']}"
-
-
-def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
-    """The 1-based line of the deepest YAML node on ``loc`` (pydantic's error location)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            child = node.value[part] if part < len(node.value) else None
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
 
 
 def load_config(directory: Path) -> OgpConfig:
