@@ -74,13 +74,14 @@ def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlag
 
 
 def _gated_projects(report_json: Path) -> int | None:
-    """Rows of the partition the gate judged, when it let the partition be published."""
+    """Rows the gate let through (``counts.published_rows``): the projects the red flags were
+    computed over, quarantined rows left out. None unless the gate published the partition."""
     gate = read_gate(report_json)  # the publisher's own rule: no report = not published
     if not gate.publishable or not (report_json.parent / gate.table_file).is_file():
         return None
     document: Mapping[str, Any] = json.loads(report_json.read_text(encoding="utf-8"))
     counts = document.get("counts")
-    rows = counts.get("rows") if isinstance(counts, Mapping) else None
+    rows = counts.get("published_rows") if isinstance(counts, Mapping) else None
     if not isinstance(rows, int) or isinstance(rows, bool):
-        raise ValueError(f"{report_json}: the gate's report has no integer counts.rows")
+        raise ValueError(f"{report_json}: the gate's report has no integer counts.published_rows")
     return rows
