@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipelines.contracts.models import Agency, DatasetSpec
+from pipelines.schema_types import UnsupportedTypeError, check_field_type, field_type
 from pipelines.settings import get_settings
 
 SPEC_FILE = "dataset.yaml"
@@ -60,6 +61,13 @@ def _read_table_schema(spec_path: Path, relative: str) -> dict[str, Any]:
         raise SpecError(path, f"line {error.lineno}", f"not valid JSON: {error.msg}") from error
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         raise SpecError(path, "fields", "a Table Schema needs a list of fields")
+    for index, field in enumerate(schema["fields"]):
+        if not isinstance(field, dict):
+            raise SpecError(path, f"fields[{index}]", "a field is a mapping")
+        try:
+            check_field_type(field_type(field))
+        except UnsupportedTypeError as error:
+            raise SpecError(path, f"fields[{index}].type", str(error)) from error
     return schema
 
 

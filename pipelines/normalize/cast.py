@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from pipelines import thai
 from pipelines.contracts.models import NormalizeRules
+from pipelines.schema_types import field_type
 
 MAX_ERRORS_PER_FIELD = 1000
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
@@ -166,6 +167,7 @@ def cast_boolean(values: pa.Array, context: CastContext) -> pa.Array:
     return pc.take(truth, pc.index_in(values, value_set=lookup))
 
 
+# One caster per type of pipelines.schema_types (the same keys; tests/test_schema_types.py).
 CASTERS: dict[str, Callable[[pa.Array, CastContext], pa.Array]] = {
     "string": cast_string,
     "integer": cast_integer,
@@ -214,7 +216,7 @@ def _cast_values(values: pa.Array, context: CastContext) -> tuple[pa.Array, pa.A
     text = thai.clean_text(values)
     _count(context, "whitespace_cleaned", pc.and_(pc.is_valid(text), pc.not_equal(values, text)))
     _count(context, "blank_to_null", pc.and_(pc.is_valid(values), pc.is_null(text)))
-    caster = CASTERS.get(str(context.spec_field.get("type", "string")), cast_string)
+    caster = CASTERS.get(field_type(context.spec_field), cast_string)
     return text, caster(text, context)
 
 

@@ -15,16 +15,10 @@ from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
+from pipelines.schema_types import arrow_type, field_type
 from pipelines.validation.personal_text import mask_texts
 from pipelines.validation.privacy import PrivacyPolicy, scan_raw
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
 # pyarrow kernels release the GIL: casting columns side by side uses every core.
 WORKERS = 4
 
@@ -62,9 +56,7 @@ class NormalizeResult:
 
 
 def arrow_schema(spec: DatasetSpec) -> pa.Schema:
-    return pa.schema(
-        [(f["name"], ARROW_TYPES.get(str(f.get("type")), pa.string())) for f in spec.fields]
-    )
+    return pa.schema([(f["name"], arrow_type(field_type(f))) for f in spec.fields])
 
 
 def _cast_batch(
@@ -75,7 +67,7 @@ def _cast_batch(
     def cast_one(spec_field: dict[str, Any]) -> tuple[pa.Array, list[dict[str, Any]], Counter[str]]:
         name = spec_field["name"]
         if name not in present:
-            target = ARROW_TYPES.get(str(spec_field.get("type")), pa.string())
+            target = arrow_type(field_type(spec_field))
             return pa.nulls(batch.num_rows, target), [], Counter()
         context = CastContext(
             spec_field=spec_field,

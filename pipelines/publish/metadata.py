@@ -21,6 +21,7 @@ from pipelines.publish.model import (
     ResourceFile,
     sha256_hex,
 )
+from pipelines.schema_types import UnsupportedTypeError, datastore_type
 
 PUBLISHER_MARKER_KEY = "ogp_publisher"
 PUBLISHER_MARKER = "ogp-pipeline"
@@ -29,20 +30,6 @@ METADATA_HASH_KEY = "ogp_metadata_hash"
 CONTENT_HASH_KEY = "content_hash"
 RESOURCE_METADATA_HASH_KEY = "metadata_hash"
 DATASTORE_HASH_KEY = "datastore_hash"
-
-# Frictionless Table Schema type -> PostgreSQL type of the DataStore column.
-DATASTORE_TYPES: dict[str, str] = {
-    "string": "text",
-    "integer": "int8",
-    "number": "numeric",
-    "boolean": "bool",
-    "date": "date",
-    "datetime": "timestamp",
-    "time": "time",
-    "year": "int4",
-    "object": "json",
-    "array": "json",
-}
 
 
 # CKAN core's tag rule (ckan.logic.validators.tag_name_validator): word characters, space, - _ .
@@ -154,9 +141,10 @@ def datastore_fields(table: DatastoreTable) -> list[dict[str, Any]]:
     """``datastore_create`` fields: PostgreSQL types from the Table Schema plus the dictionary."""
     fields = []
     for column in table.fields:
-        if column.type not in DATASTORE_TYPES:
-            raise ValueError(f"column {column.name!r}: no DataStore type for {column.type!r}")
-        pg_type = DATASTORE_TYPES[column.type]
+        try:
+            pg_type = datastore_type(column.type)
+        except UnsupportedTypeError as error:
+            raise ValueError(f"column {column.name!r}: no DataStore type: {error}") from error
         info = {
             "label": dictionary_label(column),
             "notes": column.description,
