@@ -51,13 +51,8 @@ from pipelines.validation.suite import (
     run_suite,
     suite_path,
 )
-from pipelines.validation.tables import (
-    InBackground,
-    Source,
-    TextTable,
-    TypedParquetWriter,
-    read_text,
-)
+from pipelines.validation.tables import Source, TextTable, read_text
+from pipelines.validation.typed_csv import InBackground, TypedParquetWriter
 
 Status = Literal["passed", "quarantined", "blocked"]
 __all__ = ["CHECKS", "PUBLISHABLE_PARQUET", "ValidationResult", "validate_partition"]

@@ -224,10 +224,10 @@ def test_publishable_file_is_the_masked_quarantined_table(tmp_path: Path) -> Non
 
 
 def test_streamed_partition_numbers_rows_across_batches(tmp_path: Path, monkeypatch: Any) -> None:
-    from pipelines.validation import tables
+    from pipelines.validation import tables, typed_csv
 
     monkeypatch.setattr(tables, "BATCH_ROWS", 2)
-    monkeypatch.setattr(tables, "TYPED_ROW_GROUP", 2)
+    monkeypatch.setattr(typed_csv, "TYPED_ROW_GROUP", 2)
     rows = [row(n) for n in range(1, 8)]
     rows[4] = row(5, budget="lots")  # CSV row 6, in the third batch
     result = run(tmp_path, rows, policy("quarantine"))

@@ -12,12 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.hashing import file_sha256
-from pipelines.validation.tables import (
-    TYPED_ROW_GROUP,
-    InBackground,
-    TypedParquetWriter,
-    read_csv_text,
-)
+from pipelines.validation.tables import TYPED_ROW_GROUP, read_csv_text
+from pipelines.validation.typed_csv import InBackground, TypedParquetWriter
 
 SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}
 
