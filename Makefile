@@ -62,8 +62,14 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Unit tests in parallel (pytest-xdist), then the tests marked portal, browser or slow one at a
+# time: they share the one local CKAN (one of them SIGKILLs it) and the machine's cores.
+SERIAL_TESTS := portal or browser or slow
+PYTEST_WORKERS ?= auto
+
 pytest: setup portal
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not ($(SERIAL_TESTS))" -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -m "$(SERIAL_TESTS)"
 
 test: lint typecheck pytest
 

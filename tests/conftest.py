@@ -49,6 +49,34 @@ def portal_home() -> Path:
     return Path(os.environ.get("OGP_PORTAL_DIR") or REPO_ROOT / ".portal")
 
 
+# What a test needs, read from the fixtures it uses (their whole closure, so a fixture built on
+# `ckan_portal` counts too). Tests that need something no fixture shows carry an explicit mark.
+PORTAL_FIXTURES = frozenset({"ckan_portal"})
+BROWSER_FIXTURES = frozenset({"browser"})
+SLOW_FIXTURES = frozenset({"sandboxes", "scenario"})  # whole pipeline runs in subprocesses
+MARKS_FROM_FIXTURES = {
+    "portal": PORTAL_FIXTURES,
+    "browser": BROWSER_FIXTURES,
+    "slow": SLOW_FIXTURES,
+}
+
+
+def needed_marks(fixturenames: list[str] | tuple[str, ...]) -> set[str]:
+    """The markers a test using these fixtures must carry."""
+    used = set(fixturenames)
+    return {mark for mark, fixtures in MARKS_FROM_FIXTURES.items() if used & fixtures}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with portal / browser / slow from the fixtures it uses, so
+    `-m "not portal and not browser and not slow"` is the unit suite that can run in parallel."""
+    for item in items:
+        have = {mark.name for mark in item.iter_markers()}
+        for mark in sorted(needed_marks(getattr(item, "fixturenames", ())) - have):
+            item.add_marker(getattr(pytest.mark, mark))
+
+
 @pytest.fixture(scope="session")
 def ckan_portal() -> Portal:
     proc = subprocess.run(

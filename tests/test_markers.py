@@ -1,0 +1,56 @@
+"""The markers that split `make test` (unit tests in parallel, then the portal, browser and slow
+ones one at a time) are set from the fixtures a test uses, by tests/conftest.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT, needed_marks
+
+PORTALCTL_TESTS = "tests/portal/test_portalctl.py"
+# uses the `ckan_portal` fixture and carries no mark of its own
+PORTAL_TEST = f"{PORTALCTL_TESTS}::test_status_reports_healthy"
+# a portal of its own in a temporary folder: no fixture of the shared portal
+UNIT_TEST = f"{PORTALCTL_TESTS}::test_status_and_down_on_a_portal_that_never_ran"
+# the publish fixtures built on `created` (and so on `ckan_portal`), no mark in its module
+PUBLISH_TEST = "tests/publish/test_ckan.py::test_first_publish_creates_the_whole_dataset"
+SANDBOX_TEST = "tests/deploy/test_postgres_instance.py"
+
+
+def collected(*args: str) -> set[str]:
+    """Node ids pytest selects for ``args`` (collection only, nothing runs)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode in (0, 5), proc.stdout + proc.stderr  # 5: every test deselected
+    return {line for line in proc.stdout.splitlines() if "::" in line}
+
+
+def test_marks_follow_the_fixtures_and_their_closure() -> None:
+    assert needed_marks(["tmp_path"]) == set()
+    assert needed_marks(["ckan_portal", "ckan", "created"]) == {"portal"}
+    assert needed_marks(["browser", "ckan_portal"]) == {"browser", "portal"}
+    assert needed_marks(["sandboxes", "ckan_portal"]) == {"portal", "slow"}
+
+
+def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only() -> None:
+    files = [PORTALCTL_TESTS, PUBLISH_TEST.split("::")[0]]
+    portal = collected("-m", "portal", *files)
+    unit = collected("-m", "not (portal or browser or slow)", *files)
+    assert PORTAL_TEST in portal
+    assert PORTAL_TEST not in unit
+    assert UNIT_TEST in unit
+    assert UNIT_TEST not in portal
+    assert PUBLISH_TEST in portal
+    assert not any(test.startswith(PUBLISH_TEST.split("::")[0]) for test in unit)
+
+
+def test_a_sandbox_pipeline_run_is_slow() -> None:
+    slow = collected("-m", "slow", SANDBOX_TEST)
+    assert f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage" in slow
