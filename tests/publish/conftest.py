@@ -50,9 +50,12 @@ def make_request(report_files: ReportPaths) -> RequestFactory:
 
 
 @pytest.fixture
-def unique_agency() -> str:
-    """An organization name no other test run uses."""
-    return f"t{uuid.uuid4().hex[:10]}"
+def unique_agency(created: list[tuple[str, str]]) -> str:
+    """An organization name no other test run uses; its procurement dataset and the
+    organization are purged at the end of the session (never a demo name)."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    created.extend([("dataset", f"{name}-procurement"), ("organization", name)])
+    return name
 
 
 @pytest.fixture
@@ -85,9 +88,8 @@ def workspace(
 
 
 @pytest.fixture
-def agency(unique_agency: str, created: list[tuple[str, str]]) -> str:
+def agency(unique_agency: str) -> str:
     """A fresh organization whose procurement dataset is purged after the session."""
-    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
     return unique_agency
 
 

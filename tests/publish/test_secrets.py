@@ -225,10 +225,9 @@ def _ogp(*args: str, token: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ogp_publish_strips_a_token_file_newline_and_refuses_a_broken_token_in_one_line(
-    ckan_portal, workspace, unique_agency, created, tmp_path
+    ckan_portal, workspace, unique_agency, tmp_path
 ) -> None:
     token = ckan_portal.token
-    created.extend([("dataset", f"{unique_agency}-procurement"), ("organization", unique_agency)])
     broken = _ogp("publish", token=token[:40] + "\n" + token[40:])
     assert broken.returncode == 2, broken.stdout + broken.stderr
     output = broken.stdout + broken.stderr
