@@ -1,21 +1,42 @@
-"""The Dagster asset builds and publishes the report, reporting score and URLs as metadata."""
+"""The Dagster asset builds and publishes the report, reporting score and URLs as metadata.
+
+It publishes under this test's own dataset and organization names (a copy of the contracts
+with another ``publication``), so the demo's ``ogp-readiness-report`` is never touched, and
+both are purged at the end of the session."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from pipelines.defs.readiness import build_readiness_asset
-from pipelines.settings import get_settings
+from pipelines.settings import REPO_ROOT, get_settings
 
 pytestmark = pytest.mark.portal
 
 
 def test_asset_materializes_with_metadata(
-    ckan_portal: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ckan_portal: object,
+    run_id: str,
+    created: list[tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
+    inputs = datasets / "ogp" / "inputs.yaml"
+    config = yaml.safe_load(inputs.read_text(encoding="utf-8"))
+    dataset_name, organization = f"ogp-readiness-asset-{run_id}", f"ogp-coord-asset-{run_id}"
+    config["publication"].update(dataset_name=dataset_name, organization=organization)
+    inputs.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    created.extend([("dataset", dataset_name), ("organization", organization)])
+
+    monkeypatch.setenv("OGP_DATASETS_DIR", str(datasets))
     monkeypatch.setenv("OGP_BUILD_DIR", str(tmp_path / "build"))
     monkeypatch.setenv("OGP_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
@@ -28,7 +49,14 @@ def test_asset_materializes_with_metadata(
         get_settings.cache_clear()
     assert result.success
     metadata = result.asset_materializations_for_node("ogp_readiness_report")[0].metadata
-    assert metadata["eligibility_outcome"].value in {"pass", "fail", "not_enough_data"}
+    path = Path(str(metadata["path"].value))
+    assert path.parent == tmp_path / "build" / "report"
+    # the metadata says what the written report says
+    written = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    eligibility = written["eligibility"]
+    assert metadata["eligibility_outcome"].value == eligibility["outcome"]
+    assert metadata["eligibility_points"].value == eligibility["total"]
     assert metadata["methodology_version"].value == "1.0.0"
-    assert Path(metadata["path"].value).parent == tmp_path / "build" / "report"
-    assert str(metadata["dataset_url"].value).endswith("/dataset/ogp-readiness-report")
+    assert metadata["agencies"].value == len(written["agencies"])
+    assert str(metadata["dataset_url"].value).endswith(f"/dataset/{dataset_name}")
+    assert str(metadata["html_url"].value).endswith("/ogp-readiness-report.html")

@@ -41,6 +41,7 @@ def report_url(
     config: OgpConfig,
     ckan_portal: Any,
     run_id: str,
+    created: list[tuple[str, str]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     report = build_report(config, indicators(config, title=HOSTILE), PORTAL, AS_OF)
@@ -50,6 +51,10 @@ def report_url(
         organization=f"ogp-coord-{run_id}",
         organization_title="ทดสอบ / test",
         license_id="cc-by",
+    )
+    # purged at the end of the session (the organization may be test_publish's too: once)
+    created.extend(
+        [("dataset", publication.dataset_name), ("organization", publication.organization)]
     )
     publisher = CKANPublisher(url=ckan_portal.url)  # the token: OGP_CKAN_TOKEN or the token file
     receipts = tmp_path_factory.mktemp("receipts")

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.portal
 
 
 def test_publish_is_idempotent(
-    config: OgpConfig, ckan: ckanapi.RemoteCKAN, ckan_portal: Any, run_id: str, tmp_path: Path
+    config: OgpConfig,
+    ckan: ckanapi.RemoteCKAN,
+    ckan_portal: Any,
+    run_id: str,
+    created: list[tuple[str, str]],
+    tmp_path: Path,
 ) -> None:
     publisher = CKANPublisher(url=ckan_portal.url)  # the token: OGP_CKAN_TOKEN or the token file
     paths = write_report(build_report(config, indicators(config), PORTAL, AS_OF), tmp_path)
@@ -30,6 +35,9 @@ def test_publish_is_idempotent(
         organization=f"ogp-coord-{run_id}",
         organization_title="ทดสอบ / test",
         license_id="cc-by",
+    )
+    created.extend(
+        [("dataset", publication.dataset_name), ("organization", publication.organization)]
     )
     first = publish_report(paths, publisher, publication, receipts_dir=tmp_path)
     assert [r.uploaded for r in first.resources] == [True, True, True]
