@@ -16,7 +16,7 @@ Date forms understood (day first, as Thai agencies write them; BE or CE years):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +27,10 @@ from pythainlp.util.date import thai_abbr_months, thai_full_months
 BE_OFFSET = 543
 # Years at or above this are read as Buddhist Era (CE 1857); no agency data is that old.
 BE_THRESHOLD = 2400
+# The Thai fiscal year runs 1 October .. 30 September and is named by the year it ends in.
+FISCAL_YEAR_FIRST_MONTH = 10
+# Buddhist Era years a year field may hold unless the contract says otherwise: CE 1900..2100.
+DEFAULT_BE_WINDOW: tuple[int, int] = (1900 + BE_OFFSET, 2100 + BE_OFFSET)
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 FULL_MONTHS: tuple[str, ...] = tuple(thai_full_months)
 ABBR_MONTHS: tuple[str, ...] = tuple(thai_abbr_months)
@@ -52,7 +56,20 @@ def ce_to_be(year: int) -> int:
 
 def fiscal_year(day: dt.date) -> int:
     """Thai fiscal year (CE) of a date: 1 Oct .. 30 Sep, named by its ending year."""
-    return day.year + 1 if day.month >= 10 else day.year
+    return day.year + 1 if day.month >= FISCAL_YEAR_FIRST_MONTH else day.year
+
+
+def fiscal_year_span(years: Sequence[int]) -> tuple[str, str]:
+    """(first day, last day) of the fiscal years covered (CE), ISO dates."""
+    first = dt.date(min(years) - 1, FISCAL_YEAR_FIRST_MONTH, 1)
+    last = dt.date(max(years), FISCAL_YEAR_FIRST_MONTH, 1) - dt.timedelta(days=1)
+    return first.isoformat(), last.isoformat()
+
+
+def fiscal_years_of_dates(days: pa.Array) -> pa.Array:
+    """The fiscal year (CE, int64) of each date or timestamp: :func:`fiscal_year`, vectorised."""
+    later = pc.greater_equal(pc.month(days), FISCAL_YEAR_FIRST_MONTH)
+    return pc.add(pc.year(days), pc.cast(later, pa.int64()))
 
 
 DATE_STYLES = ("iso", "iso_be", "slash_be", "slash_ce", "abbr_be2", "full_be", "full_be_era")

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from pipelines import thai
+
 Kind = Literal["file", "http", "ckan", "ocds", "sql"]
 _S = TypeVar("_S", bound=BaseModel)
 
@@ -141,7 +143,7 @@ class NormalizeRules(_Strict):
     # the other convention is a cast error, never re-scaled.
     decimal_separator: Literal[".", ","] = "."
     # Buddhist Era years a year field may hold (inclusive; default CE 1900..2100).
-    buddhist_era_window: tuple[int, int] = (2443, 2643)
+    buddhist_era_window: tuple[int, int] = thai.DEFAULT_BE_WINDOW
     # Dates a date field may hold, CE, inclusive (after Buddhist Era years are converted).
     date_window: tuple[dt.date, dt.date] = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.th import moa
 
+from pipelines import thai
 from pipelines.files import replace_atomically
 from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_prefix
 from pipelines.integrity.procurement_table import DATE_COLUMNS, typed
@@ -135,7 +136,7 @@ def _checked_rows(table: pa.Table, context: _Context) -> Iterator[Json]:
 
 
 def _refuse_implausible_years(table: pa.Table, config: OcdsConfig) -> None:
-    # A Buddhist Era year (CE + 543) is a valid ISO date to the schema: check it here.
+    # A Buddhist Era year (CE + thai.BE_OFFSET) is a valid ISO date to the schema: check it here.
     low, high = config.plausible_years.min, config.plausible_years.max
     for name in ("fiscal_year", *DATE_COLUMNS):
         years = table[name] if name == "fiscal_year" else pc.year(table[name])
@@ -145,7 +146,7 @@ def _refuse_implausible_years(table: pa.Table, config: OcdsConfig) -> None:
             raise OcdsExportError(
                 f"project {table['project_id'][row]} (row {row + 1}), field {name}: "
                 f"{table[name][row].as_py()} has a year outside {low}–{high} CE "
-                "(a Buddhist Era year? convert B.E. to C.E. by subtracting 543)"
+                f"(a Buddhist Era year? convert B.E. to C.E. by subtracting {thai.BE_OFFSET})"
             )
 
 
@@ -231,7 +232,7 @@ def _budget(row: Json, config: OcdsConfig) -> Json:
     year = row["fiscal_year"]
     budget: Json = {
         "id": f"FY{year}",
-        "description": f"ปีงบประมาณ พ.ศ. {year + 543} (fiscal year {year})",
+        "description": f"ปีงบประมาณ พ.ศ. {thai.ce_to_be(year)} (fiscal year {year})",
     }
     if row["budget"] is not None:
         budget["amount"] = _value(row["budget"], config)

@@ -35,10 +35,9 @@ from pipelines.publish.model import (
     ResourceFile,
 )
 from pipelines.publish.partitions import dataset_name
+from pipelines.thai import ce_to_be, fiscal_year_span, fiscal_years_of_dates
 
-BUDDHIST_ERA_OFFSET = 543
 WITHHELD_KEY = "ogp_withheld"  # dataset extra: the derived resources withheld, comma-separated
-FISCAL_YEAR_FIRST_MONTH = 10  # the Thai fiscal year starts on 1 October of the previous year
 
 
 @dataclass(frozen=True)
@@ -99,15 +98,8 @@ def fiscal_years(table: pa.Table, period_field: str) -> pa.Array:
     if pa.types.is_integer(column.type):
         return column
     if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
-        years = pc.year(column)
-        later = pc.greater_equal(pc.month(column), FISCAL_YEAR_FIRST_MONTH)
-        return pc.add(years, pc.cast(later, pa.int64()))
+        return fiscal_years_of_dates(column)
     raise TypeError(f"period field {period_field!r} is {column.type}, not a year or a date")
-
-
-def fiscal_year_span(years: Sequence[int]) -> tuple[str, str]:
-    """(first day, last day) of the fiscal years covered, ISO dates."""
-    return f"{min(years) - 1}-10-01", f"{max(years)}-09-30"
 
 
 # --- resources ----------------------------------------------------------------------------------
@@ -120,7 +112,7 @@ def _csv_resource(
         name, period, when = f"{spec.name}.csv", None, ""
     else:
         name, period = f"{spec.name}-fy{year}.csv", f"fy{year}"
-        when = f" ปีงบประมาณ พ.ศ. {year + BUDDHIST_ERA_OFFSET} / fiscal year {year}"
+        when = f" ปีงบประมาณ พ.ศ. {ce_to_be(year)} / fiscal year {year}"
     description = f"{spec.title.th} — {spec.title.en}{when} ({table.num_rows:,} rows)"
     return ResourceFile(
         name=name,
@@ -250,8 +242,8 @@ def dataset_metadata(
     catalog: dict[str, Any] = spec.ckan.thai_gdc.model_dump()
     extras = {"frequency": spec.ckan.update_frequency}
     if years:
-        catalog["first_year_of_data"] = str(min(years) + BUDDHIST_ERA_OFFSET)
-        catalog["last_year_of_data"] = str(max(years) + BUDDHIST_ERA_OFFSET)
+        catalog["first_year_of_data"] = str(ce_to_be(min(years)))
+        catalog["last_year_of_data"] = str(ce_to_be(max(years)))
         extras["temporal_start"], extras["temporal_end"] = fiscal_year_span(years)
     notes_th, notes_en = spec.description.th, spec.description.en
     if withheld:
