@@ -44,7 +44,7 @@ _ROWS: tuple[StorageTypes, ...] = (
 SCHEMA_TYPES: dict[str, StorageTypes] = {row.table_schema: row for row in _ROWS}
 
 _NOT_NORMALISED = "the normaliser does not read Thai forms of it"
-# The other Table Schema (v1) types, each with why a contract may not use it.
+# The other Table Schema types (v1, and v2's list), each with why a contract may not use it.
 REFUSED: dict[str, str] = {
     "year": f"{_NOT_NORMALISED} (Buddhist Era years): use integer with "
     "normalize.buddhist_era_year_fields",
@@ -54,6 +54,7 @@ REFUSED: dict[str, str] = {
     "duration": _NOT_NORMALISED,
     "object": "nested values have no column in the clean table or the CSV",
     "array": "nested values have no column in the clean table or the CSV",
+    "list": "nested values have no column in the clean table or the CSV",
     "geopoint": "no DataStore column type without PostGIS",
     "geojson": "no DataStore column type without PostGIS",
     "any": "a column needs one type in Parquet and in the DataStore",

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from pipelines import thai
 from pipelines.contracts import DatasetSpec, SpecError, load_spec
 from pipelines.contracts.loader import load_spec_file
 from pipelines.contracts.models import NormalizeRules
@@ -78,7 +79,7 @@ def test_integers_beyond_int64_are_errors_not_crashes() -> None:
 )
 def test_buddhist_era_years_outside_the_default_window(cell: str, ok: bool) -> None:
     values, errors = cast("integer", [cell], year=True)
-    assert (values == [int(cell) - 543]) is ok
+    assert (values == [thai.be_to_ce(int(cell))]) is ok
     assert (errors == []) is ok
     if not ok:
         assert errors[0]["note"] == (
