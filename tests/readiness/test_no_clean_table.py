@@ -18,6 +18,7 @@ from pipelines.contracts import load_specs
 from pipelines.contracts.models import FileSource, Sources
 from pipelines.defs.integrity import build_integrity_assets
 from pipelines.defs.pull import agency_partitions, build_clean_asset, build_raw_asset
+from pipelines.integrity.procurement_table import COLUMNS
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import OgpConfig
@@ -36,49 +37,32 @@ def juristic_id(serial: int) -> str:
 
 
 def write_drop(path: Path) -> None:
-    """A procurement file as an agency sends it: canonical headers, B.E. fiscal year."""
+    """A procurement file as an agency sends it: the contract's columns, B.E. fiscal year."""
     path.parent.mkdir(parents=True)
+    rows = [
+        {
+            "project_id": f"{67000000000 + n:011d}",
+            "agency_code": AGENCY,
+            "fiscal_year": 2568,
+            "project_name": f"จ้างก่อสร้างอาคาร {n}",
+            "method": "e_bidding" if n < ROWS else "by_lottery",
+            "budget": "1000000.00",
+            "reference_price": "1000000.00",
+            "announce_date": "2024-11-04",
+            "bid_close_date": "2024-12-04",
+            "contract_date": "2025-01-06",
+            "number_of_bidders": 1 if n <= SINGLE_BIDS else 4,
+            "winner_tax_id": juristic_id(n),
+            "winner_name": f"บริษัท ผู้รับเหมา {n} จำกัด",
+            "contract_value": "900000.00",
+            "status": "contracted",
+        }
+        for n in range(1, ROWS + 1)
+    ]
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "project_id",
-                "agency_code",
-                "fiscal_year",
-                "project_name",
-                "method",
-                "budget",
-                "reference_price",
-                "announce_date",
-                "bid_close_date",
-                "contract_date",
-                "number_of_bidders",
-                "winner_tax_id",
-                "winner_name",
-                "contract_value",
-                "status",
-            ]
-        )
-        for n in range(1, ROWS + 1):
-            writer.writerow(
-                [
-                    f"{67000000000 + n:011d}",
-                    AGENCY,
-                    2568,
-                    f"จ้างก่อสร้างอาคาร {n}",
-                    "e_bidding" if n < ROWS else "by_lottery",
-                    "1000000.00",
-                    "1000000.00",
-                    "2024-11-04",
-                    "2024-12-04",
-                    "2025-01-06",
-                    1 if n <= SINGLE_BIDS else 4,
-                    juristic_id(n),
-                    f"บริษัท ผู้รับเหมา {n} จำกัด",
-                    "900000.00",
-                    "contracted",
-                ]
-            )
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @pytest.fixture
