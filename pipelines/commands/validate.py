@@ -101,21 +101,14 @@ def _gated(path: Path, spec: DatasetSpec, agency: str | None, workdir: Path) -> 
     then judged by the gate with the clean step's arguments (``clean_<family>``)."""
     from pipelines.normalize.partition import clean
     from pipelines.sources.landing import LandingArea, file_chunks
-    from pipelines.validation.gate import validate_partition
+    from pipelines.validation.gate import GateInput, GateOptions, gate
 
     data_dir = workdir / "data"
     landing = LandingArea(data_dir, spec.name, agency)
     landing.record_latest([landing.store(file_chunks(path), source=str(path), ext=path.suffix)])
     partition = clean(spec, agency, data_dir)
-    return validate_partition(
-        spec.name,
-        agency or LOCAL,
-        partition.files.parquet,
-        spec,
-        cast_errors=partition.result.cast_errors,
-        personal_data=partition.result.personal_data,
-        out_dir=workdir / "report",
-    )
+    inputs = GateInput.from_clean(spec, agency or LOCAL, partition)
+    return gate(inputs, GateOptions(out_dir=workdir / "report"))
 
 
 def _check(

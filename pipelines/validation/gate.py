@@ -18,15 +18,19 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.contracts import DatasetSpec
+from pipelines.contracts.models import Policy
 from pipelines.hashing import file_sha256
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
+from pipelines.validation.gate_input import GateInput, GateOptions
 from pipelines.validation.guard import guard
 from pipelines.validation.privacy import (
     PrivacyPolicy,
@@ -55,7 +59,15 @@ from pipelines.validation.tables import Source, TextTable, read_text
 from pipelines.validation.typed_csv import InBackground, TypedParquetWriter
 
 Status = Literal["passed", "quarantined", "blocked"]
-__all__ = ["CHECKS", "PUBLISHABLE_PARQUET", "ValidationResult", "validate_partition"]
+__all__ = [
+    "CHECKS",
+    "PUBLISHABLE_PARQUET",
+    "GateInput",
+    "GateOptions",
+    "ValidationResult",
+    "gate",
+    "validate_partition",
+]
 
 
 @dataclass(slots=True)
@@ -134,39 +146,33 @@ def _schema_source(clean: Source) -> Source:
     return clean
 
 
-def _primary_key(schema: Mapping[str, Any]) -> list[str]:
-    key = schema.get("primaryKey") or []
-    return [key] if isinstance(key, str) else list(key)
-
-
 def _rule_rows(
-    spec: Any,
+    inputs: GateInput,
+    options: GateOptions,
     schema: SchemaReport,
     suite: Suite,
     report: SuiteReport,
     typed: pa.Table | Path,
     row_count: int,
-    *,
-    engine: Engine,
-    parameters: Mapping[str, Any] | None,
 ) -> RuleRows:
     """In ``quarantine`` mode, the rows behind the failed business rules; in ``block`` mode (or
     when the header blocks anyway) every failed ``error`` rule simply blocks."""
+    spec = inputs.spec
     if spec.policy.mode != "quarantine" or schema.header_errors():
         return RuleRows(blocking=report.failed_errors)
     return locate_rule_rows(
         suite,
         report,
         typed,
-        _primary_key(spec.schema),
+        spec.primary_key,
         max_rows=int(spec.policy.max_error_rate * row_count),
-        engine=engine,
-        parameters=parameters,
+        engine=options.engine,
+        parameters=options.suite_parameters,
     )
 
 
 def _decide(
-    policy: Any,
+    policy: Policy,
     schema: SchemaReport,
     invalid_rows: set[int],
     blocking_rules: Sequence[ExpectationOutcome],
@@ -195,7 +201,7 @@ def validate_partition(
     family: str,
     agency: str,
     clean: Source,
-    spec: Any,
+    spec: DatasetSpec,
     *,
     cast_errors: Sequence[Mapping[str, Any]] = (),
     personal_data: Sequence[Mapping[str, Any]] = (),
@@ -206,96 +212,80 @@ def validate_partition(
     expectations_dir: Path | None = None,
     limit_errors: int | None = DEFAULT_LIMIT_ERRORS,
 ) -> ValidationResult:
+    """:func:`gate` with its input and options spelled out as keywords (see
+    :class:`~pipelines.validation.gate_input.GateInput` and ``GateOptions``)."""
+    inputs = GateInput(family, agency, clean, spec, cast_errors, personal_data)
+    options = GateOptions(
+        references=_references(agencies_table),
+        out_dir=out_dir,
+        suite_parameters=suite_parameters,
+        engine=engine,
+        expectations_dir=expectations_dir,
+        limit_errors=limit_errors,
+    )
+    return gate(inputs, options)
+
+
+@dataclass(slots=True)
+class _Checked:
+    """The schema and suite verdicts of one partition, before the privacy guard masks it."""
+
+    schema: SchemaReport
+    suite: SuiteReport
+    rules: RuleRows
+    invalid_rows: set[int]
+    typed: pa.Table | Path
+    found: PrivacyResult | None  # the guard's findings when it already read the table
+
+
+def gate(inputs: GateInput, options: GateOptions | None = None) -> ValidationResult:
     """Validate one clean partition and write its report (and its publishable table).
 
-    ``clean``: the clean Parquet (its CSV sibling is what the schema check reads) or CSV path,
-    or an Arrow table. ``spec``: the family's ``DatasetSpec`` (``.schema``, ``.privacy``,
-    ``.policy``, ``.expectations_suite``). ``out_dir`` defaults to
-    ``<data_dir>/validation/<family>/<agency>``. ``cast_errors`` and ``personal_data`` come
-    from normalisation (:class:`pipelines.normalize.NormalizeResult`): the cells it could not
-    type, and the personal data in the text as received (every column, before casting).
-
     The table is streamed, never held whole: one read of the text feeds the schema check and,
-    for a CSV, the typed Parquet the suite and the privacy guard read.
+    for a bare CSV, the typed Parquet the suite and the privacy guard read.
     """
-    references = _references(agencies_table)
-    directory = out_dir or _default_out_dir(family, agency)
+    options = options or GateOptions()
+    spec = inputs.spec
+    directory = options.out_dir or _default_out_dir(inputs.family, inputs.agency)
     directory.mkdir(parents=True, exist_ok=True)
     policy = PrivacyPolicy.from_spec(spec.privacy)
-    string_fields = [
-        f["name"] for f in spec.schema.get("fields", []) if f.get("type", "string") == "string"
-    ]
     with tempfile.TemporaryDirectory(prefix="ogp-gate-") as workdir:
-        source = _schema_source(clean)
+        source = _schema_source(inputs.clean)
         text = read_text(source)
-        schema_report, typed, found = _read_once(
-            clean, source, text, spec, references, policy, string_fields, Path(workdir)
-        )
-        normalize_errors = cast_errors_to_schema_errors(cast_errors)
-        all_errors = schema_report.errors + normalize_errors
-        invalid_rows = schema_report.invalid_rows | {
-            e.row_number for e in normalize_errors if e.row_number
-        }
-        suite_name = getattr(spec, "expectations_suite", None) or family
-        suite = load_suite(suite_path(suite_name, expectations_dir))
-        suite_report = run_suite(suite, typed, engine=engine, parameters=suite_parameters)
-        rules = _rule_rows(
-            spec,
-            schema_report,
-            suite,
-            suite_report,
-            typed,
-            text.num_rows,
-            engine=engine,
-            parameters=suite_parameters,
-        )
-        invalid_rows |= rules.row_numbers
-        known = with_raw_findings(
-            found or PrivacyResult(findings=[], table=None, dropped_columns=[]),
-            personal_data,
-            policy,
-            string_fields,
-        )
-        blocked_anyway = (
-            _decide(spec.policy, schema_report, invalid_rows, rules.blocking, known, text.num_rows)[
-                0
-            ]
-            == "blocked"
-        )
+        checked = _check(inputs, options, source, text, policy, Path(workdir))
+        rows = text.num_rows
+
+        def raw(found: PrivacyResult) -> PrivacyResult:
+            return with_raw_findings(found, inputs.personal_data, policy, inputs.string_fields)
+
+        known = raw(checked.found or PrivacyResult(findings=[], table=None, dropped_columns=[]))
+        blocking = checked.rules.blocking
+        decide = partial(_decide, spec.policy, checked.schema, checked.invalid_rows, blocking)
         writer = (
             None
-            if blocked_anyway
-            else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, invalid_rows)
+            if decide(known, rows)[0] == "blocked"
+            else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, checked.invalid_rows)
         )
-        privacy = with_raw_findings(
-            guard(typed, policy, string_fields, found, writer),
-            personal_data,
-            policy,
-            string_fields,
-        )
-        status, reasons = _decide(
-            spec.policy, schema_report, invalid_rows, rules.blocking, privacy, text.num_rows
-        )
+        privacy = raw(guard(checked.typed, policy, inputs.string_fields, checked.found, writer))
+        status, reasons = decide(privacy, rows)
         publishable = None
         if status != "blocked" and writer is not None:
             publishable = writer.close(privacy.dropped_columns)
         publishable_path = write_publishable(publishable, directory)
-    quarantined = sorted(invalid_rows) if status == "quarantined" else []
-    schema_report.errors = all_errors
     result = ValidationResult(
-        family=family,
-        agency=agency,
+        family=inputs.family,
+        agency=inputs.agency,
         status=status,
         reasons=reasons,
-        schema=schema_report,
-        suite=suite_report,
+        schema=checked.schema,
+        suite=checked.suite,
         privacy=privacy,
-        row_count=text.num_rows,
-        quarantined_rows=quarantined,
+        row_count=rows,
+        quarantined_rows=sorted(checked.invalid_rows) if status == "quarantined" else [],
         publishable_path=None if publishable is None else publishable_path,
-        rule_rows=rules.rows,
+        rule_rows=checked.rules.rows,
     )
-    result.report = scrub(build_report(result, spec, policy, limit_errors))
+    result.report = scrub(build_report(result, spec, policy, options.limit_errors))
     # No timestamp: the same input gives a byte-identical report, so an unchanged partition
     # re-publishes nothing. The input's digest ties the report to the data it judged.
     # The CSV's digest comes with its one read; a Parquet source is digested apart.
@@ -305,14 +295,39 @@ def validate_partition(
     return result
 
 
-def _read_once(
-    clean: Source,
+def _check(
+    inputs: GateInput,
+    options: GateOptions,
     source: Source,
     text: TextTable,
-    spec: Any,
+    policy: PrivacyPolicy,
+    workdir: Path,
+) -> _Checked:
+    """Schema (with the normaliser's cast errors) and suite (with the rows behind its failed
+    rules); the schema report ends up listing every error, cast errors after its own."""
+    references = options.references if options.references is not None else _references(None)
+    schema_report, typed, found = _read_once(inputs, source, text, references, policy, workdir)
+    normalize_errors = cast_errors_to_schema_errors(inputs.cast_errors)
+    invalid_rows = schema_report.invalid_rows | {
+        e.row_number for e in normalize_errors if e.row_number
+    }
+    suite = load_suite(suite_path(inputs.spec.expectations_suite, options.expectations_dir))
+    suite_report = run_suite(
+        suite, typed, engine=options.engine, parameters=options.suite_parameters
+    )
+    rules = _rule_rows(inputs, options, schema_report, suite, suite_report, typed, text.num_rows)
+    schema_report.errors = schema_report.errors + normalize_errors
+    return _Checked(
+        schema_report, suite_report, rules, invalid_rows | rules.row_numbers, typed, found
+    )
+
+
+def _read_once(
+    inputs: GateInput,
+    source: Source,
+    text: TextTable,
     references: Mapping[str, ReferenceTable],
     policy: PrivacyPolicy,
-    string_fields: list[str],
     workdir: Path,
 ) -> tuple[SchemaReport, pa.Table | Path, PrivacyResult | None]:
     """The one read of the text: the schema check here and, for a CSV, in a second thread, the
@@ -320,13 +335,14 @@ def _read_once(
     partition is publishable is known only once every check has run). Returns the schema
     report, the typed table, and the findings (None when the guard has yet to read the table).
     """
+    clean, spec = inputs.clean, inputs.spec
     if not isinstance(clean, Path) or clean.suffix.lower() == ".parquet":
         report = validate_schema(
             source, spec.schema, references=references, limit_errors=None, text=text
         )
         text.drain()
         return report, clean, None
-    finder = PrivacyScanner(policy, columns=string_fields)
+    finder = PrivacyScanner(policy, columns=inputs.string_fields)
     typed = TypedParquetWriter(
         workdir / "typed.parquet", text.labels, dict(spec.schema), row_groups=[finder]
     )

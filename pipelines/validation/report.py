@@ -27,6 +27,7 @@ from pipelines.validation.privacy import PrivacyPolicy
 from pipelines.validation.publishable import PUBLISHABLE_PARQUET
 
 if TYPE_CHECKING:
+    from pipelines.contracts import DatasetSpec
     from pipelines.validation.gate import ValidationResult
 
 TEMPLATE = "report.html.j2"
@@ -101,7 +102,7 @@ def _rebuilt(document: Any, key: str | None, masked: dict[str, str]) -> Any:
 
 
 def build_report(
-    result: ValidationResult, spec: Any, policy: PrivacyPolicy, limit_errors: int | None
+    result: ValidationResult, spec: DatasetSpec, policy: PrivacyPolicy, limit_errors: int | None
 ) -> dict[str, Any]:
     errors = result.schema.errors
     shown = errors[:limit_errors] if limit_errors else errors
