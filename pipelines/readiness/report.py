@@ -27,6 +27,7 @@ from pipelines.readiness.scoring import (
     score_eligibility,
     values_check,
 )
+from pipelines.thai import ce_to_be
 
 REPORT_STEM = "ogp-readiness-report"
 MAX_ACTIONS = 10
@@ -261,6 +262,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = format_value
+    env.filters["buddhist_era"] = ce_to_be
     env.globals["label"] = label
     env.filters["is_url"] = lambda s: isinstance(s, str) and s.startswith(("http://", "https://"))
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
