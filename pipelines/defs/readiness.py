@@ -1,5 +1,6 @@
-"""The ``ogp_readiness_report`` asset: builds the report from the portal and the local outputs
-and publishes it. Unpartitioned: it reads the whole portal. Wire it after the published assets::
+"""The ``ogp_readiness_report`` asset: builds the report from the portal and the gate's and
+integrity stage's local outputs (never a clean table) and publishes it. Unpartitioned: it
+reads the whole portal. Wire it after the published assets::
 
     build_readiness_asset(deps=[published_assets...])
 """
