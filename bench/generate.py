@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs  # noqa: E402
-from pipelines.thai import THAI_DIGITS, ce_to_be, format_date  # noqa: E402
+from pipelines.thai import THAI_DIGITS, be_to_ce, ce_to_be, format_date  # noqa: E402
 
 FISCAL_YEARS_BE = (2567, 2568)
 FAMILIES = ("decisions", "procurement", "budget")
@@ -222,7 +222,7 @@ DEFECTS: dict[tuple[str, str, int], str] = {
 
 
 def fiscal_year_dates(fiscal_year_be: int) -> tuple[dt.date, dt.date]:
-    end_ce = fiscal_year_be - 543
+    end_ce = be_to_ce(fiscal_year_be)
     return dt.date(end_ce - 1, 10, 1), dt.date(end_ce, 9, 30)
 
 
@@ -283,7 +283,7 @@ def procurement_row(rng: random.Random, agency: str, fiscal_year_be: int, sequen
     return {
         "project_id": f"{fiscal_year_be % 100:02d}{sequence:09d}",
         "agency_code": agency,
-        "fiscal_year": fiscal_year_be - 543,
+        "fiscal_year": be_to_ce(fiscal_year_be),
         "project_name": name,
         "method": method,
         "budget": budget,
@@ -344,7 +344,7 @@ def budget_row(rng: random.Random, agency: str, fiscal_year_be: int, sequence: i
     agency_number = sorted(PROJECTS).index(agency) + 1 if agency in PROJECTS else 99
     return {
         "budget_line_id": f"{agency_number:02d}{fiscal_year_be}{sequence:04d}",
-        "fiscal_year": fiscal_year_be - 543,
+        "fiscal_year": be_to_ce(fiscal_year_be),
         "agency_code": agency,
         "plan": plan,
         "programme": programme,

@@ -117,3 +117,47 @@ def test_clean_text_removes_invisible_characters_and_blanks():
 )
 def test_amounts_follow_the_contracts_decimal_separator(text, separator, expected):
     assert thai.strip_amount_marks(pa.array([text]), separator).to_pylist() == [expected]
+
+
+# --- the calendar rules this module owns ---------------------------------------------------------
+
+
+@settings(deadline=None)
+@given(day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_buddhist_era_is_the_offset_the_dates_are_written_with(day):
+    be = thai.ce_to_be(day.year)
+    assert thai.be_to_ce(be) == day.year
+    assert thai.format_date(day, "iso_be").startswith(f"{be:04d}-")
+    assert thai.parse_date(thai.format_date(day, "iso_be")) == day
+
+
+@settings(deadline=None)
+@given(days=st.lists(st.one_of(st.none(), st.dates()), max_size=50))
+def test_vectorised_fiscal_years_are_the_scalar_rule(days):
+    expected = [None if day is None else thai.fiscal_year(day) for day in days]
+    assert thai.fiscal_years_of_dates(pa.array(days, pa.date32())).to_pylist() == expected
+    stamps = pa.array([None if d is None else dt.datetime(d.year, d.month, d.day) for d in days])
+    assert thai.fiscal_years_of_dates(stamps.cast(pa.timestamp("s"))).to_pylist() == expected
+
+
+@settings(deadline=None)
+@given(years=st.lists(st.integers(min_value=1901, max_value=2100), min_size=1, max_size=5))
+def test_fiscal_year_span_holds_exactly_the_days_of_those_years(years):
+    first, last = (dt.date.fromisoformat(day) for day in thai.fiscal_year_span(years))
+    assert (thai.fiscal_year(first), thai.fiscal_year(last)) == (min(years), max(years))
+    assert thai.fiscal_year(first - dt.timedelta(days=1)) == min(years) - 1
+    assert thai.fiscal_year(last + dt.timedelta(days=1)) == max(years) + 1
+
+
+def test_fiscal_year_span_of_the_demo_years():
+    assert thai.fiscal_year_span([2025, 2024]) == ("2023-10-01", "2025-09-30")
+
+
+def test_default_buddhist_era_window_is_ce_1900_to_2100_and_the_contracts_default():
+    from pipelines.contracts.models import NormalizeRules
+
+    low, high = thai.DEFAULT_BE_WINDOW
+    assert (thai.be_to_ce(low), thai.be_to_ce(high)) == (1900, 2100)
+    assert NormalizeRules().buddhist_era_window == thai.DEFAULT_BE_WINDOW
+    # every year of the window is read as Buddhist Era by the date parser
+    assert low >= thai.BE_THRESHOLD
