@@ -117,3 +117,24 @@ def test_an_invalid_agency_code_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "agency" in result.output
+
+
+def test_validate_never_types_the_file_a_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The normaliser types the file once; the gate reads its Parquet. The DuckDB typing of a
+    bare CSV (typed_csv, for callers without a clean Parquet) is not on validate's path."""
+    from pipelines.validation import gate as gate_module
+    from pipelines.validation.gate import validate_partition
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the CSV was typed a second time")
+
+    monkeypatch.setattr(gate_module, "TypedParquetWriter", refuse)
+    path = write(tmp_path, CASES["quarantine"])
+    result = CliRunner().invoke(app, ["validate", str(path), "--dataset", FAMILY, "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["status"] == "quarantined"
+    # the control: a gate given the bare CSV does take that route
+    with pytest.raises(AssertionError, match="second time"):
+        validate_partition(FAMILY, AGENCY, path, load_spec(FAMILY), out_dir=tmp_path / "r")
