@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from pipelines import thai
 from pipelines.contracts.models import NormalizeRules
-from pipelines.schema_types import field_type
+from pipelines.schema_types import arrow_type, field_type
 
 MAX_ERRORS_PER_FIELD = 1000
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
@@ -132,7 +132,7 @@ def _only(values: pa.Array, keep: pa.Array) -> pa.Array:
 
 
 def cast_integer(values: pa.Array, context: CastContext) -> pa.Array:
-    integers = _checked_cast(_amount_text(values, context), _INTEGER, pa.int64())
+    integers = _checked_cast(_amount_text(values, context), _INTEGER, arrow_type("integer"))
     if context.buddhist_era_year:
         buddhist = thai.is_buddhist_year(integers)
         _count(context, "buddhist_era_years", buddhist)
@@ -144,7 +144,7 @@ def cast_integer(values: pa.Array, context: CastContext) -> pa.Array:
 
 
 def cast_number(values: pa.Array, context: CastContext) -> pa.Array:
-    numbers = _checked_cast(_amount_text(values, context), _NUMBER, pa.float64())
+    numbers = _checked_cast(_amount_text(values, context), _NUMBER, arrow_type("number"))
     # NaN, Infinity and overflows (1e309 reads as inf) are not amounts; JSON cannot hold them.
     return _only(numbers, pc.is_finite(numbers))
 
