@@ -12,7 +12,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ import pytest
 from pipelines import schema_types, thai
 
 REPO = Path(__file__).resolve().parents[1]
+# A scanner reads one file and reports each copy it finds as "file:line: the line".
+Scanner = Callable[[Path], Iterator[str]]
 
 
 def python_files(*roots: str) -> list[Path]:
@@ -30,6 +32,13 @@ def python_files(*roots: str) -> list[Path]:
         for path in (REPO / root).rglob("*.py")
         if not any(part.startswith((".", "__pycache__")) for part in path.relative_to(REPO).parts)
     )
+
+
+def copies_outside(owner: Path, scanner: Scanner, *roots: str) -> list[str]:
+    """What the scanner finds in every Python file under the roots but the owner."""
+    return [
+        copy for path in python_files(*roots) if path.resolve() != owner for copy in scanner(path)
+    ]
 
 
 def report(path: Path, source: str, line: int) -> str:
@@ -104,22 +113,12 @@ def calendar_rule_copies(path: Path) -> Iterator[str]:
 
 
 def test_the_buddhist_era_offset_is_written_only_in_thai_py() -> None:
-    copies = [
-        copy
-        for path in python_files("pipelines", "bench", "portal")
-        if path.resolve() != THAI_OWNER
-        for copy in be_offset_copies(path)
-    ]
+    copies = copies_outside(THAI_OWNER, be_offset_copies, "pipelines", "bench", "portal")
     assert copies == [], "use pipelines.thai (BE_OFFSET, ce_to_be, be_to_ce)"
 
 
 def test_the_fiscal_year_rule_and_be_windows_live_only_in_thai_py() -> None:
-    copies = [
-        copy
-        for path in python_files("pipelines")
-        if path.resolve() != THAI_OWNER
-        for copy in calendar_rule_copies(path)
-    ]
+    copies = copies_outside(THAI_OWNER, calendar_rule_copies, "pipelines")
     assert copies == [], "use pipelines.thai (fiscal_year, fiscal_years_of_dates, ...)"
 
 
@@ -216,12 +215,7 @@ def type_map_copies(path: Path) -> Iterator[str]:
 
 
 def test_there_is_one_table_schema_type_map() -> None:
-    copies = [
-        copy
-        for path in python_files("pipelines")
-        if path.resolve() != TYPES_OWNER
-        for copy in type_map_copies(path)
-    ]
+    copies = copies_outside(TYPES_OWNER, type_map_copies, "pipelines")
     assert copies == [], "import the types from pipelines.schema_types"
 
 
@@ -255,6 +249,6 @@ def test_owners_are_modules_of_the_package(owner: Path) -> None:
 
 # --- Partition paths and asset keys: owner to come (issue 13, item 1) ----------------------------
 # The module that owns the on-disk layout and the ``raw_/clean_/published_`` asset keys adds its
-# scan here, in the same shape: a ``<concept>_copies(path)`` scanner over
-# ``python_files("pipelines")`` minus the owner, a test that it finds nothing, and a test that it
-# finds every copy in generated code (and nothing in code that only looks alike).
+# scan here, in the same shape: a ``<concept>_copies(path)`` scanner, a test that
+# ``copies_outside(<owner>, <scanner>, "pipelines")`` is empty, and a test that the scanner finds
+# every copy in generated code (and nothing in code that only looks alike).
