@@ -53,7 +53,8 @@ def portal_home() -> Path:
 # `ckan_portal` counts too). Tests that need something no fixture shows carry an explicit mark.
 PORTAL_FIXTURES = frozenset({"ckan_portal"})
 BROWSER_FIXTURES = frozenset({"browser"})
-SLOW_FIXTURES = frozenset({"sandboxes", "scenario"})  # whole pipeline runs in subprocesses
+# whole pipeline runs (`ogp run`, a daemon) in a sandbox catalog: tests/deploy/sandbox.py
+SLOW_FIXTURES = frozenset({"sandboxes", "sandbox", "scenario"})
 MARKS_FROM_FIXTURES = {
     "portal": PORTAL_FIXTURES,
     "browser": BROWSER_FIXTURES,

@@ -16,6 +16,8 @@ UNIT_TEST = f"{PORTALCTL_TESTS}::test_status_and_down_on_a_portal_that_never_ran
 # the publish fixtures built on `created` (and so on `ckan_portal`), no mark in its module
 PUBLISH_TEST = "tests/publish/test_ckan.py::test_first_publish_creates_the_whole_dataset"
 SANDBOX_TEST = "tests/deploy/test_postgres_instance.py"
+# a module's own `sandbox` fixture (a whole `ogp run`), marked portal only by hand
+OFFLINE_TEST = "tests/integrity/test_offline_run.py"
 
 
 def collected(*args: str) -> set[str]:
@@ -37,6 +39,7 @@ def test_marks_follow_the_fixtures_and_their_closure() -> None:
     assert needed_marks(["ckan_portal", "ckan", "created"]) == {"portal"}
     assert needed_marks(["browser", "ckan_portal"]) == {"browser", "portal"}
     assert needed_marks(["sandboxes", "ckan_portal"]) == {"portal", "slow"}
+    assert needed_marks(["sandbox"]) == {"slow"}
 
 
 def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only() -> None:
@@ -52,5 +55,6 @@ def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only() -> 
 
 
 def test_a_sandbox_pipeline_run_is_slow() -> None:
-    slow = collected("-m", "slow", SANDBOX_TEST)
+    slow = collected("-m", "slow", SANDBOX_TEST, OFFLINE_TEST)
     assert f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage" in slow
+    assert any(test.startswith(f"{OFFLINE_TEST}::") for test in slow)

@@ -102,6 +102,7 @@ def test_portal_files_are_private(ckan_portal):
     assert json.loads((home / "env.json").read_text())["admin_user"] == "ogp_admin"
 
 
+@pytest.mark.slow  # a whole second CKAN, PostgreSQL and Redis
 @pytest.mark.parametrize("folder_mode", [0o755, 0o700], ids=["open-folder", "private-folder"])
 def test_a_second_portal_comes_up_and_down_leaves_nothing_running(
     service_dir: Path, ckan_portal, folder_mode: int
