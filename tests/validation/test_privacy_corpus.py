@@ -15,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from pipelines.commands.validate import validate
+from pipelines.hashing import file_sha256
 from pipelines.validation.personal_text import detect
 
 from .personal_corpus import (
@@ -102,7 +103,10 @@ def test_validate_reports_every_disguised_value(
             assert action == "not_published"
         elif item.column in INTEGER_COLUMNS:
             assert action == "block"  # an integer cannot be masked
-    assert {f.get("file") for f in report["privacy"]["findings"]} == {path.name}
+    # named as the pipeline names it: the landed copy, by content (the reports are equal)
+    assert {f.get("file") for f in report["privacy"]["findings"]} == {
+        f"{file_sha256(path)}.{suffix}"
+    }
     assert report["status"] == "blocked"
     assert report["publishable"] is False
     assert_nothing_personal(output, [p.value.canonical for p in placed] + _long_texts(placed))
