@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import BaseModel
 
 from pipelines import thai
 from pipelines.validation.personal_text import Kind
+
+if TYPE_CHECKING:
+    from pipelines.contracts.models import Privacy
 
 Action = Literal["mask", "drop", "block", "not_published"]
 
@@ -56,9 +60,9 @@ class PrivacyPolicy:
     public_columns: Mapping[str, str] = field(default_factory=dict)  # column -> pattern
 
     @classmethod
-    def from_spec(cls, privacy: Any) -> PrivacyPolicy:
+    def from_spec(cls, privacy: Privacy | Mapping[str, Any] | None) -> PrivacyPolicy:
         """From the contracts' ``Privacy`` model or the same as a plain mapping."""
-        data = privacy.model_dump() if hasattr(privacy, "model_dump") else dict(privacy or {})
+        data = privacy.model_dump() if isinstance(privacy, BaseModel) else dict(privacy or {})
         public = data.get("public_columns") or {}
         if not isinstance(public, Mapping):
             raise ValueError("public_columns: a pattern per column, e.g. {project_id: ^[0-9]{11}$}")
