@@ -11,10 +11,18 @@ import pytest
 import requests
 
 from pipelines.contracts import load_spec
+from pipelines.integrity.ocds_schema import OcdsSchemaUnavailableError
+from pipelines.integrity.partition import Withheld, withhold_package
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.model import PublishRequest, ResourceFile
 from pipelines.publish.receipt import PublishReceipt
-from pipelines.publish.request import WITHHELD_KEY, ReportPaths, WithheldResource, build_request
+from pipelines.publish.request import (
+    WITHHELD_KEY,
+    ReportPaths,
+    WithheldResource,
+    build_request,
+    withheld_resources,
+)
 
 from .publish_samples import procurement_table, sample_agency
 
@@ -97,3 +105,51 @@ def test_withheld_package_is_removed_explained_and_restored(
     assert ENGLISH not in restored["notes"]
     assert ENGLISH not in restored["notes_en"]
     assert WITHHELD_KEY not in {e["key"] for e in restored["extras"]}
+
+
+def test_two_offline_runs_with_different_causes_upload_nothing(
+    ckan_portal, agency, report_files, tmp_path
+):
+    """The public text of a withheld package does not depend on the cause of the outage (nor on
+    the URL): a refused connection one run and an HTTP 500 the next change nothing."""
+    spec = load_spec("procurement")
+    causes = [
+        OcdsSchemaUnavailableError(
+            "http://127.0.0.1:9/schema/1__1__5/", "no network: the host could not be reached"
+        ),
+        OcdsSchemaUnavailableError(
+            "https://steward:s3cretpass@mirror.example/schema/1__1__5/?token=tok3n",
+            "HTTP 500 from https://mirror.example/schema/1__1__5/release-schema.json",
+        ),
+    ]
+    assert causes[0].reason != causes[1].reason
+    receipts, shown = [], []
+    for run, offline in enumerate(causes):
+        data_dir = tmp_path / f"run{run}"
+        withhold_package(agency, data_dir, Withheld(offline.what, offline.what_th))
+        withheld = withheld_resources(spec, agency, data_dir)
+        request = build_request(
+            spec,
+            sample_agency(agency),
+            procurement_table({2024: 3}),
+            report_files,
+            withheld=withheld,
+        )
+        receipts.append(publish(ckan_portal, request, tmp_path))
+        shown.append(ckan_portal.api().action.package_show(id=f"{agency}-procurement"))
+
+    assert receipts[0].datasets[0].action == "create"
+    assert receipts[1].datasets[0].action == "unchanged"
+    assert receipts[1].bytes_uploaded == 0
+    assert shown[1]["metadata_modified"] == shown[0]["metadata_modified"]
+    package = shown[1]
+    descriptor = requests.get(
+        next(r["url"] for r in package["resources"] if r["name"] == "datapackage.json"),
+        timeout=60,
+    ).json()
+    public = [package["notes"], package["notes_en"], descriptor["description"]]
+    for text in public:
+        assert causes[0].what in text
+        for private in ("127.0.0.1:9", "mirror.example", "s3cretpass", "tok3n", "HTTP 500"):
+            assert private not in text
+    assert causes[0].what_th in package["notes"]
