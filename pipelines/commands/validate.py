@@ -120,6 +120,10 @@ def _check(
     refused = _regular_file(path)
     if refused:
         return _error(console, refused)
+    if not path.suffix:  # the landing area would keep it as .bin, which no reader takes
+        return _error(
+            console, f"{path}: no file extension: the pipeline reads .csv, .xlsx or OCDS .json"
+        )
     if agency is not None and not AGENCY_CODE.fullmatch(agency):
         return _error(console, f"--agency {agency!r}: not an agency code (e.g. cgd)")
     try:

@@ -60,3 +60,12 @@ def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(path), "--dataset", "procurement"])
     assert result.exit_code == 2
     assert "broken.xlsx" in result.output
+
+
+def test_a_file_without_extension_is_refused_as_the_pipeline_refuses_it(tmp_path: Path) -> None:
+    """A drop without an extension lands as .bin, which no reader takes: one clear line."""
+    path = write(tmp_path, [row(1)]).rename(tmp_path / "procurement")
+    result = runner.invoke(app, ["validate", str(path), "--dataset", "procurement"])
+    assert result.exit_code == 2
+    assert "no file extension" in result.output
+    assert len(result.output.strip().splitlines()) == 1
