@@ -5,7 +5,12 @@ datasets on the home page, and none of CKAN's placeholders. Screenshots: build/s
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import urllib.error
+import urllib.request
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from pipelines.contracts import load_specs
 from pipelines.settings import REPO_ROOT
+from pipelines.thai import format_date
 
 pytestmark = [pytest.mark.portal, pytest.mark.browser]
 
@@ -24,6 +30,14 @@ TITLE_EN = "OGP Open Government Data Portal"
 # CKAN 2.12's stock home page and its placeholder image (templates/home/snippets/promoted.html)
 PLACEHOLDER_TEXTS = ("Welcome to CKAN", "nice introductory paragraph", "This is a featured section")
 # a contract's update_frequency as the About page says it, in Thai and in English
+# this test's own agency and dataset, in both languages (the English ones are what /en/ shows)
+ORG_TH, ORG_EN = "กรมทดสอบหน้าเว็บ", "Department of Page Tests"
+DATASET_TH = "ข้อมูลการจัดซื้อจัดจ้างภาครัฐ (ทดสอบหน้าเว็บ)"
+DATASET_EN = "Public procurement projects (page test)"
+NOTES_EN = "Procurement projects **made for the page test**, see [the About page](/en/about)."
+# what the navigation calls CKAN's organizations, and what the pages must not call them
+AGENCIES = {"th": "หน่วยงาน", "en": "Agencies"}
+ORGANIZATION_WORDS = re.compile(r"องค์กร|organi[sz]ation", re.IGNORECASE)
 FREQUENCY_WORDS = {
     "daily": ("รายวัน", "Daily"),
     "monthly": ("รายเดือน", "Monthly"),
@@ -46,15 +60,17 @@ def agency(ckan: ckanapi.RemoteCKAN, run_id: str, created: list[tuple[str, str]]
     """An organization and a dataset of this test's own (purged at the end of the session)."""
     org, name = f"brand-{run_id}", f"brand-{run_id}-procurement"
     created.extend([("organization", org), ("dataset", name)])
+    # the English name in extras, as the publisher stores it (pipelines/publish/metadata.py)
     ckan.action.organization_create(
-        name=org, title="กรมทดสอบหน้าเว็บ / Department of Page Tests", description="ทดสอบ"
+        name=org, title=ORG_TH, description="ทดสอบ", extras=[{"key": "title_en", "value": ORG_EN}]
     )
     ckan.action.package_create(
         name=name,
-        title="ข้อมูลการจัดซื้อจัดจ้างภาครัฐ (ทดสอบหน้าเว็บ)",
-        title_en="Public procurement projects (page test)",
+        title=DATASET_TH,
+        title_en=DATASET_EN,
         owner_org=org,
         notes="รายการโครงการจัดซื้อจัดจ้างสำหรับทดสอบหน้าเว็บ",
+        notes_en=NOTES_EN,
         license_id="cc-by",
         tags=[{"name": "procurement"}],
     )
@@ -214,3 +230,169 @@ def test_dataset_and_organization_pages(
     agencies.screenshot("portal-organizations.png")
     agencies.assert_no_placeholders()
     assert "กรมทดสอบหน้าเว็บ" in agencies.text
+
+
+# --- one language per page (issue 12 review) ---------------------------------------------------
+
+
+def prefix(lang: str) -> str:
+    return "/en" if lang == "en" else ""
+
+
+def breadcrumb(page: Page) -> list[str]:
+    return [text.strip() for text in page.locator(".breadcrumb li").all_inner_texts()]
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_dataset_page_title_and_description_in_the_page_language(
+    ckan_portal: Any, agency: dict[str, str], page: Page, lang: str
+) -> None:
+    shown, other = (DATASET_EN, DATASET_TH) if lang == "en" else (DATASET_TH, DATASET_EN)
+    dataset = Visit(page, f"{ckan_portal.url}{prefix(lang)}/dataset/{agency['dataset']}")
+    dataset.screenshot(f"portal-dataset-{lang}.png")
+    dataset.assert_no_placeholders()
+    assert page.get_attribute("html", "lang") == lang
+    assert page.inner_text("article h1").strip() == shown
+    assert page.title().startswith(shown), page.title()
+    assert other not in page.title()
+    assert page.inner_text("#package-info .heading").strip() == shown
+    # breadcrumb: home, agencies, the agency (English name at /en/), the dataset
+    crumbs = breadcrumb(page)
+    assert crumbs[1:3] == [AGENCIES[lang], ORG_EN if lang == "en" else ORG_TH], crumbs
+    assert shown.startswith(crumbs[3].rstrip(".")), crumbs
+    assert page.inner_text("#organization-info .heading").strip() == crumbs[2]
+    # the English description is Markdown, rendered wherever it is shown (never raw **)
+    assert "**" not in dataset.text
+    english_row = page.locator("tr", has_text="Description (English)").locator("td strong")
+    assert english_row.inner_text() == "made for the page test"
+    notes = page.inner_text(".notes")
+    if lang == "en":
+        assert page.inner_text(".notes strong") == "made for the page test"
+        assert "รายการโครงการ" not in notes
+    else:
+        assert "รายการโครงการ" in notes
+        assert "page test" not in notes
+
+
+AGENCY_PAGES = ["/organization/", "/organization/{org}", "/organization/about/{org}"]
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+@pytest.mark.parametrize("path", [*AGENCY_PAGES, "/dataset/{dataset}", "/dataset/?q={dataset}"])
+def test_agencies_are_called_agencies_everywhere(
+    ckan_portal: Any, agency: dict[str, str], page: Page, lang: str, path: str
+) -> None:
+    url = ckan_portal.url + prefix(lang) + path.format(**agency)
+    visit = Visit(page, url)
+    assert page.get_attribute("html", "lang") == lang
+    # navigation, and the headings/breadcrumbs CKAN calls "Organizations" / "องค์กร"
+    assert AGENCIES[lang] in page.inner_text("header nav")
+    assert ORGANIZATION_WORDS.findall(visit.text) == [], url
+    assert ORGANIZATION_WORDS.findall(page.title()) == [], page.title()
+    if path in AGENCY_PAGES or ("{dataset}" in path and "?" not in path):
+        assert breadcrumb(page)[1] == AGENCIES[lang], breadcrumb(page)
+    if path == "/organization/":
+        assert page.title().startswith(AGENCIES[lang])
+    if path != "/organization/" and "?" not in path:
+        # the agency's name in the page's language; the other one only labelled as such
+        shown, other = (ORG_EN, ORG_TH) if lang == "en" else (ORG_TH, ORG_EN)
+        assert shown in visit.text
+        details = page.locator(".ogp-agency-details")
+        labelled = details.inner_text() if details.count() else ""
+        assert other not in visit.text.replace(labelled, ""), url
+    if path == "/dataset/?q={dataset}":
+        facet = page.locator(
+            "section.module-narrow", has=page.locator(f"a[href*='organization={agency['org']}']")
+        )
+        assert facet.locator("h2").inner_text().strip() == AGENCIES[lang]
+
+
+def test_counts_of_one_are_singular(ckan_portal: Any, agency: dict[str, str], page: Page) -> None:
+    """ "1 datasets" nowhere: the agency list and the search count say "1 dataset"."""
+    one_datasets = re.compile(r"(?<!\d)1 (datasets|agencies)\b")
+    assert one_datasets.findall(Visit(page, ckan_portal.url + "/en/").text) == []
+    assert re.search(r"\d+ datasets?\b", page.inner_text(".ogp-stats"))
+    agencies = Visit(page, f"{ckan_portal.url}/en/organization/?q={agency['org']}")
+    assert "1 agency found" in agencies.text
+    assert page.inner_text(".media-item .count").strip() == "1 dataset"
+    assert one_datasets.findall(agencies.text) == []
+    found = Visit(page, f"{ckan_portal.url}/en/dataset/?q={agency['dataset']}")
+    assert "1 dataset found" in found.text
+    assert one_datasets.findall(found.text) == []
+    # on Thai pages the counts are Thai (CKAN's plural forms would show English here)
+    Visit(page, f"{ckan_portal.url}/organization/?q={agency['org']}")
+    assert page.inner_text(".media-item .count").strip() == "1 ชุดข้อมูล"
+    thai_found = Visit(page, f"{ckan_portal.url}/dataset/?q={agency['dataset']}").text
+    assert "พบชุดข้อมูล 1 รายการ" in thai_found
+    assert "found" not in thai_found
+
+
+def fetch(url: str, token: str | None = None) -> tuple[int, str]:
+    """A page as anonymous (or, with a token, as the sysadmin), without a browser."""
+    request = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_anonymous_organization_page_has_no_members_tab(
+    ckan_portal: Any, agency: dict[str, str], page: Page, lang: str
+) -> None:
+    members = f"/organization/members/{agency['org']}"
+    # why it is hidden: the page refuses anonymous visitors
+    assert fetch(ckan_portal.url + members)[0] == 403
+    org_url = f"{ckan_portal.url}{prefix(lang)}/organization/{agency['org']}"
+    org = Visit(page, org_url)
+    links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href') || '')")
+    assert [href for href in links if "/members/" in href] == []
+    assert re.search("Members|สมาชิก", org.text) is None
+    assert any(href.endswith(f"/organization/about/{agency['org']}") for href in links)
+    # the control: the sysadmin, who may open it, still gets the tab
+    assert members in fetch(org_url, ckan_portal.token)[1]
+
+
+def bangkok_day(timestamp: str) -> dt.date:
+    """A CKAN timestamp (UTC, no zone) as the portal shows it (ckan.display_timezone)."""
+    utc = dt.datetime.fromisoformat(timestamp).replace(tzinfo=dt.UTC)
+    return utc.astimezone(zoneinfo.ZoneInfo("Asia/Bangkok")).date()
+
+
+def test_thai_pages_show_buddhist_era_dates(
+    ckan_portal: Any, ckan: ckanapi.RemoteCKAN, agency: dict[str, str], page: Page
+) -> None:
+    package = ckan.action.package_show(id=agency["dataset"])
+    resource = package["resources"][0]
+    resource_url = f"/dataset/{agency['dataset']}/resource/{resource['id']}"
+    created = bangkok_day(resource["created"])
+    thai = Visit(page, ckan_portal.url + resource_url)
+    thai.screenshot("portal-resource.png")
+    expected = format_date(created, "full_be_era")  # e.g. 30 พฤศจิกายน พ.ศ. 2569
+    row = page.locator("tr", has=page.locator("th", has_text="สร้างเมื่อ")).inner_text()
+    assert expected in row, (expected, row)
+    assert "ค.ศ." not in thai.text
+    for label in ("ข้อมูลปรับปรุงล่าสุด", "คำอธิบายข้อมูลปรับปรุงล่าสุด", "ข้ามไปยังเนื้อหาหลัก"):
+        assert label in page.content(), label
+    for untranslated in ("Data last updated", "Metadata last updated", "Skip to main content"):
+        assert untranslated not in page.content(), untranslated
+    english = Visit(page, ckan_portal.url + "/en" + resource_url)
+    assert f"{created:%B} {created.day}, {created.year}" in english.text
+    assert "พ.ศ." not in page.inner_text("table")
+    # the home page's recently updated datasets, Thai: Buddhist Era as well
+    modified = bangkok_day(package["metadata_modified"])
+    Visit(page, ckan_portal.url + "/")
+    entry = page.locator(".ogp-recent-list li", has_text=DATASET_TH).first.inner_text()
+    assert format_date(modified, "full_be_era") in entry, entry
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_not_found_page_in_the_page_language(ckan_portal: Any, page: Page, lang: str) -> None:
+    response = page.goto(f"{ckan_portal.url}{prefix(lang)}/dataset/no-such-dataset-ogp-i12")
+    assert response is not None
+    assert response.status == 404
+    text = page.inner_text("#error-content")
+    assert text.startswith("404 " + ("Not found" if lang == "en" else "ไม่พบหน้าที่ต้องการ")), text
+    if lang == "th":
+        assert re.search(r"[A-Za-z]{4,}", text) is None, text
