@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from pipelines.validation.gate import ValidationResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-AGENCY_CODE = re.compile(r"[a-z][a-z0-9-]{1,30}")  # the registry's pattern (contracts.Agency)
 LOCAL = "local"  # the report's agency when none is given (not a partition of the pipeline)
 _RAW_NOTE = re.compile(r" \(raw [0-9a-f]{12}…\)")
 SHOWN_ERRORS = 20
@@ -115,7 +114,7 @@ def _check(
     path: Path, dataset: str, agency: str | None, json_out: bool, report_dir: Path | None
 ) -> int:
     console = Console(stderr=json_out)
-    from pipelines.contracts import SpecError, load_spec
+    from pipelines.contracts import SpecError, load_agencies, load_spec
 
     refused = _regular_file(path)
     if refused:
@@ -124,12 +123,14 @@ def _check(
         return _error(
             console, f"{path}: no file extension: the pipeline reads .csv, .xlsx or OCDS .json"
         )
-    if agency is not None and not AGENCY_CODE.fullmatch(agency):
-        return _error(console, f"--agency {agency!r}: not an agency code (e.g. cgd)")
     try:
         spec = load_spec(dataset)
+        registered = {a.agency_code for a in load_agencies()} if agency is not None else set()
     except SpecError as error:
         return _error(console, str(error))
+    if agency is not None and agency not in registered:
+        # the pipeline's partitions are the registry's agencies (pipelines/defs/pull.py)
+        return _error(console, f"--agency {agency!r}: not an agency of the registry (e.g. cgd)")
     from pipelines.normalize import NormalizeError
     from pipelines.validation.suite import SuiteError
     from pipelines.validation.tables import UnreadableTableError

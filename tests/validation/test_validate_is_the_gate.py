@@ -110,13 +110,14 @@ def test_the_cases_exercise_what_they_are_named_for(tmp_path: Path) -> None:
     assert citizen_id() not in result.stdout
 
 
-def test_an_invalid_agency_code_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("agency", ["../x", "zz-not-registered"])
+def test_an_agency_outside_the_registry_is_a_usage_error(agency: str, tmp_path: Path) -> None:
     path = write(tmp_path, CASES["valid"])
     result = CliRunner().invoke(
-        app, ["validate", str(path), "--dataset", FAMILY, "--agency", "../x"]
+        app, ["validate", str(path), "--dataset", FAMILY, "--agency", agency]
     )
     assert result.exit_code == 2
-    assert "agency" in result.output
+    assert "not an agency of the registry" in result.output
 
 
 def test_validate_never_types_the_file_a_second_time(
