@@ -1,9 +1,11 @@
 """Offline is a normal condition: the demo catalog run as `ogp run` (a sandbox of test agencies,
 tests/deploy/sandbox.py) with the OCDS schema unreachable and no OGP_OCDS_SCHEMA_DIR publishes
 every family of every agency; only the OCDS package is withheld, with its reason on the dataset
-page. An unchanged offline re-run changes nothing on the portal; the first run with the schema
-publishes the package and removes the note; going offline again removes the package published
-by that earlier run (it would describe older data) and brings the note back.
+page. An unchanged offline re-run, failing for another cause (HTTP 500 instead of a refused
+connection), changes nothing on the portal: the public text names neither cause nor URL. The
+first run with the schema publishes the package and removes the note; going offline again
+removes the package published by that earlier run (it would describe older data) and brings the
+note back.
 
 Four `ogp run`s against the real local portal (two agencies, then one at a time where one is
 enough); every dataset and organization is purged afterwards.
@@ -11,8 +13,11 @@ enough); every dataset and organization is purged afterwards.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,7 @@ OCDS = "ocds-release-package.json"
 WITHHELD_EN = f"{OCDS} is withheld from this version"
 WITHHELD_TH = f"ยังไม่เผยแพร่ {OCDS}"
 REASON = f"the OCDS 1.1.5 schema could not be downloaded from {UNREACHABLE}"
+PUBLIC = "the official OCDS 1.1.5 schema could not be obtained when this dataset was published"
 RUN_TIMEOUT_S = 1200  # a hang guard for one `ogp run`, not a timing assertion
 
 
@@ -52,13 +58,15 @@ def sandbox(
         purge(ckan, made)
 
 
-def ogp_run(sandbox: Sandbox, log: Path, *agencies: str, online: bool) -> None:
+def ogp_run(
+    sandbox: Sandbox, log: Path, *agencies: str, online: bool, url: str = UNREACHABLE
+) -> None:
     """`ogp run` in the sandbox, the schema folder given (online) or absent with the download
-    pointed at a closed port (offline); it must end with exit code 0 either way."""
+    pointed at ``url`` (offline); it must end with exit code 0 either way."""
     env = child_env(sandbox)
     if not online:
         env.pop("OGP_OCDS_SCHEMA_DIR", None)
-        env["OGP_OCDS_SCHEMA_URL"] = UNREACHABLE
+        env["OGP_OCDS_SCHEMA_URL"] = url
     argv = [str(BIN / "ogp"), "run"]
     for agency in agencies:
         argv += ["--agency", agency]
@@ -74,6 +82,26 @@ def ogp_run(sandbox: Sandbox, log: Path, *agencies: str, online: bool) -> None:
         )
     console = log.read_text(encoding="utf-8", errors="replace")
     assert done.returncode == 0, f"ogp run exited {done.returncode}:\n{console[-4000:]}"
+
+
+@contextlib.contextmanager
+def failing_server() -> Iterator[str]:
+    """A schema URL whose server answers HTTP 500 (an outage of another kind than refused)."""
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(500)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/schema/1__1__5/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def datasets(ckan: ckanapi.RemoteCKAN, agency: str) -> dict[str, dict[str, Any]]:
@@ -123,11 +151,14 @@ def assert_withheld(
     assert WITHHELD_EN in descriptor["description"]
     assert WITHHELD_TH in procurement["notes"]
     assert WITHHELD_EN in procurement["notes_en"]
-    assert REASON in procurement["notes_en"]
+    assert PUBLIC in procurement["notes_en"]
     page = requests.get(f"{portal.url}/dataset/{agency}-procurement", timeout=60)
     assert page.status_code == 200
     assert WITHHELD_TH in page.text
-    assert REASON in page.text
+    assert PUBLIC in page.text
+    for public in (descriptor["description"], procurement["notes"], procurement["notes_en"]):
+        assert UNREACHABLE not in public, "the public text names no URL"
+        assert "no network" not in public, "nor the cause"
     for family in ("decisions", "budget"):
         assert WITHHELD_EN not in published[family]["notes_en"]
     status = ocds_status(sandbox, agency)
@@ -163,9 +194,11 @@ def test_offline_run_withholds_only_the_ocds_package_until_the_schema_is_there(
     for agency in sandbox.agencies:
         assert_withheld(ckan, ckan_portal, sandbox, agency)
 
-    # an unchanged offline re-run changes nothing on the portal
+    # an unchanged offline re-run, the schema failing for another cause, changes nothing
     before = {f: p["metadata_modified"] for f, p in datasets(ckan, first).items()}
-    ogp_run(sandbox, tmp_path / "offline-again.log", first, online=False)
+    with failing_server() as broken:
+        ogp_run(sandbox, tmp_path / "offline-again.log", first, online=False, url=broken)
+    assert f"(HTTP 500 from {broken}release-schema.json)" in ocds_status(sandbox, first)["reason"]
     assert {f: p["metadata_modified"] for f, p in datasets(ckan, first).items()} == before
 
     # (b) the schema is available: the package is published, the note removed
