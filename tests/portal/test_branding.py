@@ -369,9 +369,9 @@ def test_thai_pages_show_buddhist_era_dates(
     created = bangkok_day(resource["created"])
     thai = Visit(page, ckan_portal.url + resource_url)
     thai.screenshot("portal-resource.png")
-    expected = format_date(created, "full_be_era")  # e.g. 30 พฤศจิกายน พ.ศ. 2569
     row = page.locator("tr", has=page.locator("th", has_text="สร้างเมื่อ")).inner_text()
-    assert expected in row, (expected, row)
+    assert format_date(created, "full_be_era") in row, row  # 30 พฤศจิกายน พ.ศ. 2569
+    assert DATASET_TH in page.inner_text(".prose.notes")  # no description: the dataset's
     assert "ค.ศ." not in thai.text
     for label in ("ข้อมูลปรับปรุงล่าสุด", "คำอธิบายข้อมูลปรับปรุงล่าสุด", "ข้ามไปยังเนื้อหาหลัก"):
         assert label in page.content(), label
@@ -380,6 +380,7 @@ def test_thai_pages_show_buddhist_era_dates(
     english = Visit(page, ckan_portal.url + "/en" + resource_url)
     assert f"{created:%B} {created.day}, {created.year}" in english.text
     assert "พ.ศ." not in page.inner_text("table")
+    assert "made for the page test" in page.inner_text(".prose.notes")
     # the home page's recently updated datasets, Thai: Buddhist Era as well
     modified = bangkok_day(package["metadata_modified"])
     Visit(page, ckan_portal.url + "/")
