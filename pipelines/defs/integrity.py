@@ -11,7 +11,10 @@ Each materialization carries text metadata ``status``: ``published`` (the file w
 or, for the OCDS package only, ``withheld`` with ``reason`` (one sentence) — the schema is
 offline (not configured and not downloadable) or no row passed the checks. Withheld is a
 normal outcome: the asset succeeds, ``published_procurement`` publishes the data and the red
-flags and says on the dataset page why the package is missing. A configured schema folder that
+flags and says on the dataset page why the package is missing. The ``reason`` (and the log)
+names the cause and the schema URL, without credentials or query, for the steward and `ogp run`'s
+summary; the withheld note, which reaches the page, holds only the public sentence, the same
+whatever the cause, so an intermittent network re-publishes nothing. A configured schema folder that
 is broken, or a package invalid against the schema, is a ``dg.Failure``.
 """
 
@@ -114,6 +117,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             validator = _validator()
         except OcdsSchemaUnavailableError as offline:
             context.log.warning(f"OCDS package of {agency} withheld: {offline.reason}")
+            # public: no URL, no cause (see the module's docstring)
             withheld = Withheld(reason=offline.what, reason_th=offline.what_th)
             return _withheld(agency, withheld, offline.reason)
         data_dir = get_settings().data_dir

@@ -9,6 +9,7 @@ import frictionless
 import pyarrow as pa
 
 from pipelines.contracts import load_spec
+from pipelines.integrity.ocds_schema import OcdsSchemaUnavailableError
 from pipelines.publish.metadata import dataset_dict
 from pipelines.publish.request import (
     WITHHELD_KEY,
@@ -129,13 +130,16 @@ def test_extra_resources_are_published_and_described(report_files) -> None:
 
 
 def _withheld_ocds() -> WithheldResource:
+    # The public sentence the integrity asset writes when the schema download fails.
+    offline = OcdsSchemaUnavailableError(
+        "https://user:pw@mirror.example/schema/1__1__5/?token=t0k", "no network"
+    )
     return WithheldResource(
         name="ocds-release-package.json",
         description_th="ข้อมูลการจัดซื้อจัดจ้างตามมาตรฐาน OCDS",
         description_en="Procurement as an OCDS release package",
-        reason="the OCDS 1.1.5 schema could not be downloaded from http://127.0.0.1:9/ "
-        "(no network)",
-        reason_th="ดาวน์โหลดสคีมา OCDS 1.1.5 จาก http://127.0.0.1:9/ ไม่ได้ (no network)",
+        reason=offline.what,
+        reason_th=offline.what_th,
     )
 
 
@@ -182,12 +186,18 @@ def test_a_withheld_resource_is_withdrawn_and_explained_in_both_languages(report
     assert "ocds-release-package.json" not in [r["path"] for r in descriptor["resources"]]
     dataset = request.dataset
     assert dataset.notes_th.startswith(spec.description.th + "\n\n**ยังไม่เผยแพร่ ocds-release")
-    assert "เนื่องจากดาวน์โหลดสคีมา OCDS 1.1.5 จาก http://127.0.0.1:9/ ไม่ได้" in dataset.notes_th
+    assert (
+        "ในรุ่นนี้ เนื่องจากไม่สามารถรับสคีมา OCDS 1.1.5 ฉบับทางการได้ขณะเผยแพร่ชุดข้อมูลนี้ "
+        "จะเผยแพร่ในการประมวลผลครั้งแรกที่ทำได้"
+    ) in dataset.notes_th
     english = (
         "**ocds-release-package.json is withheld from this version** (Procurement as an OCDS "
-        "release package): the OCDS 1.1.5 schema could not be downloaded from "
-        "http://127.0.0.1:9/ (no network). It is published on the first run where it can be"
+        "release package): the official OCDS 1.1.5 schema could not be obtained when this "
+        "dataset was published. It is published on the first run where it can be"
     )
+    for public in (dataset.notes_th, dataset.notes_en, *dataset.extras.values()):
+        for private in ("mirror.example", "user:pw", "t0k", "no network"):
+            assert private not in public
     assert english in dataset.notes_th
     assert dataset.notes_en.startswith(spec.description.en + "\n\n" + english)
     assert dataset.extras[WITHHELD_KEY] == "ocds-release-package.json"
