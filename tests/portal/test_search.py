@@ -339,7 +339,7 @@ def test_dataset_search_page_shows_results_and_facets(ckan_portal, catalog):
     assert "งบประมาณรายจ่ายประจำปี 2567" in resp.text
     assert "ข้อมูลการจัดซื้อจัดจ้าง" in resp.text
     assert "งบประมาณลับ" not in resp.text  # private: not for anonymous visitors
-    assert "Organizations" in resp.text  # the facet block
+    assert "Filter by: Agencies" in resp.text  # the organization facet (the theme: "Agencies")
     assert "กรมบัญชีกลาง" in resp.text
     assert "2 datasets found" in resp.text
 
