@@ -176,16 +176,17 @@ def test_an_unexpected_exception_is_one_line_exit_2_and_the_folder_is_removed(
 ) -> None:
     import tempfile
 
-    import pipelines.normalize
+    import pipelines.normalize.partition
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
-    def explode(path: Path, spec: object) -> None:
+    def explode(spec: object, agency: object, data_dir: Path) -> None:
         raise RuntimeError("boom with a cell value 1-2345-67890-12-1")
 
-    monkeypatch.setattr(pipelines.normalize, "normalize_file", explode)
+    # the clean step's function, which `ogp validate` runs on the landed file
+    monkeypatch.setattr(pipelines.normalize.partition, "clean", explode)
     path = tmp_path / "p.csv"
     path.write_text(csv_text([row(1)]), encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(path), "--dataset", "procurement"])
