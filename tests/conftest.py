@@ -78,6 +78,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, mark))
 
 
+# The folders a run writes by default (in the checkout, shared with `make demo` and every other
+# test process), and where a unit test writes them instead unless it names its own.
+SHARED_FOLDERS = {"OGP_DATA_DIR": "data", "OGP_BUILD_DIR": "build", "DAGSTER_HOME": "dagster_home"}
+
+
+@pytest.fixture(autouse=True)
+def unit_tests_write_no_shared_folder(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
+    """Unit tests run in parallel: each gets data/, build/ (with data/locks) and the Dagster
+    home in a folder of its own, so two workers never write the same file and no test writes
+    the demo's. Tests marked portal, browser or slow run one at a time and set their own."""
+    from pipelines.settings import get_settings
+
+    if any(request.node.get_closest_marker(mark) for mark in MARKS_FROM_FIXTURES):
+        yield
+        return
+    root = tmp_path_factory.mktemp("shared-folders")
+    for variable, folder in SHARED_FOLDERS.items():
+        if variable not in os.environ:
+            monkeypatch.setenv(variable, str(root / folder))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def ckan_portal() -> Portal:
     proc = subprocess.run(

@@ -3,10 +3,13 @@ ones one at a time) are set from the fixtures a test uses, by tests/conftest.py.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.conftest import REPO_ROOT, needed_marks
+from pipelines.settings import get_settings
+from tests.conftest import REPO_ROOT, SHARED_FOLDERS, needed_marks
 
 PORTALCTL_TESTS = "tests/portal/test_portalctl.py"
 # uses the `ckan_portal` fixture and carries no mark of its own
@@ -58,3 +61,10 @@ def test_a_sandbox_pipeline_run_is_slow() -> None:
     slow = collected("-m", "slow", SANDBOX_TEST, OFFLINE_TEST)
     assert f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage" in slow
     assert any(test.startswith(f"{OFFLINE_TEST}::") for test in slow)
+
+
+def test_a_unit_test_writes_no_folder_of_the_checkout() -> None:
+    settings = get_settings()
+    for folder in (settings.data_dir, settings.build_dir, Path(os.environ["DAGSTER_HOME"])):
+        assert not folder.resolve().is_relative_to(REPO_ROOT), folder
+    assert settings.data_dir.name == SHARED_FOLDERS["OGP_DATA_DIR"]
