@@ -13,7 +13,7 @@ import threading
 
 import pyarrow.parquet as pq
 import pytest
-from dagster import AssetKey, DagsterInstance, StaticPartitionsDefinition, materialize
+from dagster import AssetKey, DagsterEvent, DagsterInstance, StaticPartitionsDefinition, materialize
 
 from pipelines.defs import integrity as integrity_defs
 from pipelines.integrity.ocds_schema import forget_unreachable
@@ -49,6 +49,18 @@ def data_dir(tmp_path, monkeypatch, ocds_schema_dir, make_project, make_table):
     forget_unreachable()
 
 
+def asset_name(event: DagsterEvent) -> str:
+    key = event.asset_key
+    assert key is not None
+    return key.path[-1]
+
+
+def failure_message(event: DagsterEvent) -> str:
+    error = event.step_failure_data.error
+    assert error is not None
+    return error.message
+
+
 def test_both_assets_depend_on_clean_procurement_and_share_its_partitions():
     assets = integrity_defs.build_integrity_assets(PARTITIONS)
     for asset in assets:
@@ -64,7 +76,7 @@ def test_materializing_a_partition_writes_the_package_and_the_flags(data_dir):
     result = materialize(integrity_defs.build_integrity_assets(PARTITIONS), partition_key="cgd")
     assert result.success
     events = {
-        event.asset_key.path[-1]: event.step_materialization_data.materialization.metadata
+        asset_name(event): event.step_materialization_data.materialization.metadata
         for event in result.get_asset_materialization_events()
     }
     assert events["procurement_ocds"]["releases"].value == 2
@@ -82,11 +94,11 @@ def test_a_partition_without_a_clean_table_fails_naming_the_file(data_dir):
         integrity_defs.build_integrity_assets(PARTITIONS), partition_key="pcd", raise_on_error=False
     )
     assert not result.success
-    failures = [event.step_failure_data.error for event in result.get_step_failure_events()]
+    failures = [failure_message(event) for event in result.get_step_failure_events()]
     assert len(failures) == 2
     for failure in failures:
-        assert "no validated procurement table for pcd" in failure.message
-        assert "validation/procurement/pcd/publishable.parquet" in failure.message
+        assert "no validated procurement table for pcd" in failure
+        assert "validation/procurement/pcd/publishable.parquet" in failure
 
 
 def metadata_of(result):
@@ -207,8 +219,7 @@ def test_a_broken_configured_schema_folder_fails_the_step(
 
     assert not result.success
     failures = {
-        event.step_key: event.step_failure_data.error.message
-        for event in result.get_step_failure_events()
+        event.step_key: failure_message(event) for event in result.get_step_failure_events()
     }
     assert list(failures) == ["procurement_ocds"]
     assert (

@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
@@ -30,7 +31,7 @@ from pipelines.integrity.ocds_schema import (
 )
 from pipelines.settings import Settings
 
-MINIMAL = {
+MINIMAL: dict[str, Any] = {
     "uri": "https://example.org/ocds/cgd.json",
     "publishedDate": "2024-06-01T09:30:00+07:00",
     "publisher": {"name": "กรมบัญชีกลาง"},
