@@ -4,6 +4,10 @@ The portal is brought up once per test session (a no-op taking well under a seco
 already running) and left running afterwards, so that repeated runs and parallel workers share
 it; `python3 portal/portalctl.py down` stops it. Every test names what it creates with a
 per-run suffix, so the tests can run again and again against a long-lived portal.
+
+Markers: a test using the portal, browser or sandbox fixtures is marked portal, browser or slow
+here; `make test` runs the rest (the unit tests) in parallel, each with data/, build/ and the
+Dagster home of its own, then the marked ones one at a time.
 """
 
 from __future__ import annotations
