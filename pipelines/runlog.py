@@ -10,8 +10,10 @@ Dagster instance as always (``make ui`` shows them).
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +21,14 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines.defs.alerts import chain, root_cause
+from pipelines.defs.alerts import chain, is_interruption, root_cause
 
 LOGGER_NAME = "ogp_run"
 # run config selecting the logger below (Dagster uses a run's loggers only when configured)
 RUN_CONFIG: dict[str, Any] = {"loggers": {LOGGER_NAME: {}}}
-FORMAT = "%(asctime)s - dagster - %(levelname)s - %(message)s"
+# "dagster" for Dagster's events; other Python logging (Great Expectations, the publisher's
+# retries) under its own logger's name
+FORMAT = "%(asctime)s - %(source)s - %(levelname)s - %(message)s"
 # Errors raised on what an agency sent (unreadable, truncated, a source answering with an
 # error): they block the partition; any other error is a failure of ours.
 BAD_INPUT_ERRORS = {"NormalizeError", "SourceError"}
@@ -46,6 +50,20 @@ def log_path(build_dir: Path, now: datetime | None = None) -> Path:
     """``build/logs/ogp-run-<UTC timestamp>.log`` (a new file per ``ogp run``)."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     return build_dir / "logs" / f"ogp-run-{stamp}.log"
+
+
+class MaskingFormatter(logging.Formatter):
+    """:data:`FORMAT`, with personal data masked (a drop file named like a phone number) by the
+    raw stage's masker."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        from pipelines.validation.personal_text import mask_texts
+
+        record.source = "dagster" if record.name == LOGGER_NAME else record.name
+        return mask_texts([super().format(record)])[0]
 
 
 class _StepHandler(logging.Handler):
@@ -85,11 +103,12 @@ class RunLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = logging.FileHandler(path, encoding="utf-8")
-        self.file.setFormatter(logging.Formatter(FORMAT))
+        self.file.setFormatter(MaskingFormatter())
+        self.verbose = verbose
         outputs: list[logging.Handler] = [self.file]
         if verbose:
             terminal = logging.StreamHandler(sys.stderr)
-            terminal.setFormatter(logging.Formatter(FORMAT))
+            terminal.setFormatter(MaskingFormatter())
             outputs.append(terminal)
         steps = [_StepHandler(on_step)] if on_step is not None else []
         self.handlers = [*outputs, *steps]
@@ -120,6 +139,25 @@ class RunLog:
         record = self.logger.makeRecord(LOGGER_NAME, level, __file__, 0, message, (), None)
         self.file.handle(record)
 
+    @contextmanager
+    def stderr_to_file(self) -> Iterator[None]:
+        """What other processes write on this process's stderr (Dagster's compute-log helper
+        processes print a KeyboardInterrupt traceback on Ctrl-C) goes to the log file, unless
+        ``--verbose``."""
+        if self.verbose:
+            yield
+            return
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with self.path.open("a", encoding="utf-8") as target:
+            os.dup2(target.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
     def close(self) -> None:
         root = logging.getLogger()
         for handler in self.python_handlers:
@@ -134,6 +172,7 @@ class RunLog:
 class StepFailure:
     cause: str  # one sentence, no class path
     bad_input: bool = False
+    interrupted: bool = False  # stopped by Ctrl-C / SIGTERM (Dagster's interruption error)
 
 
 @dataclass(frozen=True)
@@ -153,6 +192,11 @@ class RunFacts:
     failed: dict[str, StepFailure] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     run_error: str | None = None  # the run failed outside any step (or could not start)
+    run_interrupted: bool = False  # the run itself was stopped by Ctrl-C / SIGTERM
+
+    @property
+    def interrupted(self) -> bool:
+        return self.run_interrupted or any(f.interrupted for f in self.failed.values())
 
 
 def _values(metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,8 +239,10 @@ def facts_from_events(events: Iterable[dg.DagsterEvent]) -> RunFacts:
             facts.failed[event.step_key] = StepFailure(
                 one_line(cause or root_cause(error)),
                 error is not None and any(e.cls_name in BAD_INPUT_ERRORS for e in chain(error)),
+                error is not None and is_interruption(error),
             )
         elif kind is dg.DagsterEventType.RUN_FAILURE:
             error = getattr(data, "error", None)
             facts.run_error = one_line(root_cause(error) if error else event.message or "failed")
+            facts.run_interrupted = error is not None and is_interruption(error)
     return facts

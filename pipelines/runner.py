@@ -21,24 +21,38 @@ not to the terminal.
 
 from __future__ import annotations
 
-import enum
-import json
+import signal
+import socket
+import threading
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType, TracebackType
 
 import dagster as dg
 
 from pipelines.dagster_home import open_instance
-from pipelines.defs.pull import AWAITING_DATA
 from pipelines.liveness import fail_dead_runs, worker_tags
 from pipelines.locks import CATALOG_SCOPE, LockBusyError, run_lock
+from pipelines.outcomes import (
+    CATALOG,
+    EXIT_BUSY,
+    REFERENCE_STEPS,
+    REPORT_STEP,
+    Outcome,
+    RunSummary,
+    Status,
+    agency_outcomes,
+    catalog_outcomes,
+    interrupted_outcome,
+    mask,
+    masked,
+    report_outcome,
+    resolve,
+)
 from pipelines.runlog import (
     RUN_CONFIG,
-    CheckResult,
     RunFacts,
     RunLog,
     StepEvent,
@@ -48,215 +62,78 @@ from pipelines.runlog import (
 )
 from pipelines.settings import get_settings
 
-CATALOG = "catalog"  # the scope of the steps outside the agency partitions
-REFERENCE_STEPS = {"agency registry": "clean_agencies", "organizations": "ckan_organizations"}
-REPORT_STEP = "ogp_readiness_report"
 PREVIEW_MAP_SPECS = r"Function `Definitions\.map_(resolved_)?asset_specs` is currently in preview"
-MAX_DETAIL = 400  # characters of a reason shown in the summary (the log file has it whole)
-DERIVED_LABELS = {"procurement_ocds": "OCDS package", "procurement_red_flags": "red flags"}
-
-
-class Status(enum.StrEnum):
-    """One outcome per step; the order is the summary's (what needs attention first)."""
-
-    FAILED = "failed"
-    BUSY = "skipped-busy"
-    BLOCKED = "blocked"
-    WITHHELD = "withheld"
-    AWAITING = "awaiting data"
-    QUARANTINE = "published with quarantine"
-    PUBLISHED = "published"
-
-
-ORDER = list(Status)
-
-
-@dataclass
-class Outcome:
-    """What happened to one step: a family of an agency, its OCDS package or red flags, the
-    reference data or the report."""
-
-    scope: str  # an agency code, or "catalog"
-    step: str  # a family, "OCDS package", "red flags", "agency registry", "readiness report"
-    status: Status
-    detail: str = ""  # why, in one sentence
-    url: str | None = None  # where on the portal
-    report: str | None = None  # the validation report
-    cause: str = ""  # of a failure or a withheld file: the reason the detail ends with
-
-
-@dataclass
-class RunSummary:
-    outcomes: list[Outcome] = field(default_factory=list)
-    run_ids: list[str] = field(default_factory=list)
-    busy: list[str] = field(default_factory=list)  # runs not started: another run held the lock
-    recovered_runs: list[str] = field(default_factory=list)  # dead runs this run marked failed
-    log_file: Path | None = None
-    report_path: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Every step ran: blocked by checks, awaiting data and withheld are normal outcomes."""
-        return not any(outcome.status is Status.FAILED for outcome in self.outcomes)
-
-    @property
-    def exit_code(self) -> int:
-        """0 every step ran, 1 a step failed, 75 (EX_TEMPFAIL) an agency was busy."""
-        if not self.ok:
-            return 1
-        return EXIT_BUSY if self.busy else 0
-
-    def write_json(self, path: Path) -> None:
-        """The outcomes (in the summary's order) and exit code, for scripts and tests."""
-        outcomes = [
-            {**asdict(outcome), "status": str(outcome.status)} for outcome in self.ordered()
-        ]
-        document = {"exit_code": self.exit_code, "run_ids": self.run_ids, "outcomes": outcomes}
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-
-    def ordered(self) -> list[Outcome]:
-        """Failures first, then busy, blocked, withheld, awaiting; published last."""
-        return sorted(self.outcomes, key=lambda outcome: ORDER.index(outcome.status))
-
-
-EXIT_BUSY = 75
-
-
-# --- from facts to statuses -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class State:
-    status: Status  # PUBLISHED: the step materialized
-    detail: str = ""
-    report: str | None = None
-    culprit: str | None = None  # the step that failed (for the steps it kept from running)
-    cause: str = ""
-
-
-def _sentence(check: CheckResult) -> str:
-    meta = check.metadata
-    if check.name == "privacy" and meta.get("findings_by_kind"):
-        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(meta["findings_by_kind"].items()))
-        return f"privacy check: personal data found ({kinds})"
-    if check.name == "schema" and meta.get("errors_by_type"):
-        errors = meta["errors_by_type"]
-        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(errors.items()))
-        return f"schema check: {sum(errors.values())} error(s) ({kinds})"
-    if check.name == "suite" and meta.get("failed"):
-        return f"suite check: business rule(s) failed: {'; '.join(map(str, meta['failed']))}"
-    return f"{check.name} check failed"
-
-
-def resolve(step: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]) -> State:
-    """The state of one step of a run; a step that did not run takes its cause upstream."""
-    blocking = [c for c in facts.checks if c.asset == step and not c.passed]
-    if blocking:
-        report = next((str(c.metadata["report"]) for c in blocking if "report" in c.metadata), None)
-        return State(Status.BLOCKED, "; ".join(map(_sentence, blocking)), report)
-    if step in facts.failed:
-        failure = facts.failed[step]
-        if failure.bad_input:
-            return State(Status.BLOCKED, f"the file could not be taken in: {failure.cause}")
-        return State(Status.FAILED, f"{step} failed: {failure.cause}", None, step, failure.cause)
-    if step in facts.materialized:
-        return State(Status.PUBLISHED)
-    if facts.observed.get(step, {}).get("status") == AWAITING_DATA:
-        return State(Status.AWAITING, str(facts.observed[step].get("reason", "")))
-    parents = [resolve(parent, facts, upstream) for parent in upstream.get(step, ())]
-    verb = "not published" if step.startswith("published_") else "not run"
-    for parent in parents:
-        if parent.status is Status.FAILED and parent.culprit:
-            detail = f"{verb} because {parent.culprit} failed: {parent.cause}"
-            return State(Status.FAILED, detail, None, parent.culprit, parent.cause)
-    for wanted in (Status.FAILED, Status.BLOCKED, Status.AWAITING):
-        for parent in parents:
-            if parent.status is wanted:
-                return parent
-    cause = facts.run_error or "the run ended before it"
-    return State(Status.FAILED, f"{step} did not run: {cause}", None, step, cause)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1].rstrip() + "…"
-
-
-def _outcome(scope: str, label: str, state: State, url: Any = None) -> Outcome:
-    """The row of a step; its portal URL only when it was published."""
-    shown = str(url) if url and state.status is Status.PUBLISHED else None
-    detail = _short(state.detail)
-    cause = state.cause if state.status is Status.FAILED and detail.endswith(state.cause) else ""
-    return Outcome(scope, label, state.status, detail, shown, state.report, cause)
-
-
-def family_outcome(
-    agency: str, family: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]
-) -> Outcome:
-    state = resolve(f"published_{family}", facts, upstream)
-    if state.status is not Status.PUBLISHED:
-        return _outcome(agency, family, state)
-    url = facts.materialized[f"published_{family}"].get("dataset_url")
-    for check in facts.checks:
-        invalid = check.metadata.get("invalid_rows")
-        if check.asset == f"clean_{family}" and check.metadata.get("status") == "quarantined":
-            report = check.metadata.get("report")
-            detail = f"{invalid} invalid row(s) left out, listed in the validation report"
-            return Outcome(agency, family, Status.QUARANTINE, detail, url and str(url), report)
-    return _outcome(agency, family, state, url)
-
-
-def derived_outcome(
-    agency: str, asset: str, family: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]
-) -> Outcome:
-    """The OCDS package or red flags: made (or withheld) here, published with the family."""
-    label = DERIVED_LABELS.get(asset, asset)
-    state = resolve(asset, facts, upstream)
-    if state.status is not Status.PUBLISHED:
-        return _outcome(agency, label, state)
-    meta = facts.materialized[asset]
-    if meta.get("status") == "withheld":
-        reason = str(meta.get("reason") or "withheld")
-        return Outcome(agency, label, Status.WITHHELD, _short(reason), cause=_short(reason))
-    published = resolve(f"published_{family}", facts, upstream)
-    url = facts.materialized.get(f"published_{family}", {}).get("dataset_url")
-    return _outcome(agency, label, published, url)
-
-
-def agency_outcomes(
-    agency: str,
-    facts: RunFacts,
-    families: Sequence[str],
-    derived: Mapping[str, Sequence[str]],
-    upstream: Mapping[str, Sequence[str]],
-) -> list[Outcome]:
-    """Every family of the agency, then the derived assets (OCDS, red flags) of each."""
-    outcomes = [family_outcome(agency, family, facts, upstream) for family in families]
-    for family in families:
-        outcomes += [
-            derived_outcome(agency, asset, family, facts, upstream)
-            for asset in derived.get(family, ())
-        ]
-    return outcomes
-
-
-def catalog_outcomes(
-    facts: RunFacts, upstream: Mapping[str, Sequence[str]], portal: str
-) -> list[Outcome]:
-    """The reference data: the agency registry and the CKAN organizations."""
-    urls = {"organizations": f"{portal}/organization"}
-    return [
-        _outcome(CATALOG, label, resolve(step, facts, upstream), urls.get(label))
-        for label, step in REFERENCE_STEPS.items()
-    ]
-
-
-def report_outcome(facts: RunFacts, upstream: Mapping[str, Sequence[str]]) -> Outcome:
-    meta = facts.materialized.get(REPORT_STEP, {})
-    url = meta.get("html_url") or meta.get("dataset_url")
-    return _outcome(CATALOG, "readiness report", resolve(REPORT_STEP, facts, upstream), url)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 # --- running --------------------------------------------------------------------------------
+
+
+class Interruption:
+    """Ctrl-C (SIGINT) and SIGTERM while ``ogp run`` runs: which one came, so that it stops after
+    the current run and exits 128 + the signal.
+
+    Between runs the signal raises :class:`KeyboardInterrupt` here; during a run Dagster's own
+    handler takes it (it stops the step with its interruption error and does not say which
+    signal it was), so the signal number is also read from a wakeup fd
+    (:func:`signal.set_wakeup_fd`), which Python writes whichever handler is installed."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.active = threading.current_thread() is threading.main_thread()
+        self.previous: dict[int, object] = {}
+        self.raising = False  # raise KeyboardInterrupt (only while a run is being started)
+
+    def __enter__(self) -> Interruption:
+        if not self.active:  # signal handlers can only be set on the main thread
+            return self
+        self.reader, self.writer = socket.socketpair()
+        self.reader.setblocking(False)
+        self.writer.setblocking(False)
+        self.old_fd = signal.set_wakeup_fd(self.writer.fileno(), warn_on_full_buffer=False)
+        for signum in STOP_SIGNALS:
+            self.previous[signum] = signal.signal(signum, self.handler)
+        return self
+
+    def handler(self, signum: int, _frame: FrameType | None) -> None:
+        first = self.received is None
+        self.received = self.received or signum
+        if first and self.raising:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def raises(self) -> Iterator[None]:
+        """Within: a signal stops what runs (waiting for a lock, starting a run) with
+        :class:`KeyboardInterrupt`; elsewhere it is only noted, so the summary is still made."""
+        self.raising = True
+        try:
+            yield
+        finally:
+            self.raising = False
+
+    def signal(self) -> int | None:
+        """The first stop signal received so far, if any."""
+        if self.active:
+            try:
+                data = self.reader.recv(4096)
+            except (BlockingIOError, OSError):
+                data = b""
+            for signum in data:
+                if signum in STOP_SIGNALS and self.received is None:
+                    self.received = signum
+        return self.received
+
+    def __exit__(
+        self, _kind: type[BaseException] | None, _error: object, _tb: TracebackType | None
+    ) -> None:
+        if not self.active:
+            return
+        self.signal()
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        signal.set_wakeup_fd(self.old_fd)
+        self.reader.close()
+        self.writer.close()
 
 
 class Observer:
@@ -281,8 +158,20 @@ def run_pipeline(
     """Reference data, every agency partition, then the report — as Dagster runs.
 
     ``wait_s``: how long to wait for another run of the same agency (default
-    ``OGP_LOCK_WAIT_S``); an agency still busy then is reported as ``skipped-busy``."""
-    observer = observer or Observer()
+    ``OGP_LOCK_WAIT_S``); an agency still busy then is reported as ``skipped-busy``.
+    Interrupted (Ctrl-C, SIGTERM): it stops after the current run; the runs not started are
+    reported ``interrupted`` and :attr:`RunSummary.interrupted` holds the signal."""
+    with Interruption() as interruption:
+        return _run_pipeline(agencies, wait_s, observer or Observer(), verbose, interruption)
+
+
+def _run_pipeline(
+    agencies: Iterable[str] | None,
+    wait_s: float | None,
+    observer: Observer,
+    verbose: bool,
+    interruption: Interruption,
+) -> RunSummary:
     settings = get_settings()
     instance = open_instance()
     with warnings.catch_warnings():
@@ -305,32 +194,39 @@ def run_pipeline(
         run_id = str(uuid.uuid4())
         scope = partition or CATALOG_SCOPE
         try:
-            with run_lock(
-                scope,
-                wait_s=wait_s,
-                owner={"run": f"ogp run: {job_name}[{partition or '-'}] run {run_id}"},
-                on_wait=observer.message,
+            with (
+                interruption.raises(),
+                run_lock(
+                    scope,
+                    wait_s=wait_s,
+                    owner={"run": f"ogp run: {job_name}[{partition or '-'}] run {run_id}"},
+                    on_wait=observer.message,
+                ),
             ):
                 for dead in fail_dead_runs(instance, scope, "ogp run"):
                     summary.recovered_runs.append(f"{dead.job_name}[{scope}] {dead.run_id}")
                 observer.run_started(label, len(nodes))
                 runlog.note(f"ogp run: {job_name}[{partition or '-'}] run {run_id}")
                 try:
-                    result = job.execute_in_process(
-                        run_config=RUN_CONFIG,
-                        instance=instance,
-                        partition_key=partition,
-                        raise_on_error=False,
-                        run_id=run_id,
-                        tags=worker_tags(run_id),
-                    )
+                    with runlog.stderr_to_file():
+                        result = job.execute_in_process(
+                            run_config=RUN_CONFIG,
+                            instance=instance,
+                            partition_key=partition,
+                            raise_on_error=False,
+                            run_id=run_id,
+                            tags=worker_tags(run_id),
+                        )
                 except Exception as error:  # reported as this run's failure
                     runlog.note(f"{job_name} could not run: {error!r}")
-                    return RunFacts(run_error=one_line(str(error) or repr(error)))
+                    return RunFacts(run_error=mask(one_line(str(error) or repr(error))))
         except LockBusyError as busy:
-            summary.busy.append(f"{job_name}[{scope}]: {busy}")
+            summary.busy.append(mask(f"{job_name}[{scope}]: {busy}"))
             observer.message(f"busy: {busy}")
             return None
+        except KeyboardInterrupt:  # between Dagster's steps, or waiting for the lock
+            runlog.note(f"{job_name}[{partition or '-'}]: interrupted")
+            return RunFacts(run_error="interrupted", run_interrupted=True)
         summary.run_ids.append(result.run_id)
         return facts_from_events(result.all_events)
 
@@ -345,35 +241,58 @@ def run_pipeline(
         detail = f"another run of {scope} held its lock; not run, nothing published"
         return Outcome(scope, label, Status.BUSY, detail)
 
+    def stopped(facts: RunFacts | None) -> bool:
+        """Whether ``ogp run`` was interrupted (then it starts no further run)."""
+        received = interruption.signal()
+        if received is None and facts is not None and facts.interrupted:
+            received = signal.SIGINT  # Dagster took a signal we did not see: say Ctrl-C
+        if received is not None and summary.interrupted is None:
+            summary.interrupted = int(received)
+            runlog.note(f"ogp run interrupted by {signal.Signals(received).name}")
+        return summary.interrupted is not None
+
+    def finished(label: str, outcomes: list[Outcome]) -> None:
+        outcomes = masked(outcomes)
+        summary.outcomes.extend(outcomes)
+        observer.run_finished(label, outcomes)
+
     try:
-        reference = execute("reference_job", "reference data", None)
-        if reference is None:
-            outcomes = [busy(CATALOG, label) for label in REFERENCE_STEPS]
-        else:
+        reference = None if stopped(None) else execute("reference_job", "reference data", None)
+        if reference is not None:
             upstream = upstream_in("reference_job")
             outcomes = catalog_outcomes(reference, upstream, settings.ckan_url)
-        summary.outcomes += outcomes
-        observer.run_finished("reference data", outcomes)
+        elif summary.interrupted is not None:
+            outcomes = [interrupted_outcome(CATALOG, label) for label in REFERENCE_STEPS]
+        else:
+            outcomes = [busy(CATALOG, label) for label in REFERENCE_STEPS]
+        stopped(reference)
+        finished("reference data", outcomes)
 
         upstream = upstream_in("agency_job")
         for agency in agencies or agency_partitions.get_partition_keys():
+            if stopped(None):
+                finished(agency, [interrupted_outcome(agency, "all steps")])
+                continue
             facts = execute("agency_job", agency, agency)
             if facts is None:
                 outcomes = [busy(agency, "all steps")]
             else:
                 outcomes = agency_outcomes(agency, facts, PUBLISHED_FAMILIES, derived, upstream)
-            summary.outcomes += outcomes
-            observer.run_finished(agency, outcomes)
+            stopped(facts)
+            finished(agency, outcomes)
 
-        report = execute("readiness_job", "readiness report", None)
-        if report is None:
-            outcomes = [busy(CATALOG, "readiness report")]
+        if stopped(None):
+            finished("readiness report", [interrupted_outcome(CATALOG, "readiness report")])
         else:
-            outcomes = [report_outcome(report, upstream_in("readiness_job"))]
-            path = report.materialized.get(REPORT_STEP, {}).get("path")
-            summary.report_path = str(path) if path else None
-        summary.outcomes += outcomes
-        observer.run_finished("readiness report", outcomes)
+            report = execute("readiness_job", "readiness report", None)
+            if report is None:
+                outcomes = [busy(CATALOG, "readiness report")]
+            else:
+                outcomes = [report_outcome(report, upstream_in("readiness_job"))]
+                path = report.materialized.get(REPORT_STEP, {}).get("path")
+                summary.report_path = str(path) if path else None
+            stopped(report)
+            finished("readiness report", outcomes)
     finally:
         runlog.close()
     summary.write_json(log_file.with_suffix(".json"))
@@ -381,12 +300,18 @@ def run_pipeline(
 
 
 __all__: Sequence[str] = [
+    "CATALOG",
+    "EXIT_BUSY",
+    "Interruption",
     "Observer",
     "Outcome",
     "RunFacts",
     "RunSummary",
     "Status",
     "agency_outcomes",
+    "catalog_outcomes",
     "facts_from_events",
+    "report_outcome",
+    "resolve",
     "run_pipeline",
 ]

@@ -3,19 +3,27 @@
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
+from pipelines.outcomes import CATALOG, EXIT_BUSY, Outcome, RunSummary, Status
 from pipelines.runlog import StepEvent
-from pipelines.runner import Observer, Outcome, RunSummary, Status
+from pipelines.runner import Observer
+
+EXIT_FAILED = 1
+PUBLISHED = (Status.PUBLISHED, Status.QUARANTINE)
 
 STYLE = {
     Status.FAILED: "bold red",
+    Status.INTERRUPTED: "bold red",
     Status.BUSY: "magenta",
     Status.BLOCKED: "yellow",
     Status.WITHHELD: "yellow",
@@ -42,7 +50,7 @@ class LiveProgress(Observer):
     def __init__(self, console: Console) -> None:
         self.console = console
         self.progress = Progress(
-            TextColumn("{task.fields[label]:<18}"),
+            TextColumn("{task.fields[label]:<18}", markup=False),
             BarColumn(bar_width=20),
             MofNCompleteColumn(),
             TextColumn("{task.description}"),
@@ -64,7 +72,7 @@ class LiveProgress(Observer):
         if self.task is None:
             return
         if event.kind == "STEP_START":
-            self.progress.update(self.task, description=event.step)
+            self.progress.update(self.task, description=escape(event.step))
         elif event.kind in DONE:
             self.progress.advance(self.task)
 
@@ -76,7 +84,7 @@ class LiveProgress(Observer):
         self.task = None
 
     def message(self, text: str) -> None:
-        self.console.print(f"[yellow]{text}[/]")
+        self.console.print(text, style="yellow", markup=False)
 
 
 class PlainProgress(Observer):
@@ -86,10 +94,10 @@ class PlainProgress(Observer):
         self.console = console
 
     def run_finished(self, label: str, outcomes: Sequence[Outcome]) -> None:
-        self.console.print(f"{label}: {tally(outcomes)}")
+        self.console.print(f"{escape(label)}: {tally(outcomes)}")
 
     def message(self, text: str) -> None:
-        self.console.print(f"[yellow]{text}[/]")
+        self.console.print(text, style="yellow", markup=False)
 
 
 def shown_path(path: str) -> str:
@@ -100,18 +108,45 @@ def shown_path(path: str) -> str:
         return path
 
 
-def summary_table(summary: RunSummary) -> tuple[Table, list[str]]:
-    """The table, failures first, and its notes: a long root cause shared by several rows (one
-    cause failing every agency's OCDS step) is written once below the table."""
+def _published_row(scope: str, outcomes: Sequence[Outcome], portal: str) -> list[str]:
+    """What a scope published, in one cell: the steps, its portal page, quarantine reports."""
+    names = [
+        f"{o.step} ({o.quarantined} quarantined row{'s' if o.quarantined != 1 else ''})"
+        if o.status is Status.QUARANTINE and o.quarantined
+        else f"{o.step} (with quarantine)"
+        if o.status is Status.QUARANTINE
+        else o.step
+        for o in outcomes
+    ]
+    lines = [", ".join(names)]
+    if scope == CATALOG:
+        lines += [o.url for o in outcomes if o.url and o.step == "readiness report"]
+    elif portal:
+        lines.append(f"{portal.rstrip('/')}/organization/{scope}")
+    else:
+        lines += sorted({o.url for o in outcomes if o.url})[:1]
+    lines += [f"{o.step}: {shown_path(o.report)}" for o in outcomes if o.report]
+    return lines
+
+
+def summary_table(summary: RunSummary, portal: str = "") -> tuple[Table, list[str]]:
+    """The table and its notes. A row for every step not published (failures first); then one
+    row per agency (and the catalog) for what it published, with its portal page. A long root
+    cause shared by several rows (one cause failing every agency's OCDS step) is written once
+    below the table. Every text is printed as it is (no rich markup)."""
     table = Table(title="ogp run: every step / ทุกขั้นตอน", title_justify="left")
-    table.add_column("agency")
-    table.add_column("step")
+    table.add_column("agency", overflow="fold")
+    table.add_column("step", overflow="fold")
     table.add_column("status")
     table.add_column("why / where to look", overflow="fold")
     outcomes = summary.ordered()
     repeated = Counter(o.cause for o in outcomes if len(o.cause) > NOTE_OVER)
     notes: list[str] = []
+    published: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
+        if outcome.status in PUBLISHED:
+            published.setdefault(outcome.scope, []).append(outcome)
+            continue
         detail = outcome.detail
         if repeated[outcome.cause] > 1:
             if outcome.cause not in notes:
@@ -125,9 +160,56 @@ def summary_table(summary: RunSummary) -> tuple[Table, list[str]]:
         if outcome.report:
             lines.append(shown_path(outcome.report))
         table.add_row(
-            outcome.scope,
-            outcome.step,
-            f"[{STYLE[outcome.status]}]{outcome.status}[/]",
-            "\n".join(lines),
+            Text(outcome.scope),
+            Text(outcome.step),
+            Text(str(outcome.status), STYLE[outcome.status]),
+            Text("\n".join(lines)),
+        )
+    scopes = list(dict.fromkeys(o.scope for o in summary.outcomes if o.scope in published))
+    for scope in scopes:
+        steps = published[scope]
+        table.add_row(
+            Text(scope),
+            Text(f"{len(steps)} step{'s' if len(steps) != 1 else ''}"),
+            Text(str(Status.PUBLISHED), STYLE[Status.PUBLISHED]),
+            Text("\n".join(_published_row(scope, steps, portal))),
         )
     return table, [f"{n}. {note}" for n, note in enumerate(notes, 1)]
+
+
+def print_summary(console: Console, summary: RunSummary, portal: str) -> None:
+    """What ``ogp run`` prints at the end: the table, its notes, where to look, the exit code."""
+    for run_name in summary.recovered_runs:
+        console.print(
+            f"Marked failed: {run_name} — the process running it was killed or crashed "
+            "(see the run in `make ui`).",
+            style="yellow",
+            markup=False,
+        )
+    table, notes = summary_table(summary, portal)
+    console.print(table)
+    for note in notes:
+        console.print(note, markup=False)
+    console.print(f"Portal: {portal}", markup=False)
+    if summary.report_path:
+        console.print(f"Readiness report: {shown_path(summary.report_path)}", markup=False)
+    if summary.log_file is not None:
+        console.print(f"Log: {shown_path(str(summary.log_file))}", markup=False)
+    console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)", markup=False)
+    for busy in summary.busy:
+        console.print(f"Skipped, busy: {busy}", style="magenta", markup=False)
+    code = summary.exit_code
+    if summary.interrupted is not None:
+        name = signal.Signals(summary.interrupted).name
+        console.print(
+            f"Interrupted by {name}: stopped after the current run, nothing further started: "
+            f"exit code {code}.",
+            style="bold red",
+            markup=False,
+        )
+    elif code == EXIT_FAILED:
+        console.print("Some steps failed (see above): exit code 1.", style="bold red")
+    elif code == EXIT_BUSY:
+        console.print("Some agencies were busy and skipped: exit code 75.", style="magenta")
+    else:
+        console.print("Every step ran (blocked, awaiting data and withheld are normal outcomes).")

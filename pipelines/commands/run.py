@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import difflib
+import signal
+from collections.abc import Sequence
+
 import typer
 from rich.console import Console
 
 from pipelines.settings import get_settings
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_BUSY = 75  # EX_TEMPFAIL: an agency was busy with another run; try again later
 WIDTH = 120  # the summary's width when the output is a file or a pipe (a terminal: its own)
 
 EXIT_CODES = (
     "Exit codes: 0 every step ran (blocked by a check, awaiting data and withheld are normal "
-    "outcomes); 1 a step failed; 2 usage error; 75 an agency was busy with another run and "
-    "was skipped (try again later)."
+    "outcomes); 1 a step failed, or the run could not start (a broken contract or API token); "
+    "2 usage error (an unknown agency code); 75 an agency was busy with another run and was "
+    "skipped (try again later); 130 interrupted by Ctrl-C, 143 by SIGTERM (it stops after the "
+    "current run, starts no further agency nor the report, and prints the summary of what ran)."
 )
+
+
+def unknown_agencies(wanted: Sequence[str], registered: Sequence[str]) -> str | None:
+    """One line naming the codes not in the registry and the closest registered ones."""
+    unknown = [code for code in dict.fromkeys(wanted) if code not in registered]
+    if not unknown:
+        return None
+    close = {c for code in unknown for c in difflib.get_close_matches(code, registered, 3, 0.5)}
+    hint = f"closest registered: {', '.join(sorted(close))}" if close else "none close"
+    return (
+        f"ogp run: unknown agency code {', '.join(map(repr, unknown))} "
+        f"({hint}; {len(registered)} codes in the registry)"
+    )
 
 
 def run(
@@ -41,24 +61,31 @@ def run(
 
     Ends with one status for every agency x family, every OCDS package and red-flags file,
     the reference data and the readiness report: published, published with quarantine,
-    blocked, awaiting data, withheld, failed or skipped-busy; failures first. Dagster's event
-    stream goes to build/logs/ogp-run-<time>.log (this summary to the .json beside it) and to
-    the Dagster instance (`make ui`).
+    blocked, awaiting data, withheld, failed, interrupted or skipped-busy; failures first, then
+    one row per agency for what it published. Dagster's event stream goes to
+    build/logs/ogp-run-<time>.log (this summary to the .json beside it) and to the Dagster
+    instance (`make ui`).
+
+    Ctrl-C or SIGTERM stops it after the current run: no further agency, no readiness report;
+    the summary says what ran (the rest "not run: interrupted"); exit code 130 or 143.
     """
-    from pipelines.contracts import SpecError
+    from pipelines.contracts import SpecError, load_agencies
     from pipelines.settings import TokenError
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=WIDTH)
+    settings = get_settings()
     try:
+        settings.ckan_api_token()  # a malformed token: refused before anything runs
+        if agency:
+            registered = [a.agency_code for a in load_agencies()]
+            problem = unknown_agencies(agency, registered)
+            if problem:
+                Console(stderr=True).print(problem, markup=False, highlight=False)
+                raise typer.Exit(EXIT_USAGE)
         # heavy (Dagster), and they load the contracts
-        from pipelines.commands.progress import (
-            LiveProgress,
-            PlainProgress,
-            shown_path,
-            summary_table,
-        )
+        from pipelines.commands.progress import LiveProgress, PlainProgress, print_summary
         from pipelines.runner import Observer, run_pipeline
 
         if verbose:
@@ -68,31 +95,12 @@ def run(
             with LiveProgress(console) as progress:
                 summary = run_pipeline(agency, wait_s=wait, observer=progress)
     except (SpecError, TokenError) as error:  # a contract or the token: nothing could run
-        console.print(f"[bold red]ogp run could not start:[/] {error}", highlight=False)
+        console.print(f"ogp run could not start: {error}", style="bold red", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
+    except KeyboardInterrupt:  # before the first run was set up (loading the definitions)
+        console.print("ogp run: interrupted before any run started.", markup=False)
+        raise typer.Exit(128 + signal.SIGINT) from None
 
-    for run_name in summary.recovered_runs:
-        console.print(
-            f"[yellow]Marked failed: {run_name} — the process running it was killed or "
-            "crashed (see the run in `make ui`).[/]"
-        )
-    table, notes = summary_table(summary)
-    console.print(table)
-    for note in notes:
-        console.print(note, markup=False)
-    console.print(f"Portal: {get_settings().ckan_url}")
-    if summary.report_path:
-        console.print(f"Readiness report: {shown_path(summary.report_path)}")
-    if summary.log_file is not None:
-        console.print(f"Log: {shown_path(str(summary.log_file))}")
-    console.print(f"Dagster runs: {len(summary.run_ids)} (see them with `make ui`)")
-    for busy in summary.busy:
-        console.print(f"[magenta]Skipped, busy: {busy}[/]")
-    if summary.exit_code == EXIT_FAILED:
-        console.print("[bold red]Some steps failed (see above): exit code 1.[/]")
-    elif summary.exit_code == EXIT_BUSY:
-        console.print("[magenta]Some agencies were busy and skipped: exit code 75.[/]")
-    else:
-        console.print("Every step ran (blocked, awaiting data and withheld are normal outcomes).")
+    print_summary(console, summary, settings.ckan_url)
     if summary.exit_code:
         raise typer.Exit(summary.exit_code)

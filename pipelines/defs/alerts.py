@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import urllib.request
 from dataclasses import asdict, dataclass
 
@@ -57,22 +58,72 @@ def _is_dagster_wrapper(error: SerializableErrorInfo) -> bool:
 
 
 def plain_message(error: SerializableErrorInfo) -> str:
-    """The error's message without its class path (``pkg.module.Error: ``), on one line."""
+    """The error's message without its class path (``pkg.module.Error: ``), its lines kept."""
     text = error.message.strip()
     prefix, sep, rest = text.partition(": ")
     if sep and error.cls_name and prefix.rsplit(".", 1)[-1] == error.cls_name:
         text = rest
+    return text.strip()
+
+
+INTERRUPTED = "the run was interrupted (Ctrl-C or SIGTERM) before it finished"
+INTERRUPTION_ERRORS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+AUTH_REFUSED = "the portal refused the API token (authorization error): check OGP_CKAN_TOKEN"
+# requests / urllib3: "HTTPConnectionPool(host='127.0.0.1', port=5000): Max retries exceeded ..."
+UNREACHABLE = re.compile(r"(HTTPS?)ConnectionPool\(host='([^']*)', port=(\d+)\)")
+UNREACHABLE_WHY = (
+    ("Connection refused", "connection refused"),
+    ("timed out", "timed out"),
+    ("Name or service not known", "unknown host name"),
+    ("Temporary failure in name resolution", "unknown host name"),
+)
+# pydantic: "[<file>: ]N validation error(s) for Model\n<field>\n  <message> [type=...]"
+PYDANTIC = re.compile(r"^(?:(?P<file>.+?): )?\d+ validation errors? for \w+\n", re.S)
+PYDANTIC_ERROR = re.compile(r"^(?P<loc>\S[^\n]*)\n {2}(?P<msg>[^\n]+?)(?: \[type=[^\n]*)?$", re.M)
+
+
+def is_interruption(error: SerializableErrorInfo) -> bool:
+    """Whether the error is Dagster's (or Python's) interruption: Ctrl-C or SIGTERM."""
+    return any(e.cls_name in INTERRUPTION_ERRORS for e in chain(error))
+
+
+def plain_sentence(text: str) -> str:
+    """A message as the one sentence a steward reads: the portal unreachable or refusing the
+    token, a pydantic validation error as ``<file>: <field>: <message>``, else the text on one
+    line."""
+    if found := UNREACHABLE.search(text):
+        scheme, host, port = found.groups()
+        why = next((short for long, short in UNREACHABLE_WHY if long in text), "no connection")
+        return f"the portal at {scheme.lower()}://{host}:{port} could not be reached ({why})"
+    if "Authorization Error" in text or "NotAuthorized" in text:
+        return AUTH_REFUSED
+    if found := PYDANTIC.match(text.strip()):
+        errors = PYDANTIC_ERROR.findall(text.strip()[found.end() :])
+        parts = [f"{loc}: {msg.strip()}" for loc, msg in errors]
+        where = f"{found.group('file')}: " if found.group("file") else ""
+        if parts:
+            return where + "; ".join(parts)
     return " ".join(text.split())
 
 
 def root_cause(error: SerializableErrorInfo | None) -> str:
-    """The failure in one sentence: the message of the first error raised by our code (the one
-    Dagster wrapped), without class path or traceback; its causes are in its message."""
+    """The failure in one sentence, without class names or traceback: the message of the first
+    error raised by our code (the one Dagster wrapped), in the words of :func:`plain_sentence`;
+    an interrupted run says so. The summary of ``ogp run`` and the failure alert both use it."""
     if error is None:
         return "failed"
+    if is_interruption(error):
+        return INTERRUPTED
     errors = chain(error)
     chosen = next((e for e in errors if not _is_dagster_wrapper(e)), errors[-1])
-    return plain_message(chosen) or chosen.cls_name or "failed"
+    text = plain_message(chosen)
+    for cause in errors[errors.index(chosen) :]:  # the portal, the token: named by any cause
+        if cause.cls_name == "NotAuthorized":  # ckanapi's
+            return AUTH_REFUSED
+        sentence = plain_sentence(cause.message)
+        if sentence.startswith("the portal "):
+            return sentence
+    return plain_sentence(text) if text else chosen.cls_name or "failed"
 
 
 def build_alert(context: dg.RunFailureSensorContext) -> Alert:

@@ -82,7 +82,9 @@ def test_help_documents_the_exit_codes() -> None:
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "Exit codes: 0 every step ran" in text
-    assert "1 a step failed; 2 usage error; 75 an agency was busy" in text
+    assert "1 a step failed, or the run could not start" in text
+    assert "2 usage error (an unknown agency code); 75 an agency was busy" in text
+    assert "130 interrupted by Ctrl-C, 143 by SIGTERM" in text
     assert "--verbose" in text
 
 
