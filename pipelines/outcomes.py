@@ -155,7 +155,9 @@ def resolve(step: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]) -
         if parent.status is Status.FAILED and parent.culprit:
             detail = f"{verb} because {parent.culprit} failed: {parent.cause}"
             return State(Status.FAILED, detail, None, parent.culprit, parent.cause)
-    for wanted in (Status.FAILED, Status.INTERRUPTED, Status.BLOCKED, Status.AWAITING):
+    if any(parent.status is Status.INTERRUPTED for parent in parents):
+        return State(Status.INTERRUPTED, f"{verb}: interrupted")
+    for wanted in (Status.FAILED, Status.BLOCKED, Status.AWAITING):
         for parent in parents:
             if parent.status is wanted:
                 return parent

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
@@ -129,11 +130,11 @@ def _published_row(scope: str, outcomes: Sequence[Outcome], portal: str) -> list
     return lines
 
 
-def summary_table(summary: RunSummary, portal: str = "") -> tuple[Table, list[str]]:
-    """The table and its notes. A row for every step not published (failures first); then one
-    row per agency (and the catalog) for what it published, with its portal page. A long root
-    cause shared by several rows (one cause failing every agency's OCDS step) is written once
-    below the table. Every text is printed as it is (no rich markup)."""
+def summary_table(summary: RunSummary, portal: str = "") -> tuple[Group, list[str]]:
+    """The tables and their notes: a row for every step not published (failures first); then
+    one row per agency (and the catalog) for what it published, with its portal page. A long
+    root cause shared by several rows (one cause failing every agency's OCDS step) is written
+    once below the tables. Every text is printed as it is (no rich markup)."""
     table = Table(title="ogp run: every step / ทุกขั้นตอน", title_justify="left")
     table.add_column("agency", overflow="fold")
     table.add_column("step", overflow="fold")
@@ -142,10 +143,8 @@ def summary_table(summary: RunSummary, portal: str = "") -> tuple[Table, list[st
     outcomes = summary.ordered()
     repeated = Counter(o.cause for o in outcomes if len(o.cause) > NOTE_OVER)
     notes: list[str] = []
-    published: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         if outcome.status in PUBLISHED:
-            published.setdefault(outcome.scope, []).append(outcome)
             continue
         detail = outcome.detail
         if repeated[outcome.cause] > 1:
@@ -165,16 +164,18 @@ def summary_table(summary: RunSummary, portal: str = "") -> tuple[Table, list[st
             Text(str(outcome.status), STYLE[outcome.status]),
             Text("\n".join(lines)),
         )
-    scopes = list(dict.fromkeys(o.scope for o in summary.outcomes if o.scope in published))
-    for scope in scopes:
-        steps = published[scope]
-        table.add_row(
-            Text(scope),
-            Text(f"{len(steps)} step{'s' if len(steps) != 1 else ''}"),
-            Text(str(Status.PUBLISHED), STYLE[Status.PUBLISHED]),
-            Text("\n".join(_published_row(scope, steps, portal))),
-        )
-    return table, [f"{n}. {note}" for n, note in enumerate(notes, 1)]
+    published: dict[str, list[Outcome]] = {}
+    for outcome in summary.outcomes:  # in the order the steps ran
+        if outcome.status in PUBLISHED:
+            published.setdefault(outcome.scope, []).append(outcome)
+    done = Table(title="published / เผยแพร่แล้ว", title_justify="left", box=box.SIMPLE_HEAD)
+    done.add_column("agency", overflow="fold")
+    done.add_column("published: the steps, the portal page", overflow="fold")
+    for scope, steps in published.items():
+        cell = Text("\n".join(_published_row(scope, steps, portal)), STYLE[Status.PUBLISHED])
+        done.add_row(Text(scope), cell)
+    shown = [t for t in (table, done) if t.row_count]
+    return Group(*shown), [f"{n}. {note}" for n, note in enumerate(notes, 1)]
 
 
 def print_summary(console: Console, summary: RunSummary, portal: str) -> None:

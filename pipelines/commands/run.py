@@ -82,7 +82,7 @@ def run(
             registered = [a.agency_code for a in load_agencies()]
             problem = unknown_agencies(agency, registered)
             if problem:
-                Console(stderr=True).print(problem, markup=False, highlight=False)
+                typer.echo(problem, err=True)
                 raise typer.Exit(EXIT_USAGE)
         # heavy (Dagster), and they load the contracts
         from pipelines.commands.progress import LiveProgress, PlainProgress, print_summary
@@ -95,7 +95,8 @@ def run(
             with LiveProgress(console) as progress:
                 summary = run_pipeline(agency, wait_s=wait, observer=progress)
     except (SpecError, TokenError) as error:  # a contract or the token: nothing could run
-        console.print(f"ogp run could not start: {error}", style="bold red", markup=False)
+        message = f"ogp run could not start: {error}"
+        console.print(message, style="bold red", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     except KeyboardInterrupt:  # before the first run was set up (loading the definitions)
         console.print("ogp run: interrupted before any run started.", markup=False)
