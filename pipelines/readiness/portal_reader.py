@@ -65,7 +65,11 @@ def read_portal(
     # One GET per published report: fetched concurrently, they dominate the run time at scale.
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         summaries = pool.map(lambda item: _fetch_summary(item[1], timeout_s), reports)
-        validation = {name: summary for (name, _), summary in zip(reports, summaries, strict=True)}
+        validation = {
+            name: summary
+            for (name, _), summary in zip(reports, summaries, strict=True)
+            if summary is not None
+        }
     return PortalSnapshot(
         url=base, organizations=organizations, datasets=datasets, validation=validation
     )
@@ -123,7 +127,11 @@ def _report_resource(dataset: PortalDataset, rules: PortalRules) -> PortalResour
     )
 
 
-def _fetch_summary(report: PortalResource, timeout_s: float) -> ValidationSummary:
+def _fetch_summary(report: PortalResource, timeout_s: float) -> ValidationSummary | None:
+    """The published validation report's summary; None when the file is gone (404: its dataset
+    was deleted after the listing, or the file is missing), which counts as no report."""
     response = requests.get(report.url, timeout=timeout_s)
+    if response.status_code == requests.codes.not_found:
+        return None
     response.raise_for_status()
     return summarize_validation_report(response.json(), report.page_url)

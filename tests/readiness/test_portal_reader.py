@@ -1,0 +1,68 @@
+"""Reading published validation reports: a report gone between the listing and its download
+(its dataset deleted meanwhile) counts as no report instead of failing the whole readiness run."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from pipelines.readiness.facts import PortalResource
+from pipelines.readiness.portal_reader import _fetch_summary
+
+REPORT = {"valid": True, "counts": {"rows": 3, "published_rows": 3}, "privacy": {"findings": {}}}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/gone.json":
+            self.send_error(404)
+        elif self.path == "/broken.json":
+            self.send_error(500)
+        else:
+            body = json.dumps(REPORT).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _resource(url: str) -> PortalResource:
+    return PortalResource(
+        id="r",
+        name="validation-report.json",
+        format="JSON",
+        url=url,
+        page_url=url,
+        datastore_active=False,
+    )
+
+
+def test_a_report_deleted_after_the_listing_counts_as_no_report(server: str) -> None:
+    assert _fetch_summary(_resource(f"{server}/gone.json"), 5) is None
+
+
+def test_a_present_report_is_read(server: str) -> None:
+    assert _fetch_summary(_resource(f"{server}/report.json"), 5) is not None
+
+
+def test_a_server_error_still_fails(server: str) -> None:
+    with pytest.raises(requests.HTTPError):
+        _fetch_summary(_resource(f"{server}/broken.json"), 5)
