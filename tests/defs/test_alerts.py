@@ -76,7 +76,7 @@ def test_failed_run_posts_agency_and_step(webhook: str, monkeypatch: pytest.Monk
 # --- root causes in one sentence, without class names (issue 12) -------------------------------
 
 
-def failure_of(compute: Callable[[], None]) -> SerializableErrorInfo:
+def failure_of(compute: Callable[[], object]) -> SerializableErrorInfo:
     """The error of a real Dagster step failure raised by ``compute``."""
 
     @dg.asset
