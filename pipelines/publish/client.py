@@ -16,6 +16,11 @@ Secrets: reply bodies are parsed as they came (redacting JSON text would corrupt
 exception leaving :meth:`CKANClient.call` — whatever its class — is rebuilt from redacted,
 summarised text without its cause or context, so a portal that echoes the ``Authorization``
 header (plainly, base64 or hex) cannot put the token in an error, a receipt or a log.
+
+The one CKAN client of the project: the publisher, the ``ckan`` source connector, the readiness
+reader and the report publisher all talk to CKAN through it, file downloads (resources, the
+validation report JSON) included (:meth:`CKANClient.download`: same session, timeouts, retries,
+deadline and reply cap). :func:`client_from_settings` builds one with the settings' limits.
 """
 
 from __future__ import annotations
@@ -24,85 +29,62 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from ckanapi import CKANAPIError, RemoteCKAN
 from pydantic import SecretStr
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    wait_exponential_jitter,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from pipelines.publish.http import (
+    RETRY_AFTER_CAP_S,
     RETRYABLE_STATUS,
+    DisallowedHostError,
     PortalDeadlineError,
     ReplyTooLargeError,
     ReplyTooSlowError,
     RetryableHTTPError,
     Traffic,
     TrafficRecorder,
+    WaitRetryAfterOrBackoff,
+    check_host,
     describe_failure,
+    log_retry,
     parse_retry_after,
     raise_retryable,
     read_reply,
+    redirect_guard,
 )
-from pipelines.redaction import clean_exception, register_secret
+from pipelines.redaction import clean_exception, register_secret, summarise
+from pipelines.settings import Settings, get_settings
+
+_WaitRetryAfterOrBackoff = WaitRetryAfterOrBackoff  # the name its tests import
 
 __all__ = [
     "RETRYABLE_ERRORS",
     "RETRYABLE_STATUS",
+    "RETRY_AFTER_CAP_S",
     "CKANClient",
+    "DisallowedHostError",
     "PortalDeadlineError",
     "ReplyTooLargeError",
     "ReplyTooSlowError",
     "RetryableHTTPError",
     "Traffic",
+    "client_from_settings",
     "describe_failure",
     "parse_retry_after",
 ]
 
 log = logging.getLogger(__name__)
 
-# A Retry-After above this is waited only this long before asking again (the overall deadline
-# bounds the total); below the client's own backoff, the backoff is waited.
-RETRY_AFTER_CAP_S = 300.0
 MAX_REPLY_BYTES = 512 * 1024 * 1024  # a reply larger than this is refused (settings override)
 USER_AGENT = "ogp-pipeline publisher (+ckanapi)"
 
 
 RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, RetryableHTTPError)
-
-
-class _WaitRetryAfterOrBackoff:
-    """Exponential backoff with jitter, or longer when the server asked (``Retry-After``, at
-    most RETRY_AFTER_CAP_S): ``Retry-After: 0`` does not make a client hammer the portal."""
-
-    def __init__(self, initial_s: float, max_s: float) -> None:
-        self.backoff = wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
-
-    def __call__(self, state: RetryCallState) -> float:
-        backoff = float(self.backoff(state))
-        error = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(error, RetryableHTTPError) and error.retry_after_s is not None:
-            return min(max(error.retry_after_s, backoff), RETRY_AFTER_CAP_S)
-        return backoff
-
-
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome is not None else None
-    wait = state.next_action.sleep if state.next_action is not None else 0.0
-    # The exception's class and text carry the URL and status only, never the headers.
-    log.warning(
-        "CKAN request failed (%s: %s); attempt %d, retrying in %.1f s",
-        type(error).__name__,
-        error,
-        state.attempt_number,
-        wait,
-    )
 
 
 Upload = tuple[str, bytes, str]  # (file name, content, MIME type)
@@ -133,10 +115,12 @@ class CKANClient:
         on_request: Callable[[str], None] | None = None,
         deadline_s: float | None = None,
         max_reply_bytes: int = MAX_REPLY_BYTES,
+        user_agent: str = USER_AGENT,
     ) -> None:
         register_secret(token)
         self.max_reply_bytes = max_reply_bytes
         self.url = url.rstrip("/")
+        self.user_agent = user_agent
         self._token = SecretStr(token) if token else None  # vars(client) never shows it
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts
@@ -145,7 +129,7 @@ class CKANClient:
         self._failing_since: float | None = None
         self._last_failure = ""
         self.deadline_error: PortalDeadlineError | None = None
-        self._wait = _WaitRetryAfterOrBackoff(backoff_initial_s, backoff_max_s)
+        self._wait = WaitRetryAfterOrBackoff(backoff_initial_s, backoff_max_s)
         self.traffic = TrafficRecorder()
         self._on_request = on_request
         self._local = threading.local()
@@ -159,13 +143,14 @@ class CKANClient:
         remote: RemoteCKAN | None = getattr(self._local, "remote", None)
         if remote is None:
             session = requests.Session()
+            session.headers["User-Agent"] = self.user_agent
             session.hooks["response"] = [self._read_reply, self.traffic.record, raise_retryable]
             with self._sessions_lock:
                 self._sessions.append(session)
             remote = RemoteCKAN(
                 self.url,
                 apikey=self._token.get_secret_value() if self._token else None,
-                user_agent=USER_AGENT,
+                user_agent=self.user_agent,
                 session=session,
             )
             self._local.remote = remote
@@ -250,13 +235,7 @@ class CKANClient:
         """
         # A look-up runs inside an attempt of the write it checks: that write's retries cover it.
         attempts = 1 if getattr(self._local, "in_lookup", False) else self.max_attempts
-        retrying = Retrying(
-            retry=retry_if_exception_type(RETRYABLE_ERRORS),
-            stop=self._stop(attempts),
-            wait=self._wait_within_deadline,
-            before_sleep=_log_retry,
-            reraise=True,
-        )
+        retrying = self._retrying(attempts)
         sent = False  # an attempt went out and its outcome is unknown
         failure: BaseException
         try:
@@ -287,6 +266,15 @@ class CKANClient:
         # Raised outside the handler: no __context__ carries the original error.
         raise failure
 
+    def _retrying(self, attempts: int) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception_type(RETRYABLE_ERRORS),
+            stop=self._stop(attempts),
+            wait=self._wait_within_deadline,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+
     def _look_up(self, already_done: Callable[[], Any]) -> Any:
         self._local.in_lookup = True
         try:
@@ -305,10 +293,74 @@ class CKANClient:
             file_name, content, mimetype = upload
             files = {"upload": (file_name, io.BytesIO(content), mimetype)}
         log.debug("CKAN %s", action)
-        timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
-        self._local.read_until = time.monotonic() + timeout  # the whole reply, not one read
+        timeout = self._start_reply_clock(remaining)
         return self._remote().call_action(
             action, data, files=files, requests_kwargs={"timeout": timeout, "stream": True}
+        )
+
+    def _start_reply_clock(self, remaining: float | None) -> float:
+        timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
+        self._local.read_until = time.monotonic() + timeout  # the whole reply, not one read
+        return timeout
+
+    # --- files ------------------------------------------------------------------------------
+
+    def download(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        allow_status: Collection[int] = (),
+        allowed_hosts: Iterable[str] | None = None,
+    ) -> requests.Response:
+        """GET a file (a resource, a published validation report) through this client's
+        session, with its timeouts, retries, deadline and reply-size limit; the body is read.
+
+        The token goes only to the portal's own origin (requests drops it on a redirect to
+        another host). ``allowed_hosts``: the URL and every redirect must stay on these hosts
+        (:class:`DisallowedHostError`). A status of 400 or more not in ``allow_status`` raises
+        ``requests.HTTPError`` carrying the server's words (redacted, summarised)."""
+        hosts = None if allowed_hosts is None else frozenset(allowed_hosts)
+        response: requests.Response | None = None
+        failure: BaseException
+        try:
+            for attempt in self._retrying(self.max_attempts):
+                with attempt:
+                    response = self._get_once(url, headers or {}, hosts)
+                    self._failing_since = None
+        except PortalDeadlineError:
+            failure = PortalDeadlineError(str(self._deadline_exceeded()))
+        except Exception as error:  # rebuilt from redacted, summarised text, like call()
+            failure = clean_exception(error)
+        else:
+            assert response is not None
+            if response.status_code < 400 or response.status_code in allow_status:
+                return response
+            words = summarise(response.text[:2000], 200)
+            name = urlsplit(url).path.rsplit("/", 1)[-1]
+            failure = requests.HTTPError(f"GET {name}: HTTP {response.status_code} {words}")
+        raise failure
+
+    def _get_once(
+        self, url: str, headers: Mapping[str, str], hosts: frozenset[str] | None
+    ) -> requests.Response:
+        remaining = self.remaining_s()
+        if remaining is not None and remaining <= 0:
+            raise self._deadline_exceeded()
+        if hosts is not None:
+            check_host(url, hosts)
+        if self._on_request is not None:
+            self._on_request("download")
+        sent = dict(headers)
+        if self._token is not None and _origin(url) == _origin(self.url):
+            sent["Authorization"] = self._token.get_secret_value()
+        session: requests.Session = self._remote().session
+        hooks = list(session.hooks["response"])
+        if hosts is not None:
+            hooks.append(redirect_guard(hosts))
+        timeout = self._start_reply_clock(remaining)
+        return session.get(
+            url, headers=sent, timeout=timeout, stream=True, hooks={"response": hooks}
         )
 
     def close(self) -> None:
@@ -317,3 +369,27 @@ class CKANClient:
                 session.close()
             self._sessions.clear()
         self._local = threading.local()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port
+
+
+def client_from_settings(
+    settings: Settings | None = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    **options: Any,
+) -> CKANClient:
+    """A client with the settings' timeout, overall deadline and reply cap (``options``
+    override them, e.g. a source's own timeout). ``token`` is passed explicitly: readers that
+    count what the public sees pass none."""
+    settings = settings or get_settings()
+    limits: dict[str, Any] = {
+        "timeout_s": settings.ckan_timeout_s,
+        "deadline_s": settings.ckan_deadline_s,
+        "max_reply_bytes": settings.ckan_max_reply_bytes,
+    }
+    return CKANClient(url or settings.ckan_url, token, **(limits | options))

@@ -1,22 +1,32 @@
-"""The HTTP side of the CKAN client: errors worth retrying, ``Retry-After``, reading a reply
-against the wall clock and a size limit, and request/byte accounting (requests' response hooks).
+"""The HTTP side of the CKAN client: errors worth retrying, ``Retry-After`` and the wait
+between attempts, reading a reply against the wall clock and a size limit, the hosts a download
+may reach, and request/byte accounting (requests' response hooks).
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from tenacity import RetryCallState, wait_exponential_jitter
 
 from pipelines.redaction import summarise
 
+log = logging.getLogger("pipelines.publish.client")
+
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 READ_CHUNK = 64 * 1024
+# A Retry-After above this is waited only this long before asking again (the overall deadline
+# bounds the total); below the client's own backoff, the backoff is waited.
+RETRY_AFTER_CAP_S = 300.0
 
 
 class RetryableHTTPError(Exception):
@@ -41,6 +51,55 @@ class ReplyTooSlowError(requests.Timeout):
 
 class ReplyTooLargeError(requests.RequestException):
     """A reply larger than the client accepts: not retried."""
+
+
+class DisallowedHostError(requests.RequestException):
+    """A download (or one of its redirects) leading to a host it may not reach: not retried."""
+
+
+def check_host(url: str, allowed: Iterable[str]) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in allowed:
+        raise DisallowedHostError(f"host {host!r} is not in the allowed hosts {sorted(allowed)}")
+
+
+def redirect_guard(allowed: Iterable[str]) -> Any:
+    """A response hook refusing a redirect to a host not in ``allowed`` before it is followed."""
+    hosts = frozenset(allowed)
+
+    def guard(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if response.is_redirect:
+            check_host(urljoin(response.url, response.headers["Location"]), hosts)
+
+    return guard
+
+
+class WaitRetryAfterOrBackoff:
+    """Exponential backoff with jitter, or longer when the server asked (``Retry-After``, at
+    most RETRY_AFTER_CAP_S): ``Retry-After: 0`` does not make a client hammer the portal."""
+
+    def __init__(self, initial_s: float, max_s: float) -> None:
+        self.backoff = wait_exponential_jitter(initial=initial_s, max=max_s, jitter=initial_s)
+
+    def __call__(self, state: RetryCallState) -> float:
+        backoff = float(self.backoff(state))
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, RetryableHTTPError) and error.retry_after_s is not None:
+            return min(max(error.retry_after_s, backoff), RETRY_AFTER_CAP_S)
+        return backoff
+
+
+def log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    # The exception's class and text carry the URL and status only, never the headers.
+    log.warning(
+        "CKAN request failed (%s: %s); attempt %d, retrying in %.1f s",
+        type(error).__name__,
+        error,
+        state.attempt_number,
+        wait,
+    )
 
 
 def describe_failure(error: BaseException) -> str:
