@@ -26,6 +26,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.contracts import DatasetSpec
+from pipelines.layout import clean_key
 from pipelines.validation.gate import CHECKS, ValidationResult
 
 DESCRIPTIONS = {
@@ -36,7 +37,7 @@ DESCRIPTIONS = {
 
 
 def clean_asset_key(family: str) -> dg.AssetKey:
-    return dg.AssetKey(f"clean_{family}")
+    return dg.AssetKey(clean_key(family))
 
 
 def check_specs_for(family: str) -> list[dg.AssetCheckSpec]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines.contracts import DatasetSpec
+from pipelines.layout import PUBLISHED_PREFIX, family_of, stage_of
 
 # (warn, fail) after the last successful publication, per the contract's update frequency
 WINDOWS: dict[str, tuple[timedelta, timedelta]] = {
@@ -35,9 +36,9 @@ def apply_freshness(defs: dg.Definitions, specs: dict[str, DatasetSpec]) -> dg.D
 
     def attach(asset_spec: dg.AssetSpec) -> dg.AssetSpec:
         name = asset_spec.key.to_user_string()
-        family = name.removeprefix("published_")
-        policy = freshness_policy(specs[family]) if family in specs else None
-        if not name.startswith("published_") or policy is None:
+        family = family_of(name) if stage_of(name) == PUBLISHED_PREFIX else None
+        policy = freshness_policy(specs[family]) if family is not None and family in specs else None
+        if policy is None:
             return asset_spec
         return dg.apply_freshness_policy(asset_spec, policy)
 

@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipelines.contracts import load_agencies, load_spec
 from pipelines.defs.locking import step_lock
+from pipelines.layout import CKAN_ORGANIZATIONS, clean_key, published_key
 from pipelines.publish.catalog import Blocked, request_for_partition
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.publish.partitions import Partition
@@ -73,10 +74,10 @@ def publish_partition(family: str, agency_code: str, publisher: CKANPublisher) -
 
 def _published_asset(family: str, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(
-        name=f"published_{family}",
+        name=published_key(family),
         partitions_def=partitions_def,
         deps=[
-            dg.AssetKey(f"clean_{family}"),
+            dg.AssetKey(clean_key(family)),
             *(dg.AssetKey(d.asset) for d in load_spec(family).derived_resources),
         ],
         group_name=GROUP,
@@ -103,7 +104,7 @@ def build_publish_assets(
 
 
 @dg.asset(
-    name="ckan_organizations",
+    name=CKAN_ORGANIZATIONS,
     group_name=GROUP,
     required_resource_keys={RESOURCE_KEY},
     kinds={"ckan"},

@@ -21,13 +21,14 @@ from dagster import AssetExecutionContext
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs
 from pipelines.defs.checks import check_specs_for, clean_asset_key, validation_check_results
 from pipelines.defs.locking import step_lock
+from pipelines.layout import UNPARTITIONED
+from pipelines.layout import raw_key as raw_name
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.partition import AwaitingData, land
 from pipelines.validation.personal_text import mask_texts
 
 GROUP = "pull"
-UNPARTITIONED = "all"  # the validation folder of a family that is not split by agency
 AWAITING_DATA = "awaiting_data"  # raw_<family> observation status: no file received yet
 
 agency_partitions = dg.StaticPartitionsDefinition(
@@ -36,7 +37,7 @@ agency_partitions = dg.StaticPartitionsDefinition(
 
 
 def raw_key(family: str) -> dg.AssetKey:
-    return dg.AssetKey(f"raw_{family}")
+    return dg.AssetKey(raw_name(family))
 
 
 def _agency(context: AssetExecutionContext, spec: DatasetSpec) -> str | None:

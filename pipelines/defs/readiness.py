@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from pipelines.layout import READINESS_REPORT
+
 GROUP = "readiness"
 
 
@@ -16,7 +18,7 @@ def build_readiness_asset(
     deps: Sequence[dg.AssetKey | dg.AssetsDefinition | dg.AssetSpec | str],
 ) -> dg.AssetsDefinition:
     @dg.asset(
-        name="ogp_readiness_report",
+        name=READINESS_REPORT,
         deps=list(deps),
         group_name=GROUP,
         kinds={"html", "json"},

@@ -14,6 +14,7 @@ import dagster as dg
 
 from pipelines.contracts import DatasetSpec, FileSource
 from pipelines.defs.pull import SPECS, agency_partitions
+from pipelines.layout import CKAN_ORGANIZATIONS, READINESS_REPORT, raw_key
 from pipelines.sources.file import matching_files
 
 TIMEZONE = "Asia/Bangkok"
@@ -33,8 +34,8 @@ def family_job_name(family: str) -> str:
 
 def family_selection(family: str) -> dg.AssetSelection:
     """Everything downstream of the family's raw asset: clean, checks, publish, integrity."""
-    return dg.AssetSelection.assets(f"raw_{family}").downstream() - dg.AssetSelection.assets(
-        "ogp_readiness_report"
+    return dg.AssetSelection.assets(raw_key(family)).downstream() - dg.AssetSelection.assets(
+        READINESS_REPORT
     )
 
 
@@ -53,9 +54,9 @@ def family_jobs(specs: dict[str, DatasetSpec]) -> list[dg.UnresolvedAssetJobDefi
 
 
 # Unpartitioned assets: the registry, the organizations and the portal-wide report.
-UNPARTITIONED = dg.AssetSelection.assets("raw_agencies").downstream() | dg.AssetSelection.assets(
-    "ckan_organizations", "ogp_readiness_report"
-)
+UNPARTITIONED = dg.AssetSelection.assets(
+    raw_key("agencies")
+).downstream() | dg.AssetSelection.assets(CKAN_ORGANIZATIONS, READINESS_REPORT)
 
 agency_job = dg.define_asset_job(
     "agency_job",
@@ -66,14 +67,14 @@ agency_job = dg.define_asset_job(
 
 reference_job = dg.define_asset_job(
     "reference_job",
-    selection=dg.AssetSelection.assets("raw_agencies").downstream()
-    | dg.AssetSelection.assets("ckan_organizations"),
+    selection=dg.AssetSelection.assets(raw_key("agencies")).downstream()
+    | dg.AssetSelection.assets(CKAN_ORGANIZATIONS),
     description="The agency registry and one CKAN organization per agency.",
 )
 
 readiness_job = dg.define_asset_job(
     "readiness_job",
-    selection=dg.AssetSelection.assets("ogp_readiness_report"),
+    selection=dg.AssetSelection.assets(READINESS_REPORT),
     description="The OGP readiness report, computed from what the portal publishes.",
 )
 

@@ -30,8 +30,9 @@ field, a formula saved without its value, a row over 100 KB) raises :class:`Norm
 naming the file and, where known, the row and field.
 """
 
+from pipelines.layout import CleanFiles, clean_dir, clean_files
 from pipelines.normalize.errors import NormalizeError
-from pipelines.normalize.output import CleanFiles, clean_dir, clean_files, write_clean
+from pipelines.normalize.output import write_clean
 from pipelines.normalize.table import (
     NormalizeResult,
     arrow_schema,

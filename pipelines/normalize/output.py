@@ -1,4 +1,5 @@
-"""Write a clean partition: Parquet + UTF-8 CSV, with the cast errors and counts beside them.
+"""Write a clean partition: Parquet + UTF-8 CSV, with the cast errors and counts beside them
+(where: :func:`pipelines.layout.clean_files`).
 
 Files are written to a temporary name and renamed, so a crash never leaves half a table where
 the previous clean version was.
@@ -7,41 +8,14 @@ the previous clean version was.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipelines.files import replace_atomically
+from pipelines.layout import CleanFiles, clean_files
 from pipelines.normalize.table import NormalizeResult
-
-CAST_ERRORS_FILE = "cast_errors.json"
-COUNTS_FILE = "normalization.json"
-
-
-@dataclass(frozen=True)
-class CleanFiles:
-    parquet: Path
-    csv: Path
-    cast_errors: Path
-    normalization: Path
-
-
-def clean_dir(data_dir: Path, family: str, agency: str | None) -> Path:
-    """``data/clean/<family>/<agency>/`` (unpartitioned families: ``data/clean/<family>/``)."""
-    folder = Path(data_dir) / "clean" / family
-    return folder / agency if agency else folder
-
-
-def clean_files(data_dir: Path, family: str, agency: str | None) -> CleanFiles:
-    folder = clean_dir(data_dir, family, agency)
-    return CleanFiles(
-        parquet=folder / f"{family}.parquet",
-        csv=folder / f"{family}.csv",
-        cast_errors=folder / CAST_ERRORS_FILE,
-        normalization=folder / COUNTS_FILE,
-    )
 
 
 def write_clean(

@@ -31,6 +31,7 @@ from typing import Any
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field
 
+from pipelines.layout import receipts_dir
 from pipelines.publish.client import CKANClient, PortalDeadlineError
 from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL
 from pipelines.publish.executor import apply_plan, dataset_url, organization_url
@@ -52,7 +53,7 @@ ORGANIZATIONS_PER_QUERY = 100  # keeps the package_search filter a reasonable si
 
 
 def default_receipts_dir(settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).data_dir / "publish" / "receipts"
+    return receipts_dir((settings or get_settings()).data_dir)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:

@@ -1,4 +1,4 @@
-"""Validated partitions on disk and their publication gate (docs/DATA_MODEL.md layout).
+"""Validated partitions on disk and their publication gate (paths: :mod:`pipelines.layout`).
 
     data/clean/<family>/<agency>/<family>.parquet        the clean table
     data/validation/<family>/<agency>/report.json|html   the validation report
@@ -17,9 +17,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-REPORT_JSON = "report.json"
-REPORT_HTML = "report.html"
-PUBLISHABLE_PARQUET = "publishable.parquet"  # written by pipelines.validation.gate
+from pipelines.layout import (
+    PUBLISHABLE_PARQUET,
+    REPORT_HTML,
+    REPORT_JSON,
+    clean_files,
+    clean_tables,
+    data_dir_of_validation,
+    validation_dir,
+)
 
 
 class GateError(ValueError):
@@ -46,8 +52,8 @@ class Partition:
         return cls(
             family,
             agency,
-            data_dir / "clean" / family / agency / f"{family}.parquet",
-            data_dir / "validation" / family / agency,
+            clean_files(data_dir, family, agency).parquet,
+            validation_dir(data_dir, family, agency),
         )
 
     @property
@@ -61,7 +67,7 @@ class Partition:
     @property
     def data_dir(self) -> Path:
         """The data directory this partition lives in (``<data_dir>/validation/<f>/<a>``)."""
-        return self.validation_dir.parents[2]
+        return data_dir_of_validation(self.validation_dir)
 
     @property
     def dataset_name(self) -> str:
@@ -111,10 +117,7 @@ def find_partitions(
 ) -> list[Partition]:
     """Clean partitions on disk (sorted), optionally only some families / agencies."""
     partitions = []
-    for clean_path in sorted((data_dir / "clean").glob("*/*/*.parquet")):
-        family, agency = clean_path.parent.parent.name, clean_path.parent.name
-        if clean_path.stem != family:
-            continue
+    for family, agency, _ in clean_tables(data_dir):
         if (families and family not in families) or (agencies and agency not in agencies):
             continue
         partitions.append(Partition.at(data_dir, family, agency))

@@ -17,23 +17,26 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pipelines.integrity.partition import FAMILY as PROCUREMENT
-from pipelines.integrity.partition import FLAGS_CSV, integrity_dir
-from pipelines.publish.partitions import REPORT_JSON, read_gate
+from pipelines.layout import (
+    PROCUREMENT,
+    integrity_agency_dirs,
+    integrity_files,
+    report_json_path,
+    validation_reports,
+)
+from pipelines.publish.partitions import read_gate
 from pipelines.readiness.facts import (
     LocalOutputs,
     RedFlagSummary,
     summarize_validation_report,
 )
 
-VALIDATION = "validation"  # data/validation/<family>/<agency>/: the gate's folder
-
 Shown = Callable[[Path], str]
 
 
 def gate_report_path(data_dir: Path, family: str, agency: str) -> Path:
     """The gate's ``report.json`` of one partition."""
-    return data_dir / VALIDATION / family / agency / REPORT_JSON
+    return report_json_path(data_dir, family, agency)
 
 
 def read_local_outputs(data_dir: Path, repo_root: Path | None = None) -> LocalOutputs:
@@ -46,13 +49,11 @@ def read_local_outputs(data_dir: Path, repo_root: Path | None = None) -> LocalOu
         return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
     validation = {}
-    for path in sorted(data_dir.glob(f"{VALIDATION}/*/*/{REPORT_JSON}")):
-        family, agency = path.parent.parent.name, path.parent.name
+    for family, agency, path in validation_reports(data_dir):
         document = json.loads(path.read_text(encoding="utf-8"))
         validation[f"{family}/{agency}"] = summarize_validation_report(document, shown(path))
     red_flags = {}
-    folders = data_dir.glob(integrity_dir(Path(), "*").as_posix())
-    for folder in sorted(p for p in folders if p.is_dir()):
+    for folder in integrity_agency_dirs(data_dir):
         summary = red_flag_summary(data_dir, folder.name, shown)
         if summary is not None:
             red_flags[folder.name] = summary
@@ -62,7 +63,7 @@ def read_local_outputs(data_dir: Path, repo_root: Path | None = None) -> LocalOu
 def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:
     """Flagged projects (``red_flags.csv``) over the projects the gate let through; None (the
     rate is unknown) without the flags or a gate that published the partition."""
-    flags_file = integrity_dir(data_dir, agency) / FLAGS_CSV
+    flags_file = integrity_files(data_dir, agency).flags_csv
     projects = _gated_projects(gate_report_path(data_dir, PROCUREMENT, agency))
     if not flags_file.is_file() or projects is None:
         return None

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipelines.hashing import BLOCK
+from pipelines.layout import raw_dir
 
 LATEST_FILE = "latest.json"
 
@@ -81,9 +82,7 @@ class LandingArea:
     """The landing folder of one family x agency (``agency=None`` for unpartitioned families)."""
 
     def __init__(self, data_dir: Path, family: str, agency: str | None) -> None:
-        self.root = Path(data_dir) / "raw" / family
-        if agency:
-            self.root = self.root / agency
+        self.root = raw_dir(Path(data_dir), family, agency)
 
     def store(
         self,
