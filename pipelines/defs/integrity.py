@@ -14,8 +14,17 @@ normal outcome: the asset succeeds, ``published_procurement`` publishes the data
 flags and says on the dataset page why the package is missing. The ``reason`` (and the log)
 names the cause and the schema URL, without credentials or query, for the steward and `ogp run`'s
 summary; the withheld note, which reaches the page, holds only the public sentence, the same
-whatever the cause, so an intermittent network re-publishes nothing. A configured schema folder that
-is broken, or a package invalid against the schema, is a ``dg.Failure``.
+whatever the cause, so an intermittent network re-publishes nothing.
+
+A derived file that *fails* never costs the family its publication: a configured schema folder
+that is broken, a package invalid against the schema, or red flags that cannot be computed (an
+unknown ``check:`` in red_flags.yaml) make the asset materialize anyway with ``status`` ``failed``
+and ``reason`` (one sentence), write the withheld note with the public sentence
+:data:`~pipelines.integrity.partition.NOT_PRODUCED` (the cause stays off the page), remove the
+file of an earlier run, and fail the asset's non-blocking check (``ocds_package_valid``,
+``red_flags_computed``, severity ERROR) so the UI shows it red; ``published_procurement`` then
+publishes the data without that file. A fault of ours that is not about the file (no gated
+table, an agency missing from the registry) still fails the step.
 """
 
 # No ``from __future__ import annotations``: Dagster inspects the context annotation at runtime.
@@ -33,11 +42,14 @@ from pipelines.integrity.ocds_schema import (
     schema_directory,
 )
 from pipelines.integrity.partition import (
+    NOT_PRODUCED,
     Withheld,
     clear_withheld,
+    clear_withheld_flags,
     export_partition,
     flag_partition,
     gated_table_path,
+    withhold_flags,
     withhold_package,
 )
 from pipelines.integrity.red_flags import load_flag_specs
@@ -51,6 +63,9 @@ ISSUES_SHOWN = 20
 
 STATUS_PUBLISHED = "published"
 STATUS_WITHHELD = "withheld"
+STATUS_FAILED = "failed"
+OCDS_CHECK = "ocds_package_valid"
+FLAGS_CHECK = "red_flags_computed"
 NO_ROWS = Withheld(
     reason="no procurement row passed the checks, and an OCDS package needs at least one release",
     reason_th="ไม่มีรายการจัดซื้อจัดจ้างที่ผ่านการตรวจสอบ และแพ็กเกจ OCDS ต้องมีอย่างน้อยหนึ่งรายการ",
@@ -65,28 +80,55 @@ def _validator_for(directory: Path) -> Draft4Validator:
 
 def _validator() -> Draft4Validator:
     """The package validator; :class:`OcdsSchemaUnavailableError` when the schema is offline
-    (a failed download is remembered by ``ocds_schema`` for the process), ``dg.Failure`` when
-    a schema at hand is unusable."""
-    try:
-        return _validator_for(schema_directory())
-    except OcdsSchemaUnavailableError:
-        raise
-    except OcdsSchemaError as error:
-        raise dg.Failure(description=f"the OCDS schema is unusable: {error}") from None
+    (a failed download is remembered by ``ocds_schema`` for the process), another
+    :class:`OcdsSchemaError` when a schema at hand is unusable."""
+    return _validator_for(schema_directory())
 
 
 def clear_validator_cache() -> None:
     _validator_for.cache_clear()
 
 
-def _withheld(agency_code: str, withheld: Withheld, reason: str) -> dg.MaterializeResult:
-    withhold_package(agency_code, get_settings().data_dir, withheld)
-    return dg.MaterializeResult(
-        metadata={
-            "status": dg.MetadataValue.text(STATUS_WITHHELD),
-            "reason": dg.MetadataValue.text(reason),
-        }
+def _check(
+    name: str, passed: bool, metadata: "dict[str, dg.RawMetadataValue]"
+) -> dg.AssetCheckResult:
+    reason = metadata.get("reason")
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description=str(getattr(reason, "value", reason)) if reason is not None else None,
     )
+
+
+def _withheld(agency_code: str, withheld: Withheld, reason: str) -> dg.MaterializeResult:
+    """A normal outcome (offline, no rows): the check passes, saying what was not checked."""
+    withhold_package(agency_code, get_settings().data_dir, withheld)
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "status": dg.MetadataValue.text(STATUS_WITHHELD),
+        "reason": dg.MetadataValue.text(reason),
+    }
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[_check(OCDS_CHECK, True, metadata)]
+    )
+
+
+def _failed(
+    context: dg.AssetExecutionContext,
+    check: str,
+    reason: str,
+    extra: "dict[str, dg.RawMetadataValue] | None" = None,
+) -> dg.MaterializeResult:
+    """The derived file failed: the asset materializes (the family is still published without
+    the file, whose note the caller wrote) and its check fails with the reason."""
+    context.log.error(f"{context.asset_key.to_user_string()} of {context.partition_key}: {reason}")
+    metadata: dict[str, dg.RawMetadataValue] = {
+        **(extra or {}),
+        "status": dg.MetadataValue.text(STATUS_FAILED),
+        "reason": dg.MetadataValue.text(reason),
+    }
+    return dg.MaterializeResult(metadata=metadata, check_results=[_check(check, False, metadata)])
 
 
 def _require_gated_table(agency_code: str) -> None:
@@ -109,10 +151,20 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         kinds={"json"},
         description="OCDS 1.1 release package of the agency's procurement, validated against "
         "the OCDS 1.1.5 schema; written only when valid.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                OCDS_CHECK,
+                asset="procurement_ocds",
+                blocking=False,
+                description="The OCDS package was produced and is valid against the OCDS "
+                "schema / แพ็กเกจ OCDS สร้างได้และถูกต้องตามสคีมา",
+            )
+        ],
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         agency = context.partition_key
         _require_gated_table(agency)
+        data_dir = get_settings().data_dir
         try:
             validator = _validator()
         except OcdsSchemaUnavailableError as offline:
@@ -120,7 +172,9 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             # public: no URL, no cause (see the module's docstring)
             withheld = Withheld(reason=offline.what, reason_th=offline.what_th)
             return _withheld(agency, withheld, offline.reason)
-        data_dir = get_settings().data_dir
+        except OcdsSchemaError as error:
+            withhold_package(agency, data_dir, NOT_PRODUCED)
+            return _failed(context, OCDS_CHECK, f"the OCDS schema is unusable: {error}")
         outcome = export_partition(agency, data_dir, validator)
         if outcome.releases == 0:
             return _withheld(agency, NO_ROWS, NO_ROWS.reason)
@@ -135,16 +189,20 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             metadata["issues"] = dg.MetadataValue.md(
                 "| path | keyword | message |\n|---|---|---|\n" + shown
             )
-            raise dg.Failure(
-                description=f"OCDS package of {agency} is invalid "
-                f"({len(outcome.issues)} schema errors); the previous package stays.",
-                metadata=metadata,
+            withhold_package(agency, data_dir, NOT_PRODUCED)
+            first = outcome.issues[0]
+            reason = (
+                f"the OCDS package of {agency} is invalid against the schema "
+                f"({len(outcome.issues)} error(s), first at {first.path or '/'}: {first.message})"
             )
+            return _failed(context, OCDS_CHECK, reason, metadata)
         if outcome.path is not None:
             metadata["path"] = dg.MetadataValue.path(str(outcome.path))
         clear_withheld(agency, data_dir)
         metadata["status"] = dg.MetadataValue.text(STATUS_PUBLISHED)
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[_check(OCDS_CHECK, True, metadata)]
+        )
 
     @dg.asset(
         name="procurement_red_flags",
@@ -154,11 +212,27 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         kinds={"duckdb", "csv"},
         description="Procurement red flags (R003, R018, R024, R058, split purchases, above "
         "budget, supplier share) of the agency, per datasets/procurement/red_flags.yaml.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                FLAGS_CHECK,
+                asset="procurement_red_flags",
+                blocking=False,
+                description="The red flags were computed from red_flags.yaml "
+                "/ คำนวณสัญญาณเตือนความเสี่ยงได้",
+            )
+        ],
     )
     def procurement_red_flags(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        _require_gated_table(context.partition_key)
-        specs = load_flag_specs()
-        outcome = flag_partition(context.partition_key, get_settings().data_dir, specs)
+        agency = context.partition_key
+        _require_gated_table(agency)
+        data_dir = get_settings().data_dir
+        try:  # a bad definition file, or a flag whose query fails: ValueError naming it
+            specs = load_flag_specs()
+            outcome = flag_partition(agency, data_dir, specs)
+        except ValueError as error:
+            withhold_flags(agency, data_dir, NOT_PRODUCED)
+            return _failed(context, FLAGS_CHECK, f"the red flags cannot be computed: {error}")
+        clear_withheld_flags(agency, data_dir)
         counts = outcome.summary["overall"]
         metadata: dict[str, dg.RawMetadataValue] = {
             "flags": counts["flags"],
@@ -167,6 +241,8 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             "path": dg.MetadataValue.path(str(outcome.csv)),
             "status": dg.MetadataValue.text(STATUS_PUBLISHED),
         }
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[_check(FLAGS_CHECK, True, metadata)]
+        )
 
     return [procurement_ocds, procurement_red_flags]

@@ -7,10 +7,13 @@ valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
 ``red_flags.parquet`` (agency_code, project_id, flag_id, detail) and ``red_flags.json``
 (each flag's definition, parameters and flagged projects, and the summary counts).
 
-When the package is withheld (the schema is offline, or no row passed the checks)
-:func:`withhold_package` writes ``ocds_release_package.json.withheld.json`` (why, in English and
-Thai) and removes the previous package, so an old package is never published beside new data;
-:func:`clear_withheld` removes the note once a package is written.
+When the package is withheld (the schema is offline or unusable, no row passed the checks, or
+the package is invalid) :func:`withhold_package` writes ``ocds_release_package.json.withheld.json``
+(why, in English and Thai) and removes the previous package, so an old package is never published
+beside new data; :func:`clear_withheld` removes the note once a package is written. Red flags
+that cannot be computed are withheld the same way (:func:`withhold_flags` writes
+``red_flags.csv.withheld.json``; the CSV, Parquet and JSON of an earlier run go), and
+:func:`clear_withheld_flags` removes that note.
 """
 
 from __future__ import annotations
@@ -62,31 +65,63 @@ def withheld_note_path(data_dir: Path, agency_code: str) -> Path:
     return integrity_dir(data_dir, agency_code) / (OCDS_FILE + WITHHELD_SUFFIX)
 
 
+def flags_note_path(data_dir: Path, agency_code: str) -> Path:
+    """The note saying why the red flags are withheld (beside ``red_flags.csv``)."""
+    return integrity_dir(data_dir, agency_code) / (FLAGS_CSV + WITHHELD_SUFFIX)
+
+
 @dataclass(frozen=True)
 class Withheld:
-    """Why the package is not published, one sentence each in English and Thai."""
+    """Why a derived file is not published, one sentence each in English and Thai."""
 
     reason: str
     reason_th: str
 
 
-def withhold_package(agency_code: str, data_dir: Path, withheld: Withheld) -> Path:
-    """Write the withheld note, then remove the previous package (the note wins if both stay)."""
-    note = withheld_note_path(data_dir, agency_code)
+# The public sentence when a derived file failed (an unusable schema, an invalid package, a bad
+# red-flag definition): the cause goes to the steward (the asset's metadata, its check and the
+# log), never to the page; one note whatever the cause, so a repeated failure re-publishes nothing.
+NOT_PRODUCED = Withheld(
+    reason="the file could not be produced for this publication",
+    reason_th="ไม่สามารถจัดทำไฟล์นี้ได้สำหรับการเผยแพร่ครั้งนี้",
+)
+
+
+def _withhold(note: Path, resource: str, withheld: Withheld, stale: Sequence[Path]) -> Path:
+    """Write the withheld note, then remove the earlier files (the note wins if both stay)."""
     note.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(
-        {"resource": OCDS_FILE, "reason": withheld.reason, "reason_th": withheld.reason_th},
+        {"resource": resource, "reason": withheld.reason, "reason_th": withheld.reason_th},
         ensure_ascii=False,
         indent=1,
     )
     replace_atomically(note, lambda path: path.write_text(text + "\n", encoding="utf-8"))
-    package_path(data_dir, agency_code).unlink(missing_ok=True)
+    for path in stale:
+        path.unlink(missing_ok=True)
     return note
+
+
+def withhold_package(agency_code: str, data_dir: Path, withheld: Withheld) -> Path:
+    """Write the package's withheld note, then remove the previous package."""
+    note = withheld_note_path(data_dir, agency_code)
+    return _withhold(note, OCDS_FILE, withheld, [package_path(data_dir, agency_code)])
 
 
 def clear_withheld(agency_code: str, data_dir: Path) -> None:
     """The package is written: its withheld note goes."""
     withheld_note_path(data_dir, agency_code).unlink(missing_ok=True)
+
+
+def withhold_flags(agency_code: str, data_dir: Path, withheld: Withheld) -> Path:
+    """Write the red flags' withheld note, then remove the flags of an earlier run."""
+    folder = integrity_dir(data_dir, agency_code)
+    stale = [folder / name for name in (FLAGS_CSV, FLAGS_PARQUET, FLAGS_JSON)]
+    return _withhold(flags_note_path(data_dir, agency_code), FLAGS_CSV, withheld, stale)
+
+
+def clear_withheld_flags(agency_code: str, data_dir: Path) -> None:
+    """The red flags are written: their withheld note goes."""
+    flags_note_path(data_dir, agency_code).unlink(missing_ok=True)
 
 
 def buyer_from_registry(agency_code: str, datasets_dir: Path | None = None) -> Buyer:

@@ -71,6 +71,7 @@ def test_unchanged_data_keeps_the_previous_package_byte_for_byte(clean_cgd, vali
     pq.write_table(table.slice(0, 2), path)  # the data changed: a new package
     changed = export_partition("cgd", data_dir, validator)
     assert changed.releases == 2
+    assert changed.path is not None
     assert changed.path.read_bytes() != before
 
 
@@ -79,6 +80,7 @@ def test_an_invalid_package_is_not_written_and_the_previous_stays(
 ):
     data_dir, _ = clean_cgd
     previous = export_partition("cgd", data_dir, validator, published=PUBLISHED).path
+    assert previous is not None
     before = previous.read_bytes()
     schemas = load_schemas(ocds_schema_dir)
     stricter = copy.deepcopy(schemas)
