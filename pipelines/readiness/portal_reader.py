@@ -1,5 +1,7 @@
 """Reading the portal as the public sees it: organizations, public datasets and resources,
-licences, and the validation reports published beside the data (CKAN API, anonymous)."""
+licences, and the validation reports published beside the data (CKAN API, anonymous), all
+through the project's one CKAN client (:mod:`pipelines.publish.client`): the same session,
+timeouts, retries, deadline and reply cap for the API calls and the report downloads."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from ckanapi import RemoteCKAN
 
+from pipelines.publish.client import CKANClient
 from pipelines.readiness.facts import (
     PortalDataset,
     PortalOrganization,
@@ -26,24 +28,24 @@ PAGE_SIZE = 1000  # CKAN's default ckan.search.rows_max
 
 
 def read_portal(
-    ckan: RemoteCKAN,
+    ckan: CKANClient,
     rules: PortalRules,
     exclude_organizations: Iterable[str] = (),
-    timeout_s: float = 60.0,
     max_workers: int = 4,
 ) -> PortalSnapshot:
     """Read organizations, public datasets and published validation reports through the API.
 
     ``exclude_organizations``: organizations that are not agencies (e.g. the one publishing
     this report); their datasets are left out too."""
-    base = ckan.address.rstrip("/")
-    open_ids = {lic["id"] for lic in ckan.action.license_list() if _licence_is_open(lic)}
+    base = ckan.url
+    open_ids = {lic["id"] for lic in ckan.call("license_list") if _licence_is_open(lic)}
     skip = set(exclude_organizations)
     packages = [
         package
         for package in _pages(
-            lambda offset: ckan.action.package_search(
-                q="*:*", rows=PAGE_SIZE, start=offset, sort="name asc"
+            lambda offset: ckan.call(
+                "package_search",
+                {"q": "*:*", "rows": PAGE_SIZE, "start": offset, "sort": "name asc"},
             )["results"]
         )
         if package.get("organization") and package["organization"]["name"] not in skip
@@ -51,7 +53,9 @@ def read_portal(
     # Names only: CKAN caps all_fields listings at 25 a page; titles come with the datasets.
     titles = {p["organization"]["name"]: p["organization"].get("title") for p in packages}
     names = _pages(
-        lambda offset: ckan.action.organization_list(limit=PAGE_SIZE, offset=offset, sort="name")
+        lambda offset: ckan.call(
+            "organization_list", {"limit": PAGE_SIZE, "offset": offset, "sort": "name"}
+        )
     )
     organizations = [
         PortalOrganization(
@@ -64,7 +68,7 @@ def read_portal(
     reports = [(d.name, r) for d in datasets if (r := _report_resource(d, rules)) is not None]
     # One GET per published report: fetched concurrently, they dominate the run time at scale.
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        summaries = pool.map(lambda item: _fetch_summary(item[1], timeout_s), reports)
+        summaries = pool.map(lambda item: _fetch_summary(ckan, item[1]), reports)
         validation = {
             name: summary
             for (name, _), summary in zip(reports, summaries, strict=True)
@@ -127,11 +131,11 @@ def _report_resource(dataset: PortalDataset, rules: PortalRules) -> PortalResour
     )
 
 
-def _fetch_summary(report: PortalResource, timeout_s: float) -> ValidationSummary | None:
+def _fetch_summary(ckan: CKANClient, report: PortalResource) -> ValidationSummary | None:
     """The published validation report's summary; None when the file is gone (404: its dataset
-    was deleted after the listing, or the file is missing), which counts as no report."""
-    response = requests.get(report.url, timeout=timeout_s)
+    was deleted after the listing, or the file is missing), which counts as no report. Other
+    errors (after the client's retries) fail the read."""
+    response = ckan.download(report.url, allow_status={requests.codes.not_found})
     if response.status_code == requests.codes.not_found:
         return None
-    response.raise_for_status()
     return summarize_validation_report(response.json(), report.page_url)

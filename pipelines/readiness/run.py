@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ckanapi import RemoteCKAN
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
+from pipelines.publish.client import client_from_settings
 from pipelines.readiness import history
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
@@ -39,14 +39,16 @@ def run_report(
     config = load_config(settings.datasets_dir / "ogp")
     publication = config.inputs.publication
     # Read anonymously: the report counts what the public can see, not what the token can.
-    public = RemoteCKAN(settings.ckan_url, user_agent=USER_AGENT)
-    snapshot = read_portal(
-        public,
-        config.methodology.portal,
-        exclude_organizations=[publication.organization],
-        timeout_s=settings.ckan_timeout_s,
-        max_workers=settings.ckan_max_workers,
-    )
+    public = client_from_settings(settings, user_agent=USER_AGENT)
+    try:
+        snapshot = read_portal(
+            public,
+            config.methodology.portal,
+            exclude_organizations=[publication.organization],
+            max_workers=settings.ckan_max_workers,
+        )
+    finally:
+        public.close()
     local = read_local_outputs(settings.data_dir, settings.data_dir.parent)
     indicators = compute_indicators(
         snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at

@@ -9,8 +9,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import requests
 
+from pipelines.publish.client import CKANClient, RetryableHTTPError
 from pipelines.readiness.facts import PortalResource
 from pipelines.readiness.portal_reader import _fetch_summary
 
@@ -55,14 +55,19 @@ def _resource(url: str) -> PortalResource:
     )
 
 
+def _client(server: str) -> CKANClient:
+    return CKANClient(server, None, timeout_s=5, max_attempts=2, backoff_initial_s=0.01)
+
+
 def test_a_report_deleted_after_the_listing_counts_as_no_report(server: str) -> None:
-    assert _fetch_summary(_resource(f"{server}/gone.json"), 5) is None
+    assert _fetch_summary(_client(server), _resource(f"{server}/gone.json")) is None
 
 
 def test_a_present_report_is_read(server: str) -> None:
-    assert _fetch_summary(_resource(f"{server}/report.json"), 5) is not None
+    assert _fetch_summary(_client(server), _resource(f"{server}/report.json")) is not None
 
 
 def test_a_server_error_still_fails(server: str) -> None:
-    with pytest.raises(requests.HTTPError):
-        _fetch_summary(_resource(f"{server}/broken.json"), 5)
+    # After the client's retries: the same error as any other CKAN call's.
+    with pytest.raises(RetryableHTTPError, match="HTTP 500"):
+        _fetch_summary(_client(server), _resource(f"{server}/broken.json"))

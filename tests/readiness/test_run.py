@@ -10,6 +10,7 @@ from pathlib import Path
 import ckanapi
 import pytest
 
+from pipelines.publish.client import CKANClient
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import OgpConfig
@@ -93,7 +94,7 @@ def agencies(
 def test_indicators_from_the_portal(
     config: OgpConfig, ckan: ckanapi.RemoteCKAN, agencies: tuple[str, str], tmp_path: Path
 ) -> None:
-    public = ckanapi.RemoteCKAN(ckan.address)  # anonymous: what the public sees
+    public = CKANClient(ckan.address, None, timeout_s=60)  # anonymous: what the public sees
     snap = read_portal(public, config.methodology.portal)
     result = compute_indicators(
         snap, read_local_outputs(tmp_path), config.methodology, 2025, datetime.now(UTC)
