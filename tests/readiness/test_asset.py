@@ -55,6 +55,8 @@ def test_asset_materializes_with_metadata(
     written = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     eligibility = written["eligibility"]
     assert metadata["eligibility_outcome"].value == eligibility["outcome"]
+    # the one right outcome: datasets/ogp/inputs.yaml meets every eligibility criterion
+    assert eligibility["outcome"] == "pass"
     assert metadata["eligibility_points"].value == eligibility["total"]
     assert metadata["methodology_version"].value == "1.0.0"
     assert metadata["agencies"].value == len(written["agencies"])
