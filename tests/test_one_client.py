@@ -5,17 +5,25 @@ for CKAN, and the readiness reader and the ``ckan`` source get the client's retr
 from __future__ import annotations
 
 import ast
+import http.server
 import io
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import ckanapi
 import pytest
 
 from pipelines.contracts import CkanSource
-from pipelines.publish.client import CKANClient, RetryableHTTPError
+from pipelines.publish.client import (
+    CKANClient,
+    DisallowedHostError,
+    ReplyTooLargeError,
+    RetryableHTTPError,
+)
 from pipelines.readiness.facts import PortalResource
 from pipelines.readiness.methodology import load_config
 from pipelines.readiness.portal_reader import _fetch_summary, read_portal
@@ -175,3 +183,59 @@ def test_a_ckan_error_keeps_the_servers_message(ckan_portal, anon, run_id) -> No
         _client(ckan_portal.url, 2).call("package_show", {"id": f"nothing-{run_id}"})
     assert str(direct.value)  # the portal's own words ("Not found", in its locale) ...
     assert through_client.value.args == direct.value.args  # ... unchanged by the client
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    """Serves any path, remembering each request's Authorization header; ``/away`` redirects
+    to ``redirect_to``; ``/big`` is larger than the tests' reply cap."""
+
+    seen: ClassVar[list[str | None]] = []
+    redirect_to = ""
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.headers.get("Authorization"))
+        if self.path == "/away":
+            self.send_response(302)
+            self.send_header("Location", self.redirect_to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"x" * (4096 if self.path == "/big" else 10)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def files() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    _Files.seen = []
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_downloads_send_the_token_to_the_portals_origin_only(files: str) -> None:
+    portal = CKANClient(files, "secret-token", timeout_s=5, max_attempts=1)
+    assert portal.download(f"{files}/a.csv").content == b"x" * 10
+    elsewhere = CKANClient("http://127.0.0.1:9", "secret-token", timeout_s=5, max_attempts=1)
+    assert elsewhere.download(f"{files}/b.csv").content == b"x" * 10
+    assert _Files.seen == ["secret-token", None]
+
+
+def test_downloads_keep_the_reply_cap_and_the_allowed_hosts(files: str) -> None:
+    client = CKANClient(files, None, timeout_s=5, max_attempts=1, max_reply_bytes=1000)
+    with pytest.raises(ReplyTooLargeError, match="1,000 bytes"):
+        client.download(f"{files}/big")
+    _Files.redirect_to = "http://localhost:9/elsewhere.csv"
+    with pytest.raises(DisallowedHostError, match="localhost"):
+        client.download(f"{files}/away", allowed_hosts=["127.0.0.1"])
+    with pytest.raises(DisallowedHostError, match=r"example\.org"):
+        client.download("http://example.org/x.csv", allowed_hosts=["127.0.0.1"])
+    assert len(_Files.seen) == 2  # the refused redirect was not followed
