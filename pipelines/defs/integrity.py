@@ -28,6 +28,7 @@ table, an agency missing from the registry) still fails the step.
 """
 
 # No ``from __future__ import annotations``: Dagster inspects the context annotation at runtime.
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -140,6 +141,30 @@ def _require_gated_table(agency_code: str) -> None:
         )
 
 
+CHECK_DESCRIPTIONS = {
+    OCDS_CHECK: "The OCDS package was produced and is valid against the OCDS schema "
+    "/ แพ็กเกจ OCDS สร้างได้และถูกต้องตามสคีมา",
+    FLAGS_CHECK: "The red flags were computed from red_flags.yaml / คำนวณสัญญาณเตือนความเสี่ยงได้",
+}
+
+
+def _check_spec(
+    name: str, asset: str, partitions_def: dg.PartitionsDefinition
+) -> dg.AssetCheckSpec:
+    """A non-blocking check, partitioned like its asset: the UI shows each agency's result (an
+    unpartitioned check would show only the latest partition's). Partitioned checks are a
+    Dagster preview feature; its warning is not for the steward."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(
+            name,
+            asset=asset,
+            blocking=False,
+            description=CHECK_DESCRIPTIONS[name],
+            partitions_def=partitions_def,
+        )
+
+
 def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     """The two integrity assets, partitioned like ``clean_procurement``."""
 
@@ -151,15 +176,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         kinds={"json"},
         description="OCDS 1.1 release package of the agency's procurement, validated against "
         "the OCDS 1.1.5 schema; written only when valid.",
-        check_specs=[
-            dg.AssetCheckSpec(
-                OCDS_CHECK,
-                asset="procurement_ocds",
-                blocking=False,
-                description="The OCDS package was produced and is valid against the OCDS "
-                "schema / แพ็กเกจ OCDS สร้างได้และถูกต้องตามสคีมา",
-            )
-        ],
+        check_specs=[_check_spec(OCDS_CHECK, "procurement_ocds", partitions_def)],
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         agency = context.partition_key
@@ -212,15 +229,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         kinds={"duckdb", "csv"},
         description="Procurement red flags (R003, R018, R024, R058, split purchases, above "
         "budget, supplier share) of the agency, per datasets/procurement/red_flags.yaml.",
-        check_specs=[
-            dg.AssetCheckSpec(
-                FLAGS_CHECK,
-                asset="procurement_red_flags",
-                blocking=False,
-                description="The red flags were computed from red_flags.yaml "
-                "/ คำนวณสัญญาณเตือนความเสี่ยงได้",
-            )
-        ],
+        check_specs=[_check_spec(FLAGS_CHECK, "procurement_red_flags", partitions_def)],
     )
     def procurement_red_flags(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         agency = context.partition_key

@@ -234,3 +234,11 @@ def test_a_missing_gated_table_still_fails_the_steps(data_dir):
     }
     assert not withheld_note_path(data_dir, "cgd").exists()
     assert not flags_note_path(data_dir, "cgd").exists()
+
+
+def test_the_checks_are_evaluated_per_partition(data_dir):
+    evaluations = run().get_asset_check_evaluations()
+    assert {(e.check_name, e.partition) for e in evaluations} == {
+        ("ocds_package_valid", "cgd"),
+        ("red_flags_computed", "cgd"),
+    }
