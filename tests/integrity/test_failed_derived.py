@@ -21,6 +21,7 @@ from dagster import (
     materialize,
 )
 
+from pipelines.contracts import load_spec
 from pipelines.defs import integrity as integrity_defs
 from pipelines.integrity import red_flags
 from pipelines.integrity.ocds_schema import forget_unreachable
@@ -34,7 +35,9 @@ from pipelines.integrity.partition import (
     integrity_dir,
     package_path,
     withheld_note_path,
+    withhold_flags,
 )
+from pipelines.publish.request import derived_resources, withheld_resources
 from pipelines.settings import REPO_ROOT, get_settings
 
 PARTITIONS = StaticPartitionsDefinition(["cgd"])
@@ -242,3 +245,19 @@ def test_the_checks_are_evaluated_per_partition(data_dir):
         ("ocds_package_valid", "cgd"),
         ("red_flags_computed", "cgd"),
     }
+
+
+def test_withheld_red_flags_are_left_out_of_the_publication_with_the_public_sentence(data_dir):
+    assert run().success
+    withhold_flags("cgd", data_dir, NOT_PRODUCED)
+    spec = load_spec("procurement")
+
+    published = [r.name for r in derived_resources(spec, "cgd", data_dir)]
+    (withheld,) = withheld_resources(spec, "cgd", data_dir)
+
+    assert published == ["ocds-release-package.json"]
+    assert (withheld.name, withheld.reason, withheld.reason_th) == (
+        "red-flags.csv",
+        NOT_PRODUCED.reason,
+        NOT_PRODUCED.reason_th,
+    )
