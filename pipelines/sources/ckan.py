@@ -24,7 +24,7 @@ from pipelines.publish.client import (
     client_from_settings,
 )
 from pipelines.sources.errors import SourceError
-from pipelines.sources.http import url_extension
+from pipelines.sources.http import _conditional_headers, url_extension
 from pipelines.sources.landing import LandedFile, LandingArea
 
 USER_AGENT = "ogp-pipeline (ckan connector)"
@@ -63,15 +63,6 @@ def dataset_resources(source: CkanSource, client: CKANClient | None = None) -> l
         for resource in package.get("resources", [])
         if str(resource.get("format", "")).upper() in wanted and resource.get("url")
     ]
-
-
-def _conditional_headers(previous: LandedFile | None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if previous is not None and previous.provenance.etag:
-        headers["If-None-Match"] = previous.provenance.etag
-    if previous is not None and previous.provenance.last_modified:
-        headers["If-Modified-Since"] = previous.provenance.last_modified
-    return headers
 
 
 def _land(

@@ -50,3 +50,9 @@ def test_unknown_dataset_is_a_clear_error(ckan_portal, run_id, tmp_path):
     source = CkanSource(url=ckan_portal.url, dataset=f"nothing-{run_id}")
     with pytest.raises(SourceError, match="not found"):
         ckan.pull(source, LandingArea(tmp_path, "procurement", "rid"))
+
+
+def test_a_resource_on_a_host_not_allowed_is_refused(ckan_portal, remote_dataset, tmp_path):
+    source = CkanSource(url=ckan_portal.url, dataset=remote_dataset, formats=["PDF"])
+    with pytest.raises(SourceError, match=r"example\.invalid' is not in the allowed hosts"):
+        ckan.pull(source, LandingArea(tmp_path, "procurement", "rid"))
