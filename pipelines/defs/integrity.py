@@ -8,8 +8,9 @@ the same whichever asset wrote it. Wire them with the partitions of ``clean_proc
     build_integrity_assets(agency_partitions)
 
 Each materialization carries text metadata ``status``: ``published`` (the file was written),
-or, for the OCDS package only, ``withheld`` with ``reason`` (one sentence) — the schema is
-offline (not configured and not downloadable) or no row passed the checks. Withheld is a
+``failed`` (below), or, for the OCDS package only, ``withheld`` with ``reason`` (one sentence) —
+the schema is offline (not configured and not downloadable) or no row passed the checks (its
+check passes then: nothing was there to validate). Withheld is a
 normal outcome: the asset succeeds, ``published_procurement`` publishes the data and the red
 flags and says on the dataset page why the package is missing. The ``reason`` (and the log)
 names the cause and the schema URL, without credentials or query, for the steward and `ogp run`'s

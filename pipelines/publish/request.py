@@ -6,10 +6,11 @@ report as JSON and HTML. Temporal coverage (first/last year of data, ``temporal_
 ``temporal_end``) is read from the data, not from the contract.
 
 A derived file whose asset left a *withheld note* beside it (the OCDS package while its schema
-is offline) is not published, even when an older copy of the file is on disk: the request lists
-it in ``withdrawn`` (an earlier copy on the portal is removed) and the dataset's description
-says, in Thai and English, that it is withheld and why (:data:`WITHHELD_KEY` names it for
-machines). The note goes with the first run that writes the file, and so does the paragraph.
+is offline; any derived file its asset failed to produce) is not published, even when an older
+copy of the file is on disk: the request lists it in ``withdrawn`` (an earlier copy on the portal
+is removed) and the dataset's description says, in Thai and English, that it is withheld and why
+(:data:`WITHHELD_KEY` names it for machines). The note goes with the first run that writes the
+file, and so does the paragraph.
 """
 
 from __future__ import annotations
