@@ -17,13 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.defs.pull import AWAITING_DATA
+from pipelines.layout import (
+    CKAN_ORGANIZATIONS,
+    PROCUREMENT_OCDS,
+    PROCUREMENT_RED_FLAGS,
+    PUBLISHED_PREFIX,
+    READINESS_REPORT,
+    clean_key,
+    published_key,
+    stage_of,
+)
 from pipelines.runlog import CheckResult, RunFacts
 
 CATALOG = "catalog"  # the scope of the steps outside the agency partitions
-REFERENCE_STEPS = {"agency registry": "clean_agencies", "organizations": "ckan_organizations"}
-REPORT_STEP = "ogp_readiness_report"
+REFERENCE_STEPS = {"agency registry": clean_key("agencies"), "organizations": CKAN_ORGANIZATIONS}
+REPORT_STEP = READINESS_REPORT
 MAX_DETAIL = 400  # characters of a reason shown in the summary (the log file has it whole)
-DERIVED_LABELS = {"procurement_ocds": "OCDS package", "procurement_red_flags": "red flags"}
+DERIVED_LABELS = {PROCUREMENT_OCDS: "OCDS package", PROCUREMENT_RED_FLAGS: "red flags"}
 
 
 class Status(enum.StrEnum):
@@ -150,7 +160,7 @@ def resolve(step: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]) -
     if facts.observed.get(step, {}).get("status") == AWAITING_DATA:
         return State(Status.AWAITING, str(facts.observed[step].get("reason", "")))
     parents = [resolve(parent, facts, upstream) for parent in upstream.get(step, ())]
-    verb = "not published" if step.startswith("published_") else "not run"
+    verb = "not published" if stage_of(step) == PUBLISHED_PREFIX else "not run"
     for parent in parents:
         if parent.status is Status.FAILED and parent.culprit:
             detail = f"{verb} because {parent.culprit} failed: {parent.cause}"
@@ -182,13 +192,13 @@ def _outcome(scope: str, label: str, state: State, url: Any = None) -> Outcome:
 def family_outcome(
     agency: str, family: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]
 ) -> Outcome:
-    state = resolve(f"published_{family}", facts, upstream)
+    state = resolve(published_key(family), facts, upstream)
     if state.status is not Status.PUBLISHED:
         return _outcome(agency, family, state)
-    url = facts.materialized[f"published_{family}"].get("dataset_url")
+    url = facts.materialized[published_key(family)].get("dataset_url")
     for check in facts.checks:
         invalid = check.metadata.get("invalid_rows")
-        if check.asset == f"clean_{family}" and check.metadata.get("status") == "quarantined":
+        if check.asset == clean_key(family) and check.metadata.get("status") == "quarantined":
             report = check.metadata.get("report")
             detail = f"{invalid} invalid row(s) left out, listed in the validation report"
             rows = int(str(invalid)) if str(invalid).isdigit() else 0
@@ -216,8 +226,8 @@ def derived_outcome(
     if meta.get("status") == "withheld":
         reason = str(meta.get("reason") or "withheld")
         return Outcome(agency, label, Status.WITHHELD, _short(reason), cause=_short(reason))
-    published = resolve(f"published_{family}", facts, upstream)
-    url = facts.materialized.get(f"published_{family}", {}).get("dataset_url")
+    published = resolve(published_key(family), facts, upstream)
+    url = facts.materialized.get(published_key(family), {}).get("dataset_url")
     return _outcome(agency, label, published, url)
 
 

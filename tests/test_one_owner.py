@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import schema_types, thai
+from pipelines import layout, schema_types, thai
+from pipelines.contracts import load_specs
 
 REPO = Path(__file__).resolve().parents[1]
 # A scanner reads one file and reports each copy it finds as "file:line: the line".
@@ -247,8 +248,145 @@ def test_owners_are_modules_of_the_package(owner: Path) -> None:
     assert owner.parent == REPO / "pipelines"
 
 
-# --- Partition paths and asset keys: owner to come (issue 13, item 1) ----------------------------
-# The module that owns the on-disk layout and the ``raw_/clean_/published_`` asset keys adds its
-# scan here, in the same shape: a ``<concept>_copies(path)`` scanner, a test that
-# ``copies_outside(<owner>, <scanner>, "pipelines")`` is empty, and a test that the scanner finds
-# every copy in generated code (and nothing in code that only looks alike).
+# --- Partition paths and asset keys: pipelines/layout.py (issue 13) ----------------------------
+
+LAYOUT_OWNER = Path(layout.__file__).resolve()
+STAGE_FOLDERS = frozenset(
+    {layout.RAW, layout.CLEAN, layout.VALIDATION, layout.INTEGRITY, layout.PUBLISH, layout.CACHE}
+)
+KEY_NAMES = frozenset(
+    {prefix + family for prefix in layout.FAMILY_PREFIXES for family in load_specs()}
+    | {layout.PROCUREMENT_OCDS, layout.PROCUREMENT_RED_FLAGS}
+    | {layout.READINESS_REPORT, layout.CKAN_ORGANIZATIONS}
+)
+KEY_PARSERS = frozenset({"startswith", "removeprefix", "partition", "split"})
+
+
+def _text(node: ast.AST) -> str | None:
+    """A string literal's text, or the literal head of an f-string (``f"raw_{x}"`` → raw_)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return _text(node.values[0])
+    return None
+
+
+def _folder(node: ast.AST) -> bool:
+    """``"validation"``, ``"clean/*/*.parquet"``, ``f"raw/{family}"``: a stage folder."""
+    text = _text(node)
+    return text is not None and text.split("/")[0] in STAGE_FOLDERS
+
+
+def _key_head(node: ast.AST) -> bool:
+    """``f"clean_{family}"`` or ``"clean_"`` (to add a family to or strip it from)."""
+    if isinstance(node, ast.Constant):
+        return node.value in layout.FAMILY_PREFIXES
+    return isinstance(node, ast.JoinedStr) and len(node.values) > 1 and _key_head(node.values[0])
+
+
+def _targets(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+
+
+def layout_copies(path: Path) -> Iterator[str]:
+    """A stage folder joined into a path or globbed, an asset key built from a family
+    (f-string or ``+``) or parsed by its prefix, or an asset key spelt out in full."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source, str(path))
+    exported = {  # the names in ``__all__`` are Python names, not asset keys
+        id(name)
+        for statement in tree.body
+        if isinstance(statement, ast.Assign | ast.AnnAssign)
+        and "__all__" in {getattr(t, "id", "") for t in _targets(statement)}
+        and statement.value is not None
+        for name in ast.walk(statement.value)
+    }
+    lines = set()
+    for node in ast.walk(tree):
+        folder = key = False
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            folder = _folder(node.left) or _folder(node.right)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            key = _key_head(node.left)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            folder = method in {"glob", "rglob", "joinpath"} and any(map(_folder, node.args))
+            key = method in KEY_PARSERS and any(map(_key_head, node.args))
+        elif isinstance(node, ast.JoinedStr):
+            key = _key_head(node)
+        elif isinstance(node, ast.Constant):
+            key = node.value in KEY_NAMES and id(node) not in exported
+        if folder or key:
+            lines.add(getattr(node, "lineno", 1))
+    yield from (report(path, source, line) for line in sorted(lines))
+
+
+# Files other engineers were changing when the layout module came; each still holds copies and
+# is migrated by its owner, then leaves this list (a test below fails on a stale entry).
+LAYOUT_PENDING = frozenset(
+    {
+        "pipelines/commands/validate.py",
+        "pipelines/defs/integrity.py",
+        "pipelines/integrity/ocds_schema.py",
+        "pipelines/integrity/partition.py",
+        "pipelines/validation/gate.py",
+    }
+)
+
+
+def _file_of(copy: str) -> str:
+    return copy.split(":", 1)[0]
+
+
+def test_paths_and_asset_keys_are_built_only_in_layout_py() -> None:
+    copies = copies_outside(LAYOUT_OWNER, layout_copies, "pipelines")
+    outside = [copy for copy in copies if _file_of(copy) not in LAYOUT_PENDING]
+    assert outside == [], "use pipelines.layout (clean_files, validation_dir, raw_key, ...)"
+
+
+def test_every_pending_file_still_holds_a_copy() -> None:
+    """An entry leaves LAYOUT_PENDING once its file is migrated: the list only shrinks."""
+    copies = copies_outside(LAYOUT_OWNER, layout_copies, "pipelines")
+    assert {_file_of(copy) for copy in copies} & LAYOUT_PENDING == LAYOUT_PENDING
+
+
+LAYOUT_COPIED = """\
+from pathlib import Path
+folder = data_dir / "validation" / family / agency
+raw = Path(root) / "raw"
+tables = data_dir.glob("clean/*/*.parquet")
+reports = data_dir.glob(f"integrity/{family}/*")
+key = f"published_{family}"
+other = "clean_" + family
+family = step.removeprefix("raw_")
+if step.startswith("published_"):
+    pass
+CLEAN = dg.AssetKey("clean_procurement")
+name = "ogp_readiness_report"
+cache = data_dir / "cache" / "ocds"
+"""
+LAYOUT_ALIKE = """\
+from pathlib import Path
+published_rows = counts.get("published_rows")
+label = f"raw_count={n}"
+step = "clean_up_tmp"
+text = "raw" + suffix
+group = "integrity"
+folder = workdir / "validations" / name
+__all__ = ["ckan_organizations"]
+app.command("publish")
+"""
+
+
+def test_the_layout_scan_finds_every_copy(tmp_path: Path) -> None:
+    copied, alike = tmp_path / "copied.py", tmp_path / "alike.py"
+    copied.write_text(LAYOUT_COPIED, encoding="utf-8")
+    alike.write_text(LAYOUT_ALIKE, encoding="utf-8")
+    assert [int(c.split(":")[1]) for c in layout_copies(copied)] == [*range(2, 10), 11, 12, 13]
+    assert list(layout_copies(alike)) == []
+
+
+def test_the_owner_holds_what_the_layout_scan_looks_for() -> None:
+    found = "\n".join(layout_copies(LAYOUT_OWNER))
+    assert 'PROCUREMENT_OCDS = "procurement_ocds"' in found
+    assert 'READINESS_REPORT = "ogp_readiness_report"' in found
