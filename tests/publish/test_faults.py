@@ -164,8 +164,11 @@ def test_already_exists_with_other_content_stays_a_refusal(
     client = CKANPublisher(url=proxy.url, **FAST_RETRIES).client()
     data = dataset_dict(request.dataset)
     try:
-        with pytest.raises(ckanapi.ValidationError, match="already in use"):
+        with pytest.raises(ckanapi.ValidationError) as refused:
             client.call("package_create", data, already_done=lambda: find_package(client, data))
+        # the portal's own refusal of the name (its wording follows the portal's language)
+        assert set(refused.value.error_dict) == {"name", "__type"}
+        assert refused.value.error_dict["name"]
     finally:
         client.close()
     assert proxy.pending() == {}
