@@ -321,33 +321,9 @@ def layout_copies(path: Path) -> Iterator[str]:
     yield from (report(path, source, line) for line in sorted(lines))
 
 
-# Files other engineers were changing when the layout module came; each still holds copies and
-# is migrated by its owner, then leaves this list (a test below fails on a stale entry).
-LAYOUT_PENDING = frozenset(
-    {
-        "pipelines/commands/validate.py",
-        "pipelines/defs/integrity.py",
-        "pipelines/integrity/ocds_schema.py",
-        "pipelines/integrity/partition.py",
-        "pipelines/validation/gate.py",
-    }
-)
-
-
-def _file_of(copy: str) -> str:
-    return copy.split(":", 1)[0]
-
-
 def test_paths_and_asset_keys_are_built_only_in_layout_py() -> None:
     copies = copies_outside(LAYOUT_OWNER, layout_copies, "pipelines")
-    outside = [copy for copy in copies if _file_of(copy) not in LAYOUT_PENDING]
-    assert outside == [], "use pipelines.layout (clean_files, validation_dir, raw_key, ...)"
-
-
-def test_every_pending_file_still_holds_a_copy() -> None:
-    """An entry leaves LAYOUT_PENDING once its file is migrated: the list only shrinks."""
-    copies = copies_outside(LAYOUT_OWNER, layout_copies, "pipelines")
-    assert {_file_of(copy) for copy in copies} & LAYOUT_PENDING == LAYOUT_PENDING
+    assert copies == [], "use pipelines.layout (clean_files, validation_dir, raw_key, ...)"
 
 
 LAYOUT_COPIED = """\

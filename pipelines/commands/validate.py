@@ -131,6 +131,7 @@ def _check(
     if agency is not None and agency not in registered:
         # the pipeline's partitions are the registry's agencies (pipelines/defs/pull.py)
         return _error(console, f"--agency {agency!r}: not an agency of the registry (e.g. cgd)")
+    from pipelines.layout import CLEAN
     from pipelines.normalize import NormalizeError
     from pipelines.validation.suite import SuiteError
     from pipelines.validation.tables import UnreadableTableError
@@ -147,7 +148,7 @@ def _check(
         except (UnreadableTableError, SuiteError) as error:
             # name the steward's file, not the working copy the gate read
             text = str(error)
-            for copy in (workdir / "data" / "clean", workdir):
+            for copy in (workdir / "data" / CLEAN, workdir):
                 text = re.sub(re.escape(str(copy)) + r"\S*", str(path), text)
             return _error(console, text if str(path) in text else f"{path}: {text}")
         except Exception as error:  # a bug or a file kind nobody foresaw: still one line, exit 2

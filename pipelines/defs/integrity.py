@@ -55,9 +55,10 @@ from pipelines.integrity.partition import (
     withhold_package,
 )
 from pipelines.integrity.red_flags import load_flag_specs
+from pipelines.layout import PROCUREMENT, PROCUREMENT_OCDS, PROCUREMENT_RED_FLAGS, clean_key
 from pipelines.settings import get_settings
 
-CLEAN_PROCUREMENT = dg.AssetKey("clean_procurement")
+CLEAN_PROCUREMENT = dg.AssetKey(clean_key(PROCUREMENT))
 GROUP = "integrity"
 # Enough issues to see the pattern; the rest are counted.
 ISSUES_SHOWN = 20
@@ -170,14 +171,14 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
     """The two integrity assets, partitioned like ``clean_procurement``."""
 
     @dg.asset(
-        name="procurement_ocds",
+        name=PROCUREMENT_OCDS,
         deps=[CLEAN_PROCUREMENT],
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"json"},
         description="OCDS 1.1 release package of the agency's procurement, validated against "
         "the OCDS 1.1.5 schema; written only when valid.",
-        check_specs=[_check_spec(OCDS_CHECK, "procurement_ocds", partitions_def)],
+        check_specs=[_check_spec(OCDS_CHECK, PROCUREMENT_OCDS, partitions_def)],
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         agency = context.partition_key
@@ -223,14 +224,14 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         )
 
     @dg.asset(
-        name="procurement_red_flags",
+        name=PROCUREMENT_RED_FLAGS,
         deps=[CLEAN_PROCUREMENT],
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"duckdb", "csv"},
         description="Procurement red flags (R003, R018, R024, R058, split purchases, above "
         "budget, supplier share) of the agency, per datasets/procurement/red_flags.yaml.",
-        check_specs=[_check_spec(FLAGS_CHECK, "procurement_red_flags", partitions_def)],
+        check_specs=[_check_spec(FLAGS_CHECK, PROCUREMENT_RED_FLAGS, partitions_def)],
     )
     def procurement_red_flags(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         agency = context.partition_key

@@ -44,6 +44,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from pipelines.files import replace_atomically
+from pipelines.layout import cache_dir
 from pipelines.redaction import redact
 from pipelines.settings import Settings, get_settings
 
@@ -143,7 +144,7 @@ def schema_directory(settings: Settings | None = None) -> Path:
     settings = settings or get_settings()
     if settings.ocds_schema_dir is not None:
         return settings.ocds_schema_dir
-    cache = settings.data_dir / "cache" / "ocds" / cache_folder(settings.ocds_schema_url)
+    cache = cache_dir(settings.data_dir, "ocds") / cache_folder(settings.ocds_schema_url)
     if not _usable(cache):
         download_schemas(settings.ocds_schema_url, cache)
     return cache

@@ -31,43 +31,42 @@ import pyarrow.parquet as pq
 from jsonschema import Draft4Validator
 
 from pipelines.contracts import load_agencies
-from pipelines.contracts.models import WITHHELD_SUFFIX
 from pipelines.files import replace_atomically
 from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
 from pipelines.integrity.procurement_table import read_procurement
 from pipelines.integrity.red_flags import FlagSpec, compute_flags, describe_flags, summarize
-
-FAMILY = "procurement"
-OCDS_FILE = "ocds_release_package.json"
-FLAGS_CSV = "red_flags.csv"
-FLAGS_PARQUET = "red_flags.parquet"
-FLAGS_JSON = "red_flags.json"
+from pipelines.layout import (  # the integrity stage's files (FAMILY: procurement)
+    FLAGS_CSV,
+    FLAGS_JSON,
+    FLAGS_PARQUET,
+    OCDS_FILE,
+    integrity_dir,
+    integrity_files,
+    publishable_path,
+)
+from pipelines.layout import PROCUREMENT as FAMILY
 
 
 def gated_table_path(data_dir: Path, agency_code: str) -> Path:
     """The table the validation gate let through (privacy-masked, quarantined rows out):
     what is published is what OCDS and the red flags describe."""
-    return data_dir / "validation" / FAMILY / agency_code / "publishable.parquet"
-
-
-def integrity_dir(data_dir: Path, agency_code: str) -> Path:
-    return data_dir / "integrity" / FAMILY / agency_code
+    return publishable_path(data_dir, FAMILY, agency_code)
 
 
 def package_path(data_dir: Path, agency_code: str) -> Path:
-    return integrity_dir(data_dir, agency_code) / OCDS_FILE
+    return integrity_files(data_dir, agency_code).package
 
 
 def withheld_note_path(data_dir: Path, agency_code: str) -> Path:
     """The note saying why the package is withheld (the contract's ``withheld_path_for``)."""
-    return integrity_dir(data_dir, agency_code) / (OCDS_FILE + WITHHELD_SUFFIX)
+    return integrity_files(data_dir, agency_code).package_note
 
 
 def flags_note_path(data_dir: Path, agency_code: str) -> Path:
     """The note saying why the red flags are withheld (beside ``red_flags.csv``)."""
-    return integrity_dir(data_dir, agency_code) / (FLAGS_CSV + WITHHELD_SUFFIX)
+    return integrity_files(data_dir, agency_code).flags_note
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from pipelines.contracts import DatasetSpec
 from pipelines.contracts.models import Policy
 from pipelines.hashing import file_sha256
+from pipelines.layout import validation_dir
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
 from pipelines.validation.gate_input import GateInput, GateOptions
@@ -368,4 +369,4 @@ def _references(
 def _default_out_dir(family: str, agency: str) -> Path:
     from pipelines.settings import get_settings
 
-    return get_settings().data_dir / "validation" / family / agency
+    return validation_dir(get_settings().data_dir, family, agency)

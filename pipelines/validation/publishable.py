@@ -11,9 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.layout import PUBLISHABLE_PARQUET
 from pipelines.validation.tables import row_numbers
-
-PUBLISHABLE_PARQUET = "publishable.parquet"
 
 
 class PublishableWriter:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pyarrow as pa
 
+from pipelines.layout import REPORT_HTML, REPORT_JSON
 from pipelines.validation.errors import SchemaError
 from pipelines.validation.personal_text import candidates, detect, mask_text, normalised
 from pipelines.validation.privacy import PrivacyPolicy
@@ -170,7 +171,7 @@ def write_report(document: dict[str, Any], directory: Path) -> tuple[Path, Path]
     """``report.json`` and ``report.html`` in the directory (UTF-8), both scrubbed."""
     directory.mkdir(parents=True, exist_ok=True)
     clean = scrub(document)
-    json_path, html_path = directory / "report.json", directory / "report.html"
+    json_path, html_path = directory / REPORT_JSON, directory / REPORT_HTML
     json_path.write_text(
         json.dumps(clean, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
