@@ -126,6 +126,18 @@ def root_cause(error: SerializableErrorInfo | None) -> str:
     return plain_sentence(text) if text else chosen.cls_name or "failed"
 
 
+def exception_sentence(error: BaseException) -> str:
+    """:func:`root_cause` of a Python exception (and its causes), outside Dagster: the one
+    line a command prints instead of a traceback."""
+
+    def info(exc: BaseException, depth: int = 0) -> SerializableErrorInfo:
+        cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        inner = info(cause, depth + 1) if cause is not None and depth < 10 else None
+        return SerializableErrorInfo(str(exc), [], type(exc).__name__, inner)
+
+    return root_cause(info(error))
+
+
 def build_alert(context: dg.RunFailureSensorContext) -> Alert:
     run = context.dagster_run
     failed: list[str] = []

@@ -112,7 +112,12 @@ def test_ctrl_c_stops_ogp_run_after_the_current_agency(
     console = tmp_path / "run.console"
     process = ogp_run(sandbox, console)
     try:
-        wait_for("the first agency's run", lambda: agency_run_started(logs, first), 600)
+        wait_for(
+            "the first agency's run",
+            lambda: agency_run_started(logs, first) or process.poll() is not None,
+            600,
+        )
+        assert process.poll() is None, console.read_text(encoding="utf-8", errors="replace")
         time.sleep(2)  # inside the run, not at its very start
         os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
         code = process.wait(RUN_TIMEOUT_S)
