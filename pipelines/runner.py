@@ -21,6 +21,7 @@ not to the terminal.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -28,6 +29,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType, TracebackType
 
 import dagster as dg
@@ -67,6 +69,29 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 # --- running --------------------------------------------------------------------------------
+
+
+class InstanceConfigError(Exception):
+    """``$DAGSTER_HOME/dagster.yaml`` cannot be used: one line naming the file."""
+
+
+def open_checked_instance() -> dg.DagsterInstance:
+    """:func:`open_instance`, a broken instance config reported in one line, not a traceback."""
+    import yaml
+
+    try:
+        return open_instance()
+    except yaml.YAMLError as error:
+        config = Path(os.environ.get("DAGSTER_HOME", ".")) / "dagster.yaml"
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or "parse error"
+        raise InstanceConfigError(f"{config}: {where}not valid YAML ({problem})") from None
+    except dg.DagsterInvalidConfigError as error:
+        config = Path(os.environ.get("DAGSTER_HOME", ".")) / "dagster.yaml"
+        errors = "; ".join(e.message for e in error.errors) or one_line(str(error))
+        message = one_line(f"{config}: not a valid instance config: {errors}")
+        raise InstanceConfigError(message) from None
 
 
 class Interruption:
@@ -173,7 +198,7 @@ def _run_pipeline(
     interruption: Interruption,
 ) -> RunSummary:
     settings = get_settings()
-    instance = open_instance()
+    instance = open_checked_instance()
     with warnings.catch_warnings():
         # pipelines/defs/freshness.py maps the specs with Definitions.map_asset_specs, a Dagster
         # preview API that warns at every load: only that warning, only here
@@ -302,6 +327,7 @@ def _run_pipeline(
 __all__: Sequence[str] = [
     "CATALOG",
     "EXIT_BUSY",
+    "InstanceConfigError",
     "Interruption",
     "Observer",
     "Outcome",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import signal
 from collections.abc import Sequence
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -36,6 +37,13 @@ def unknown_agencies(wanted: Sequence[str], registered: Sequence[str]) -> str | 
         f"ogp run: unknown agency code {', '.join(map(repr, unknown))} "
         f"({hint}; {len(registered)} codes in the registry)"
     )
+
+
+def could_not_start(console: Console, error: Exception) -> NoReturn:
+    """A contract, the token or the Dagster instance config: one line, exit 1."""
+    message = f"ogp run could not start: {error}"
+    console.print(message, style="bold red", markup=False, soft_wrap=True)
+    raise typer.Exit(EXIT_FAILED) from None
 
 
 def run(
@@ -84,20 +92,23 @@ def run(
             if problem:
                 typer.echo(problem, err=True)
                 raise typer.Exit(EXIT_USAGE)
-        # heavy (Dagster), and they load the contracts
+    except (SpecError, TokenError) as error:  # a contract or the token: nothing could run
+        could_not_start(console, error)
+    try:  # heavy (Dagster), and they load the contracts
         from pipelines.commands.progress import LiveProgress, PlainProgress, print_summary
-        from pipelines.runner import Observer, run_pipeline
+        from pipelines.runner import InstanceConfigError, Observer, run_pipeline
+    except SpecError as error:
+        could_not_start(console, error)
 
+    try:
         if verbose:
             observer: Observer = PlainProgress(console)
             summary = run_pipeline(agency, wait_s=wait, observer=observer, verbose=True)
         else:
             with LiveProgress(console) as progress:
                 summary = run_pipeline(agency, wait_s=wait, observer=progress)
-    except (SpecError, TokenError) as error:  # a contract or the token: nothing could run
-        message = f"ogp run could not start: {error}"
-        console.print(message, style="bold red", markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_FAILED) from None
+    except (SpecError, TokenError, InstanceConfigError) as error:  # nothing could run
+        could_not_start(console, error)
     except KeyboardInterrupt:  # before the first run was set up (loading the definitions)
         console.print("ogp run: interrupted before any run started.", markup=False)
         raise typer.Exit(128 + signal.SIGINT) from None

@@ -96,3 +96,21 @@ def test_a_malformed_token_is_refused_before_anything_runs(
     assert output.startswith("ogp run could not start: OGP_CKAN_TOKEN: ")
     assert "bad token" not in output  # never the value
     nothing_ran(env)
+
+
+@pytest.mark.timeout(300)
+def test_a_broken_dagster_yaml_is_one_line_naming_the_file(
+    catalog: tuple[dict[str, str], list[str]],
+) -> None:
+    env, _codes = catalog
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir()
+    (home / "dagster.yaml").write_text("storage: [unclosed\n", encoding="utf-8")
+    done = ogp_run(env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    output = (done.stdout + done.stderr).strip()
+    assert len(output.splitlines()) == 1, output
+    assert output.startswith(f"ogp run could not start: {home / 'dagster.yaml'}: line ")
+    assert "not valid YAML" in output
+    assert "Traceback" not in output
+    assert not Path(env["OGP_DATA_DIR"]).exists()
