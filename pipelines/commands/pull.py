@@ -1,7 +1,8 @@
 """``ogp pull [--family F] [--agency A]``: the pull stage (raw + clean) outside Dagster.
 
 Each family x agency partition runs on its own: a broken file fails its partition, names the
-file, row and field, and the others go on. Exit 1 when any partition failed.
+file, row and field, and the others go on. A partition whose agency has sent no file yet is
+*awaiting data*, a normal state (as in ``ogp run``). Exit 1 when any partition failed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,7 +20,7 @@ from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
 from pipelines.sources.errors import SourceError
-from pipelines.sources.partition import land
+from pipelines.sources.partition import AwaitingData, land
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Outcome:
     rows: int = 0
     cast_errors: int = 0
     error: str | None = None
+    awaiting: str | None = None  # no file received yet: a normal state, not a failure
 
     @property
     def ok(self) -> bool:
@@ -65,6 +68,8 @@ def run_partition(spec: DatasetSpec, agency: str | None) -> Outcome:
     data_dir = get_settings().data_dir
     try:
         landed = land(spec, agency, data_dir)
+    except AwaitingData as waiting:
+        return Outcome(spec.name, agency, awaiting=str(waiting))
     except (SourceError, SpecError, LookupError) as error:
         return Outcome(spec.name, agency, error=str(error))
     new_files = sum(file.new for file in landed)
@@ -95,10 +100,15 @@ def summary_table(outcomes: list[Outcome]) -> Table:
     ):
         table.add_column(column, justify="right" if column in ("Files", "New", "Rows") else "left")
     for outcome in outcomes:
-        status = "[green]ok[/]" if outcome.ok else "[bold red]failed[/] (below)"
+        if not outcome.ok:
+            status = "[bold red]failed[/] (below)"
+        elif outcome.awaiting:
+            status = "[cyan]awaiting data[/]"
+        else:
+            status = "[green]ok[/]"
         table.add_row(
-            outcome.family,
-            outcome.agency or "-",
+            escape(outcome.family),
+            escape(outcome.agency or "-"),
             str(outcome.files),
             str(outcome.new_files),
             str(outcome.rows),
@@ -134,8 +144,13 @@ def pull(
             outcomes.append(run_partition(spec, code))
             progress.advance(task)
     console.print(summary_table(outcomes))
+    for outcome in outcomes:
+        if outcome.awaiting:
+            where = escape(f"{outcome.family}/{outcome.agency}: {outcome.awaiting}")
+            console.print(f"[cyan]awaiting data[/] {where}")
     failed = [outcome for outcome in outcomes if not outcome.ok]
     for outcome in failed:
-        console.print(f"[bold red]FAILED[/] {outcome.family}/{outcome.agency}: {outcome.error}")
+        where = escape(f"{outcome.family}/{outcome.agency}: {outcome.error}")
+        console.print(f"[bold red]FAILED[/] {where}")
     if failed:
         raise typer.Exit(1)
