@@ -65,6 +65,7 @@ class Outcome:
     report: str | None = None  # the validation report
     cause: str = ""  # of a failure or a withheld file: the reason the detail ends with
     quarantined: int = 0  # invalid rows left out of what was published
+    kept: list[str] = field(default_factory=list)  # on the portal, not in this run (stray)
 
 
 @dataclass
@@ -189,13 +190,24 @@ def _outcome(scope: str, label: str, state: State, url: Any = None) -> Outcome:
     return Outcome(scope, label, state.status, detail, shown, state.report, cause)
 
 
+def kept_resources(receipt: Any) -> list[str]:
+    """Resources left on the portal that this run no longer publishes (a fiscal year's file
+    gone from the drops): the publish plan's stray resources, from the receipt."""
+    if not isinstance(receipt, Mapping):
+        return []
+    datasets = receipt.get("datasets") or []
+    return [str(name) for d in datasets for name in (d.get("stray_resources") or [])]
+
+
 def family_outcome(
     agency: str, family: str, facts: RunFacts, upstream: Mapping[str, Sequence[str]]
 ) -> Outcome:
     state = resolve(published_key(family), facts, upstream)
     if state.status is not Status.PUBLISHED:
         return _outcome(agency, family, state)
-    url = facts.materialized[published_key(family)].get("dataset_url")
+    meta = facts.materialized[published_key(family)]
+    url = meta.get("dataset_url")
+    kept = kept_resources(meta.get("receipt_json"))
     for check in facts.checks:
         invalid = check.metadata.get("invalid_rows")
         if check.asset == clean_key(family) and check.metadata.get("status") == "quarantined":
@@ -210,8 +222,9 @@ def family_outcome(
                 url and str(url),
                 report,
                 quarantined=rows,
+                kept=kept,
             )
-    return _outcome(agency, family, state, url)
+    return replace(_outcome(agency, family, state, url), kept=kept)
 
 
 def derived_outcome(

@@ -127,6 +127,9 @@ def _published_row(scope: str, outcomes: Sequence[Outcome], portal: str) -> list
     else:
         lines += sorted({o.url for o in outcomes if o.url})[:1]
     lines += [f"{o.step}: {shown_path(o.report)}" for o in outcomes if o.report]
+    kept = [name for o in outcomes for name in o.kept]
+    if kept:
+        lines.append(f"kept on the portal, not in this run: {', '.join(kept)}")
     return lines
 
 

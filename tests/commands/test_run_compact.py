@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 
 from pipelines.commands.progress import print_summary
-from pipelines.outcomes import CATALOG, Outcome, RunSummary, Status, masked
-from pipelines.runlog import RunLog
+from pipelines.outcomes import CATALOG, Outcome, RunSummary, Status, family_outcome, masked
+from pipelines.runlog import RunFacts, RunLog
 
 PORTAL = "http://127.0.0.1:5000"
 PHONE = "0812345678"
@@ -144,3 +144,25 @@ def test_an_interrupted_summary_says_so_and_exits_128_plus_the_signal() -> None:
     assert text.index("interrupted") < text.index("/organization/agency01")
     summary.interrupted = 2
     assert summary.exit_code == 130
+
+
+def test_a_resource_left_on_the_portal_is_shown_on_the_published_row() -> None:
+    receipt = {"datasets": [{"name": "a-budget", "stray_resources": ["budget-fy2024.csv"]}]}
+    facts = RunFacts(
+        materialized={
+            "clean_budget": {},
+            "published_budget": {
+                "dataset_url": f"{PORTAL}/dataset/a-budget",
+                "receipt_json": receipt,
+            },
+        }
+    )
+    upstream = {"published_budget": ["clean_budget"], "clean_budget": []}
+    outcome = family_outcome("a", "budget", facts, upstream)
+    assert outcome.status is Status.PUBLISHED
+    assert outcome.kept == ["budget-fy2024.csv"]
+    text = " ".join(render(RunSummary(outcomes=[outcome]), 80).split())
+    assert "kept on the portal, not in this run: budget-fy2024.csv" in text
+    plain = family_outcome("a", "budget", RunFacts(materialized={"published_budget": {}}), upstream)
+    assert plain.kept == []
+    assert "kept on the portal" not in render(RunSummary(outcomes=[plain]), 80)
