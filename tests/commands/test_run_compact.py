@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,15 @@ def test_a_resource_left_on_the_portal_is_shown_on_the_published_row() -> None:
     plain = family_outcome("a", "budget", RunFacts(materialized={"published_budget": {}}), upstream)
     assert plain.kept == []
     assert "kept on the portal" not in render(RunSummary(outcomes=[plain]), 80)
+
+
+def test_other_libraries_log_records_are_labelled_with_their_logger(tmp_path: Path) -> None:
+    log = RunLog(tmp_path / "logs" / "run.log")
+    try:
+        logging.getLogger("great_expectations.core").warning("Loading 'datasources'")
+        log.note("ogp run: agency_job[a] run 1")
+    finally:
+        log.close()
+    written = log.path.read_text(encoding="utf-8")
+    assert " - great_expectations.core - WARNING - Loading 'datasources'" in written
+    assert " - dagster - INFO - ogp run: agency_job[a] run 1" in written
