@@ -28,7 +28,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PORTALCTL = REPO_ROOT / "portal" / "portalctl.py"
-SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"  # an offline copy beside the checkout, if any
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,19 @@ def service_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def ocds_schema_dir() -> Path:
-    directory = Path(os.environ.get("OGP_OCDS_SCHEMA_DIR", SHARED_OCDS))
+    # CI names a local copy (no network); elsewhere the pipeline's own download and cache
+    if "OGP_OCDS_SCHEMA_DIR" in os.environ:
+        directory = Path(os.environ["OGP_OCDS_SCHEMA_DIR"])
+    else:
+        from pipelines.integrity.ocds_schema import OcdsSchemaError, schema_directory
+
+        try:
+            directory = schema_directory()
+        except OcdsSchemaError as error:
+            raise FileNotFoundError(
+                f"the OCDS 1.1.5 schema is not available ({error}); set OGP_OCDS_SCHEMA_DIR to a "
+                "folder holding release-schema.json (see the README)"
+            ) from None
     if not (directory / "release-schema.json").is_file():
         raise FileNotFoundError(
             f"the OCDS 1.1.5 schema copy is missing at {directory}; "

@@ -60,9 +60,6 @@ def main() -> int:
     env = {**os.environ, **PORTS}
     env.pop("VIRTUAL_ENV", None)
     env["OGP_CKAN_URL"] = f"http://127.0.0.1:{PORTS['OGP_CKAN_PORT']}"
-    shared = REPO.parent / "shared" / "ocds"
-    if shared.is_dir():
-        env.setdefault("OGP_OCDS_SCHEMA_DIR", str(shared))
     try:
         setup_s, _ = timed(["make", "setup", "portal"], clone, env)
         start = time.time()

@@ -49,7 +49,6 @@ from pipelines.integrity.red_flags import compute_flags, load_flag_specs, summar
 
 SECTION = "## Procurement integrity (issue 6)"
 OUT = REPO_ROOT / "bench" / "out" / "integrity"
-SHARED_OCDS = REPO_ROOT.parent / "shared" / "ocds"
 SEED = 2568
 AGENCIES = ("cgd", "pcd", "dla", "rid", "fda", "doh", "obec")
 METHODS = np.array(["specific", "e_bidding", "e_market", "selection", "price_agreement"])
@@ -192,7 +191,7 @@ def bench_validation(path: Path, sample: int) -> dict[str, Any]:
     package = export_release_package(
         one_agency, Buyer("cgd", "กรมบัญชีกลาง", "CGD"), published=PUBLISHED
     )
-    validator = package_validator(load_schemas(SHARED_OCDS))
+    validator = package_validator(load_schemas())  # OGP_OCDS_SCHEMA_DIR or the download
     validate_s, issues = best_of(1, lambda: validate_package(package, validator))
     return {"releases": sample, "validate_s": validate_s, "issues": len(issues)}
 
