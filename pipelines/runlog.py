@@ -60,10 +60,21 @@ class MaskingFormatter(logging.Formatter):
         super().__init__(FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
-        from pipelines.validation.personal_text import mask_texts
-
         record.source = "dagster" if record.name == LOGGER_NAME else record.name
-        return mask_texts([super().format(record)])[0]
+        return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = _mask(record.message)  # the message only: not the time
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return _mask(super().formatException(ei))
+
+
+def _mask(text: str) -> str:
+    from pipelines.validation.personal_text import mask_texts
+
+    return mask_texts([text])[0]
 
 
 class _StepHandler(logging.Handler):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,9 @@ def test_a_file_named_like_a_phone_number_is_masked_everywhere(tmp_path: Path) -
     written = log.path.read_text(encoding="utf-8")
     assert "could not be taken in" in written
     assert PHONE not in written
+    # the message is masked, not the time the line starts with
+    stamp = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - dagster - INFO - raw_decisions: "
+    assert re.search(stamp, written, re.M), written
 
 
 def test_an_interrupted_summary_says_so_and_exits_128_plus_the_signal() -> None:
