@@ -232,10 +232,14 @@ def derived_outcome(
 ) -> Outcome:
     """The OCDS package or red flags: made (or withheld) here, published with the family."""
     label = DERIVED_LABELS.get(asset, asset)
+    meta = facts.materialized.get(asset, {})
+    if meta.get("status") == "failed":  # made nothing; its (non-blocking) check failed too
+        reason = _short(str(meta.get("reason") or "failed"))
+        detail = _short(f"{asset} failed: {reason}")
+        return Outcome(agency, label, Status.FAILED, detail, cause=reason)
     state = resolve(asset, facts, upstream)
     if state.status is not Status.PUBLISHED:
         return _outcome(agency, label, state)
-    meta = facts.materialized[asset]
     if meta.get("status") == "withheld":
         reason = str(meta.get("reason") or "withheld")
         return Outcome(agency, label, Status.WITHHELD, _short(reason), cause=_short(reason))
