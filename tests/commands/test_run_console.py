@@ -55,12 +55,13 @@ def test_a_run_with_failures_is_quiet_and_its_events_are_in_the_log(scenario: Sc
     assert_quiet(run)
     assert_logged(run)
     log = run.log.read_text(encoding="utf-8")
-    assert "procurement_ocds - STEP_FAILURE" in log  # the whole story is in the log file
+    assert "ogp_readiness_report - STEP_FAILURE" in log  # the whole story is in the log file
+    assert "the OCDS schema is unusable" in log
     assert "Stack Trace" in log
     text = " ".join(run.console.split())
     for status in ("failed", "blocked", "awaiting data", "published"):
         assert status in text, status
-    assert "not published because procurement_ocds failed" in text
+    assert "procurement_ocds failed:" in text
     assert "Some steps failed (see above): exit code 1." in text
     # the live display: one line per run, with what came of it
     for label in (*scenario.sandbox.agencies, "reference data", "readiness report"):

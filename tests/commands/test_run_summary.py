@@ -347,10 +347,10 @@ def test_failed_ocds_and_report_awaiting_and_blocked_each_have_their_status(
         ocds = run.row(agency, "OCDS package")
         assert ocds["status"] == "failed"
         assert ocds["detail"].startswith("procurement_ocds failed: ")
+        assert "the OCDS schema is unusable" in ocds["detail"]
+        # the integrity step materializes the failed export: procurement is published without it
         procurement = run.row(agency, "procurement")
-        assert procurement["status"] == "failed"
-        assert procurement["detail"].startswith("not published because procurement_ocds failed: ")
-        assert procurement["detail"].removeprefix("not published because ") == ocds["detail"]
+        assert procurement["status"] in {"published", "published with quarantine"}
         assert run.row(agency, "budget")["status"] in {"published", "published with quarantine"}
     for detail in (o["detail"] for o in run.summary["outcomes"]):
         assert "Traceback" not in detail
