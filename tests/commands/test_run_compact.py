@@ -15,8 +15,17 @@ import pytest
 from rich.console import Console
 
 from pipelines.commands.progress import print_summary
-from pipelines.outcomes import CATALOG, Outcome, RunSummary, Status, family_outcome, masked
-from pipelines.runlog import RunFacts, RunLog
+from pipelines.outcomes import (
+    CATALOG,
+    Outcome,
+    RunSummary,
+    Status,
+    agency_outcomes,
+    family_outcome,
+    masked,
+)
+from pipelines.runlog import CheckResult, RunFacts, RunLog
+from tests.commands.test_run_summary import DERIVED, UPSTREAM, by_step, published
 
 PORTAL = "http://127.0.0.1:5000"
 PHONE = "0812345678"
@@ -183,3 +192,23 @@ def test_other_libraries_log_records_are_labelled_with_their_logger(tmp_path: Pa
     written = log.path.read_text(encoding="utf-8")
     assert " - great_expectations.core - WARNING - Loading 'datasources'" in written
     assert " - dagster - INFO - ogp run: agency_job[a] run 1" in written
+
+
+def test_a_derived_file_that_failed_is_failed_and_its_family_still_published() -> None:
+    """The integrity assets now materialize a failed OCDS export (status failed, its reason)
+    with a failing non-blocking check; the family is published without the file."""
+    reason = "the OCDS schema is unusable: release-schema.json is not JSON"
+    facts = RunFacts(
+        materialized={
+            **published("procurement"),
+            "procurement_ocds": {"status": "failed", "reason": reason},
+            "procurement_red_flags": {"flags": 3},
+        },
+        checks=[CheckResult("procurement_ocds", "ocds_package_valid", False, {"reason": reason})],
+    )
+    rows = by_step(agency_outcomes("a", facts, ["procurement"], DERIVED, UPSTREAM))
+    assert rows["OCDS package"].status is Status.FAILED
+    assert rows["OCDS package"].detail == f"procurement_ocds failed: {reason}"
+    assert rows["OCDS package"].cause == reason
+    assert rows["procurement"].status is Status.PUBLISHED
+    assert rows["red flags"].status is Status.PUBLISHED

@@ -169,26 +169,6 @@ def test_quarantine_withheld_and_the_report() -> None:
     assert report.detail == "ogp_readiness_report failed: methodology.yaml: not a mapping"
 
 
-def test_a_derived_file_that_failed_is_failed_and_its_family_still_published() -> None:
-    """The integrity assets now materialize a failed OCDS export (status failed, its reason)
-    with a failing non-blocking check; the family is published without the file."""
-    reason = "the OCDS schema is unusable: release-schema.json is not JSON"
-    facts = RunFacts(
-        materialized={
-            **published("procurement"),
-            "procurement_ocds": {"status": "failed", "reason": reason},
-            "procurement_red_flags": {"flags": 3},
-        },
-        checks=[CheckResult("procurement_ocds", "ocds_package_valid", False, {"reason": reason})],
-    )
-    rows = by_step(agency_outcomes("a", facts, ["procurement"], DERIVED, UPSTREAM))
-    assert rows["OCDS package"].status is Status.FAILED
-    assert rows["OCDS package"].detail == f"procurement_ocds failed: {reason}"
-    assert rows["OCDS package"].cause == reason
-    assert rows["procurement"].status is Status.PUBLISHED
-    assert rows["red flags"].status is Status.PUBLISHED
-
-
 def test_a_run_that_never_reached_its_steps_fails_every_one() -> None:
     facts = RunFacts(run_error="resource ckan_publisher: the token holds a control character")
     rows = catalog_outcomes(facts, {"clean_agencies": ["raw_agencies"]}, PORTAL)
