@@ -16,6 +16,8 @@ from pipelines.files import replace_atomically
 from pipelines.locks import hold
 from pipelines.settings import REPO_ROOT
 
+DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"  # made by the first run
+
 if TYPE_CHECKING:
     import dagster as dg
 
@@ -28,7 +30,7 @@ def _managed(text: str, shipped: str) -> bool:
 
 def ensure_dagster_home() -> Path:
     """Set ``DAGSTER_HOME`` (when unset) and give it the local instance config."""
-    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     config = home / "dagster.yaml"

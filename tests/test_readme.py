@@ -10,6 +10,7 @@ import pytest
 import typer.main
 
 from pipelines.cli import app
+from pipelines.dagster_home import DEFAULT_DAGSTER_HOME
 from pipelines.publish.partitions import Partition
 from pipelines.readiness.report import REPORT_STEM
 from pipelines.runlog import log_path
@@ -21,7 +22,7 @@ SHELL_LINES = [
     line for block in re.findall(r"```bash\n(.*?)```", README, re.S) for line in block.splitlines()
 ]
 # Run outputs: the README may name them before they exist; they must be what the code writes.
-RUN_OUTPUT_ROOTS = ("build/", "data/")
+RUN_OUTPUT_ROOTS = ("build/", "data/", ".dagster_home/", ".portal/")
 # Programs of pinned dependencies the README tells the public to use.
 DEPENDENCY_PROGRAMS = {"frictionless": "frictionless", "ckanapi": "ckanapi"}
 
@@ -41,11 +42,15 @@ def _produced_paths() -> set[str]:
     defaults = Settings.model_fields
     data = defaults["data_dir"].default.relative_to(REPO_ROOT)
     build = defaults["build_dir"].default.relative_to(REPO_ROOT)
+    portal = defaults["portal_dir"].default.relative_to(REPO_ROOT)
     partition = Partition.at(data, "<family>", "<agency>")
     log = log_path(build, datetime(2026, 1, 1, tzinfo=UTC))
     return {
         str(data) + "/",  # the defaults of OGP_DATA_DIR and OGP_BUILD_DIR
         str(build) + "/",
+        str(DEFAULT_DAGSTER_HOME.relative_to(REPO_ROOT)) + "/",
+        # written by `make portal` (portal/portalctl.py), read by the settings
+        str(Settings.model_construct(portal_dir=portal).token_file),
         str(build / "report" / f"{REPORT_STEM}.html"),
         str(log.parent) + "/",
         str(log.parent / "ogp-run-<time>.log"),
