@@ -58,7 +58,12 @@ result = defs.resolve_job_def("agency_job").execute_in_process(
 print(json.dumps({"success": result.success}))
 """
 # Identifiers the portal and the pipeline make (UUIDs, hex digests) are not personal data.
-_HEX_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32,}")
+_HEX_IDS = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32,}"
+    # sha256 prefixes as the reports print them; one starting with ten digits (about 1 input in
+    # 100) reads as a mobile number to the plain expressions below
+    r"|(?<=<code>)[0-9a-f]{12}(?=</code>)|(?<=\(raw )[0-9a-f]{12}(?=…\))"
+)
 PLAIN = {
     "citizen_id": re.compile(r"(?<![0-9])[1-8][0-9]{12}(?![0-9])"),
     "phone": re.compile(r"(?<![0-9])(?:0[689][0-9]{8}|0[2-57][0-9]{7}|66[689][0-9]{8})(?![0-9])"),
@@ -276,3 +281,13 @@ def _environ() -> dict[str, str]:
     for name in ("OGP_DATASETS_DIR", "OGP_DATA_DIR", "OGP_BUILD_DIR", "OGP_CKAN_TOKEN"):
         environ.pop(name, None)
     return environ
+
+
+def test_a_digest_prefix_in_a_report_is_not_taken_for_a_phone() -> None:
+    """The input's sha256 prefix in the HTML report (``<code>…</code>``) and in a file-level error
+    (``(raw …)``) may start with ten digits; a phone number beside them is still found."""
+    report = (
+        "input sha256 <code>0892561248ab</code> · budget.csv (raw 0812345678cd…), row 3: "
+        "โทร 0898765432"
+    )
+    assert scan(report) == [("phone", "0898765432"), ("phone", "0898765432")]
