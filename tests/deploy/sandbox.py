@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import re
 import shutil
@@ -17,8 +18,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -42,6 +43,11 @@ class Sandbox:
     report_dataset: str
     report_organization: str
     env: dict[str, str]
+    # test agency -> the demo agency whose registry row and drops it received
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def demo_agency_of(self, agency: str) -> str:
+        return self.origin[agency]
 
     @property
     def dagster_home(self) -> Path:
@@ -55,30 +61,49 @@ class Sandbox:
         return [*self.agencies, self.report_organization]
 
 
-def make_sandbox(root: Path, suffix: str, count: int, ocds_schema_dir: Path) -> Sandbox:
-    """Contracts, registry and drops for ``count`` test agencies ``t<suffix><n>``."""
-    agencies = tuple(f"t{suffix}{n}" for n in range(count))
+def make_sandbox(
+    root: Path,
+    suffix: str,
+    count: int,
+    ocds_schema_dir: Path,
+    demo_agencies: Sequence[str] | None = None,
+) -> Sandbox:
+    """Contracts, registry and drops for ``count`` test agencies ``t<suffix><n>``, each sending
+    the template agency's files; or, with ``demo_agencies``, one test agency ``t<suffix><code>``
+    per demo agency code (``count`` is then ignored), with that agency's registry row, contract
+    sources and drops (see :meth:`Sandbox.demo_agency_of`)."""
+    if demo_agencies is None:
+        origin = {f"t{suffix}{n}": TEMPLATE_AGENCY for n in range(count)}
+    else:
+        origin = {f"t{suffix}{code}": code for code in demo_agencies}
+    agencies = tuple(origin)
     datasets = root / "datasets"
     shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
     drops = root / "drops"
 
     registry = datasets / "agencies" / "agencies.csv"
     with registry.open(encoding="utf-8", newline="") as fh:
-        template = next(row for row in csv.DictReader(fh) if row["agency_code"] == TEMPLATE_AGENCY)
+        demo_rows = {row["agency_code"]: row for row in csv.DictReader(fh)}
     with registry.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(template))
+        writer = csv.DictWriter(fh, fieldnames=list(demo_rows[TEMPLATE_AGENCY]))
         writer.writeheader()
-        for agency in agencies:
+        for agency, code in origin.items():
+            row = demo_rows[code]
             writer.writerow(
                 {
-                    **template,
+                    **row,
                     "agency_code": agency,
-                    "name_th": f"{template['name_th']} (ทดสอบ {agency})",
-                    "name_en": f"{template['name_en']} (test {agency})",
+                    "name_th": f"{row['name_th']} (ทดสอบ {agency})",
+                    "name_en": f"{row['name_en']} (test {agency})",
                 }
             )
-            # the agency "sends" the template agency's files
-            shutil.copytree(REPO_ROOT / "datasets" / "drops" / TEMPLATE_AGENCY, drops / agency)
+            # the agency "sends" the demo agency's files
+            _copy_drops(REPO_ROOT / "datasets" / "drops" / code, drops / agency, code, agency)
+
+    if demo_agencies is not None:
+        for family in FAMILIES:
+            _retarget_sources(datasets / family / "dataset.yaml", drops, origin)
+        return _finish(root, datasets, suffix, agencies, ocds_schema_dir, origin)
 
     for family in FAMILIES:
         # every test agency's source: the template agency's (the sheet of its workbooks)
@@ -93,7 +118,54 @@ def make_sandbox(root: Path, suffix: str, count: int, ocds_schema_dir: Path) -> 
         )
         assert count == 1, f"{contract}: no sources block"
         contract.write_text(text, encoding="utf-8")
+    return _finish(root, datasets, suffix, agencies, ocds_schema_dir, origin)
 
+
+def _copy_drops(source: Path, target: Path, code: str, agency: str) -> None:
+    """The demo agency's files under the test agency's folder; in CSV drops the agency code
+    cells (ASCII in every encoding the drops use; any of the usual delimiters) name the test
+    agency, as the registry does."""
+    shutil.copytree(source, target)
+    if code == agency:
+        return
+    cell = re.compile(
+        rb'(^|[,;\t|])"?' + re.escape(code.encode()) + rb'"?(?=[,;\t|]|\r?\n|$)', re.M
+    )
+    for path in target.glob("*.csv"):
+        path.write_bytes(cell.sub(rb"\g<1>" + agency.encode(), path.read_bytes()))
+
+
+def _retarget_sources(contract: Path, drops: Path, origin: dict[str, str]) -> None:
+    """A contract's sources block for the test agencies: the default read from their drops
+    folder, and each demo agency's own source (e.g. a workbook's sheet) for its test agency."""
+    text = contract.read_text(encoding="utf-8")
+    sources = yaml.safe_load(text)["sources"]
+    demo_drops = "datasets/drops/"
+
+    def moved(source: dict[str, str], agency: str) -> str:
+        path = source["path"].replace(f"{demo_drops}{origin[agency]}/", f"{drops}/{agency}/")
+        path = path.replace(f"{demo_drops}{{agency}}/", f"{drops}/{{agency}}/")
+        assert not path.startswith(demo_drops), f"{contract}: source {path} not retargeted"
+        return json.dumps({**source, "path": path}, ensure_ascii=False)
+
+    block = f"\nsources:\n  default: {moved(sources['default'], next(iter(origin)))}\n"
+    overrides = sources.get("agencies") or {}
+    own = {a: overrides[c] for a, c in origin.items() if c in overrides}
+    if own:
+        block += "  agencies:\n" + "".join(f"    {a}: {moved(s, a)}\n" for a, s in own.items())
+    text, count = re.subn(r"\nsources:\n(?:  .*\n)+", block, text)
+    assert count == 1, f"{contract}: no sources block"
+    contract.write_text(text, encoding="utf-8")
+
+
+def _finish(
+    root: Path,
+    datasets: Path,
+    suffix: str,
+    agencies: tuple[str, ...],
+    ocds_schema_dir: Path,
+    origin: dict[str, str],
+) -> Sandbox:
     inputs = datasets / "ogp" / "inputs.yaml"
     config = yaml.safe_load(inputs.read_text(encoding="utf-8"))
     report_dataset = f"ogp-readiness-report-t{suffix}"
@@ -122,7 +194,7 @@ def make_sandbox(root: Path, suffix: str, count: int, ocds_schema_dir: Path) -> 
         "DAGSTER_HOME": str(home),
         "OGP_OCDS_SCHEMA_DIR": str(ocds_schema_dir),
     }
-    return Sandbox(root, agencies, report_dataset, report_organization, env)
+    return Sandbox(root, agencies, report_dataset, report_organization, env, origin)
 
 
 def restore_signals() -> None:
