@@ -306,11 +306,19 @@ def anonymous_dump(
 
 @pytest.fixture
 def dumped(
-    ckan_portal, agency, report_files, tmp_path, offline_proxy
+    ckan_portal, ckan, created, agency, report_files, tmp_path, offline_proxy
 ) -> tuple[dict[str, Any], Path]:
-    """A published test dataset, and the anonymous dump of the whole portal after it."""
+    """A published test dataset, and the anonymous dump of the whole portal after it; beside
+    it, a dataset of ours whose resource is an external URL, as other tests leave them."""
     request = procurement_request(agency, report_files, {2024: 4, 2025: 3})
     publish(ckan_portal, request, tmp_path)
+    external = f"http://example.org/{agency}.csv"
+    created.append(("dataset", f"{agency}-external"))
+    ckan.action.package_create(
+        name=f"{agency}-external",
+        owner_org=ckan.action.package_show(id=request.dataset.name)["owner_org"],
+        resources=[{"name": "external.csv", "url": external, "format": "CSV"}],
+    )
     NotFoundProxy.asked.clear()
     for _attempt in range(3):
         shutil.rmtree(tmp_path / "dump", ignore_errors=True)
@@ -320,7 +328,8 @@ def dumped(
             break
     if proc.returncode != 0 or "Traceback" in proc.stderr:  # not an AssertionError: no xfail
         pytest.fail(f"ckanapi dump failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    # the portal was reached directly, never through the proxy
+    # the external file was asked of the proxy; the portal was reached directly, never through it
+    assert external in NotFoundProxy.asked
     assert not [url for url in NotFoundProxy.asked if "127.0.0.1" in url or "localhost" in url]
     package = ckan_portal.anonymous().action.package_show(id=request.dataset.name)
     return package, tmp_path / "dump" / request.dataset.name
