@@ -290,6 +290,17 @@ def purge(ckan: ckanapi.RemoteCKAN, sandbox: Sandbox) -> None:
             ckan.action.organization_purge(id=organization)
 
 
+@contextlib.contextmanager
+def on_portal(ckan: ckanapi.RemoteCKAN, portal_dir: Path, sandbox: Sandbox) -> Iterator[Sandbox]:
+    """``sandbox`` publishing to the test portal (its token file in ``portal_dir``), and
+    everything it published purged afterwards."""
+    sandbox.env["OGP_PORTAL_DIR"] = str(portal_dir)
+    try:
+        yield sandbox
+    finally:
+        purge(ckan, sandbox)
+
+
 def _org_id(ckan: ckanapi.RemoteCKAN, name: str) -> str:
     return str(ckan.action.organization_show(id=name)["id"])
 

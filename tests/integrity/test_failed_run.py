@@ -24,7 +24,7 @@ import requests
 from pipelines.integrity.partition import NOT_PRODUCED
 from pipelines.settings import REPO_ROOT
 from tests.conftest import Portal
-from tests.deploy.sandbox import BIN, Sandbox, child_env, instance, make_sandbox, purge
+from tests.deploy.sandbox import BIN, Sandbox, child_env, instance, make_sandbox, on_portal
 from tests.integrity.test_offline_run import (
     OCDS,
     RUN_TIMEOUT_S,
@@ -46,11 +46,8 @@ def sandbox(
     ocds_schema_dir: Path,
 ) -> Iterator[Sandbox]:
     made = make_sandbox(tmp_path / "failed", f"{run_id}fail", 1, ocds_schema_dir)
-    made.env["OGP_PORTAL_DIR"] = str(ckan_portal.token_file.parent)
-    try:
-        yield made
-    finally:
-        purge(ckan, made)
+    with on_portal(ckan, ckan_portal.token_file.parent, made) as on:
+        yield on
 
 
 def ogp_run(sandbox: Sandbox, log: Path, schema_dir: Path) -> int:

@@ -29,7 +29,15 @@ import requests
 
 from pipelines.settings import REPO_ROOT
 from tests.conftest import Portal
-from tests.deploy.sandbox import BIN, FAMILIES, Sandbox, child_env, instance, make_sandbox, purge
+from tests.deploy.sandbox import (
+    BIN,
+    FAMILIES,
+    Sandbox,
+    child_env,
+    instance,
+    make_sandbox,
+    on_portal,
+)
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(2400)]
 
@@ -51,11 +59,8 @@ def sandbox(
     ocds_schema_dir: Path,
 ) -> Iterator[Sandbox]:
     made = make_sandbox(tmp_path / "offline", f"{run_id}off", 2, ocds_schema_dir)
-    made.env["OGP_PORTAL_DIR"] = str(ckan_portal.token_file.parent)
-    try:
-        yield made
-    finally:
-        purge(ckan, made)
+    with on_portal(ckan, ckan_portal.token_file.parent, made) as on:
+        yield on
 
 
 def ogp_run(

@@ -24,7 +24,7 @@ from pipelines.contracts import load_agencies
 from pipelines.publish.datapackage import DATAPACKAGE_NAME
 from pipelines.settings import REPO_ROOT
 from tests.conftest import Portal
-from tests.deploy.sandbox import FAMILIES, Sandbox, make_sandbox, ogp_run, purge, stop
+from tests.deploy.sandbox import FAMILIES, Sandbox, make_sandbox, ogp_run, on_portal, stop
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(2400)]
 
@@ -40,9 +40,8 @@ def sandbox(
     demo = [agency.agency_code for agency in load_agencies(REPO_ROOT / "datasets")]
     assert demo == ["cgd", "pcd", "dla", "rid", "fda", "doh", "obec"]
     made = make_sandbox(tmp_path / "box", f"{run_id}dp", 0, ocds_schema_dir, demo_agencies=demo)
-    made.env["OGP_PORTAL_DIR"] = str(ckan_portal.token_file.parent)
-    yield made
-    purge(ckan, made)
+    with on_portal(ckan, ckan_portal.token_file.parent, made) as on:
+        yield on
 
 
 def run(sandbox: Sandbox, log: Path) -> None:
