@@ -64,7 +64,8 @@ def assert_nothing_personal(text: str, values: list[str]) -> None:
     report.pop("input_sha256", None)
     for string in _strings(report):
         assert detect(string) == [], string
-    plain = json.dumps(report, ensure_ascii=False)
+    # files are named by their sha256 (the landed copy): a digest may hold 13 digits in a row
+    plain = re.sub(r"[0-9a-f]{64}", "#", json.dumps(report, ensure_ascii=False))
     assert not re.search(r"(?<![0-9])[1-8][0-9]{12}(?![0-9])", plain)
     assert not re.search(r"(?<![0-9])0[689][0-9]{8}(?![0-9])", plain)
 
