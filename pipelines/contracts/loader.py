@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,21 @@ def _check_names(spec: DatasetSpec, path: Path) -> None:
             raise SpecError(path, f"aliases.values.{name}", f"codes {unknown} not in the enum")
 
 
+def _problem(item: Any) -> tuple[str, str]:
+    """(key, message) of one pydantic error. A model's own check names its key in the message
+    ("period: ..."), which is appended to the location: ``schedule.cron``, not ``schedule``."""
+    key = ".".join(str(part) for part in item["loc"])
+    message = str(item["msg"]).removeprefix("Value error, ")
+    named = re.match(r"^([a-z_][a-z0-9_.]*): (.+)$", message, flags=re.DOTALL)
+    if item["type"] == "value_error" and named:
+        key = f"{key}.{named[1]}" if key else named[1]
+        message = named[2]
+    return key or "(document)", message
+
+
 def _validation_message(error: ValidationError) -> tuple[str, str]:
     """The first problem as (key, message); further problems are appended to the message."""
-    problems = [
-        (".".join(str(part) for part in item["loc"]) or "(document)", item["msg"])
-        for item in error.errors()
-    ]
+    problems = [_problem(item) for item in error.errors()]
     key, message = problems[0]
     others = "; ".join(f"{k}: {m}" for k, m in problems[1:])
     return key, f"{message} (also {others})" if others else message

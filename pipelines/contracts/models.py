@@ -29,12 +29,29 @@ class Bilingual(_Strict):
 # --- sources ---------------------------------------------------------------------------------
 
 
+# A dotted path to the list of records in a JSON document ("data.items"); "" is the top level.
+RECORDS_PATH = r"^$|^[^.\s]+(\.[^.\s]+)*$"
+
+
 class FileSource(_Strict):
-    """Files an agency drops in a folder; ``path`` is a glob relative to the repository root."""
+    """Files an agency drops in a folder; ``path`` is a glob relative to the repository root.
+
+    ``format`` is read from the file name when absent (``.csv``, ``.xlsx``, ``.json``,
+    ``.jsonl``). JSON and JSON lines are plain records here, never OCDS (that is ``kind: ocds``):
+    ``records`` is the dotted path to the list of records in a JSON document (the top level
+    when absent); a JSON-lines file holds one record per line."""
 
     kind: Literal["file"] = "file"
     path: str
     sheet: str | None = None  # XLSX: the sheet to read (default: the first)
+    format: Literal["json", "jsonl"] | None = None
+    records: str | None = Field(default=None, pattern=RECORDS_PATH)
+
+    @model_validator(mode="after")
+    def _records_only_for_json(self) -> FileSource:
+        if self.records is not None and self.format != "json":
+            raise ValueError("records: only a `format: json` source has a records path")
+        return self
 
 
 class _Remote(_Strict):
@@ -173,11 +190,36 @@ class ThaiGdc(_Strict):
     last_year_of_data: str
 
 
+# The update frequencies a contract may declare (``annually`` is ``yearly``); ``as_needed`` is
+# for reference data, which no schedule pulls.
+UpdateFrequency = Literal[
+    "daily", "weekly", "monthly", "quarterly", "yearly", "annually", "as_needed"
+]
+
+
 class CkanMetadata(_Strict):
     license_id: str
     tags: list[str]
-    update_frequency: str
+    update_frequency: UpdateFrequency
     thai_gdc: ThaiGdc
+
+
+class Schedule(_Strict):
+    """An explicit schedule (Asia/Bangkok); without one, ``ckan.update_frequency`` decides."""
+
+    cron: str
+
+    @model_validator(mode="after")
+    def _cron_valid(self) -> Schedule:
+        from dagster._utils.schedules import is_valid_cron_string  # dagster: only when used
+
+        if not is_valid_cron_string(self.cron):
+            raise ValueError(f"cron: {self.cron!r} is not a valid cron expression")
+        return self
+
+
+# What a period_field's value is: resources are split by it and labelled accordingly.
+Period = Literal["fiscal_year", "calendar_year", "month", "none"]
 
 
 class Aliases(_Strict):
@@ -225,7 +267,10 @@ class DatasetSpec(_Strict):
     description: Bilingual
     schema_path: str = Field(alias="schema")
     partitioned: bool = True
+    # Default: fiscal_year when period_field is set, none otherwise (see _period_default).
+    period: Period = "none"
     period_field: str | None = None
+    schedule: Schedule | None = None
     expectations: str
     policy: Policy = Policy()
     privacy: Privacy = Privacy()
@@ -238,6 +283,21 @@ class DatasetSpec(_Strict):
     _table_schema: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _period_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("period") is None:
+            return {**data, "period": "fiscal_year" if data.get("period_field") else "none"}
+        return data
+
+    @model_validator(mode="after")
+    def _period_needs_field(self) -> DatasetSpec:
+        if self.period != "none" and self.period_field is None:
+            raise ValueError(f"period: {self.period!r} needs a period_field to read it from")
+        if self.period == "none" and self.period_field is not None:
+            raise ValueError(f"period: 'none' but period_field is {self.period_field!r}")
+        return self
 
     @property
     def schema(self) -> dict[str, Any]:  # type: ignore[override]
