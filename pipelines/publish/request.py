@@ -1,7 +1,8 @@
 """From a dataset contract, an agency and its publishable table to a :class:`PublishRequest`.
 
-Resources, in this order: one UTF-8 CSV per fiscal year (``<family>-fy2024.csv``, or
-``<family>.csv`` for a family without a period field), ``datapackage.json``, and the validation
+Resources, in this order: one UTF-8 CSV per period (``<family>-fy2024.csv`` per fiscal year,
+``-2024.csv`` per calendar year, ``-2024-03.csv`` per month, see :mod:`pipelines.publish.periods`;
+``<family>.csv`` for a family without a period), ``datapackage.json``, and the validation
 report as JSON and HTML. Temporal coverage (first/last year of data, ``temporal_start`` /
 ``temporal_end``) is read from the data, not from the contract.
 
@@ -36,7 +37,14 @@ from pipelines.publish.model import (
     ResourceFile,
 )
 from pipelines.publish.partitions import dataset_name
-from pipelines.thai import ce_to_be, fiscal_year_span, fiscal_years_of_dates
+from pipelines.publish.periods import (
+    period_keys,
+    period_label,
+    period_slug,
+    period_span,
+    period_years,
+)
+from pipelines.thai import ce_to_be
 
 WITHHELD_KEY = "ogp_withheld"  # dataset extra: the derived resources withheld, comma-separated
 
@@ -95,25 +103,20 @@ def dictionary_fields(spec: DatasetSpec) -> tuple[DictionaryField, ...]:
 
 def fiscal_years(table: pa.Table, period_field: str) -> pa.Array:
     """The fiscal year (CE) of each row, from an integer year or a date column."""
-    column = table.column(period_field).combine_chunks()
-    if pa.types.is_integer(column.type):
-        return column
-    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
-        return fiscal_years_of_dates(column)
-    raise TypeError(f"period field {period_field!r} is {column.type}, not a year or a date")
+    return period_keys(table, period_field, "fiscal_year")
 
 
 # --- resources ----------------------------------------------------------------------------------
 
 
 def _csv_resource(
-    spec: DatasetSpec, table: pa.Table, fields: tuple[DictionaryField, ...], year: int | None
+    spec: DatasetSpec, table: pa.Table, fields: tuple[DictionaryField, ...], key: int | None
 ) -> ResourceFile:
-    if year is None:
+    if key is None:
         name, period, when = f"{spec.name}.csv", None, ""
     else:
-        name, period = f"{spec.name}-fy{year}.csv", f"fy{year}"
-        when = f" ปีงบประมาณ พ.ศ. {ce_to_be(year)} / fiscal year {year}"
+        period = period_slug(spec.period, key)
+        name, when = f"{spec.name}-{period}.csv", f" {period_label(spec.period, key)}"
     description = f"{spec.title.th} — {spec.title.en}{when} ({table.num_rows:,} rows)"
     return ResourceFile(
         name=name,
@@ -127,17 +130,17 @@ def _csv_resource(
 
 
 def csv_resources(spec: DatasetSpec, table: pa.Table) -> tuple[tuple[ResourceFile, ...], list[int]]:
-    """The CSV resources (per fiscal year when the family has a period) and the years covered."""
+    """The CSV resources (one per period when the family has one) and the period keys covered
+    (CE years; ``year * 100 + month`` for months)."""
     fields = dictionary_fields(spec)
-    if spec.period_field is None:
+    if spec.period_field is None or spec.period == "none":
         return (_csv_resource(spec, table, fields, None),), []
-    years_of_rows = fiscal_years(table, spec.period_field)
-    years = sorted(year for year in pc.unique(years_of_rows).to_pylist() if year is not None)
+    keys_of_rows = period_keys(table, spec.period_field, spec.period)
+    keys = sorted(key for key in pc.unique(keys_of_rows).to_pylist() if key is not None)
     resources = tuple(
-        _csv_resource(spec, table.filter(pc.equal(years_of_rows, year)), fields, year)
-        for year in years
+        _csv_resource(spec, table.filter(pc.equal(keys_of_rows, key)), fields, key) for key in keys
     )
-    return resources, years
+    return resources, keys
 
 
 def report_resources(report: ReportPaths | None) -> tuple[ResourceFile, ...]:
@@ -237,15 +240,16 @@ def withheld_notes(withheld: Sequence[WithheldResource]) -> tuple[str, str]:
 def dataset_metadata(
     spec: DatasetSpec,
     agency: Agency,
-    years: list[int],
+    periods: list[int],
     withheld: Sequence[WithheldResource] = (),
 ) -> DatasetMetadata:
     catalog: dict[str, Any] = spec.ckan.thai_gdc.model_dump()
-    extras = {"frequency": spec.ckan.update_frequency}
-    if years:
+    extras: dict[str, str] = {"frequency": spec.ckan.update_frequency}
+    if periods:
+        years = period_years(spec.period, periods)
         catalog["first_year_of_data"] = str(ce_to_be(min(years)))
         catalog["last_year_of_data"] = str(ce_to_be(max(years)))
-        extras["temporal_start"], extras["temporal_end"] = fiscal_year_span(years)
+        extras["temporal_start"], extras["temporal_end"] = period_span(spec.period, periods)
     notes_th, notes_en = spec.description.th, spec.description.en
     if withheld:
         # Thai first in the main description (what the page shows), English beside it too.
