@@ -19,11 +19,17 @@ from pipelines.sources.file import matching_files
 
 TIMEZONE = "Asia/Bangkok"
 
-# Cron per family, from the duty it serves (NACC ITA OIT items, Licensing Facilitation Act).
-FAMILY_CRON: dict[str, str] = {
-    "decisions": "0 6 * * *",  # daily: permit decisions are due within statutory deadlines
-    "procurement": "0 2 10 * *",  # monthly: the O21 monthly procurement summary, by the 10th
-    "budget": "0 3 1 11 *",  # yearly: spending results after the fiscal year ends (30 Sep)
+# The cron a contract's ``ckan.update_frequency`` gives when it has no ``schedule.cron``, from
+# the duties the demo families serve (NACC ITA OIT items, Licensing Facilitation Act). An
+# unknown frequency is refused when the contract loads; ``as_needed`` (reference data) has no
+# schedule, the drop sensor runs it.
+FREQUENCY_CRON: dict[str, str] = {
+    "daily": "0 6 * * *",  # permit decisions are due within statutory deadlines
+    "weekly": "0 4 * * 1",
+    "monthly": "0 2 10 * *",  # monthly summaries (OIT O21 procurement) are due by the 10th
+    "quarterly": "0 2 10 1,4,7,10 *",  # the 10th after each quarter
+    "yearly": "0 3 1 11 *",  # after the Thai fiscal year ends (30 September)
+    "annually": "0 3 1 11 *",
 }
 REPORT_CRON = "0 8 11 * *"  # monthly, the day after the procurement publication
 
@@ -94,11 +100,20 @@ def _all_agencies_schedule(job_name: str, cron: str) -> dg.ScheduleDefinition:
     return _schedule
 
 
+def family_cron(spec: DatasetSpec) -> str | None:
+    """The contract's ``schedule.cron``, else its update frequency's; None for ``as_needed``."""
+    if spec.schedule is not None:
+        return spec.schedule.cron
+    return FREQUENCY_CRON.get(spec.ckan.update_frequency)
+
+
 def family_schedules(specs: dict[str, DatasetSpec]) -> list[dg.ScheduleDefinition]:
+    """One schedule per partitioned family, built from its contract."""
+    crons = {name: family_cron(spec) for name, spec in specs.items() if spec.partitioned}
     return [
-        _all_agencies_schedule(family_job_name(name), FAMILY_CRON.get(name, "0 4 * * 1"))
-        for name, spec in specs.items()
-        if spec.partitioned
+        _all_agencies_schedule(family_job_name(name), cron)
+        for name, cron in crons.items()
+        if cron is not None
     ]
 
 
