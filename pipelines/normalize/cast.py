@@ -4,7 +4,9 @@ Per field type:
 
 - ``string``: cleaned text; identifier-like fields (a digits-only ``pattern``) get ASCII
   digits and lose ``-``/space separators (``0-1055-12345-67-8``); ``enum`` fields map the
-  contract's value aliases (``วิธีเฉพาะเจาะจง`` -> ``specific``). Free text keeps Thai digits.
+  contract's value aliases (``วิธีเฉพาะเจาะจง`` -> ``specific``) after setting aside case,
+  whitespace, punctuation and a parenthesised gloss (:func:`value_keys`). Free text keeps Thai
+  digits.
 - ``integer`` / ``number``: ASCII digits, no thousands separators or ``บาท``; the decimal mark
   is the contract's ``normalize.decimal_separator`` (a cell in the other convention is an
   error, never re-scaled); ``NaN``, ``Infinity`` and overflows (``1e309``, integers beyond 18
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,19 +110,57 @@ def cast_string(values: pa.Array, context: CastContext) -> pa.Array:
     return values
 
 
-def _value_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+# What two spellings of one value do not share: whitespace, punctuation, symbols, invisibles.
+_KEY_NOISE = r"[\p{P}\p{S}\s\x{200b}-\x{200d}\x{2060}\x{feff}\x{00ad}]+"
+# A parenthesised gloss at the end: "วิธีตลาดอิเล็กทรอนิกส์ (e-market)".
+_GLOSS = r"\((?P<gloss>[^()]*)\)\s*$"
+_NO_TEXT = pa.scalar(None, pa.string())
+
+
+def squeeze_key(text: pa.Array) -> pa.Array:
+    """Folded text (NFKC, lower case) without whitespace, punctuation and symbols; null if empty."""
+    key = pc.replace_substring_regex(text, _KEY_NOISE, "")
+    return pc.if_else(pc.equal(key, ""), _NO_TEXT, key)
+
+
+def value_keys(values: pa.Array) -> list[pa.Array]:
+    """(the whole value, the value without its parenthesised gloss, the gloss) as keys:
+    case, whitespace and punctuation do not count (``E-Market`` = ``e market`` = ``emarket``)."""
+    text = pc.utf8_lower(pc.utf8_normalize(values.cast(pa.string()), "NFKC"))
+    gloss = pc.struct_field(pc.extract_regex(pc.fill_null(text, ""), _GLOSS), [0])
+    unglossed = pc.replace_substring_regex(text, _GLOSS, "")
+    return [squeeze_key(text), squeeze_key(unglossed), squeeze_key(pc.fill_null(gloss, ""))]
+
+
+def value_lookup(codes: dict[str, list[str]]) -> dict[str, str]:
+    """Key -> code for a field's value aliases (each code and its variants, by their whole key).
+
+    Raises ValueError when two codes share a key: a cell could not say which one it means.
+    """
+    texts = [(text, code) for code, variants in codes.items() for text in [code, *variants]]
+    keys = value_keys(pa.array([text for text, _ in texts], pa.string()))[0].to_pylist()
+    lookup: dict[str, str] = {}
+    for key, (text, code) in zip(keys, texts, strict=True):
+        if key is None:
+            raise ValueError(f"{code}: variant {text!r} is only spaces or punctuation")
+        if lookup.setdefault(key, code) != code:
+            raise ValueError(
+                f"{code}: variant {text!r} reads the same as a variant of {lookup[key]}"
+                " (case, spaces and punctuation do not count)"
+            )
+    return lookup
 
 
 def _map_values(values: pa.Array, context: CastContext) -> pa.Array:
-    lookup: dict[str, str] = {}
-    for code, variants in context.value_aliases.items():
-        for variant in [code, *variants]:
-            lookup.setdefault(_value_key(variant), code)
-    keys = pc.utf8_lower(pc.utf8_normalize(values, "NFKC"))
-    keys = pc.replace_substring_regex(keys, r"\s+", " ")
-    index = pc.index_in(keys, value_set=pa.array(list(lookup), pa.string()))
-    mapped = pc.take(pa.array(list(lookup.values()), pa.string()), index)
+    """Value aliases -> codes. The whole value decides; else the value without its gloss and
+    the gloss, when they agree (or only one of them is known)."""
+    lookup = value_lookup(context.value_aliases)
+    keys, codes = pa.array(list(lookup), pa.string()), pa.array(list(lookup.values()))
+    whole, base, gloss = (
+        pc.take(codes, pc.index_in(key, value_set=keys)) for key in value_keys(values)
+    )
+    disagree = pc.fill_null(pc.not_equal(base, gloss), False)
+    mapped = pc.coalesce(whole, pc.if_else(disagree, _NO_TEXT, pc.coalesce(base, gloss)))
     _count(context, "value_aliases", pc.not_equal(mapped, values))
     return pc.coalesce(mapped, values)
 

@@ -13,9 +13,12 @@ import pyarrow as pa
 
 from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
+from pipelines.normalize.derive import derive
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
+from pipelines.normalize.resolve import Registry, load_registry, resolve_column
 from pipelines.schema_types import arrow_type, field_type
+from pipelines.settings import get_settings
 from pipelines.validation.personal_text import mask_texts
 from pipelines.validation.privacy import PrivacyPolicy, scan_raw
 
@@ -59,8 +62,21 @@ def arrow_schema(spec: DatasetSpec) -> pa.Schema:
     return pa.schema([(f["name"], arrow_type(field_type(f))) for f in spec.fields])
 
 
+def _registries(spec: DatasetSpec) -> dict[str, Registry]:
+    """The registry each resolved field's names are looked up in (``normalize.resolve``)."""
+    datasets_dir = get_settings().datasets_dir
+    return {
+        name: load_registry(datasets_dir, registry)
+        for name, registry in spec.normalize.resolve.items()
+    }
+
+
 def _cast_batch(
-    batch: pa.RecordBatch, spec: DatasetSpec, row_offset: int, pool: ThreadPoolExecutor
+    batch: pa.RecordBatch,
+    spec: DatasetSpec,
+    row_offset: int,
+    pool: ThreadPoolExecutor,
+    registries: dict[str, Registry],
 ) -> tuple[list[pa.Array], list[dict[str, Any]], Counter[str]]:
     present = set(batch.schema.names)
 
@@ -76,16 +92,26 @@ def _cast_batch(
             rules=spec.normalize,
         )
         text, typed = cast_column(batch.column(name), context)
-        return typed, cast_errors(text, typed, context, row_offset), context.counts
+        errors = cast_errors(text, typed, context, row_offset)
+        if name in registries:
+            typed, unknown, renamed = resolve_column(typed, registries[name], name, row_offset)
+            errors += unknown
+            context.counts["cast_errors"] += len(unknown)
+            context.counts[f"resolved_{name}"] += renamed
+        return typed, errors, context.counts
 
-    arrays: list[pa.Array] = []
+    arrays: dict[str, pa.Array] = {}
     errors: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
-    for typed, field_errors, field_counts in pool.map(cast_one, spec.fields):
-        arrays.append(typed)
+    for spec_field, (typed, field_errors, field_counts) in zip(
+        spec.fields, pool.map(cast_one, spec.fields), strict=True
+    ):
+        arrays[spec_field["name"]] = typed
         errors.extend(field_errors)
         counts.update(field_counts)
-    return arrays, errors, counts
+    if spec.derived:
+        derive(arrays, spec, batch, counts)
+    return list(arrays.values()), errors, counts
 
 
 def _scan_raw(
@@ -128,11 +154,13 @@ def _typed(
     fill = spec.normalize.partition_field
     fill = fill if fill and fill not in raw.columns and agency is not None else None
     present = {*raw.columns, *([fill] if fill else [])}
+    present |= set(spec.derived)  # computed when the file has no such column
     result.missing_columns = [name for name in spec.field_names if name not in present]
     typed_batches: list[pa.RecordBatch] = []
     offset = row_offset
     policy = PrivacyPolicy.from_spec(spec.privacy)
     numeric = frozenset(f["name"] for f in spec.fields if f.get("type") in ("integer", "number"))
+    registries = _registries(spec)
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in raw.batches:
             scanned = _scan_raw(
@@ -148,7 +176,7 @@ def _typed(
                 column = pa.array([agency] * batch.num_rows, pa.string())
                 batch = batch.append_column(fill, column)
                 result.counts["partition_field_filled"] += batch.num_rows
-            arrays, errors, counts = _cast_batch(batch, spec, offset, pool)
+            arrays, errors, counts = _cast_batch(batch, spec, offset, pool, registries)
             typed_batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
             result.cast_errors.extend(errors)
             result.personal_data += [item for future in scanned for item in future.result()]
