@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from pipelines.normalize import json_records
 from pipelines.normalize.diagnose import (
     check_batch,
     csv_error,
@@ -65,6 +66,8 @@ def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Raw
     suffix = path.suffix.lower()
     if not read_sample(path, 4096).strip():
         raise NormalizeError(path, "empty file")
+    if (json_source := json_records.declared()) is not None:  # format: json | jsonl
+        return json_records.read_records(path, headers, json_source)
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, headers, sheet=sheet)
     if suffix in JSON_SUFFIXES:
