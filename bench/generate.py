@@ -3,6 +3,7 @@
     python bench/generate.py drops [--out datasets/drops] [--seed 2568]
     python bench/generate.py procurement --rows 1000000 --out bench/out/procurement_1m.csv \
         [--style messy|canonical]
+    python bench/generate.py egp --agency dla --rows 500 --out F [--encoding cp874|utf-8-sig]
 
 ``drops`` writes what agencies really send, for every agency in the registry x decisions,
 procurement, budget x fiscal years B.E. 2567 and 2568: each agency has its own habits (encoding,
@@ -13,6 +14,9 @@ The large-file mode writes N procurement rows as UTF-8 CSV with canonical header
 (default) keeps valid-but-untidy values (BE years and dates, Thai method names, amounts with
 separators), ``canonical`` writes the clean-stage form (for validation benchmarks).
 Same seed, same bytes.
+
+``egp`` writes an e-GP-style procurement export of one registered agency (``bench/egp.py``:
+title rows, Thai headings, the agency by its Thai name, no fiscal-year or status column).
 """
 
 from __future__ import annotations
@@ -581,13 +585,22 @@ def generate_large(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["drops", "procurement"])
+    parser.add_argument("what", choices=["drops", "procurement", "egp"])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--style", choices=["messy", "canonical"], default="messy")
+    parser.add_argument("--agency", default="dla", help="egp: the registered agency")
+    parser.add_argument("--encoding", choices=["cp874", "utf-8-sig"], default="cp874")
     args = parser.parse_args(argv)
-    if args.what == "drops":
+    if args.what == "egp":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from egp import write_egp
+
+        out = args.out or REPO_ROOT / "bench" / "out" / f"egp_{args.agency}.csv"
+        path = write_egp(args.agency, args.rows, out, args.encoding, args.seed)
+        print(f"wrote {path} ({args.rows} rows, {args.encoding})")
+    elif args.what == "drops":
         written = generate_drops(args.out or REPO_ROOT / "datasets" / "drops", args.seed)
         print(f"wrote {len(written)} files")
     else:
