@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from pipelines.contracts.derived import contract_problems
 from pipelines.contracts.models import Agency, DatasetSpec
 from pipelines.schema_types import UnsupportedTypeError, check_field_type, field_type
 from pipelines.settings import get_settings
@@ -134,13 +135,49 @@ def load_spec_file(path: Path) -> DatasetSpec:
         raise SpecError(path, "name", f"{spec.name!r} differs from its folder {path.parent.name!r}")
     spec._table_schema = _read_table_schema(path, spec.schema_path)
     _check_names(spec, path)
+    for key, problem in contract_problems(spec, path.parent.parent)[:1]:
+        raise SpecError(path, key, problem)
     return spec
 
 
+def foreign_key_resources(schema: dict[str, Any]) -> list[str]:
+    """The resources a Table Schema's foreign keys name ("" is the table itself: left out)."""
+    names = [fk.get("reference", {}).get("resource", "") for fk in schema.get("foreignKeys", [])]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def registry_table_path(name: str, datasets_dir: Path | None = None) -> Path:
+    """A registry's table: ``datasets/<name>/<name>.csv`` (``agencies/agencies.csv``)."""
+    return _datasets_dir(datasets_dir) / name / f"{name}.csv"
+
+
+def registry_problem(name: str, registry: DatasetSpec | None, datasets_dir: Path) -> str | None:
+    """Why ``name`` cannot be a foreign key's target; None when it is a registry with a table."""
+    if registry is None:
+        return f"{name!r} is not a family under {datasets_dir}"
+    if registry.partitioned:
+        return f"{name!r} is not a registry (a registry family says partitioned: false)"
+    if not registry_table_path(name, datasets_dir).is_file():
+        return f"registry {name!r} has no table {name}/{name}.csv"
+    return None
+
+
+def _check_foreign_keys(specs: dict[str, DatasetSpec], root: Path) -> None:
+    for name, spec in specs.items():
+        for index, fk in enumerate(spec.schema.get("foreignKeys", [])):
+            target = fk.get("reference", {}).get("resource", "")
+            problem = target and registry_problem(target, specs.get(target), root)
+            if problem:
+                key = f"foreignKeys[{index}].reference.resource"
+                raise SpecError(root / name / spec.schema_path, key, problem)
+
+
 def load_specs(datasets_dir: Path | None = None) -> dict[str, DatasetSpec]:
-    """Every family under the datasets folder, by name (sorted)."""
+    """Every family under the datasets folder, by name (sorted); foreign keys name registries."""
     root = _datasets_dir(datasets_dir)
-    return {path.parent.name: load_spec_file(path) for path in sorted(root.glob(f"*/{SPEC_FILE}"))}
+    specs = {path.parent.name: load_spec_file(path) for path in sorted(root.glob(f"*/{SPEC_FILE}"))}
+    _check_foreign_keys(specs, root)
+    return specs
 
 
 def load_spec(family: str, datasets_dir: Path | None = None) -> DatasetSpec:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from pipelines import thai
+from pipelines.contracts.derived import DerivedField
 
 Kind = Literal["file", "http", "ckan", "ocds", "sql"]
 _S = TypeVar("_S", bound=BaseModel)
@@ -156,6 +157,8 @@ class NormalizeRules(_Strict):
     buddhist_era_year_fields: list[str] = Field(default_factory=list)
     # Filled with the partition's agency code when a file has no such column.
     partition_field: str | None = None
+    # field -> registry folder under datasets/ its names resolve through (normalize/resolve.py)
+    resolve: dict[str, str] = Field(default_factory=dict)
     # "." (1,234.56 -- commas only as thousands groups) or "," (1.234,56). A cell written in
     # the other convention is a cast error, never re-scaled.
     decimal_separator: Literal[".", ","] = "."
@@ -279,6 +282,7 @@ class DatasetSpec(_Strict):
     aliases: Aliases = Aliases()
     sources: Sources = Sources()
     derived_resources: list[DerivedResource] = Field(default_factory=list)
+    derived: dict[str, DerivedField] = Field(default_factory=dict)  # derived fields (engineer A)
 
     _table_schema: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -359,3 +363,4 @@ class Agency(_Strict):
         "independent_organ",
     ]
     website: str | None = None
+    aliases: str | None = None  # other names and abbreviations, separated by "|"

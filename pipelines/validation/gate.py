@@ -127,15 +127,31 @@ def cast_errors_to_schema_errors(cast_errors: Sequence[Mapping[str, Any]]) -> li
     ]
 
 
-def default_references(datasets_dir: Path | None = None) -> dict[str, ReferenceTable]:
-    """The agency registry as the target of ``agency_code`` foreign keys."""
-    import json
-
+def default_references(
+    datasets_dir: Path | None = None, spec: DatasetSpec | None = None
+) -> dict[str, ReferenceTable]:
+    """The registries the contract's foreign keys name (any family with ``partitioned: false``
+    under the datasets folder, its table ``<name>/<name>.csv``); without a contract, the agency
+    registry, the target of ``agency_code`` foreign keys."""
+    from pipelines.contracts.loader import (
+        SpecError,
+        foreign_key_resources,
+        load_spec,
+        registry_problem,
+        registry_table_path,
+    )
     from pipelines.settings import get_settings
 
-    folder = (datasets_dir or get_settings().datasets_dir) / "agencies"
-    schema = json.loads((folder / "schema.json").read_text(encoding="utf-8"))
-    return {"agencies": ReferenceTable(path=folder / "agencies.csv", schema=schema)}
+    root = datasets_dir or get_settings().datasets_dir
+    references: dict[str, ReferenceTable] = {}
+    for name in foreign_key_resources(spec.schema) if spec is not None else ["agencies"]:
+        registry = load_spec(name, root) if (root / name / "dataset.yaml").is_file() else None
+        problem = registry_problem(name, registry, root)
+        if problem is not None or registry is None:
+            schema_file = spec.schema_path if spec is not None else "schema.json"
+            raise SpecError(root / schema_file, "foreignKeys", problem or name)
+        references[name] = ReferenceTable(registry_table_path(name, root), registry.schema)
+    return references
 
 
 def _schema_source(clean: Source) -> Source:
@@ -217,7 +233,7 @@ def validate_partition(
     :class:`~pipelines.validation.gate_input.GateInput` and ``GateOptions``)."""
     inputs = GateInput(family, agency, clean, spec, cast_errors, personal_data)
     options = GateOptions(
-        references=_references(agencies_table),
+        references=None if agencies_table is None else _references(agencies_table),
         out_dir=out_dir,
         suite_parameters=suite_parameters,
         engine=engine,
@@ -306,7 +322,9 @@ def _check(
 ) -> _Checked:
     """Schema (with the normaliser's cast errors) and suite (with the rows behind its failed
     rules); the schema report ends up listing every error, cast errors after its own."""
-    references = options.references if options.references is not None else _references(None)
+    references = options.references
+    if references is None:
+        references = default_references(spec=inputs.spec)
     schema_report, typed, found = _read_once(inputs, source, text, references, policy, workdir)
     normalize_errors = cast_errors_to_schema_errors(inputs.cast_errors)
     invalid_rows = schema_report.invalid_rows | {

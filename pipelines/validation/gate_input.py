@@ -64,7 +64,7 @@ class GateInput:
 class GateOptions:
     """How the gate runs; the defaults are the pipeline's.
 
-    ``references``: the foreign keys' target tables (default: the agency registry);
+    ``references``: the foreign keys' target tables (default: the registries they name);
     ``out_dir``: where the report and publishable table go (default:
     ``<data_dir>/validation/<family>/<agency>``); ``suite_parameters`` override the suite's;
     ``limit_errors`` caps the errors listed in the report (the counts keep them all)."""
