@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -31,7 +31,7 @@ from pipelines.normalize.diagnose import (
 from pipelines.normalize.encoding import detect_encoding, read_sample
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.headers import DuplicateHeaderError, HeaderMap
-from pipelines.normalize.xlsx import check_workbook, uncached_formula
+from pipelines.normalize.xlsx import sheet_rows
 
 _T = TypeVar("_T")
 HEADER_SEARCH_ROWS = 30
@@ -192,7 +192,7 @@ def _take(rows: Iterable[list[_T]], count: int) -> Iterator[list[_T]]:
 
 
 def _cell_text(value: object) -> str | None:
-    """A spreadsheet cell as the text a steward would type; integers without ``.0``."""
+    """A JSON value as the text a steward would type; integers without ``.0``."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -207,59 +207,26 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
-    """The sheet's rows, streamed in batches, after the workbook passed :func:`check_workbook`."""
-    from openpyxl import load_workbook  # import cost only when a spreadsheet arrives
-
-    check_workbook(path)
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except NormalizeError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds on a malformed workbook
-        raise NormalizeError(path, f"not a valid XLSX workbook ({type(error).__name__})") from None
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise NormalizeError(path, f"no sheet {sheet!r}; sheets are {workbook.sheetnames}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        formula_cell = uncached_formula(path, str(getattr(worksheet, "_worksheet_path", "")))
-        if formula_cell is not None:
-            digits = "".join(filter(str.isdigit, formula_cell))
-            raise NormalizeError(
-                path,
-                f"cell {formula_cell} holds a formula saved without its value: open the file "
-                "in a spreadsheet program, let it calculate, and save it again",
-                row=int(digits) if digits else None,
-            )
-        rows = _sheet_rows(path, worksheet)
-        first = list(_take(rows, HEADER_SEARCH_ROWS))
-    except BaseException:
-        workbook.close()
-        raise
+    """The sheet's rows in batches, read by calamine after the checks of :mod:`.xlsx`."""
+    rows = sheet_rows(path, sheet)
+    first = list(_take(rows, HEADER_SEARCH_ROWS))
     if not first:
-        workbook.close()
         raise NormalizeError(path, "empty sheet")
     header_row = headers.find_header_row(first)
-    try:
-        names, unknown, aliased = _rename(path, headers, first[header_row], header_row)
-    except NormalizeError:
-        workbook.close()
-        raise
+    names, unknown, aliased = _rename(path, headers, first[header_row], header_row)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            pending = first[header_row + 1 :]
-            first_row = header_row + 2
-            for row in itertools.chain(rows, [None]):
-                if row is not None:
-                    pending.append(row)
-                if pending and (row is None or len(pending) >= XLSX_BATCH_ROWS):
-                    for batch in _strings_table(names, pending).to_batches():
-                        check_batch(path, batch, first_row)
-                        first_row += batch.num_rows
-                        yield batch
-                    pending = []
-        finally:
-            workbook.close()
+        pending = first[header_row + 1 :]
+        first_row = header_row + 2
+        for row in itertools.chain(rows, [None]):
+            if row is not None:
+                pending.append(row)
+            if pending and (row is None or len(pending) >= XLSX_BATCH_ROWS):
+                batch = _columns_batch(names, pending)
+                check_batch(path, batch, first_row)
+                first_row += batch.num_rows
+                yield batch
+                pending = []
 
     return RawTable(
         [name for name in names if not name.startswith("_unknown_")],
@@ -272,20 +239,12 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
     )
 
 
-def _sheet_rows(path: Path, worksheet: Any) -> Iterator[list[str | None]]:
-    """Non-empty rows as text; a cell openpyxl cannot read names its row."""
-    number = 0
-    try:
-        for row in worksheet.iter_rows(values_only=True):
-            number += 1
-            if any(value not in (None, "") for value in row):
-                yield [_cell_text(value) for value in row]
-    except NormalizeError:
-        raise
-    except Exception as error:  # dates out of range, malformed cells, defusedxml refusals
-        raise NormalizeError(
-            path, f"unreadable cell ({type(error).__name__})", row=number + 1
-        ) from None
+def _columns_batch(names: Sequence[str], rows: list[list[str | None]]) -> pa.RecordBatch:
+    """Rows of one width (a sheet's) -> string columns, transposed at C speed."""
+    columns = list(zip(*rows, strict=True))
+    return pa.record_batch(
+        [pa.array(columns[i], pa.string()) for i in range(len(names))], names=list(names)
+    )
 
 
 def _raw_table(
