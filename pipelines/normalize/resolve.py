@@ -20,6 +20,7 @@ import csv
 import difflib
 import functools
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, squeeze_key
 ALIASES_COLUMN = "aliases"
 ALIAS_SEPARATOR = "|"
 # Leading words that name the kind of body, not the body ("กรมชลประทาน" = "ชลประทาน").
-PREFIXES = r"^\s*(?:สำนักงาน|สนง\.?|กรม|the\s+)"
+# (NFKC, as the names are when they meet it: "ำ" is decomposed there.)
+PREFIXES = unicodedata.normalize("NFKC", r"^\s*(?:สำนักงาน|สนง\.?|กรม|the\s+)")
 _PARENTHESISED = r"\([^()]*\)"
 CLOSEST = 3
 
