@@ -53,10 +53,19 @@ LABELS: dict[str, tuple[str, str]] = {
 
 def label(key: str) -> tuple[str, str]:
     """The Thai and English label of a figure key."""
-    if key.startswith("agencies_publishing_"):
-        family = key.removeprefix("agencies_publishing_")
-        return f"หน่วยงานที่เผยแพร่ข้อมูล {family}", f"Agencies publishing {family}"
+    for prefix, (th, en) in PER_FAMILY.items():
+        if key.startswith(prefix):
+            family = key.removeprefix(prefix)
+            return f"{th} {family}", f"{en} {family}"
     return LABELS[key]
+
+
+# Coverage per family: publishing, awaiting data (no file received yet: a normal state), blocked.
+PER_FAMILY: dict[str, tuple[str, str]] = {
+    "agencies_publishing_": ("หน่วยงานที่เผยแพร่ข้อมูล", "Agencies publishing"),
+    "agencies_awaiting_": ("หน่วยงานที่ยังไม่ได้ส่งข้อมูล", "Agencies awaiting data for"),
+    "agencies_blocked_": ("หน่วยงานที่ข้อมูลไม่ผ่านการตรวจสอบ", "Agencies blocked by checks for"),
+}
 
 
 def figure(

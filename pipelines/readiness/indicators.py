@@ -54,6 +54,7 @@ class _AgencyFacts(_Result):
     organization: PortalOrganization
     by_family: dict[str, PortalDataset]
     current: dict[str, PortalDataset]  # families with publications for the fiscal year
+    gated: set[str]  # families whose files the local gate judged (a file was received)
     validation: list[ValidationSummary]
     timely: list[bool]
     stars: list[tuple[PortalResource, int]]
@@ -119,6 +120,7 @@ def _agency_facts(
         current={
             family: d for family, d in by_family.items() if _has_fiscal_year(d, rules, fiscal_year)
         },
+        gated={family for family in rules.families if f"{family}/{org.name}" in local.validation},
         validation=validation,
         timely=[_is_timely(d, family, rules, as_of) for family, d in by_family.items()],
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
@@ -282,7 +284,25 @@ def _overall(
         overall[key] = figure(
             key, len(publishing), "count", [d.url for d in publishing] or portal_orgs
         )
+        overall.update(_coverage(family, facts, portal_orgs))
     return overall
+
+
+def _coverage(family: str, facts: list[_AgencyFacts], fallback: list[str]) -> dict[str, Figure]:
+    """Agencies with nothing on the portal for the family: *awaiting data* when no file was
+    received (a normal state, neither published nor failed), *blocked* when the gate refused
+    what was received."""
+    unpublished = [f for f in facts if family not in f.by_family]
+    awaiting = [f.organization.url for f in unpublished if family not in f.gated]
+    blocked = [f.organization.url for f in unpublished if family in f.gated]
+    return {
+        f"agencies_awaiting_{family}": figure(
+            f"agencies_awaiting_{family}", len(awaiting), "count", awaiting or fallback
+        ),
+        f"agencies_blocked_{family}": figure(
+            f"agencies_blocked_{family}", len(blocked), "count", blocked or fallback
+        ),
+    }
 
 
 def input_figures(inputs: Inputs) -> dict[str, Figure]:
