@@ -136,6 +136,8 @@ def test_every_contract_declares_patterns_its_demo_codes_match() -> None:
         "agency_code": "cgd",
         "budget_line_id": "0625670001",  # pcd's: 06 is the agency, not a mobile prefix
         "decision_id": "CGD-2567/0001",
+        "declaration_id": "NACC-2567-00311",
+        "meeting_id": "CGD-MSF-2567-01",
     }
     for spec in load_specs().values():
         for column, pattern in spec.privacy.public_columns.items():
