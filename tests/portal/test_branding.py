@@ -41,6 +41,7 @@ ORGANIZATION_WORDS = re.compile(r"องค์กร|organi[sz]ation", re.IGNORE
 FREQUENCY_WORDS = {
     "daily": ("รายวัน", "Daily"),
     "monthly": ("รายเดือน", "Monthly"),
+    "quarterly": ("รายไตรมาส", "Quarterly"),
     "annually": ("รายปี", "Yearly"),
 }
 
