@@ -59,10 +59,17 @@ def family_jobs(specs: dict[str, DatasetSpec]) -> list[dg.UnresolvedAssetJobDefi
     ]
 
 
-# Unpartitioned assets: the registry, the organizations and the portal-wide report.
-UNPARTITIONED = dg.AssetSelection.assets(
-    raw_key("agencies")
-).downstream() | dg.AssetSelection.assets(CKAN_ORGANIZATIONS, READINESS_REPORT)
+def registries_selection(specs: dict[str, DatasetSpec]) -> dg.AssetSelection:
+    """Every registry (a family with ``partitioned: false``: agencies, and any other that
+    foreign keys may name) with everything downstream of it."""
+    keys = [raw_key(name) for name, spec in specs.items() if not spec.partitioned]
+    return dg.AssetSelection.assets(*keys).downstream()
+
+
+# Unpartitioned assets: the registries, the organizations and the portal-wide report.
+UNPARTITIONED = registries_selection(SPECS) | dg.AssetSelection.assets(
+    CKAN_ORGANIZATIONS, READINESS_REPORT
+)
 
 agency_job = dg.define_asset_job(
     "agency_job",
@@ -73,9 +80,8 @@ agency_job = dg.define_asset_job(
 
 reference_job = dg.define_asset_job(
     "reference_job",
-    selection=dg.AssetSelection.assets(raw_key("agencies")).downstream()
-    | dg.AssetSelection.assets(CKAN_ORGANIZATIONS),
-    description="The agency registry and one CKAN organization per agency.",
+    selection=registries_selection(SPECS) | dg.AssetSelection.assets(CKAN_ORGANIZATIONS),
+    description="The registries (agencies, ...) and one CKAN organization per agency.",
 )
 
 readiness_job = dg.define_asset_job(
