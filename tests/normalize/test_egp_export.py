@@ -194,7 +194,7 @@ def test_ogp_run_publishes_the_export_for_its_agency(
 
     package = ckan.action.package_show(id=f"{agency}-procurement")
     tables = {r["name"]: r for r in package["resources"] if r.get("datastore_active")}
-    years = sorted({row["fiscal_year"] for row in want.values()})
+    years = sorted({str(row["fiscal_year"]) for row in want.values()})
     assert sorted(tables) == [f"procurement-fy{year}.csv" for year in years]
     published: dict[str, dict[str, object]] = {}
     for name, resource in tables.items():
