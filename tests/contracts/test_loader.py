@@ -149,3 +149,98 @@ def test_duplicate_agency_codes_are_refused(datasets):
 def test_unknown_family(datasets):
     with pytest.raises(SpecError, match="no dataset family 'weather'"):
         load_spec("weather", datasets)
+
+
+# --- issue 14 grammar: period, schedule, JSON file sources --------------------------------------
+
+FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_*"}'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        (
+            "period_field: fiscal_year",
+            "period: decade\nperiod_field: fiscal_year",
+            "period",
+            "Input",
+        ),
+        (
+            "period_field: fiscal_year",
+            "period: calendar_year\nperiod_field: null",
+            "period",
+            "'calendar_year' needs a period_field",
+        ),
+        (
+            "period_field: fiscal_year",
+            "period: none\nperiod_field: fiscal_year",
+            "period",
+            "'none'",
+        ),
+        (
+            "period_field: fiscal_year",
+            'period_field: fiscal_year\nschedule: {cron: "0 2 32 * *"}',
+            "schedule.cron",
+            "'0 2 32 * *' is not a valid cron expression",
+        ),
+        (
+            "update_frequency: monthly",
+            "update_frequency: fortnightly",
+            "ckan.update_frequency",
+            "Input should be",
+        ),
+        (
+            FILE_SOURCE,
+            'default: {kind: file, path: "x/*.json", records: data.items}',
+            "sources.default.file.records",
+            "only a `format: json` source has a records path",
+        ),
+        (
+            FILE_SOURCE,
+            'default: {kind: file, path: "x/*.json", format: json, records: "data..items"}',
+            "sources.default.file.records",
+            "should match pattern",
+        ),
+        (
+            FILE_SOURCE,
+            'default: {kind: file, path: "x", format: xml}',
+            "sources.default.file.format",
+            "Input should be",
+        ),
+    ],
+)
+def test_issue14_grammar_errors_name_the_key(datasets, old, new, key, problem):
+    path = datasets / "procurement" / "dataset.yaml"
+    edit(path, old, new)
+    with pytest.raises(SpecError) as caught:
+        load_spec_file(path)
+    assert caught.value.key.startswith(key)
+    assert problem in caught.value.problem
+    assert "\n" not in str(caught.value)
+
+
+def test_period_defaults_follow_the_period_field():
+    assert load_spec("budget").period == "fiscal_year"  # period_field set, no period
+    assert load_spec("decisions").period == "fiscal_year"  # a date column: its fiscal year
+    assert load_spec("agencies").period == "none"
+
+
+def test_period_schedule_and_json_source_load(datasets):
+    path = datasets / "procurement" / "dataset.yaml"
+    edit(
+        path,
+        "period_field: fiscal_year",
+        'period: calendar_year\nperiod_field: fiscal_year\nschedule: {cron: "30 1 * * 2"}',
+    )
+    edit(
+        path,
+        FILE_SOURCE,
+        'default: {kind: file, path: "d/{agency}/x.json", format: json, records: data.items}',
+    )
+    spec = load_spec_file(path)
+    assert spec.period == "calendar_year"
+    assert spec.schedule is not None
+    assert spec.schedule.cron == "30 1 * * 2"
+    source = spec.source_for("cgd")
+    assert isinstance(source, FileSource)
+    assert (source.path, source.format, source.records) == ("d/cgd/x.json", "json", "data.items")
