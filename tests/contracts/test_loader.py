@@ -31,7 +31,10 @@ def expected_columns(family: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("family", ["agencies", "decisions", "procurement", "budget"])
+@pytest.mark.parametrize(
+    "family",
+    ["agencies", "decisions", "procurement", "budget", "asset_declarations", "forum_meetings"],
+)
 def test_real_contract_loads_and_matches_the_data_model(family):
     spec = load_spec(family)
     assert spec.field_names == expected_columns(family)
@@ -41,7 +44,9 @@ def test_real_contract_loads_and_matches_the_data_model(family):
     assert spec.ckan.thai_gdc.first_year_of_data <= spec.ckan.thai_gdc.last_year_of_data
 
 
-@pytest.mark.parametrize("family", ["decisions", "procurement", "budget"])
+@pytest.mark.parametrize(
+    "family", ["decisions", "procurement", "budget", "asset_declarations", "forum_meetings"]
+)
 def test_families_point_at_the_agency_registry(family):
     spec = load_spec(family)
     assert spec.schema["foreignKeys"] == [
