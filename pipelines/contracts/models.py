@@ -34,25 +34,28 @@ class Bilingual(_Strict):
 RECORDS_PATH = r"^$|^[^.\s]+(\.[^.\s]+)*$"
 
 
-class FileSource(_Strict):
-    """Files an agency drops in a folder; ``path`` is a glob relative to the repository root.
+class _JsonRecords(_Strict):
+    """How a file or a download holding plain JSON records is read: ``format: json`` (the list
+    of records at the dotted path ``records``, the top level when absent) or ``format: jsonl``
+    (one record per line). Without a format the file's name decides (``.csv``, ``.xlsx``; a
+    ``.json`` is then read as OCDS releases, as ``kind: ocds`` reads them)."""
 
-    ``format`` is read from the file name when absent (``.csv``, ``.xlsx``, ``.json``,
-    ``.jsonl``). JSON and JSON lines are plain records here, never OCDS (that is ``kind: ocds``):
-    ``records`` is the dotted path to the list of records in a JSON document (the top level
-    when absent); a JSON-lines file holds one record per line."""
-
-    kind: Literal["file"] = "file"
-    path: str
-    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
     format: Literal["json", "jsonl"] | None = None
     records: str | None = Field(default=None, pattern=RECORDS_PATH)
 
     @model_validator(mode="after")
-    def _records_only_for_json(self) -> FileSource:
+    def _records_only_for_json(self) -> _JsonRecords:
         if self.records is not None and self.format != "json":
             raise ValueError("records: only a `format: json` source has a records path")
         return self
+
+
+class FileSource(_JsonRecords):
+    """Files an agency drops in a folder; ``path`` is a glob relative to the repository root."""
+
+    kind: Literal["file"] = "file"
+    path: str
+    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
 
 
 class _Remote(_Strict):
@@ -63,8 +66,9 @@ class _Remote(_Strict):
     max_bytes: int = 200 * 1024 * 1024
 
 
-class HttpSource(_Remote):
-    """One file served over HTTP(S), fetched conditionally (ETag / Last-Modified)."""
+class HttpSource(_Remote, _JsonRecords):
+    """One file served over HTTP(S), fetched conditionally (ETag / Last-Modified); a JSON
+    feed of plain records says its ``format`` (and ``records`` path)."""
 
     kind: Literal["http"] = "http"
     url: str

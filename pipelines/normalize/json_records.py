@@ -1,8 +1,8 @@
 """JSON and JSON-lines files of plain records (never OCDS: that is ``kind: ocds``).
 
-A contract's file source says ``format: json`` (``records``: the dotted path to the list of
-records, e.g. ``data.items``; the top level when absent) or ``format: jsonl`` (one record per
-line). Each record is one JSON object whose keys are the columns; a cell is one value
+A contract's file (or HTTP) source says ``format: json`` (``records``: the dotted path to the
+list of records, e.g. ``data.items``; the top level when absent) or ``format: jsonl`` (one
+record per line). Each record is one JSON object whose keys are the columns; a cell is one value
 (string, number, boolean or null). Numbers are kept as written (a 40-digit amount is not
 rounded or refused here; casting decides), so every column is text, as from a CSV.
 
@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.contracts import FileSource
+from pipelines.contracts import FileSource, HttpSource
 from pipelines.contracts.models import AnySource
 from pipelines.normalize.errors import NormalizeError
 
@@ -37,20 +37,21 @@ if TYPE_CHECKING:
 MAX_DOCUMENT_BYTES = 256 << 20  # a larger export is sent as JSON lines
 MAX_LINE_BYTES = 16 << 20  # one record of JSON lines
 
-_SOURCE: ContextVar[FileSource | None] = ContextVar("json_records_source", default=None)
+JsonSource = FileSource | HttpSource
+_SOURCE: ContextVar[JsonSource | None] = ContextVar("json_records_source", default=None)
 
 
 @contextmanager
 def reading(source: AnySource | None) -> Iterator[None]:
     """While the clean step reads ``source``'s files: JSON is read as its ``format`` says."""
-    token = _SOURCE.set(source if isinstance(source, FileSource) else None)
+    token = _SOURCE.set(source if isinstance(source, FileSource | HttpSource) else None)
     try:
         yield
     finally:
         _SOURCE.reset(token)
 
 
-def declared() -> FileSource | None:
+def declared() -> JsonSource | None:
     """The file source being read, when it declares a JSON format; None otherwise."""
     source = _SOURCE.get()
     return source if source is not None and source.format is not None else None
@@ -165,7 +166,7 @@ def _rows(path: Path, numbered: Iterator[tuple[int, Any]]) -> tuple[list[str], l
     return list(keys), rows
 
 
-def read_records(path: Path, headers: HeaderMap, source: FileSource) -> RawTable:
+def read_records(path: Path, headers: HeaderMap, source: JsonSource) -> RawTable:
     """The file's records as a :class:`RawTable` of strings with canonical column names."""
     from pipelines.normalize.readers import _raw_table, _rename, _strings_table, _unknown_headers
 

@@ -141,3 +141,57 @@ def test_a_1gb_document_is_refused_by_its_size(tmp_path: Path) -> None:
         handle.write(b"[")
         handle.truncate(1 << 30)
     assert "send JSON lines" in _error(path, "json").problem
+
+
+# --- through the clean step: the contract's source decides how JSON is read ---------------------
+
+BUDGET_RECORDS = [
+    {"budget_line_id": "0125680001", "fiscal_year": 2568, "plan": "แผนงานพื้นฐาน",
+     "economic_category": "งบดำเนินงาน", "allocated": 1000, "revised": 900, "disbursed": 850.5},
+    {"budget_line_id": "0125680002", "fiscal_year": "๒๕๖๘", "plan": "แผนงานยุทธศาสตร์",
+     "economic_category": "personnel", "allocated": "2,000", "revised": 2000, "disbursed": 0},
+]  # fmt: skip
+
+
+def _clean_with(source: object, content: bytes, ext: str, tmp_path: Path) -> list[dict]:
+    from pipelines.contracts import load_spec
+    from pipelines.contracts.models import Sources
+    from pipelines.normalize.partition import clean
+    from pipelines.sources.landing import LandingArea
+
+    spec = load_spec("budget")
+    moved = spec.model_copy(update={"sources": Sources(default=source)})
+    moved._table_schema = spec.schema
+    landing = LandingArea(tmp_path / "data", "budget", "ag")
+    landing.record_latest([landing.store(content, source="feed", ext=ext)])
+    return clean(moved, "ag", tmp_path / "data").result.table.to_pylist()
+
+
+@pytest.mark.parametrize("kind", ["file", "http"])
+def test_the_clean_step_reads_a_json_feed_by_its_records_path(tmp_path: Path, kind: str) -> None:
+    from pipelines.contracts import HttpSource
+
+    document = json.dumps({"meta": {}, "data": {"items": BUDGET_RECORDS}}, ensure_ascii=False)
+    source = (
+        FileSource(path="x/{agency}/*.json", format="json", records="data.items")
+        if kind == "file"
+        else HttpSource(url="https://feed.example/{agency}", format="json", records="data.items")
+    )
+    rows = _clean_with(source, document.encode(), ".json", tmp_path)
+    assert [r["budget_line_id"] for r in rows] == ["0125680001", "0125680002"]
+    assert [r["fiscal_year"] for r in rows] == [2025, 2025]  # B.E., Thai digits: as from a CSV
+    assert [r["economic_category"] for r in rows] == ["operating", "personnel"]
+    assert [r["agency_code"] for r in rows] == ["ag", "ag"]
+
+
+def test_the_clean_step_reads_json_lines(tmp_path: Path) -> None:
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in BUDGET_RECORDS) + "\n"
+    source = FileSource(path="x/{agency}/*.jsonl", format="jsonl")
+    rows = _clean_with(source, lines.encode(), ".jsonl", tmp_path)
+    assert [float(r["allocated"]) for r in rows] == [1000.0, 2000.0]
+
+
+def test_a_json_file_source_without_a_format_is_not_read_as_records(tmp_path: Path) -> None:
+    document = json.dumps(BUDGET_RECORDS, ensure_ascii=False).encode()
+    with pytest.raises(NormalizeError, match="not OCDS releases"):
+        _clean_with(FileSource(path="x/{agency}/*.json"), document, ".json", tmp_path)
