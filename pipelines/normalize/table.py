@@ -77,6 +77,7 @@ def _cast_batch(
     row_offset: int,
     pool: ThreadPoolExecutor,
     registries: dict[str, Registry],
+    filled: str | None = None,
 ) -> tuple[list[pa.Array], list[dict[str, Any]], Counter[str]]:
     present = set(batch.schema.names)
 
@@ -110,7 +111,7 @@ def _cast_batch(
         errors.extend(field_errors)
         counts.update(field_counts)
     if spec.derived:
-        derive(arrays, spec, batch, counts)
+        derive(arrays, spec, batch, counts, filled)
     return list(arrays.values()), errors, counts
 
 
@@ -176,7 +177,7 @@ def _typed(
                 column = pa.array([agency] * batch.num_rows, pa.string())
                 batch = batch.append_column(fill, column)
                 result.counts["partition_field_filled"] += batch.num_rows
-            arrays, errors, counts = _cast_batch(batch, spec, offset, pool, registries)
+            arrays, errors, counts = _cast_batch(batch, spec, offset, pool, registries, fill)
             typed_batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
             result.cast_errors.extend(errors)
             result.personal_data += [item for future in scanned for item in future.result()]

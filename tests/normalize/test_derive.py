@@ -155,6 +155,18 @@ def test_the_file_wins_unless_the_contract_says_override(tmp_path: Path) -> None
     assert column(result, "system") == ["e-GP"]
 
 
+def test_a_blank_row_stays_blank(tmp_path: Path) -> None:
+    rows = [
+        {"id": "1", "day": "2024-10-01", "currency": ""},
+        {"id": " ", "day": "", "currency": ""},
+    ]
+    result = normalise(tmp_path, rows, DERIVED)
+    assert column(result, "stage") == ["announced", None]
+    assert column(result, "system") == ["e-GP", None]
+    assert column(result, "currency") == ["THB", None]
+    assert result.metadata()["normalizations"]["derived_currency"] == 1
+
+
 def test_a_field_may_read_one_derived_before_it(tmp_path: Path) -> None:
     # signed, a date field, is filled from day (the month rule: its first day); stage reads it
     derived = {"signed": {"from": "day", "rule": "month"}, "stage": DERIVED["stage"]}
