@@ -62,14 +62,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# Unit tests in parallel (pytest-xdist), then the tests marked portal, browser or slow one at a
-# time: they share the one local CKAN (one of them SIGKILLs it) and the machine's cores.
-SERIAL_TESTS := portal or browser or slow
-PYTEST_WORKERS ?= auto
+# Every test in parallel (pytest-xdist; each test has its own data, build and Dagster folders,
+# and names what it publishes on the shared local CKAN), whole-pipeline runs first; then, alone,
+# the tests marked exclusive (they stop the shared CKAN). More workers than cores: the portal
+# tests spend much of their time waiting for CKAN.
+PYTEST_WORKERS ?= 3
 
 pytest: setup portal
-	$(BIN)/pytest -m "not ($(SERIAL_TESTS))" -n $(PYTEST_WORKERS)
-	$(BIN)/pytest -m "$(SERIAL_TESTS)"
+	$(BIN)/pytest -m "not exclusive" -n $(PYTEST_WORKERS) --dist load
+	$(BIN)/pytest -m exclusive
 
 test: lint typecheck pytest
 

@@ -73,12 +73,14 @@ def needed_marks(fixturenames: list[str] | tuple[str, ...]) -> set[str]:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with portal / browser / slow from the fixtures it uses, so
-    `-m "not portal and not browser and not slow"` is the unit suite that can run in parallel."""
+    """Mark every test with portal / browser / slow from the fixtures it uses, and put the slow
+    ones (whole pipeline runs, 10-60 s each) first, so parallel workers start on them and the
+    suite does not end waiting for one of them."""
     for item in items:
         have = {mark.name for mark in item.iter_markers()}
         for mark in sorted(needed_marks(getattr(item, "fixturenames", ())) - have):
             item.add_marker(getattr(pytest.mark, mark))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # The folders a run writes by default (in the checkout, shared with `make demo` and every other
@@ -87,19 +89,14 @@ SHARED_FOLDERS = {"OGP_DATA_DIR": "data", "OGP_BUILD_DIR": "build", "DAGSTER_HOM
 
 
 @pytest.fixture(autouse=True)
-def unit_tests_write_no_shared_folder(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
+def tests_write_no_shared_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    """Unit tests run in parallel: each gets data/, build/ (with data/locks) and the Dagster
-    home in a folder of its own, so two workers never write the same file and no test writes
-    the demo's. Tests marked portal, browser or slow run one at a time and set their own."""
+    """Tests run in parallel: each gets data/, build/ (with data/locks) and the Dagster home
+    in a folder of its own, so two workers never write the same file and no test writes the
+    demo's. A test (or sandbox) that names its own folders keeps them."""
     from pipelines.settings import get_settings
 
-    if any(request.node.get_closest_marker(mark) for mark in MARKS_FROM_FIXTURES):
-        yield
-        return
     root = tmp_path_factory.mktemp("shared-folders")
     for variable, folder in SHARED_FOLDERS.items():
         if variable not in os.environ:

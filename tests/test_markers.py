@@ -1,5 +1,6 @@
-"""The markers that split `make test` (unit tests in parallel, then the portal, browser and slow
-ones one at a time) are set from the fixtures a test uses, by tests/conftest.py."""
+"""The markers of the suite: portal, browser and slow are set from the fixtures a test uses, by
+tests/conftest.py, which also puts the slow ones first; `make test` runs everything in parallel
+but the tests marked exclusive, which run alone afterwards."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ OFFLINE_TEST = "tests/integrity/test_offline_run.py"
 
 def collected(*args: str) -> set[str]:
     """Node ids pytest selects for ``args`` (collection only, nothing runs)."""
+    return set(collected_in_order(*args))
+
+
+def collected_in_order(*args: str) -> list[str]:
+    """Node ids pytest selects for ``args``, in the order it would run them."""
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
         cwd=REPO_ROOT,
@@ -34,7 +40,7 @@ def collected(*args: str) -> set[str]:
         check=False,
     )
     assert proc.returncode in (0, 5), proc.stdout + proc.stderr  # 5: every test deselected
-    return {line for line in proc.stdout.splitlines() if "::" in line}
+    return [line for line in proc.stdout.splitlines() if "::" in line]
 
 
 def test_marks_follow_the_fixtures_and_their_closure() -> None:
@@ -68,3 +74,23 @@ def test_a_unit_test_writes_no_folder_of_the_checkout() -> None:
     for folder in (settings.data_dir, settings.build_dir, Path(os.environ["DAGSTER_HOME"])):
         assert not folder.resolve().is_relative_to(REPO_ROOT), folder
     assert settings.data_dir.name == SHARED_FOLDERS["OGP_DATA_DIR"]
+
+
+OUTAGE_TEST = (
+    "tests/publish/test_ckan.py::test_outage_half_way_then_rerun_converges_to_the_intended_catalog"
+)
+
+
+def test_the_test_that_kills_the_shared_portal_runs_alone_and_whole_runs_come_first() -> None:
+    files = [PUBLISH_TEST.split("::")[0], SANDBOX_TEST, PORTALCTL_TESTS]
+    parallel = collected("-m", "not exclusive", *files)
+    alone = collected("-m", "exclusive", *files)
+    assert alone == {OUTAGE_TEST}
+    assert OUTAGE_TEST not in parallel
+    assert PUBLISH_TEST in parallel
+    order = collected_in_order("-m", "not exclusive", *reversed(files))
+    # The sandbox module is collected last here, yet its whole pipeline run comes before
+    # every test that is not slow.
+    sandbox_run = order.index(f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage")
+    assert sandbox_run < order.index(PUBLISH_TEST)
+    assert sandbox_run < order.index(PORTAL_TEST)

@@ -238,6 +238,7 @@ def _portal_up() -> None:
     )
 
 
+@pytest.mark.exclusive  # SIGKILLs the shared CKAN: no other test may be talking to it
 def test_outage_half_way_then_rerun_converges_to_the_intended_catalog(
     ckan_portal, make_request, unique_agency, tmp_path
 ):
