@@ -3,7 +3,8 @@
 * the generator, run as a command, writes what e-GP exports look like (both encodings), the
   same bytes every time;
 * ``ogp validate <export> --dataset procurement`` (the real command) passes it with 0 invalid
-  rows, in cp874 and in UTF-8 with a BOM;
+  rows, in cp874 and in UTF-8 with a BOM; an agency name the registry does not know is one
+  error naming the row, the field and the closest registered names;
 * ``ogp run`` publishes it for its agency against the real local portal: a sandbox
   (tests/deploy/sandbox.py) whose registry has the agency under a test code but its real Thai
   name; the published DataStore rows carry the derived fiscal year and status, the method
@@ -140,6 +141,37 @@ def test_ogp_validate_passes_the_export_with_no_invalid_row(tmp_path: Path, enco
     assert report["counts"]["invalid_rows"] == 0
     assert report["counts"]["published_rows"] == 300
     assert report["schema"]["errors"] == []
+
+
+def test_ogp_validate_names_the_row_of_an_unknown_agency_and_the_closest_names(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "egp.csv"
+    lines = generate(export, 50, "utf-8-sig").decode("utf-8-sig").splitlines(keepends=True)
+    first = HEADER_ROW + 1  # the first data row (row 2 of the table)
+    # row 3: the ministry in parentheses, an NBSP and a zero-width space: still DLA
+    lines[first + 1] = lines[first + 1].replace(
+        DLA, "กรม\u00a0ส่งเสริม\u200bการปกครองท้องถิ่น (กระทรวงมหาดไทย)", 1
+    )
+    lines[first + 2] = lines[first + 2].replace(DLA, f"{DLA}จังหวัดพิษณุโลก", 1)  # row 4: unknown
+    export.write_text("".join(lines), encoding="utf-8-sig")
+    done = subprocess.run(
+        [str(BIN / "ogp"), "validate", str(export), "--dataset", "procurement"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output
+    assert "50 rows / แถว, 1 invalid" in output
+    (line,) = [line for line in output.splitlines() if "type-error" in line]
+    assert line.strip().startswith(
+        f"{export}, row 4, field 'agency_code': type-error — not in the agencies registry;"
+        f" closest registered: {DLA} (dla); "
+    )
 
 
 @pytest.fixture
