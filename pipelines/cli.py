@@ -22,12 +22,21 @@ def _redacting_excepthook(kind: type[BaseException], error: BaseException, tb: A
     sys.stderr.write(redact("".join(traceback.format_exception(kind, error, tb))))
 
 
+# A dataset contract that cannot be used is a configuration error, like an unusable token.
+EXIT_UNUSABLE_CONTRACT = 2
+
+
 class _RedactingTyper(typer.Typer):
     """Typer installs its own excepthook on every call; this one replaces it on the way out."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from pipelines.contracts.loader import SpecError
+
         try:
             return super().__call__(*args, **kwargs)
+        except SpecError as error:  # a contract no command can use: one line, no traceback
+            sys.stderr.write(f"error / ข้อผิดพลาด: {error}\n")
+            raise SystemExit(EXIT_UNUSABLE_CONTRACT) from None
         except Exception:
             sys.excepthook = _redacting_excepthook
             raise

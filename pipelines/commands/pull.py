@@ -127,7 +127,7 @@ def pull(
     try:
         selected = partitions(load_specs(), family, agency)
     except SpecError as error:
-        console.print(f"[bold red]Broken dataset contract[/]: {error}")
+        console.print(f"[bold red]Broken dataset contract[/]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(2) from None
     outcomes: list[Outcome] = []
     with Progress(

@@ -66,6 +66,8 @@ def workspace(
     datasets = tmp_path / "datasets"
     shutil.copytree(PROJECT_ROOT / "datasets" / "procurement", datasets / "procurement")
     (datasets / "agencies").mkdir(parents=True)
+    for contract in ("dataset.yaml", "schema.json"):  # the registry the foreign key names
+        shutil.copy(PROJECT_ROOT / "datasets" / "agencies" / contract, datasets / "agencies")
     agency = sample_agency(unique_agency).model_dump()
     with (datasets / "agencies" / "agencies.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(agency))
