@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import ckanapi
+import dagster as dg
 import pytest
 
 from pipelines.settings import REPO_ROOT
 from pipelines.thai import parse_date, to_ascii_digits
 from tests.conftest import Portal
-from tests.deploy.sandbox import BIN, Sandbox, child_env, make_sandbox, on_portal
+from tests.deploy.sandbox import BIN, Sandbox, child_env, instance, make_sandbox, on_portal
 
 GENERATOR = REPO_ROOT / "bench" / "generate.py"
 DLA = "กรมส่งเสริมการปกครองท้องถิ่น"
@@ -237,3 +238,18 @@ def test_ogp_run_publishes_the_export_for_its_agency(
             assert name == f"procurement-fy{record['fiscal_year']}.csv"
             published[record["project_id"]] = {key: record[key] for key in FIELDS}
     assert published == want
+    # what normalisation did, in the clean step's Dagster metadata
+    with instance(sandbox) as dagster:
+        (record,) = dagster.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey("clean_procurement"), asset_partitions=[agency]
+            ),
+            limit=1,
+        ).records
+    materialization = record.asset_materialization
+    assert materialization is not None
+    counts = materialization.metadata["normalizations"].value
+    assert isinstance(counts, dict)
+    assert counts["derived_fiscal_year"] == counts["derived_status"] == len(want)
+    assert counts["resolved_agency_code"] == len(want)  # every row named DLA, none its code
+    assert counts["title_rows_skipped"] == HEADER_ROW
