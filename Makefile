@@ -63,13 +63,14 @@ typecheck: venv
 	$(BIN)/mypy
 
 # Every test in parallel (pytest-xdist; each test has its own data, build and Dagster folders,
-# and names what it publishes on the shared local CKAN), whole-pipeline runs first; then, alone,
+# and names what it publishes on the shared local CKAN), whole-pipeline runs first, the modules
+# reading the one demo-catalog run on one worker (xdist_group); then, alone,
 # the tests marked exclusive (they stop the shared CKAN). More workers than cores: the portal
 # tests spend much of their time waiting for CKAN.
 PYTEST_WORKERS ?= 3
 
 pytest: setup portal
-	$(BIN)/pytest -m "not exclusive" -n $(PYTEST_WORKERS) --dist load
+	$(BIN)/pytest -m "not exclusive" -n $(PYTEST_WORKERS) --dist loadgroup
 	$(BIN)/pytest -m exclusive
 
 test: lint typecheck pytest

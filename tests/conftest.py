@@ -57,7 +57,7 @@ def portal_home() -> Path:
 PORTAL_FIXTURES = frozenset({"ckan_portal"})
 BROWSER_FIXTURES = frozenset({"browser"})
 # whole pipeline runs (`ogp run`, a daemon) in a sandbox catalog: tests/deploy/sandbox.py
-SLOW_FIXTURES = frozenset({"sandboxes", "sandbox", "scenario"})
+SLOW_FIXTURES = frozenset({"sandboxes", "sandbox", "scenario", "demo_catalog"})
 MARKS_FROM_FIXTURES = {
     "portal": PORTAL_FIXTURES,
     "browser": BROWSER_FIXTURES,
@@ -182,6 +182,32 @@ def ocds_schema_dir() -> Path:
             "set OGP_OCDS_SCHEMA_DIR to a folder holding release-schema.json (see the README)"
         )
     return directory
+
+
+# The demo catalog as `make demo` publishes it, under test names: one `ogp run` per session,
+# shared by the modules that read it (they carry xdist_group(DEMO_CATALOG_GROUP), so one
+# worker runs them all and the run happens once).
+DEMO_CATALOG_GROUP = "demo-catalog"
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(
+    tmp_path_factory: pytest.TempPathFactory,
+    run_id: str,
+    ckan_portal: Portal,
+    ckan: ckanapi.RemoteCKAN,
+    ocds_schema_dir: Path,
+) -> Iterator[Any]:
+    """(sandbox, result) of one `ogp run` of every demo agency's drops, every family, sent by
+    test agencies t<run_id>dc<code> (tests/deploy/sandbox.py); purged at the end."""
+    from pipelines.contracts import load_agencies
+    from tests.deploy.sandbox import DemoCatalog, make_sandbox, on_portal, run
+
+    demo = [agency.agency_code for agency in load_agencies(REPO_ROOT / "datasets")]
+    root = tmp_path_factory.mktemp("demo-catalog")
+    made = make_sandbox(root / "box", f"{run_id}dc", 0, ocds_schema_dir, demo_agencies=demo)
+    with on_portal(ckan, ckan_portal.token_file.parent, made) as sandbox:
+        yield DemoCatalog(sandbox, run(sandbox, "demo-catalog"))
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's (apt: chromium fonts-thai-tlwg); never downloaded

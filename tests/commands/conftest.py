@@ -13,12 +13,10 @@ purged from the portal at the end of the session.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import ckanapi
 import openpyxl
@@ -26,22 +24,9 @@ import pytest
 from stdnum.th import pin
 
 from tests.conftest import Portal
-from tests.deploy.sandbox import Sandbox, make_sandbox, ogp_run, purge, stop
+from tests.deploy.sandbox import RunResult, Sandbox, make_sandbox, purge, run
 
-RUN_TIMEOUT_S = 900  # a hang guard for one `ogp run`, not a timing assertion
 REMARK_COLUMN = "หมายเหตุ"  # decisions: the remarks column, scanned for personal data
-
-
-@dataclass(frozen=True)
-class RunResult:
-    code: int
-    console: str  # stdout and stderr, as a terminal would show them
-    summary: dict[str, Any]  # the JSON summary written beside the log file
-    log: Path  # Dagster's event stream of this `ogp run`
-
-    def row(self, scope: str, step: str) -> dict[str, Any]:
-        (found,) = [o for o in self.summary["outcomes"] if (o["scope"], o["step"]) == (scope, step)]
-        return dict(found)
 
 
 @dataclass(frozen=True)
@@ -78,22 +63,6 @@ def corrupt_schema_dir(source: Path, target: Path) -> Path:
     text = schema.read_text(encoding="utf-8")
     schema.write_text(text[: len(text) // 2], encoding="utf-8")
     return target
-
-
-def run(sandbox: Sandbox, name: str, **env: str) -> RunResult:
-    logs = Path(sandbox.env["OGP_BUILD_DIR"]) / "logs"
-    before = set(logs.glob("*.log")) if logs.is_dir() else set()
-    console = sandbox.root / f"{name}.console"
-    process = ogp_run(sandbox, console, wait=None, **env)
-    try:
-        code = process.wait(RUN_TIMEOUT_S)
-    finally:
-        stop(process)
-    text = console.read_text(encoding="utf-8", errors="replace")
-    new = sorted(set(logs.glob("*.log")) - before) if logs.is_dir() else []
-    assert len(new) == 1, f"expected one new log file under {logs}, got {new}:\n{text[-3000:]}"
-    summary = json.loads(new[0].with_suffix(".json").read_text(encoding="utf-8"))
-    return RunResult(code, text, summary, new[0])
 
 
 @pytest.fixture(scope="session")

@@ -24,9 +24,8 @@ import pytest
 import yaml
 
 from pipelines.settings import REPO_ROOT
-from tests.commands.conftest import RunResult, run
 from tests.conftest import Portal
-from tests.deploy.sandbox import Sandbox, make_sandbox, on_portal
+from tests.deploy.sandbox import RunResult, Sandbox, make_sandbox, on_portal, run
 
 FAMILY = "site_visits"
 REGISTRY = "provinces"

@@ -4,11 +4,11 @@
 * each demo drop passes ``ogp validate`` (the installed program) with no invalid row;
 * a declaration of a position whose declarations NACC does not disclose is refused (the row is
   never published) and an address column is never published, whatever it holds;
-* one ``ogp run`` of a sandbox (tests/deploy/sandbox.py: test agencies sending the drops of cgd,
-  rid, obec and pcd) against the real local portal publishes both families for the agencies that
-  sent them, one CSV per calendar year with every row; no relative's name or address is in any
-  published file; the agencies that sent nothing are awaiting data, their other families are
-  published, and the run exits 0. Everything the run published is purged afterwards.
+* the demo catalog's ``ogp run`` (the ``demo_catalog`` fixture: test agencies sending the
+  drops of the 7 demo agencies) against the real local portal publishes both families for the
+  agencies that sent them, one CSV per calendar year with every row; no relative's name or
+  address is in any published file; the agencies that sent nothing are awaiting data, their
+  other families are published, and the run exits 0. Everything it published is purged after.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import io
 import json
 import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,14 @@ import requests
 from pipelines import thai
 from pipelines.contracts import load_specs
 from pipelines.settings import REPO_ROOT
-from tests.commands.conftest import RunResult, run
-from tests.conftest import Portal
-from tests.deploy.sandbox import BIN, FAMILIES, Sandbox, _retarget_sources, make_sandbox, on_portal
+from tests.conftest import DEMO_CATALOG_GROUP
+from tests.deploy.sandbox import BIN, FAMILIES, DemoCatalog, RunResult
 
-pytestmark = [pytest.mark.portal, pytest.mark.timeout(2400)]
+pytestmark = [
+    pytest.mark.portal,
+    pytest.mark.timeout(2400),
+    pytest.mark.xdist_group(DEMO_CATALOG_GROUP),
+]
 
 NEW = ("asset_declarations", "forum_meetings")
 DROPS = REPO_ROOT / "datasets" / "drops"
@@ -83,7 +85,7 @@ SENT = (
     Drop("cgd", "forum_meetings", DROPS / "cgd" / "forum_meetings_2568.csv", "วันที่ประชุม"),
     Drop("obec", "forum_meetings", DROPS / "obec" / "forum_meetings_2568.json", "date"),
 )
-DEMO = ("cgd", "rid", "obec", "pcd")  # pcd sent neither family
+DEMO = ("cgd", "pcd", "dla", "rid", "fda", "doh", "obec")  # pcd, dla, fda, doh sent neither
 
 
 def ogp_validate(path: Path, family: str, agency: str) -> tuple[int, dict[str, Any]]:
@@ -176,37 +178,24 @@ def test_an_undisclosed_declaration_is_refused_and_an_address_never_published(
 
 @dataclass(frozen=True)
 class Published:
-    sandbox: Sandbox
-    result: RunResult
+    """The demo catalog's run, as these tests read it."""
+
+    catalog: DemoCatalog
+
+    @property
+    def result(self) -> RunResult:
+        return self.catalog.result
 
     def test_agency(self, demo: str) -> str:
-        (agency,) = [a for a in self.sandbox.agencies if self.sandbox.demo_agency_of(a) == demo]
-        return agency
+        return self.catalog.test_agency(demo)
 
     def status(self, demo: str, step: str) -> str:
         return str(self.result.row(self.test_agency(demo), step)["status"])
 
 
-@pytest.fixture(scope="module")
-def sandbox(
-    tmp_path_factory: pytest.TempPathFactory,
-    run_id: str,
-    ckan_portal: Portal,
-    ckan: ckanapi.RemoteCKAN,
-    ocds_schema_dir: Path,
-) -> Iterator[Sandbox]:
-    root = tmp_path_factory.mktemp("new-families")
-    made = make_sandbox(root / "box", f"{run_id}nf", 0, ocds_schema_dir, demo_agencies=DEMO)
-    datasets = Path(made.env["OGP_DATASETS_DIR"])
-    for family in NEW:  # the sandbox points the three generated families only at its drops
-        _retarget_sources(datasets / family / "dataset.yaml", made.root / "drops", made.origin)
-    with on_portal(ckan, ckan_portal.token_file.parent, made) as on:
-        yield on
-
-
-@pytest.fixture(scope="module")
-def published(sandbox: Sandbox) -> Published:
-    return Published(sandbox, run(sandbox, "new-families"))
+@pytest.fixture
+def published(demo_catalog: DemoCatalog) -> Published:
+    return Published(demo_catalog)
 
 
 def test_the_run_publishes_where_sent_and_the_rest_awaits_data(

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.runlog import RUN_CONFIG, RunLog, StepEvent
-from tests.commands.conftest import RunResult, Scenario
+from tests.commands.conftest import Scenario
 from tests.conftest import REPO_ROOT
-from tests.deploy.sandbox import BIN
+from tests.deploy.sandbox import BIN, RunResult
 
 MAX_LINES = 120
 # what Dagster's default console logger prints: "<time> - dagster - DEBUG - <job> - <run> - ..."

@@ -29,7 +29,8 @@ from pipelines.runner import (
     report_outcome,
     resolve,
 )
-from tests.commands.conftest import RunResult, Scenario, citizen_id
+from tests.commands.conftest import Scenario, citizen_id
+from tests.deploy.sandbox import RunResult
 
 FAMILIES = ["budget", "decisions", "procurement"]
 DERIVED = {"procurement": ["procurement_ocds", "procurement_red_flags"]}

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import ckanapi
 import dagster as dg
@@ -32,6 +32,8 @@ from pipelines.settings import REPO_ROOT
 
 T = TypeVar("T")
 TEMPLATE_AGENCY = "pcd"  # every family passes its checks; XLSX drops carry no agency column
+# The families the generator writes drops for (every agency sends them). Data-only families
+# (e.g. asset_declarations) are sent by a few agencies: the rest are awaiting data.
 FAMILIES = ("decisions", "procurement", "budget")
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: ogp, dagster, dagster-daemon
 
@@ -45,6 +47,8 @@ class Sandbox:
     env: dict[str, str]
     # test agency -> the demo agency whose registry row and drops it received
     origin: dict[str, str] = field(default_factory=dict)
+    # every family a run may publish (the partitioned ones of the copied contracts)
+    families: tuple[str, ...] = FAMILIES
 
     def demo_agency_of(self, agency: str) -> str:
         return self.origin[agency]
@@ -54,8 +58,8 @@ class Sandbox:
         return Path(self.env["DAGSTER_HOME"])
 
     def datasets(self) -> list[str]:
-        """The CKAN datasets a full run publishes for the test agencies."""
-        return [f"{agency}-{family}" for agency in self.agencies for family in FAMILIES]
+        """The CKAN datasets a full run may publish for the test agencies."""
+        return [f"{agency}-{family}" for agency in self.agencies for family in self.families]
 
     def organizations(self) -> list[str]:
         return [*self.agencies, self.report_organization]
@@ -100,8 +104,8 @@ def make_sandbox(
             # the agency "sends" the demo agency's files
             _copy_drops(REPO_ROOT / "datasets" / "drops" / code, drops / agency, code, agency)
 
-    if demo_agencies is not None:
-        for family in FAMILIES:
+    if demo_agencies is not None:  # every family's drops, as the demo agencies send them
+        for family in _partitioned_families(datasets):
             _retarget_sources(datasets / family / "dataset.yaml", drops, origin)
         return _finish(root, datasets, suffix, agencies, ocds_schema_dir, origin)
 
@@ -133,6 +137,12 @@ def _copy_drops(source: Path, target: Path, code: str, agency: str) -> None:
     )
     for path in target.glob("*.csv"):
         path.write_bytes(cell.sub(rb"\g<1>" + agency.encode(), path.read_bytes()))
+
+
+def _partitioned_families(datasets: Path) -> tuple[str, ...]:
+    from pipelines.contracts import load_specs
+
+    return tuple(name for name, spec in load_specs(datasets).items() if spec.partitioned)
 
 
 def _retarget_sources(contract: Path, drops: Path, origin: dict[str, str]) -> None:
@@ -194,7 +204,8 @@ def _finish(
         "DAGSTER_HOME": str(home),
         "OGP_OCDS_SCHEMA_DIR": str(ocds_schema_dir),
     }
-    return Sandbox(root, agencies, report_dataset, report_organization, env, origin)
+    families = _partitioned_families(datasets)
+    return Sandbox(root, agencies, report_dataset, report_organization, env, origin, families)
 
 
 def restore_signals() -> None:
@@ -338,3 +349,47 @@ def has_started_a_step(dagster: dg.DagsterInstance, run_id: str) -> bool:
 def failure_message(dagster: dg.DagsterInstance, run_id: str) -> str:
     events = dagster.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
     return " ".join(event.message or "" for event in events)
+
+
+RUN_TIMEOUT_S = 900  # a hang guard for one `ogp run`, not a timing assertion
+
+
+@dataclass(frozen=True)
+class RunResult:
+    code: int
+    console: str  # stdout and stderr, as a terminal would show them
+    summary: dict[str, Any]  # the JSON summary written beside the log file
+    log: Path  # Dagster's event stream of this `ogp run`
+
+    def row(self, scope: str, step: str) -> dict[str, Any]:
+        (found,) = [o for o in self.summary["outcomes"] if (o["scope"], o["step"]) == (scope, step)]
+        return dict(found)
+
+
+def run(sandbox: Sandbox, name: str, **env: str) -> RunResult:
+    logs = Path(sandbox.env["OGP_BUILD_DIR"]) / "logs"
+    before = set(logs.glob("*.log")) if logs.is_dir() else set()
+    console = sandbox.root / f"{name}.console"
+    process = ogp_run(sandbox, console, wait=None, **env)
+    try:
+        code = process.wait(RUN_TIMEOUT_S)
+    finally:
+        stop(process)
+    text = console.read_text(encoding="utf-8", errors="replace")
+    new = sorted(set(logs.glob("*.log")) - before) if logs.is_dir() else []
+    assert len(new) == 1, f"expected one new log file under {logs}, got {new}:\n{text[-3000:]}"
+    summary = json.loads(new[0].with_suffix(".json").read_text(encoding="utf-8"))
+    return RunResult(code, text, summary, new[0])
+
+
+@dataclass(frozen=True)
+class DemoCatalog:
+    """The demo catalog published by one `ogp run` in a sandbox (the `demo_catalog` fixture)."""
+
+    sandbox: Sandbox
+    result: RunResult
+
+    def test_agency(self, demo: str) -> str:
+        """The test agency sending the demo agency's drops."""
+        (agency,) = [a for a in self.sandbox.agencies if self.sandbox.demo_agency_of(a) == demo]
+        return agency

@@ -1,17 +1,16 @@
-"""The whole pipeline (``ogp run``, as ``make demo`` runs it) publishes datapackage.json files that
-``frictionless validate <portal URL>`` finds VALID, and a second run over the same drops uploads
-none of them again.
+"""The whole pipeline (``ogp run``, as ``make demo`` runs it) publishes the demo catalog, every
+family including the ones added as data only, with datapackage.json files that ``frictionless
+validate <portal URL>`` finds VALID; a second run over the same drops uploads none of them again.
 
-A sandbox (tests/deploy/sandbox.py) gives each of the 7 demo agencies' drops to a test agency of
-its own name, so this proves what a demo run publishes (the demo catalog under test names) without
-touching the demo catalog: CI never runs the demo.
+The ``demo_catalog`` fixture (tests/conftest.py) gives each of the 7 demo agencies' drops to a
+test agency of its own name, so this proves what a demo run publishes (the demo catalog under
+test names) without touching the demo catalog: CI never runs the demo.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +22,27 @@ import requests
 from pipelines.contracts import load_agencies
 from pipelines.publish.datapackage import DATAPACKAGE_NAME
 from pipelines.settings import REPO_ROOT
-from tests.conftest import Portal
-from tests.deploy.sandbox import FAMILIES, Sandbox, make_sandbox, ogp_run, on_portal, stop
+from tests.conftest import DEMO_CATALOG_GROUP, Portal
+from tests.deploy.sandbox import FAMILIES, DemoCatalog, Sandbox, ogp_run, stop
 
-pytestmark = [pytest.mark.portal, pytest.mark.timeout(2400)]
+pytestmark = [
+    pytest.mark.portal,
+    pytest.mark.timeout(2400),
+    pytest.mark.xdist_group(DEMO_CATALOG_GROUP),
+]
+
+# What a demo run's checks block (nothing is published for them); every other generated
+# partition is. The data-only families are sent by a few agencies only (datasets/drops/README.md).
+BLOCKED = {("dla", "decisions"), ("doh", "budget")}
+DATA_ONLY_SENT = {
+    ("cgd", "asset_declarations"),
+    ("rid", "asset_declarations"),
+    ("cgd", "forum_meetings"),
+    ("obec", "forum_meetings"),
+}
 
 
-@pytest.fixture
-def sandbox(
-    tmp_path: Path,
-    run_id: str,
-    ckan_portal: Portal,
-    ckan: ckanapi.RemoteCKAN,
-    ocds_schema_dir: Path,
-) -> Iterator[Sandbox]:
-    demo = [agency.agency_code for agency in load_agencies(REPO_ROOT / "datasets")]
-    assert demo == ["cgd", "pcd", "dla", "rid", "fda", "doh", "obec"]
-    made = make_sandbox(tmp_path / "box", f"{run_id}dp", 0, ocds_schema_dir, demo_agencies=demo)
-    with on_portal(ckan, ckan_portal.token_file.parent, made) as on:
-        yield on
-
-
-def run(sandbox: Sandbox, log: Path, *agencies: str) -> None:
+def rerun(sandbox: Sandbox, log: Path, *agencies: str) -> None:
     process = ogp_run(sandbox, log, *agencies)
     try:
         code = process.wait(1200)  # a hang guard
@@ -55,15 +53,11 @@ def run(sandbox: Sandbox, log: Path, *agencies: str) -> None:
     assert code == 0, log.read_text(errors="replace")[-3000:]
 
 
-# What a demo run's checks block (nothing is published for them); every other partition is.
-BLOCKED = {("dla", "decisions"), ("doh", "budget")}
-
-
 def descriptors(anon: ckanapi.RemoteCKAN, sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     """Each published dataset's datapackage.json resource, by (demo agency, family)."""
     found = {}
     for agency in sandbox.agencies:
-        for family in FAMILIES:
+        for family in sandbox.families:
             try:
                 package = anon.action.package_show(id=f"{agency}-{family}")
             except ckanapi.NotFound:
@@ -74,19 +68,23 @@ def descriptors(anon: ckanapi.RemoteCKAN, sandbox: Sandbox) -> dict[str, dict[st
 
 
 def test_the_demo_catalog_published_by_a_pipeline_run_validates_from_the_portal_and_rerun_keeps_it(
-    sandbox: Sandbox, ckan_portal: Portal, anon: ckanapi.RemoteCKAN, tmp_path: Path
+    demo_catalog: DemoCatalog, ckan_portal: Portal, anon: ckanapi.RemoteCKAN, tmp_path: Path
 ) -> None:
-    run(sandbox, tmp_path / "first.log")
+    sandbox = demo_catalog.sandbox
+    demo = [agency.agency_code for agency in load_agencies(REPO_ROOT / "datasets")]
+    assert demo == ["cgd", "pcd", "dla", "rid", "fda", "doh", "obec"]
+    assert sorted(sandbox.origin.values()) == sorted(demo)
+    assert {"asset_declarations", "forum_meetings"} <= set(sandbox.families)
+    assert demo_catalog.result.code == 0, demo_catalog.result.console[-4000:]
+
     first = descriptors(anon, sandbox)
-    expected = {
-        f"{code}-{family}"
-        for code in sandbox.origin.values()
-        for family in FAMILIES
-        if (code, family) not in BLOCKED
+    generated = {
+        (code, family) for code in demo for family in FAMILIES if (code, family) not in BLOCKED
     }
-    summary = (tmp_path / "first.log").read_text(errors="replace")[-4000:]
+    expected = {f"{code}-{family}" for code, family in generated | DATA_ONLY_SENT}
+    summary = demo_catalog.result.console[-4000:]
     assert (sorted(expected - set(first)), sorted(set(first) - expected)) == ([], []), summary
-    assert len(first) == 19  # of the 21 demo datasets
+    assert len(first) == 23  # 19 of the 21 generated demo datasets, and 4 sent as data only
     invalid = {}
     for name, entry in first.items():
         report = frictionless.validate(entry["url"])  # as the public runs it: the URL only
@@ -102,12 +100,12 @@ def test_the_demo_catalog_published_by_a_pipeline_run_validates_from_the_portal_
 
     # The rerun: one agency whose drops are CSV and one whose drops are XLSX (each agency's run
     # is the same steps; two keep the whole-catalog run above the only slow part).
-    rerun = {code: demo for code, demo in sandbox.origin.items() if demo in ("cgd", "pcd")}
-    run(sandbox, tmp_path / "second.log", *rerun)
+    again_for = {code: demo for code, demo in sandbox.origin.items() if demo in ("cgd", "pcd")}
+    rerun(sandbox, tmp_path / "second.log", *again_for)
 
     again = descriptors(anon, sandbox)
     keep = ("id", "content_hash", "last_modified", "metadata_modified")
     assert {n: [e[k] for k in keep] for n, e in again.items()} == {
         n: [e[k] for k in keep] for n, e in first.items()
     }
-    assert {name.split("-")[0] for name in again} >= set(rerun.values())
+    assert {name.split("-")[0] for name in again} >= set(again_for.values())
