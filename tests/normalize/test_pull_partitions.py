@@ -28,7 +28,14 @@ def test_assets_for_every_family_partitioned_by_the_registry():
     assert keys == {
         f"{stage}_{family}"
         for stage in ("raw", "clean")
-        for family in ("agencies", "budget", "decisions", "procurement")
+        for family in (
+            "agencies",
+            "asset_declarations",
+            "budget",
+            "decisions",
+            "forum_meetings",
+            "procurement",
+        )
     }
     assert "doh" in agency_partitions.get_partition_keys()
     unpartitioned = [a for a in pull_assets if a.partitions_def is None]
