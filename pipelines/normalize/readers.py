@@ -12,10 +12,11 @@ import io
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -32,6 +33,7 @@ from pipelines.normalize.encoding import detect_encoding, read_sample
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.headers import DuplicateHeaderError, HeaderMap
 from pipelines.normalize.xlsx import sheet_rows
+from pipelines.normalize.xlsx_cells import row_text, text_batch
 
 _T = TypeVar("_T")
 HEADER_SEARCH_ROWS = 30
@@ -212,39 +214,36 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
     first = list(_take(rows, HEADER_SEARCH_ROWS))
     if not first:
         raise NormalizeError(path, "empty sheet")
-    header_row = headers.find_header_row(first)
-    names, unknown, aliased = _rename(path, headers, first[header_row], header_row)
+    texts = [row_text(row) for row in first]
+    header_row = headers.find_header_row(texts)
+    names, unknown, aliased = _rename(path, headers, texts[header_row], header_row)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        pending = first[header_row + 1 :]
+        # The next batch is read and turned into text while the caller casts this one.
+        source = itertools.chain(first[header_row + 1 :], rows)
         first_row = header_row + 2
-        for row in itertools.chain(rows, [None]):
-            if row is not None:
-                pending.append(row)
-            if pending and (row is None or len(pending) >= XLSX_BATCH_ROWS):
-                batch = _columns_batch(names, pending)
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(_next_batch, source, names)
+            while (batch := ahead.result()) is not None:
+                ahead = pool.submit(_next_batch, source, names)
                 check_batch(path, batch, first_row)
                 first_row += batch.num_rows
                 yield batch
-                pending = []
 
     return RawTable(
         [name for name in names if not name.startswith("_unknown_")],
         batches(),
         unknown,
-        _unknown_headers(names, first[header_row]),
+        _unknown_headers(names, texts[header_row]),
         aliased,
         None,
         header_row,
     )
 
 
-def _columns_batch(names: Sequence[str], rows: list[list[str | None]]) -> pa.RecordBatch:
-    """Rows of one width (a sheet's) -> string columns, transposed at C speed."""
-    columns = list(zip(*rows, strict=True))
-    return pa.record_batch(
-        [pa.array(columns[i], pa.string()) for i in range(len(names))], names=list(names)
-    )
+def _next_batch(rows: Iterator[list[Any]], names: list[str]) -> pa.RecordBatch | None:
+    chunk = list(_take(rows, XLSX_BATCH_ROWS))
+    return text_batch(names, chunk) if chunk else None
 
 
 def _raw_table(

@@ -13,20 +13,19 @@ DTD can expand entities without end (billion laughs), so before the reader opens
 - a formula cell saved without its value (a file written by a program that never calculated
   it) is named, since reading it as empty would lose data silently.
 
-The cells are then read by calamine (python-calamine, Rust): a sheet of 100,000 rows in about
-a second, where openpyxl took several. Cells become the text a steward would type: integers
-without ``.0``, dates as ISO dates (a time of day is dropped), ``true``/``false``, and an
-error cell (``#DIV/0!``) keeps its text, read from the sheet's XML, so it is reported as a
-cast error rather than lost as an empty cell.
+The cells are then read by calamine (python-calamine, Rust), several times faster than
+openpyxl, which the pipeline used before. An error cell (``#DIV/0!``), which calamine gives as
+empty, keeps its text, read from the sheet's XML, so it is reported as a cast error rather than
+lost; :mod:`.xlsx_cells` turns the cells into text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,8 +192,7 @@ def scan_sheet(path: Path, sheet_part: str) -> SheetScan:
         part = sheet_part.lstrip("/")
         if part not in archive.namelist():
             return scan
-        formulas, errors = (_contains(archive, part, needles) for needles in (_FORMULA, _ERROR))
-        if not (formulas or errors):
+        if not any(_search(archive, part)):
             return scan
         from defusedxml.ElementTree import iterparse
 
@@ -229,35 +227,22 @@ def uncached_formula(path: Path, sheet_part: str) -> str | None:
     return scan_sheet(path, sheet_part).uncached_formula
 
 
-def _contains(archive: zipfile.ZipFile, part: str, needles: tuple[bytes, ...]) -> bool:
+def _search(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
+    """Whether the part holds formulas, and error cells: one pass over its bytes."""
+    formulas = errors = False
     overlap = b""
     with archive.open(part) as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             window = overlap + chunk
-            if any(needle in window for needle in needles):
-                return True
+            formulas = formulas or any(needle in window for needle in _FORMULA)
+            errors = errors or any(needle in window for needle in _ERROR)
+            if formulas and errors:
+                break
             overlap = window[-8:]
-    return False
+    return formulas, errors
 
 
 # --- cells ------------------------------------------------------------------------------------
-
-
-def cell_text(value: object) -> str | None:
-    """A cell as calamine gives it -> the text a steward would type (None when empty)."""
-    kind = type(value)
-    if kind is str:
-        return value or None  # type: ignore[return-value]
-    if kind is float:
-        number: float = value  # type: ignore[assignment]
-        return str(int(number)) if number.is_integer() else repr(number)
-    if kind is dt.datetime:
-        return value.date().isoformat()  # type: ignore[attr-defined]
-    if kind is dt.date:
-        return value.isoformat()  # type: ignore[attr-defined]
-    if kind is bool:
-        return "true" if value else "false"
-    return None if value is None else str(value)  # int, time of day, duration
 
 
 def _refuse_formula(path: Path, cell: str) -> NormalizeError:
@@ -270,11 +255,13 @@ def _refuse_formula(path: Path, cell: str) -> NormalizeError:
     )
 
 
-def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[str | None]]:
-    """The sheet's non-empty rows as text, each as wide as the sheet from column A.
+def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[Any]]:
+    """The sheet's non-empty rows as calamine gives the cells (``""`` when empty), each as wide
+    as the sheet from column A; :mod:`.xlsx_cells` turns them into text.
 
-    The workbook passes :func:`check_workbook` and the formula check before calamine opens it;
-    calamine reads the whole sheet at once (its memory is bounded by the XML budget).
+    The workbook passes :func:`check_workbook` before calamine opens it; a formula saved
+    without its value is refused before any row is read. Calamine reads the whole sheet at
+    once (its memory is bounded by the XML budget).
     """
     from python_calamine import SheetTypeEnum, load_workbook
 
@@ -297,37 +284,39 @@ def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[str | None
         part = sheet_parts(path).get(sheet)
         if part is None:
             raise NormalizeError(path, f"sheet {sheet!r} has no part in the workbook: refused")
-        scan = scan_sheet(path, part)
-        if scan.uncached_formula is not None:
-            raise _refuse_formula(path, scan.uncached_formula)
-        try:
-            cells = workbook.get_sheet_by_name(sheet)
-        except Exception as error:  # malformed sheet XML, bad shared strings, ...
-            raise NormalizeError(
-                path, f"unreadable sheet {sheet!r} ({type(error).__name__})"
-            ) from None
+        # Calamine parses without the GIL: the formula and error-cell scan runs beside it.
+        with ThreadPoolExecutor(1) as pool:
+            scanning = pool.submit(scan_sheet, path, part)
+            try:
+                cells, failure = workbook.get_sheet_by_name(sheet), None
+            except Exception as error:  # malformed sheet XML, bad shared strings, ...
+                cells, failure = None, type(error).__name__
+            try:
+                scan = scanning.result()
+            except Exception as error:  # the sheet's XML is malformed
+                cells, failure = None, type(error).__name__
+            else:
+                if scan.uncached_formula is not None:
+                    raise _refuse_formula(path, scan.uncached_formula)
+        if failure is not None:
+            raise NormalizeError(path, f"unreadable sheet {sheet!r} ({failure})")
     return _rows(path, cells, scan.errors)
 
 
-def _rows(path: Path, cells: Any, errors: dict[int, dict[int, str]]) -> Iterator[list[str | None]]:
+def _rows(path: Path, cells: Any, errors: dict[int, dict[int, str]]) -> Iterator[list[Any]]:
     start = cells.start
     offset = start[1] if start else 0  # calamine's rows start at the first column with data
-    pad: list[str | None] = [None] * offset
+    pad = [""] * offset
     number = 0  # rows read so far (calamine's rows start at row 1)
     try:
         for row in cells.iter_rows():
             if number in errors:
-                row = list(row)
                 for column, text in errors[number].items():
                     if 0 <= column - offset < len(row):
                         row[column - offset] = text
             number += 1
-            if row.count("") == len(row):
-                continue
-            yield [
-                *pad,
-                *(cell if cell.__class__ is str and cell else cell_text(cell) for cell in row),
-            ]
+            if row.count("") != len(row):
+                yield pad + row if offset else row
     except Exception as error:  # a cell calamine cannot convert
         raise NormalizeError(
             path, f"unreadable cell ({type(error).__name__})", row=number + 1

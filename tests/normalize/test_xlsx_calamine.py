@@ -11,7 +11,10 @@ the data keep their positions, and their ``'None'`` names, as before.)
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import random
+import struct
 import subprocess
 import sys
 import zipfile
@@ -25,6 +28,7 @@ from pipelines.contracts import load_spec
 from pipelines.normalize import NormalizeError, normalize_file
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_xlsx
+from pipelines.normalize.xlsx_cells import cell_text, text_batch
 from tests.normalize.hostile_files import HEADER, row
 from tests.normalize.hostile_xlsx import workbook_bytes
 from tests.normalize.xlsx_reference import read_xlsx_openpyxl
@@ -98,6 +102,54 @@ def test_formatted_empty_cells_are_no_columns(tmp_path: Path) -> None:
     assert new["rows"] == without_phantom_columns(old)["rows"]
 
 
+EDGE_NUMBERS = [0.0, -0.0, 1e-4, 9.9999e-5, 1.5e-7, 5e-324, 1e10 - 0.5, 1e10 + 0.5, 2.0**53 + 2]
+EDGE_NUMBERS += [2.0**63, -(2.0**63), 1e20, 1.7976931348623157e308, 419101.89, 0.1 + 0.2]
+
+
+def _column(kind: str, rng: random.Random, size: int) -> list[object]:
+    """Cells as calamine gives them: ``""`` when empty, floats for numbers, dates, ..."""
+
+    def one() -> object:
+        if rng.random() < 0.1:
+            return ""
+        if kind == "float":
+            bits = struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]
+            choices = [
+                round(rng.uniform(-1e9, 1e9), rng.randint(0, 6)),
+                float(rng.randint(0, 9999)),
+            ]
+            value = rng.choice([*choices, bits, rng.choice(EDGE_NUMBERS)])
+            return value if value == value and abs(value) != float("inf") else 1.5
+        if kind == "date":
+            return dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(80_000))
+        if kind == "datetime":
+            day = dt.datetime(1900, 1, 1) + dt.timedelta(seconds=rng.randrange(80_000 * 86_400))
+            return day if rng.random() < 0.7 else day.date()
+        if kind == "text":
+            return rng.choice(["ไทย", " a ", "007", "1,234.50", "#N/A"])
+        return rng.choice([1.5, True, dt.time(7, 30), dt.timedelta(hours=30), "x", dt.date.today()])
+
+    return [one() for _ in range(size)]
+
+
+def test_columns_become_the_text_each_cell_would() -> None:
+    rng = random.Random(14)
+    kinds = ["float", "date", "datetime", "text", "mixed"] * 4
+    columns = [_column(kind, rng, 3_000) for kind in kinds]
+    columns.append([""] * 3_000)  # an empty column
+    rows = [list(cells) for cells in zip(*columns, strict=True)]
+    names = [f"c{i}" for i in range(len(columns))]
+    batch = text_batch(names, rows)
+    for name, cells in zip(names, columns, strict=True):
+        assert batch.column(name).to_pylist() == [cell_text(cell) for cell in cells], name
+    assert [cell_text(value) for value in (2567.0, -0.0, 1.5e-7, True)] == [
+        "2567",
+        "0",
+        "1.5e-07",
+        "true",
+    ]
+
+
 def test_an_error_cell_is_a_cast_error_naming_row_and_field(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
@@ -109,7 +161,7 @@ def test_an_error_cell_is_a_cast_error_naming_row_and_field(tmp_path: Path) -> N
     budget.value, budget.data_type = "#DIV/0!", "e"
     path = tmp_path / "procurement.xlsx"
     book.save(path)
-    result = normalize_file(path, PROCUREMENT, agency="rid")
+    result = normalize_file(path, PROCUREMENT, agency="cgd")
     assert result.rows == 2
     [error] = result.cast_errors
     assert (error["row_number"], error["field"], error["cell"]) == (3, "budget", "#DIV/0!")
@@ -138,10 +190,10 @@ def test_an_uncached_formula_is_found_in_a_sheet_part_of_any_name(tmp_path: Path
     path = tmp_path / "procurement.xlsx"
     path.write_bytes(_renamed_sheet_part(workbook_bytes(rows), "xl/worksheets/data.xml"))
     with pytest.raises(NormalizeError, match="formula saved without its value") as caught:
-        normalize_file(path, PROCUREMENT, agency="rid")
+        normalize_file(path, PROCUREMENT, agency="cgd")
     assert caught.value.row == 3
     path.write_bytes(_renamed_sheet_part(workbook_bytes([row(1)]), "xl/worksheets/data.xml"))
-    assert normalize_file(path, PROCUREMENT, agency="rid").rows == 1  # the part is read
+    assert normalize_file(path, PROCUREMENT, agency="cgd").rows == 1  # the part is read
 
 
 @pytest.mark.timeout(120)
@@ -152,7 +204,7 @@ def test_the_runtime_reads_xlsx_without_importing_openpyxl(tmp_path: Path) -> No
         "import sys\n"
         "from pipelines.contracts import load_spec\n"
         "from pipelines.normalize import normalize_file\n"
-        f"result = normalize_file({str(path)!r}, load_spec('procurement'), agency='rid')\n"
+        f"result = normalize_file({str(path)!r}, load_spec('procurement'), agency='cgd')\n"
         "print(result.rows, 'openpyxl' in sys.modules, 'python_calamine' in sys.modules)\n"
     )
     out = subprocess.run(
