@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.contracts import DatasetSpec
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
@@ -178,6 +179,8 @@ def _typed(
                 batch = batch.append_column(fill, column)
                 result.counts["partition_field_filled"] += batch.num_rows
             arrays, errors, counts = _cast_batch(batch, spec, offset, pool, registries, fill)
+            if agency is not None and not fill and spec.normalize.partition_field in raw.columns:
+                errors += _not_of_this_partition(arrays, spec, agency, offset, counts)
             typed_batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
             result.cast_errors.extend(errors)
             result.personal_data += [item for future in scanned for item in future.result()]
@@ -188,6 +191,36 @@ def _typed(
     result.table = pa.Table.from_batches(typed_batches, schema=schema)
     _cap_errors(result)
     return result
+
+
+def _not_of_this_partition(
+    arrays: list[pa.Array], spec: DatasetSpec, agency: str, row_offset: int, counts: Counter[str]
+) -> list[dict[str, Any]]:
+    """Rows an agency's file gives to another agency are not its data: they are cast errors of
+    the partition field (the cell left empty, so the row is invalid), never published as the
+    sending agency's. Only the first MAX_ERRORS_PER_FIELD are listed; the count keeps them all."""
+    name = str(spec.normalize.partition_field)
+    index = spec.field_names.index(name)
+    column = arrays[index]
+    other = pc.fill_null(pc.not_equal(column, pa.scalar(agency, column.type)), False)
+    positions = pc.indices_nonzero(other)
+    if not len(positions):
+        return []
+    counts["cast_errors"] += len(positions)
+    counts[f"{name}_of_another_partition"] += len(positions)
+    shown = positions[:MAX_ERRORS_PER_FIELD]
+    cells = pc.take(column, shown).to_pylist()
+    arrays[index] = pc.if_else(other, pa.scalar(None, column.type), column)
+    return [
+        {
+            "row_number": row_offset + position + 2,
+            "field": name,
+            "cell": cell,
+            "type": "type-error",
+            "note": f"this row belongs to agency {cell!r}, not to {agency!r} whose file it is in",
+        }
+        for position, cell in zip(shown.to_pylist(), cells, strict=True)
+    ]
 
 
 def _cap_errors(result: NormalizeResult) -> None:
