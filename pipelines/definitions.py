@@ -22,21 +22,15 @@ readiness_asset = build_readiness_asset(
     deps=[ckan_organizations, *publish_assets, *integrity_assets]
 )
 
-defs = apply_freshness(
-    dg.Definitions(
-        assets=[
-            *pull_assets,
-            ckan_organizations,
-            *publish_assets,
-            *integrity_assets,
-            readiness_asset,
-        ],
-        jobs=jobs,
-        schedules=schedules,
-        sensors=[*sensors, run_failure_alert],
-        resources=publish_resources(),
-        # every launched run holds its agency's run lock (pipelines/locks.py)
-        executor=run_locked_executor,
+defs = dg.Definitions(
+    assets=apply_freshness(
+        [*pull_assets, ckan_organizations, *publish_assets, *integrity_assets, readiness_asset],
+        SPECS,
     ),
-    SPECS,
+    jobs=jobs,
+    schedules=schedules,
+    sensors=[*sensors, run_failure_alert],
+    resources=publish_resources(),
+    # every launched run holds its agency's run lock (pipelines/locks.py)
+    executor=run_locked_executor,
 )

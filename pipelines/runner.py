@@ -26,7 +26,6 @@ import signal
 import socket
 import threading
 import uuid
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +63,6 @@ from pipelines.runlog import (
 )
 from pipelines.settings import get_settings
 
-PREVIEW_MAP_SPECS = r"Function `Definitions\.map_(resolved_)?asset_specs` is currently in preview"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -199,11 +197,7 @@ def _run_pipeline(
 ) -> RunSummary:
     settings = get_settings()
     instance = open_checked_instance()
-    with warnings.catch_warnings():
-        # pipelines/defs/freshness.py maps the specs with Definitions.map_asset_specs, a Dagster
-        # preview API that warns at every load: only that warning, only here
-        warnings.filterwarnings("ignore", PREVIEW_MAP_SPECS, dg.PreviewWarning)
-        from pipelines.definitions import PUBLISHED_FAMILIES, defs  # after DAGSTER_HOME is set
+    from pipelines.definitions import PUBLISHED_FAMILIES, defs  # after DAGSTER_HOME is set
     from pipelines.defs.pull import SPECS, agency_partitions
 
     graph = defs.resolve_asset_graph()

@@ -6,6 +6,7 @@ An agency that misses its publication duty turns its ``published_<family>`` asse
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import dagster as dg
@@ -36,8 +37,10 @@ def freshness_policy(spec: DatasetSpec) -> dg.FreshnessPolicy | None:
     return dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=warn)
 
 
-def apply_freshness(defs: dg.Definitions, specs: dict[str, DatasetSpec]) -> dg.Definitions:
-    """``defs`` with a freshness policy on every ``published_<family>`` asset."""
+def apply_freshness(
+    assets: Sequence[dg.AssetsDefinition], specs: dict[str, DatasetSpec]
+) -> list[dg.AssetsDefinition]:
+    """``assets`` with a freshness policy on every ``published_<family>`` asset."""
 
     def attach(asset_spec: dg.AssetSpec) -> dg.AssetSpec:
         name = asset_spec.key.to_user_string()
@@ -47,4 +50,4 @@ def apply_freshness(defs: dg.Definitions, specs: dict[str, DatasetSpec]) -> dg.D
             return asset_spec
         return dg.apply_freshness_policy(asset_spec, policy)
 
-    return defs.map_asset_specs(func=attach)
+    return list(dg.map_asset_specs(attach, assets))
