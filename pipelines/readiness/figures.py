@@ -1,13 +1,27 @@
-"""A figure: one number (or fact) in the report, always with the evidence behind it, and the
-labels of every figure key."""
+"""A figure: one number (or fact) in the report, always with the evidence behind it, the counts
+it was computed from, its status, and the labels of every figure key.
+
+Other modules register the labels of their own figure keys at import with ``register_labels``
+(or ``register_prefix`` for keys with a variable tail), so no one edits the tables here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FigureValue = float | int | str | bool | None
+
+Status = Literal["ok", "provisional", "unknown", "fail", "not_applicable"]
+"""ok: computed from complete evidence; provisional: computed, but an input is incomplete or
+unverified; unknown: cannot be computed honestly (no value); fail: computed and below the bar;
+not_applicable: the figure does not apply (no value)."""
+
+STATUSES: tuple[str, ...] = ("ok", "provisional", "unknown", "fail", "not_applicable")
+NO_VALUE: frozenset[str] = frozenset({"unknown", "not_applicable"})
 
 
 class Figure(BaseModel):
@@ -15,6 +29,12 @@ class Figure(BaseModel):
 
     ``evidence`` holds URLs (CKAN dataset/resource pages, input sources) or repository paths of
     local pipeline outputs; it may never be empty, so a figure without evidence cannot exist.
+
+    A share (``unit == "share"``) built from counts carries ``numerator`` and ``denominator``
+    (n/N): its value is exactly n/N, and with N = 0 it has no value (status unknown or
+    not_applicable). ``status`` defaults to "ok" with a value and "unknown" without one.
+    Notes are bilingual (``note_th``/``note_en``); ``note=`` is still accepted as the English
+    note, and ``.note`` reads it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -26,11 +46,67 @@ class Figure(BaseModel):
     unit: str = Field(description="share (0..1), count, points, stars, score, year, text or bool")
     evidence: list[str] = Field(min_length=1)
     verified: bool = True
-    note: str | None = None
+    numerator: int | None = Field(default=None, ge=0)
+    denominator: int | None = Field(default=None, ge=0)
+    status: Status = "ok"
+    note_th: str | None = None
+    note_en: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_note_and_default_status(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "note" in data:
+            legacy = data.pop("note")
+            if legacy is not None and data.get("note_en") is None:
+                data["note_en"] = legacy
+        if "status" not in data or data["status"] is None:
+            data["status"] = "ok" if data.get("value") is not None else "unknown"
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Figure:
+        if self.status in NO_VALUE and self.value is not None:
+            raise ValueError(f"{self.key}: status {self.status} has no value, got {self.value!r}")
+        if self.value is None and self.status not in NO_VALUE:
+            raise ValueError(f"{self.key}: no value needs status unknown or not_applicable")
+        if (self.numerator is None) != (self.denominator is None):
+            raise ValueError(f"{self.key}: numerator and denominator come together")
+        if self.numerator is not None and self.denominator is not None:
+            if self.numerator > self.denominator:
+                raise ValueError(f"{self.key}: {self.numerator}/{self.denominator} exceeds 1")
+            if self.unit == "share":
+                if self.denominator == 0:
+                    if self.value is not None:
+                        raise ValueError(f"{self.key}: a share of nothing (n/0) has no value")
+                elif self.value is None or not isinstance(self.value, int | float):
+                    if self.status not in NO_VALUE:
+                        raise ValueError(f"{self.key}: a share needs a number")
+                elif not math.isclose(
+                    float(self.value), self.numerator / self.denominator, abs_tol=1e-9
+                ):
+                    raise ValueError(
+                        f"{self.key}: value {self.value} is not {self.numerator}/{self.denominator}"
+                    )
+        return self
 
     @property
     def has_data(self) -> bool:
         return self.value is not None
+
+    @property
+    def note(self) -> str | None:
+        """The English note (the field the report used before notes were bilingual)."""
+        return self.note_en
+
+    @property
+    def ratio(self) -> str | None:
+        """``n/N`` when the figure carries its counts."""
+        if self.numerator is None or self.denominator is None:
+            return None
+        return f"{self.numerator}/{self.denominator}"
 
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -41,6 +117,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "openness_share": ("ระดับความเปิดเผยเทียบกับสูงสุด", "Openness (share of maximum stars)"),
     "datastore_share": ("สัดส่วนข้อมูลตารางที่เรียกผ่าน API ได้", "Tables available through the API"),
     "privacy_incidents_blocked": ("ข้อมูลส่วนบุคคลที่ถูกสกัดกั้น", "Personal-data incidents blocked"),
+    "partitions_blocked_personal_data": (
+        "ชุดข้อมูลที่ถูกระงับการเผยแพร่เพราะพบข้อมูลส่วนบุคคล",
+        "Partitions blocked for personal data",
+    ),
+    "values_masked_before_publication": (
+        "ค่าข้อมูลส่วนบุคคลที่ถูกปกปิดก่อนเผยแพร่",
+        "Personal-data values masked before publication",
+    ),
     "red_flag_rate": ("อัตราโครงการที่มีสัญญาณเตือน", "Procurement red-flag rate"),
     "agencies_with_red_flags": ("หน่วยงานที่มีผลวิเคราะห์สัญญาณเตือน", "Agencies with red-flag analysis"),
     "agencies_total": ("จำนวนหน่วยงานบนพอร์ทัล", "Agencies on the portal"),
@@ -51,21 +135,42 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def label(key: str) -> tuple[str, str]:
-    """The Thai and English label of a figure key."""
-    for prefix, (th, en) in PER_FAMILY.items():
-        if key.startswith(prefix):
-            family = key.removeprefix(prefix)
-            return f"{th} {family}", f"{en} {family}"
-    return LABELS[key]
-
-
 # Coverage per family: publishing, awaiting data (no file received yet: a normal state), blocked.
 PER_FAMILY: dict[str, tuple[str, str]] = {
     "agencies_publishing_": ("หน่วยงานที่เผยแพร่ข้อมูล", "Agencies publishing"),
     "agencies_awaiting_": ("หน่วยงานที่ยังไม่ได้ส่งข้อมูล", "Agencies awaiting data for"),
     "agencies_blocked_": ("หน่วยงานที่ข้อมูลไม่ผ่านการตรวจสอบ", "Agencies blocked by checks for"),
 }
+
+
+def register_labels(labels: Mapping[str, tuple[str, str]]) -> None:
+    """Add the Thai and English labels of a module's figure keys (call at import). Registering
+    the same labels again is a no-op; different labels for a registered key are refused."""
+    for key, pair in labels.items():
+        th, en = pair
+        if not th.strip() or not en.strip():
+            raise ValueError(f"{key}: both a Thai and an English label are needed")
+        if LABELS.get(key, (th, en)) != (th, en):
+            raise ValueError(f"{key}: already labelled {LABELS[key]}")
+        LABELS[key] = (th, en)
+
+
+def register_prefix(prefix: str, th: str, en: str) -> None:
+    """Label every key starting with ``prefix``: the tail is appended to both labels."""
+    if PER_FAMILY.get(prefix, (th, en)) != (th, en):
+        raise ValueError(f"{prefix}: already labelled {PER_FAMILY[prefix]}")
+    PER_FAMILY[prefix] = (th, en)
+
+
+def label(key: str) -> tuple[str, str]:
+    """The Thai and English label of a figure key."""
+    if key in LABELS:
+        return LABELS[key]
+    for prefix, (th, en) in PER_FAMILY.items():
+        if key.startswith(prefix):
+            tail = key.removeprefix(prefix)
+            return f"{th} {tail}", f"{en} {tail}"
+    raise KeyError(f"no label for figure key {key!r}: register it with register_labels")
 
 
 def figure(
@@ -75,9 +180,15 @@ def figure(
     evidence: Iterable[str],
     *,
     verified: bool = True,
+    numerator: int | None = None,
+    denominator: int | None = None,
+    status: Status | None = None,
+    note_th: str | None = None,
+    note_en: str | None = None,
     note: str | None = None,
 ) -> Figure:
-    """A labelled figure; repeated evidence is kept once, in order."""
+    """A labelled figure; repeated evidence is kept once, in order. ``note`` is the English
+    note (kept for callers written before notes were bilingual)."""
     th, en = label(key)
     return Figure(
         key=key,
@@ -87,5 +198,43 @@ def figure(
         unit=unit,
         evidence=list(dict.fromkeys(evidence)),
         verified=verified,
-        note=note,
+        numerator=numerator,
+        denominator=denominator,
+        status=status,
+        note_th=note_th,
+        note_en=note_en if note_en is not None else note,
+    )
+
+
+def share(
+    key: str,
+    numerator: int,
+    denominator: int,
+    evidence: Iterable[str],
+    *,
+    verified: bool = True,
+    status: Status | None = None,
+    note_th: str | None = None,
+    note_en: str | None = None,
+) -> Figure:
+    """A share n/N with its counts. N = 0 gives no value (status unknown unless told
+    not_applicable); otherwise status is ``status`` or, by default, ok when verified and
+    provisional when not."""
+    if denominator == 0:
+        value: float | None = None
+        chosen: Status = status if status == "not_applicable" else "unknown"
+    else:
+        value = numerator / denominator
+        chosen = status or ("ok" if verified else "provisional")
+    return figure(
+        key,
+        value,
+        "share",
+        evidence,
+        verified=verified,
+        numerator=numerator,
+        denominator=denominator,
+        status=chosen,
+        note_th=note_th,
+        note_en=note_en,
     )
