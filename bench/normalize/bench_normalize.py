@@ -50,9 +50,10 @@ def worker(kind: str, path: Path) -> dict[str, float]:
     return {"seconds": seconds, "rows": float(rows), "peak_rss": float(peak), **extra}
 
 
-def run_worker(kind: str, path: Path) -> dict[str, float]:
+def run_worker(kind: str, path: Path, script: str = __file__) -> dict[str, float]:
+    """One measurement by ``script --worker kind --file path`` in a fresh process."""
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, "--file", str(path)],
+        [sys.executable, script, "--worker", kind, "--file", str(path)],
         check=True,
         capture_output=True,
         text=True,

@@ -3,7 +3,6 @@ calamine reader is compared with (tests and the benchmark's baseline; never the 
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,29 +13,16 @@ import pyarrow as pa
 from pipelines.normalize.diagnose import check_batch
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.headers import HeaderMap
-from pipelines.normalize.readers import (
+from pipelines.normalize.readers import (  # the OCDS reader keeps the old cell text
     HEADER_SEARCH_ROWS,
     XLSX_BATCH_ROWS,
     RawTable,
+    _cell_text,
     _rename,
     _strings_table,
     _unknown_headers,
 )
 from pipelines.normalize.xlsx import check_workbook, uncached_formula
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_xlsx_openpyxl(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
