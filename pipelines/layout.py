@@ -13,6 +13,9 @@ layout", has the same table):
 * ``clean/<family>/<agency>/cast_errors.json``, ``normalization.json``: normalize → the gate.
 * ``validation/<family>/<agency>/report.json|html``: the gate → publish (its verdict), readiness.
 * ``validation/<family>/<agency>/publishable.parquet``: the gate → publish, integrity, readiness.
+* ``validation/<family>/<agency>/schema_valid.parquet``: the gate → integrity (the red flags):
+  every row that passed the schema, masked like the publishable table, rows quarantined by
+  business rules kept; never published itself.
 * ``integrity/procurement/<agency>/ocds_release_package.json``: the OCDS export → publish.
 * ``integrity/procurement/<agency>/red_flags.csv|parquet|json``: the red flags → publish,
   readiness.
@@ -114,6 +117,14 @@ def validation_dir(data_dir: Path, family: str, agency: str) -> Path:
 def publishable_path(data_dir: Path, family: str, agency: str) -> Path:
     """What the gate let through: personal data masked or dropped, quarantined rows out."""
     return validation_dir(data_dir, family, agency) / PUBLISHABLE_PARQUET
+
+
+SCHEMA_VALID_PARQUET = "schema_valid.parquet"
+
+
+def schema_valid_path(data_dir: Path, family: str, agency: str) -> Path:
+    """Every row that passed the schema, personal data masked, business-rule quarantine kept."""
+    return validation_dir(data_dir, family, agency) / SCHEMA_VALID_PARQUET
 
 
 def report_json_path(data_dir: Path, family: str, agency: str) -> Path:

@@ -1,11 +1,15 @@
 """Integrity outputs of one agency partition, read from and written to the on-disk layout.
 
-Input: the gate's ``data/validation/procurement/<agency>/publishable.parquet``. Output,
-beside each other in
+Input: the gate's ``data/validation/procurement/<agency>/publishable.parquet`` (the OCDS
+export: what is published) and ``schema_valid.parquet`` (the red flags: every row that passed
+the schema, also those a business rule quarantined — a contract over its budget is the very
+thing a red flag is for). Output, beside each other in
 ``data/integrity/procurement/<agency>/``: ``ocds_release_package.json`` (written only when
 valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
-``red_flags.parquet`` (agency_code, project_id, flag_id, detail) and ``red_flags.json``
-(each flag's definition, parameters and flagged projects, and the summary counts).
+``red_flags.parquet`` (agency_code, project_id, flag_id, detail: no name, tax id or free text
+of the row) and ``red_flags.json`` (each flag's definition, parameters and flagged projects,
+the summary counts, and the ``rate``: flagged projects over the rows screened, with the flagged
+projects that were not published because a business rule quarantined them).
 
 When the package is withheld (the schema is offline or unusable, no row passed the checks, or
 the package is invalid) :func:`withhold_package` writes ``ocds_release_package.json.withheld.json``
@@ -36,7 +40,13 @@ from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
 from pipelines.integrity.procurement_table import read_procurement
-from pipelines.integrity.red_flags import FlagSpec, compute_flags, describe_flags, summarize
+from pipelines.integrity.red_flags import (
+    FlagSpec,
+    compute_flags,
+    describe_flags,
+    flag_rate,
+    summarize,
+)
 from pipelines.layout import (  # the integrity stage's files (FAMILY: procurement)
     FLAGS_CSV,
     FLAGS_JSON,
@@ -45,6 +55,7 @@ from pipelines.layout import (  # the integrity stage's files (FAMILY: procureme
     integrity_dir,
     integrity_files,
     publishable_path,
+    schema_valid_path,
 )
 from pipelines.layout import PROCUREMENT as FAMILY
 
@@ -53,6 +64,12 @@ def gated_table_path(data_dir: Path, agency_code: str) -> Path:
     """The table the validation gate let through (privacy-masked, quarantined rows out):
     what is published is what OCDS and the red flags describe."""
     return publishable_path(data_dir, FAMILY, agency_code)
+
+
+def screened_table_path(data_dir: Path, agency_code: str) -> Path:
+    """Every row that passed the schema (masked like the publishable table), rows quarantined
+    by business rules kept: what the red flags are computed over."""
+    return schema_valid_path(data_dir, FAMILY, agency_code)
 
 
 def package_path(data_dir: Path, agency_code: str) -> Path:
@@ -190,12 +207,19 @@ def _previous_package(path: Path) -> dict[str, Any] | None:
 
 
 def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) -> FlagsOutcome:
-    """Compute the agency's red flags and write the flags table and their description."""
-    flags = compute_flags(read_procurement(gated_table_path(data_dir, agency_code)), specs)
+    """Compute the agency's red flags over every row that passed the schema and write the flags
+    table and their description (with the rate's numerator and denominator)."""
+    screened = read_procurement(screened_table_path(data_dir, agency_code))
+    published = pq.read_table(gated_table_path(data_dir, agency_code), columns=["project_id"])
+    flags = compute_flags(screened, specs)
     folder = integrity_dir(data_dir, agency_code)
     folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(flags)
-    report = {"flags": describe_flags(flags, specs), "summary": summary}
+    report = {
+        "flags": describe_flags(flags, specs),
+        "summary": summary,
+        "rate": flag_rate(flags, screened, published["project_id"].to_pylist()),
+    }
     outcome = FlagsOutcome(
         flags, summary, folder / FLAGS_CSV, folder / FLAGS_PARQUET, folder / FLAGS_JSON
     )

@@ -1,4 +1,5 @@
-"""Procurement red flags over the clean procurement table, vectorised in DuckDB.
+"""Procurement red flags over every procurement row that passed the schema (the gate's
+``schema_valid.parquet``: rows a business rule quarantined included), vectorised in DuckDB.
 
 The flags, their definitions, sources and parameters are data
 (``datasets/procurement/red_flags.yaml``); each flag's SQL is one module in
@@ -130,6 +131,23 @@ def summarize(flags: pa.Table) -> dict[str, Any]:
             agency: _counts(flags.filter(pc.equal(flags["agency_code"], agency)))
             for agency in agencies
         },
+    }
+
+
+def flag_rate(
+    flags: pa.Table, screened: pa.Table, published_projects: Sequence[str | None]
+) -> dict[str, Any]:
+    """The red-flag rate's parts: ``flagged_projects`` (n, distinct projects with a flag) over
+    ``screened_rows`` (N, every row that passed the schema, quarantined or not);
+    ``published_rows`` of them are published; ``flagged_not_published`` lists the flagged
+    projects a business rule quarantined (in the flags, absent from the published table)."""
+    flagged = set(flags["project_id"].to_pylist())
+    published = {project for project in published_projects if project is not None}
+    return {
+        "flagged_projects": len(flagged),
+        "screened_rows": screened.num_rows,
+        "published_rows": len(published_projects),
+        "flagged_not_published": sorted(flagged - published),
     }
 
 

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from pipelines.contracts import DatasetSpec
 from pipelines.contracts.models import Policy
 from pipelines.hashing import file_sha256
-from pipelines.layout import validation_dir
+from pipelines.layout import SCHEMA_VALID_PARQUET, validation_dir
 from pipelines.validation.errors import DEFAULT_LIMIT_ERRORS, SchemaError, SchemaReport
 from pipelines.validation.frictionless_ref import ReferenceTable
 from pipelines.validation.gate_input import GateInput, GateOptions
@@ -253,6 +253,7 @@ class _Checked:
     invalid_rows: set[int]
     typed: pa.Table | Path
     found: PrivacyResult | None  # the guard's findings when it already read the table
+    schema_invalid: set[int] = field(default_factory=set)  # schema and cast errors only
 
 
 def gate(inputs: GateInput, options: GateOptions | None = None) -> ValidationResult:
@@ -281,7 +282,13 @@ def gate(inputs: GateInput, options: GateOptions | None = None) -> ValidationRes
         writer = (
             None
             if decide(known, rows)[0] == "blocked"
-            else PublishableWriter(Path(workdir) / PUBLISHABLE_PARQUET, checked.invalid_rows)
+            else PublishableWriter(
+                Path(workdir) / PUBLISHABLE_PARQUET,
+                checked.invalid_rows,
+                beside=PublishableWriter(
+                    Path(workdir) / SCHEMA_VALID_PARQUET, checked.schema_invalid
+                ),
+            )
         )
         privacy = raw(guard(checked.typed, policy, inputs.string_fields, checked.found, writer))
         status, reasons = decide(privacy, rows)
@@ -289,6 +296,8 @@ def gate(inputs: GateInput, options: GateOptions | None = None) -> ValidationRes
         if status != "blocked" and writer is not None:
             publishable = writer.close(privacy.dropped_columns)
         publishable_path = write_publishable(publishable, directory)
+        screened = None if publishable is None or writer is None else writer.beside
+        write_publishable(screened.path if screened else None, directory, SCHEMA_VALID_PARQUET)
     result = ValidationResult(
         family=inputs.family,
         agency=inputs.agency,
@@ -336,9 +345,11 @@ def _check(
     )
     rules = _rule_rows(inputs, options, schema_report, suite, suite_report, typed, text.num_rows)
     schema_report.errors = schema_report.errors + normalize_errors
-    return _Checked(
+    checked = _Checked(
         schema_report, suite_report, rules, invalid_rows | rules.row_numbers, typed, found
     )
+    checked.schema_invalid = invalid_rows
+    return checked
 
 
 def _read_once(

@@ -19,12 +19,19 @@ class PublishableWriter:
     """Writes the publishable table batch by batch as the privacy guard masks it: quarantined
     (invalid) rows left out; columns to drop are removed once all findings are known."""
 
-    def __init__(self, path: Path, invalid_rows: set[int]) -> None:
+    def __init__(
+        self, path: Path, invalid_rows: set[int], beside: PublishableWriter | None = None
+    ) -> None:
         self.path = path
         self._invalid = pa.array(sorted(invalid_rows), pa.int64())
         self._writer: pq.ParquetWriter | None = None
+        # A second table fed the same masked batches, leaving out its own rows (the gate's
+        # schema-valid table: business-rule quarantine kept, for the red flags).
+        self.beside = beside
 
     def __call__(self, table: pa.Table, first_row_number: int) -> None:
+        if self.beside is not None:
+            self.beside(table, first_row_number)
         if len(self._invalid):
             numbers = row_numbers(first_row_number, table.num_rows)
             table = table.filter(pc.invert(pc.is_in(numbers, value_set=self._invalid)))
@@ -35,6 +42,8 @@ class PublishableWriter:
     def close(self, dropped: Sequence[str]) -> Path:
         if self._writer is None:
             raise ValueError(f"{self.path}: no rows were written")
+        if self.beside is not None:
+            self.beside.close(dropped)
         self._writer.close()
         if dropped:
             _drop_columns(self.path, dropped)
@@ -54,11 +63,14 @@ def _drop_columns(path: Path, dropped: Sequence[str]) -> None:
     rewritten.replace(path)
 
 
-def write_publishable(written: Path | None, directory: Path) -> Path:
+def write_publishable(
+    written: Path | None, directory: Path, name: str = PUBLISHABLE_PARQUET
+) -> Path:
     """Move the table publishing may use — privacy-cleaned, quarantined rows left out — beside
     the report, so the publisher never reads the unmasked clean table. A blocked partition
-    leaves no such file: the portal keeps its previous version."""
-    path = directory / PUBLISHABLE_PARQUET
+    leaves no such file: the portal keeps its previous version. ``name``: another gate table
+    (the schema-valid one), moved the same way."""
+    path = directory / name
     if written is None:
         path.unlink(missing_ok=True)
     else:

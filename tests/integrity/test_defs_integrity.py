@@ -21,6 +21,7 @@ from pipelines.integrity.partition import (
     gated_table_path,
     integrity_dir,
     package_path,
+    screened_table_path,
     withheld_note_path,
 )
 from pipelines.settings import get_settings
@@ -43,6 +44,7 @@ def data_dir(tmp_path, monkeypatch, ocds_schema_dir, make_project, make_table):
     path.parent.mkdir(parents=True)
     rows = [make_project(1, number_of_bidders=1), make_project(2, contract_value=1_500_000.0)]
     pq.write_table(make_table(rows), path)
+    pq.write_table(make_table(rows), screened_table_path(tmp_path, "cgd"))
     yield tmp_path
     get_settings.cache_clear()
     integrity_defs.clear_validator_cache()
@@ -174,6 +176,9 @@ def test_a_failed_download_is_tried_once_for_all_partitions_of_a_process(
     path = gated_table_path(data_dir, "pcd")
     path.parent.mkdir(parents=True)
     pq.write_table(make_table([make_project(3, agency_code="pcd")]), path)
+    pq.write_table(
+        make_table([make_project(3, agency_code="pcd")]), screened_table_path(data_dir, "pcd")
+    )
     requests: list[str] = []
 
     class Unavailable(http.server.BaseHTTPRequestHandler):

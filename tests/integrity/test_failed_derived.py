@@ -34,6 +34,7 @@ from pipelines.integrity.partition import (
     gated_table_path,
     integrity_dir,
     package_path,
+    screened_table_path,
     withheld_note_path,
     withhold_flags,
 )
@@ -56,6 +57,7 @@ def data_dir(tmp_path, monkeypatch, ocds_schema_dir, make_project, make_table):
     path.parent.mkdir(parents=True)
     rows = [make_project(1, number_of_bidders=1), make_project(2)]
     pq.write_table(make_table(rows), path)
+    pq.write_table(make_table(rows), screened_table_path(data, "cgd"))
     yield data
     get_settings.cache_clear()
     integrity_defs.clear_validator_cache()

@@ -17,6 +17,7 @@ from pipelines.integrity.partition import (
     flag_partition,
     gated_table_path,
     integrity_dir,
+    screened_table_path,
 )
 from pipelines.integrity.red_flags import FLAGS_SCHEMA, load_flag_specs
 
@@ -33,6 +34,7 @@ def clean_cgd(tmp_path, make_project, make_table):
     path = gated_table_path(tmp_path, "cgd")
     path.parent.mkdir(parents=True)
     pq.write_table(make_table(rows), path)
+    pq.write_table(make_table(rows), screened_table_path(tmp_path, "cgd"))
     return tmp_path, rows
 
 
