@@ -12,6 +12,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SUITES = [
     "normalize/bench_normalize.py",
+    "normalize/bench_xlsx.py",
     "validate/bench_validate.py",
     "integrity/bench_integrity.py",
     "publish/bench_publish.py",
