@@ -1,5 +1,7 @@
 """Charts for the report as inline SVG (altair -> Vega-Lite -> vl-convert): no CDN, no script.
 
+Counts, points and scores are drawn on axes that start at zero: the CPI (0-100) on its whole
+scale, not zoomed to the last few points (a zoomed index axis would need a visible break).
 The SVG is checked before it is marked safe for the page: labels come from portal data
 (agency names) and must never smuggle in script or event handlers.
 """
@@ -22,9 +24,17 @@ class UnsafeSvgError(ValueError):
     """The rendered SVG holds active content."""
 
 
+CPI_SCALE = (0, 100)  # Transparency International's CPI runs from 0 to 100
+
+
+def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite specification of a chart (what the tests read for its axes)."""
+    document: dict[str, Any] = chart.configure(font=FONT).to_dict()
+    return document
+
+
 def _render(chart: alt.TopLevelMixin) -> Markup:
-    spec = chart.configure(font=FONT).to_dict()
-    return safe_svg(vlc.vegalite_to_svg(spec))
+    return safe_svg(vlc.vegalite_to_svg(spec(chart)))
 
 
 def safe_svg(svg: str) -> Markup:
@@ -42,8 +52,12 @@ def safe_svg(svg: str) -> Markup:
 
 
 def cpi_chart(scores: Mapping[int, int]) -> Markup:
+    return _render(cpi(scores))
+
+
+def cpi(scores: Mapping[int, int]) -> alt.Chart:
     rows = [{"year": str(year), "score": score} for year, score in sorted(scores.items())]
-    chart = (
+    return (
         alt.Chart(
             alt.Data(values=rows),
             width=420,
@@ -53,13 +67,20 @@ def cpi_chart(scores: Mapping[int, int]) -> Markup:
         .mark_line(point=True)
         .encode(
             x=alt.X("year:O", title="ปี / Year"),
-            y=alt.Y("score:Q", title="คะแนน / Score", scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                "score:Q",
+                title="คะแนน (0–100) / Score (0–100)",
+                scale=alt.Scale(domain=list(CPI_SCALE), zero=True),
+            ),
         )
     )
-    return _render(chart)
 
 
 def eligibility_chart(criteria: Sequence[Mapping[str, Any]]) -> Markup:
+    return _render(eligibility(criteria))
+
+
+def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     rows = [
         {
             "criterion": f"{c['name_th']} / {c['name_en']}",
@@ -74,15 +95,22 @@ def eligibility_chart(criteria: Sequence[Mapping[str, Any]]) -> Markup:
         height=25 * len(rows) + 20,
         title="คะแนนคุณสมบัติ / Eligibility points",
     )
-    chart = base.mark_bar(color="#d9d9d9").encode(
-        y=alt.Y("criterion:N", title=None, sort=None), x=alt.X("max:Q", title="คะแนน / Points")
-    ) + base.mark_bar(color="#2b6cb0").encode(y=alt.Y("criterion:N", sort=None), x="points:Q")
-    return _render(chart)
+    zero = alt.Scale(zero=True, domainMin=0)
+    return base.mark_bar(color="#d9d9d9").encode(
+        y=alt.Y("criterion:N", title=None, sort=None),
+        x=alt.X("max:Q", title="คะแนน / Points", scale=zero),
+    ) + base.mark_bar(color="#2b6cb0").encode(
+        y=alt.Y("criterion:N", sort=None), x=alt.X("points:Q", scale=zero)
+    )
 
 
 def agency_chart(scores: Sequence[tuple[str, float]]) -> Markup:
+    return _render(agencies(scores))
+
+
+def agencies(scores: Sequence[tuple[str, float]]) -> alt.Chart:
     rows = [{"agency": name, "score": round(100 * score, 1)} for name, score in scores]
-    chart = (
+    return (
         alt.Chart(
             alt.Data(values=rows),
             width=420,
@@ -92,7 +120,10 @@ def agency_chart(scores: Sequence[tuple[str, float]]) -> Markup:
         .mark_bar(color="#2f855a")
         .encode(
             y=alt.Y("agency:N", title=None, sort="-x"),
-            x=alt.X("score:Q", title="คะแนน (0–100) / Score", scale=alt.Scale(domain=[0, 100])),
+            x=alt.X(
+                "score:Q",
+                title="คะแนน (0–100) / Score (0–100)",
+                scale=alt.Scale(domain=[0, 100], zero=True),
+            ),
         )
     )
-    return _render(chart)

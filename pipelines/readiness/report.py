@@ -5,20 +5,21 @@ offline) and Markdown, written to ``build/report/`` with a history entry per run
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.files import replace_atomically
 from pipelines.readiness import charts, history
-from pipelines.readiness.figures import Figure, label
+from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
 from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures
 from pipelines.readiness.methodology import Cpi, OgpConfig
+from pipelines.readiness.present import environment
 from pipelines.readiness.scoring import (
     CommitmentAssessment,
     EligibilityResult,
@@ -45,6 +46,18 @@ class ValueSection(_Part):
     figures: list[Figure]
 
 
+class FigureSection(_Part):
+    """A group of figures from one module (licensing, co-creation, asset disclosure, metadata
+    quality, ...): shown as its own table, in Thai and English, with n/N and evidence."""
+
+    key: str
+    name_th: str
+    name_en: str
+    figures: list[Figure]
+    note_th: str | None = None
+    note_en: str | None = None
+
+
 class Requirement(_Part):
     key: str
     name_th: str
@@ -56,6 +69,7 @@ class Requirement(_Part):
 
 class Action(_Part):
     priority: int
+    subject: str | None = None  # a proper name (an agency's title), shown as it is
     text_th: str
     text_en: str
     evidence: list[str]
@@ -82,6 +96,7 @@ class Report(_Part):
     values_check: ValuesCheckResult
     ogp_values: list[ValueSection]
     cocreation: list[Requirement]
+    sections: list[FigureSection] = []
     commitments: list[CommitmentAssessment]
     agencies: list[AgencyScorecard]
     overall: dict[str, Figure]
@@ -98,8 +113,10 @@ def build_report(
     portal_url: str,
     generated_at: datetime,
     previous: tuple[str, dict[str, Any]] | None = None,
+    sections: Sequence[FigureSection] = (),
 ) -> Report:
-    """Score everything and assemble the report (pure; ``previous`` = (reference, JSON))."""
+    """Score everything and assemble the report (pure; ``previous`` = (reference, JSON);
+    ``sections``: the figure groups of the other readiness modules, see ``run.sections``)."""
     methodology, inputs = config.methodology, config.inputs
     as_of = generated_at.date()
     figures = {**indicators.overall, **input_figures(inputs)}
@@ -142,6 +159,7 @@ def build_report(
             for v in methodology.ogp_values
         ],
         cocreation=cocreation,
+        sections=list(sections),
         commitments=commitments,
         agencies=sorted(indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)),
         overall=figures,
@@ -168,13 +186,14 @@ def cpi_figures(cpi: Cpi) -> list[Figure]:
     return [
         Figure(
             key=f"cpi_{year}",
-            label_th=f"CPI {year}",
-            label_en=f"CPI {year}",
+            label_th=f"ดัชนีการรับรู้การทุจริต (CPI) พ.ศ. {ce_to_be(year)}",
+            label_en=f"Corruption Perceptions Index (CPI) {year}",
             value=score,
             unit="score",
             evidence=[cpi.source.url],
             verified=cpi.verified,
-            note=str(year),
+            note_th=f"พ.ศ. {ce_to_be(year)}",
+            note_en=str(year),
         )
         for year, score in sorted(cpi.scores.items())
     ]
@@ -184,7 +203,7 @@ def prioritised_actions(report: Report) -> list[Action]:
     """What to do next, most decisive first: eligibility gaps, then unverified inputs that the
     outcome rests on, the Values Check, co-creation, overdue milestones and the weakest
     agencies — at most ``PER_KIND`` of each kind, so the short list stays varied."""
-    todo: list[tuple[str, str, str, list[str]]] = []
+    todo: list[tuple[str, str, str, list[str]] | tuple[str, str, str, list[str], str]] = []
     for c in report.eligibility.criteria:
         for gain in c.improvements:
             todo.append(
@@ -228,19 +247,21 @@ def prioritised_actions(report: Report) -> list[Action]:
             todo.append(
                 (
                     "agency",
-                    f"{agency.title}: เผยแพร่ {', '.join(missing)}",
-                    f"{agency.title}: publish {', '.join(missing)}",
+                    f"เผยแพร่ {', '.join(missing)}",
+                    f"publish {', '.join(missing)}",
                     [agency.url],
+                    agency.title,
                 )
             )
     taken: dict[str, int] = {}
     actions: list[Action] = []
-    for kind, th, en, evidence in todo:
+    for kind, th, en, evidence, *subject in todo:
         if taken.get(kind, 0) < PER_KIND and len(actions) < MAX_ACTIONS:
             taken[kind] = taken.get(kind, 0) + 1
             actions.append(
                 Action(
                     priority=len(actions) + 1,
+                    subject=subject[0] if subject else None,
                     text_th=th,
                     text_en=en,
                     evidence=list(dict.fromkeys(evidence)),
@@ -252,57 +273,69 @@ def prioritised_actions(report: Report) -> list[Action]:
 # --- rendering ----------------------------------------------------------------------------
 
 
-def environment() -> Environment:
-    """Jinja2 with autoescaping on for every template (HTML and Markdown alike)."""
-    env = Environment(
-        loader=PackageLoader("pipelines.readiness", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["fmt"] = format_value
-    env.filters["buddhist_era"] = ce_to_be
-    env.globals["label"] = label
-    env.filters["is_url"] = lambda s: isinstance(s, str) and s.startswith(("http://", "https://"))
-    env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
-    return env
-
-
-def format_value(value: Any, unit: str = "") -> str:
-    if value is None:
-        return "ไม่มีข้อมูล / no data"
-    if unit == "share" and isinstance(value, int | float):
-        return f"{100 * value:.1f}%"
-    if unit == "stars" and isinstance(value, int | float):
-        return f"{value:.2f} ★"
-    if isinstance(value, bool) or unit == "bool":
-        return "✓" if value else "✗"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def to_json(report: Report) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(report.model_dump_json())
     return document
 
 
+SCORECARD_COLUMNS = (
+    "score",
+    "oit_coverage",
+    "timeliness",
+    "validation_pass_rate",
+    "openness_stars_mean",
+    "datastore_share",
+    "partitions_blocked_personal_data",
+    "values_masked_before_publication",
+    "privacy_incidents_blocked",
+    "red_flag_rate",
+)
+
+
+def scorecard_columns(report: Report) -> list[str]:
+    """The scorecard's columns: those every agency's card has, in a fixed order."""
+    return [k for k in SCORECARD_COLUMNS if all(k in a.figures for a in report.agencies)]
+
+
+def portal_figures(report: Report) -> list[Figure]:
+    """Portal-wide figures not already shown under an OGP value (coverage per family, personal
+    data, red-flag analysis, ...): every figure the report computes is shown somewhere."""
+    shown = {f.key for v in report.ogp_values for f in v.figures}
+    return [f for key, f in report.overall.items() if key not in shown]
+
+
 def render_html(report: Report) -> str:
     document = to_json(report)
+    scores = [
+        (a.title, float(a.figures["score"].value))
+        for a in report.agencies
+        if isinstance(a.figures["score"].value, int | float)
+    ]
     svg = {
         "eligibility": charts.eligibility_chart(document["eligibility"]["criteria"]),
-        "cpi": charts.cpi_chart({int(f.note or 0): int(f.value or 0) for f in report.cpi}),
-        "agencies": charts.agency_chart(
-            [(a.title, float(a.figures["score"].value or 0)) for a in report.agencies]
+        "cpi": charts.cpi_chart(
+            {int(f.key.removeprefix("cpi_")): int(f.value or 0) for f in report.cpi}
         ),
+        "agencies": charts.agency_chart(scores),
     }
     template = environment().get_template("report.html.j2")
-    return template.render(report=report, data=document, charts=svg)
+    return template.render(
+        report=report,
+        data=document,
+        charts=svg,
+        columns=scorecard_columns(report),
+        portal_figures=portal_figures(report),
+    )
 
 
 def render_markdown(report: Report) -> str:
-    return environment().get_template("report.md.j2").render(report=report)
+    return (
+        environment()
+        .get_template("report.md.j2")
+        .render(
+            report=report, columns=scorecard_columns(report), portal_figures=portal_figures(report)
+        )
+    )
 
 
 class ReportPaths(_Part):

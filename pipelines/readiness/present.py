@@ -1,0 +1,119 @@
+"""How the report shows a figure: the Jinja2 environment and the filters the templates use.
+
+Rules the HTML-scan test holds the templates to: every word a reader sees is in Thai and English
+(:mod:`pipelines.readiness.wording`), a percentage always carries its n/N, a share without
+counts is never shown as a percentage, and evidence is a link on the web (a local path of the
+pipeline's machine is never shown: a figure with only local evidence says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from pipelines.readiness.figures import PER_FAMILY, Figure, label
+from pipelines.readiness.wording import NO_DATA, OPERATORS, Words, family_words, term
+from pipelines.thai import ce_to_be
+
+
+def is_url(text: object) -> bool:
+    return isinstance(text, str) and text.startswith(("http://", "https://"))
+
+
+def web_evidence(urls: Iterable[str]) -> list[str]:
+    """The evidence a reader can open: URLs only, never a path on the pipeline's machine."""
+    return [u for u in urls if is_url(u)]
+
+
+def key_words(key: str) -> Words:
+    """A figure key's label; a per-family key names its family in each language."""
+    for prefix, (th, en) in PER_FAMILY.items():
+        if key.startswith(prefix):
+            family_th, family_en = family_words(key.removeprefix(prefix))
+            return f"{th} {family_th}", f"{en} {family_en}"
+    return label(key)
+
+
+def figure_words(f: Figure) -> Words:
+    """The label to show: per-family keys in each language, otherwise the figure's own."""
+    if any(f.key.startswith(prefix) for prefix in PER_FAMILY):
+        return key_words(f.key)
+    return f.label_th, f.label_en
+
+
+def ratio(numerator: int | None, denominator: int | None) -> str:
+    return "" if numerator is None or denominator is None else f"{numerator}/{denominator}"
+
+
+def amount(
+    value: Any, unit: str = "", numerator: int | None = None, denominator: int | None = None
+) -> str:
+    """A value without words: a number, a percentage *with* its n/N, stars or points.
+
+    A share with its counts is "62.5% (5/8)"; a share without counts (a weighted score, a
+    mean against a maximum) is shown out of 100, never as a bare percentage. Values that need
+    words (no data, yes/no, text) give "" and the template shows :func:`value_words`."""
+    if value is None or isinstance(value, bool) or unit in {"bool", "text"}:
+        return ""
+    if isinstance(value, str):
+        return ""
+    if unit == "share":
+        if numerator is not None and denominator is not None:
+            return f"{100 * value:.1f}% ({numerator}/{denominator})"
+        return f"{100 * value:.1f} / 100"
+    if unit == "stars":
+        return f"{value:.2f} ★"
+    counts = f" ({numerator}/{denominator})" if numerator is not None and denominator else ""
+    if isinstance(value, float):
+        return f"{value:g}{counts}"
+    return f"{value}{counts}"
+
+
+def value_words(value: Any, unit: str = "") -> Words | None:
+    """Words for a value that needs them; None when :func:`amount` says it all."""
+    if value is None:
+        return NO_DATA
+    if isinstance(value, bool) or unit == "bool":
+        return term("bool", bool(value))
+    if isinstance(value, str):
+        try:
+            return term("value", value)
+        except KeyError:
+            return None  # a proper name or title: shown as it is, marked not to translate
+    return None
+
+
+def operator_words(op: str) -> Words:
+    return OPERATORS[op]
+
+
+def cell(text: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def environment() -> Environment:
+    """Jinja2 with autoescaping on for every template (HTML and Markdown alike)."""
+    env = Environment(
+        loader=PackageLoader("pipelines.readiness", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["amount"] = amount
+    env.filters["buddhist_era"] = ce_to_be
+    env.filters["is_url"] = is_url
+    env.filters["web"] = web_evidence
+    env.filters["cell"] = cell
+    env.globals.update(
+        term=term,
+        key_words=key_words,
+        figure_words=figure_words,
+        value_words=value_words,
+        operator_words=operator_words,
+        ratio=ratio,
+    )
+    return env

@@ -1,0 +1,87 @@
+"""Charts start their value axes at zero (the CPI on its whole 0-100 scale, not zoomed to the
+last few points), and their titles are in Thai and English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import altair as alt
+import pytest
+
+from pipelines.readiness import charts
+
+THAI = re.compile(r"[\u0E00-\u0E7F]")
+CPI = {2018: 36, 2019: 36, 2020: 36, 2021: 35, 2022: 36, 2023: 35, 2024: 34, 2025: 33}
+CRITERIA: list[dict[str, Any]] = [
+    {"name_th": "การคลัง", "name_en": "Fiscal", "points": 4, "max_points": 4},
+    {"name_th": "ข้อมูล", "name_en": "Information", "points": None, "max_points": 4},
+]
+AGENCIES = [("กรมบัญชีกลาง", 0.62), ("กรมตัวอย่าง", 0.4)]
+
+
+def quantitative(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every quantitative encoding of a chart and its layers."""
+    for part in [spec, *spec.get("layer", [])]:
+        for channel in part.get("encoding", {}).values():
+            if isinstance(channel, dict) and channel.get("type") == "quantitative":
+                yield channel
+
+
+def tick_labels(svg: str, axis_title: str) -> list[float]:
+    """The numbers printed on the axis whose group carries ``axis_title``."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    numbers = [float(t) for t in texts if re.fullmatch(r"-?\d+(\.\d+)?", t)]
+    assert axis_title in texts
+    return numbers
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [charts.cpi(CPI), charts.eligibility(CRITERIA), charts.agencies(AGENCIES)],
+    ids=["cpi", "eligibility", "agencies"],
+)
+def test_value_axes_start_at_zero(chart: alt.TopLevelMixin) -> None:
+    spec = charts.spec(chart)
+    channels = list(quantitative(spec))
+    assert channels
+    for channel in channels:
+        scale = channel.get("scale", {})
+        assert scale.get("zero") is True
+        assert scale.get("domain", [0])[0] == 0
+        assert scale.get("domainMin", 0) == 0
+
+
+def test_cpi_is_drawn_on_its_whole_scale() -> None:
+    svg = charts.cpi_chart(CPI)
+    ticks = tick_labels(svg, "คะแนน (0–100) / Score (0–100)")
+    # years are ticks too (2018..2025); the score axis runs 0..100
+    scores = [t for t in ticks if t <= 100]
+    assert min(scores) == 0
+    assert max(scores) == 100
+
+
+def test_agency_scores_start_at_zero() -> None:
+    svg = charts.agency_chart(AGENCIES)
+    ticks = tick_labels(svg, "คะแนน (0–100) / Score (0–100)")
+    assert min(ticks) == 0
+    assert max(ticks) == 100
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [charts.cpi(CPI), charts.eligibility(CRITERIA), charts.agencies(AGENCIES)],
+    ids=["cpi", "eligibility", "agencies"],
+)
+def test_titles_are_bilingual(chart: alt.TopLevelMixin) -> None:
+    spec = charts.spec(chart)
+    parts = [spec, *spec.get("layer", [])]
+    titles = [p["title"] for p in parts if "title" in p]
+    titles += [c["title"] for c in quantitative(spec) if c.get("title")]
+    assert len(titles) >= 2
+    for title in titles:
+        th, _, en = title.rpartition(" / ")
+        assert THAI.search(th), title
+        assert en, title
+        assert not THAI.search(en), title
