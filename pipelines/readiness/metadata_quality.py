@@ -262,8 +262,14 @@ def _register(rules: MqaRules) -> None:
     register_labels(labels)
 
 
+def _num(points: float) -> str:
+    """Points as shown: whole numbers without decimals, others to one decimal."""
+    rounded = round(points, 1)
+    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+
+
 def _points_notes(score: MqaScore, rules: MqaRules) -> tuple[str, str]:
-    low, high, top = round(score.points, 1), round(score.points_max, 1), score.max_points
+    low, high, top = _num(score.points), _num(score.points_max), score.max_points
     if score.rating_th and score.rating_en:
         band_th, band_en = f"ระดับ{score.rating_th}", f"rating {score.rating_en}"
     else:
@@ -336,7 +342,7 @@ def mqa_figures(score: MqaScore, rules: MqaRules) -> dict[str, Figure]:
             evidence,
             verified=not item.unknown,
             status="provisional" if item.unknown else None,
-            note_th=f"{round(item.points, 2)} จาก {item.weight} คะแนน{unknown_th}",
-            note_en=f"{round(item.points, 2)} of {item.weight} points{unknown_en}",
+            note_th=f"{_num(item.points)} จาก {item.weight} คะแนน{unknown_th}",
+            note_en=f"{_num(item.points)} of {item.weight} points{unknown_en}",
         )
     return figures
