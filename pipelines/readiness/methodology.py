@@ -3,18 +3,38 @@
 
 Everything the report scores against lives in those files; this module only gives
 it a shape and refuses malformed files with an error naming the file, line and field
-(:mod:`pipelines.readiness.yaml_models` reads them).
+(:mod:`pipelines.readiness.yaml_models` reads them). Every value carries a public reference
+(:mod:`pipelines.readiness.sources`); a value marked verified without a specific document and
+the day it was checked is refused, one line per key.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipelines.readiness.input_models import (
+    Assessment,
+    Commitment,
+    CommitmentRegister,
+    Condition,
+    ContextItem,
+    Cpi,
+    EvidenceInput,
+    Inputs,
+    InputValue,
+    Milestone,
+    Operator,
+    Potential,
+    Publication,
+    RegisterSource,
+    Reported,
+)
+from pipelines.readiness.sources import Source
+from pipelines.readiness.verified import check_verified
 from pipelines.readiness.yaml_models import MethodologyError, load_model
 
 METHODOLOGY_FILE = "methodology.yaml"
@@ -26,9 +46,25 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Model):
-    title: str
-    url: str = Field(pattern=r"^https?://")
+__all__ = [
+    "Assessment",
+    "Commitment",
+    "CommitmentRegister",
+    "Condition",
+    "ContextItem",
+    "Cpi",
+    "EvidenceInput",
+    "InputValue",
+    "Inputs",
+    "MethodologyError",
+    "Milestone",
+    "Operator",
+    "Potential",
+    "Publication",
+    "RegisterSource",
+    "Reported",
+    "Source",
+]
 
 
 class Named(_Model):
@@ -53,6 +89,17 @@ class Band(_Model):
     points: int = Field(ge=0)
 
 
+class CoverageGap(_Model):
+    """The criterion's index does not cover ``country`` (published by the index or by OGP):
+    the criterion then leaves the denominator (12 points instead of 16)."""
+
+    country: str
+    reason_th: str
+    reason_en: str
+    source: Source
+    verified: bool
+
+
 class Criterion(Named):
     max_points: int = Field(gt=0)
     kind: Literal["components", "levels", "bands"]
@@ -60,7 +107,9 @@ class Criterion(Named):
     levels: list[Level] = []
     bands: list[Band] = []
     bands_verified: bool = True
-    source: Source
+    rule_source: Source | None = None  # where the points rule (e.g. the bands) is published
+    source: Source  # the index OGP reads for this criterion
+    not_covered: list[CoverageGap] = []
 
     @model_validator(mode="after")
     def _rule_matches_kind(self) -> Criterion:
@@ -78,8 +127,13 @@ class Criterion(Named):
 class Eligibility(_Model):
     source: Source
     pass_share: float = Field(gt=0, le=1)
-    min_criteria_with_data: int = Field(ge=1)
+    min_criteria_with_data: int = Field(ge=1)  # fewer criteria covered -> "not enough data"
     criteria: list[Criterion] = Field(min_length=1)
+
+    def gap(self, criterion: Criterion, country: str) -> CoverageGap | None:
+        """The methodology's record that the criterion's index does not cover ``country``."""
+        wanted = country.casefold()
+        return next((g for g in criterion.not_covered if g.country.casefold() == wanted), None)
 
 
 class ValuesCheckRules(_Model):
@@ -100,7 +154,6 @@ class Label(_Model):
 
 
 CompletionLevel = Literal["no_evidence", "not_started", "limited", "substantial", "complete"]
-Potential = Literal["unclear", "modest", "substantial"]
 
 
 class Irm(_Model):
@@ -117,16 +170,51 @@ class CocreationStandards(_Model):
 
 
 class OitItem(_Model):
-    code: str
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    number: str | None = None  # the item's number in that year's ITA manual, e.g. "O21"
     family: str
     name_th: str
     name_en: str
 
+    @property
+    def code(self) -> str:
+        """The year's item number when confirmed data gives one, else the stable key."""
+        return self.number or self.key
+
+
+class OitYear(_Model):
+    """The OIT items of one ITA assessment year (NACC renumbers them yearly)."""
+
+    year_be: int = Field(ge=2500, le=2700)
+    confirmed: bool  # true only with that year's manual as source (URL and checked_on)
+    source: Source | None = None
+    note_th: str | None = None
+    note_en: str | None = None
+    items: list[OitItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbers_when_confirmed(self) -> OitYear:
+        if self.confirmed and any(item.number is None for item in self.items):
+            raise ValueError(f"B.E. {self.year_be}: a confirmed year gives every item's number")
+        return self
+
 
 class Oit(_Model):
     source: Source
-    years_be: list[int]
-    items: list[OitItem] = Field(min_length=1)
+    years: list[OitYear] = Field(min_length=1)
+
+    def for_year(self, year_be: int) -> OitYear | None:
+        """The mapping of one assessment year; None when the methodology has none for it."""
+        return next((y for y in self.years if y.year_be == year_be), None)
+
+    @property
+    def years_be(self) -> list[int]:
+        return [y.year_be for y in self.years]
+
+    @property
+    def items(self) -> list[OitItem]:
+        """Deprecated: the latest year's items. Use ``for_year`` with the assessment year."""
+        return max(self.years, key=lambda y: y.year_be).items
 
 
 class PortalRules(_Model):
@@ -164,7 +252,7 @@ class Methodology(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Methodology:
-        unknown = {i.family for i in self.oit.items} - set(self.portal.families)
+        unknown = {i.family for y in self.oit.years for i in y.items} - set(self.portal.families)
         if unknown:
             raise ValueError(f"oit.items name families not in portal.families: {sorted(unknown)}")
         if not math.isclose(sum(self.scorecard_weights.values()), 1.0, abs_tol=1e-6):
@@ -173,110 +261,6 @@ class Methodology(_Model):
 
     def criterion(self, key: str) -> Criterion:
         return next(c for c in self.eligibility.criteria if c.key == key)
-
-
-# --- inputs -------------------------------------------------------------------------------
-
-InputValue = bool | float | str | dict[str, bool] | None
-
-
-class EvidenceInput(_Model):
-    """One input value with where it comes from and whether someone checked it."""
-
-    value: InputValue
-    source: Source
-    as_of: date | None = None
-    verified: bool
-    note: str | None = None
-
-
-class Cpi(_Model):
-    source: Source
-    verified: bool
-    scores: dict[int, int] = Field(min_length=1)
-
-
-class ContextItem(_Model):
-    key: str
-    text_th: str
-    text_en: str
-    dated: date | None = None
-    source: Source
-    verified: bool
-
-
-class Assessment(_Model):
-    fiscal_year: int = Field(ge=2000, le=2200, description="Common Era ending year")
-
-
-class Publication(_Model):
-    dataset_name: str = Field(pattern=r"^[a-z0-9_-]{2,100}$")
-    organization: str = Field(pattern=r"^[a-z0-9_-]{2,100}$")
-    organization_title: str
-    license_id: str
-
-
-class Inputs(_Model):
-    country: str
-    country_th: str
-    eligibility: dict[str, EvidenceInput]
-    values_check: dict[str, EvidenceInput]
-    cocreation: dict[str, EvidenceInput]
-    cpi: Cpi
-    context: list[ContextItem]
-    assessment: Assessment
-    publication: Publication
-
-
-# --- commitments --------------------------------------------------------------------------
-
-Operator = Literal[">=", ">", "<=", "<", "=="]
-
-
-class Condition(_Model):
-    """A measurable target on a pipeline indicator, e.g. ``validation_pass_rate >= 0.9``."""
-
-    indicator: str
-    op: Operator
-    value: float
-
-
-class Reported(_Model):
-    status: Literal["done", "in_progress", "not_started"]
-    evidence_url: str = Field(pattern=r"^https?://")
-    as_of: date
-
-
-class Milestone(_Model):
-    id: str
-    title_th: str
-    title_en: str
-    due: date
-    target: str
-    evidence: list[Condition] = []
-    reported: Reported | None = None
-
-
-class Commitment(_Model):
-    id: str
-    title_th: str
-    title_en: str
-    lead_agency_th: str
-    lead_agency_en: str
-    description_en: str
-    ogp_values: list[str]
-    verifiable: bool
-    potential_for_results: Potential
-    milestones: list[Milestone] = Field(min_length=1)
-
-
-class RegisterSource(Source):
-    verified: bool
-
-
-class CommitmentRegister(_Model):
-    source: RegisterSource
-    commitments: list[Commitment]
 
 
 class OgpConfig(_Model):
@@ -298,6 +282,7 @@ def load_config(directory: Path) -> OgpConfig:
     problems = [
         *_check_inputs(methodology, inputs, directory / INPUTS_FILE),
         *_check_commitments(methodology, commitments, directory / COMMITMENTS_FILE),
+        *check_verified(directory, methodology, inputs, commitments),
     ]
     if problems:
         raise MethodologyError("\n".join(problems))

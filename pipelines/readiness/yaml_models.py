@@ -35,6 +35,17 @@ def load_model(path: Path, model: type[M]) -> M:
         raise MethodologyError("\n".join(problems)) from exc
 
 
+def locate(path: Path, loc: Sequence[str | int]) -> str:
+    """``file:line`` of the YAML node at ``loc`` in a file that has loaded (``file`` alone when
+    the node cannot be found)."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return str(path)
+    line = _line_of(root, loc)
+    return f"{path}:{line}" if line else str(path)
+
+
 def _describe(path: Path, root: yaml.Node | None, error: Any) -> str:
     loc: Sequence[str | int] = error["loc"]
     field = ".".join(str(part) for part in loc) or "(document)"

@@ -29,7 +29,10 @@ def edit(path: Path, change: object) -> None:
 def test_shipped_files_load(config: OgpConfig) -> None:
     methodology, inputs = config.methodology, config.inputs
     assert [c.max_points for c in methodology.eligibility.criteria] == [4, 4, 4, 4]
-    assert [i.code for i in methodology.oit.items] == ["O17", "O18", "O19", "O20", "O21", "O22"]
+    # OIT items are data per ITA year; no year's numbers are confirmed, so none is given
+    assert methodology.oit.years_be == [2566, 2567, 2568]
+    assert all(not y.confirmed for y in methodology.oit.years)
+    assert all(i.number is None for y in methodology.oit.years for i in y.items)
     assert methodology.openness.format_stars["CSV"] == 3
     assert methodology.openness.format_stars["XLS"] == 2
     assert methodology.openness.format_stars["PDF"] == 1
@@ -99,3 +102,116 @@ def test_missing_file_and_broken_yaml(ogp_dir: Path) -> None:
     (ogp_dir / "commitments.yaml").write_text("commitments: [\n", encoding="utf-8")
     with pytest.raises(MethodologyError, match=r"commitments.yaml: not valid YAML"):
         load_config(ogp_dir)
+
+
+def sources_in(node: object) -> list[dict]:
+    """Every mapping with a ``url`` (a public reference) in a YAML document."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if "url" in node and "title" in node:
+            found.append(node)
+        for value in node.values():
+            found += sources_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += sources_in(value)
+    return found
+
+
+@pytest.mark.parametrize("name", ["methodology.yaml", "inputs.yaml"])
+def test_every_value_names_the_kind_of_its_public_reference(name: str) -> None:
+    document = yaml.safe_load((OGP_DIR / name).read_text(encoding="utf-8"))
+    sources = sources_in(document)
+    assert len(sources) >= 10
+    kinds = {"law", "publication", "official_page", "dataset", "index"}
+    assert [s for s in sources if s.get("kind") not in kinds] == []
+    assert [s for s in sources if s["kind"] == "law" and not s.get("year")] == []
+
+
+def test_a_law_without_its_year_is_refused(ogp_dir: Path) -> None:
+    def change(doc: dict) -> None:
+        del doc["eligibility"]["access_to_information"]["source"]["year"]
+
+    edit(ogp_dir / "inputs.yaml", change)
+    with pytest.raises(MethodologyError, match=r"eligibility.access_to_information.source: .*year"):
+        load_config(ogp_dir)
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "key"),
+    [
+        (
+            "inputs.yaml",
+            lambda doc: doc["cpi"].update(verified=True),
+            "cpi.verified: verified: true needs the date the document was checked",
+        ),
+        (
+            "inputs.yaml",
+            lambda doc: doc["context"][0].update(verified=True),
+            "context.0.verified: verified: true needs a specific document URL",
+        ),
+        (
+            "methodology.yaml",
+            lambda doc: doc["values_check"].update(threshold_verified=True),
+            "values_check.threshold_verified: threshold_verified: true needs the date",
+        ),
+        (
+            "methodology.yaml",
+            lambda doc: doc["eligibility"]["criteria"][3].update(bands_verified=True),
+            "eligibility.criteria.3.bands_verified: bands_verified: true needs the date",
+        ),
+        (
+            "commitments.yaml",
+            lambda doc: doc["source"].update(verified=True),
+            "source.verified: verified: true needs a specific document URL",
+        ),
+    ],
+)
+def test_every_verified_flag_needs_a_document_and_a_date(
+    ogp_dir: Path, file: str, change: object, key: str
+) -> None:
+    edit(ogp_dir / file, change)
+    with pytest.raises(MethodologyError) as error:
+        load_config(ogp_dir)
+    lines = str(error.value).splitlines()
+    assert len(lines) == 1
+    assert f"{file}:" in lines[0]
+    assert key in lines[0]
+
+
+def test_a_confirmed_oit_year_needs_its_manual_and_every_number(ogp_dir: Path) -> None:
+    def confirm_without_source(doc: dict) -> None:
+        doc["oit"]["years"][2]["confirmed"] = True
+
+    edit(ogp_dir / "methodology.yaml", confirm_without_source)
+    with pytest.raises(MethodologyError, match=r"oit.years.2: .*every item's number"):
+        load_config(ogp_dir)
+
+    def confirm_with_numbers(doc: dict) -> None:
+        for n, item in enumerate(doc["oit"]["years"][2]["items"], start=10):
+            item["number"] = f"O{n}"
+
+    edit(ogp_dir / "methodology.yaml", confirm_with_numbers)
+    with pytest.raises(MethodologyError, match=r"oit.years.2.confirmed: confirmed: true needs a"):
+        load_config(ogp_dir)
+
+    def with_manual(doc: dict) -> None:
+        doc["oit"]["years"][2]["source"] = {
+            "title": "ITA 2568 manual",
+            "url": "https://example.org/ita/2568/manual.pdf",
+            "kind": "publication",
+            "checked_on": "2026-11-02",
+        }
+
+    edit(ogp_dir / "methodology.yaml", with_manual)
+    oit = load_config(ogp_dir).methodology.oit
+    confirmed = oit.for_year(2568)
+    assert confirmed is not None
+    assert confirmed.confirmed
+    assert [i.code for i in confirmed.items][:2] == ["O10", "O11"]
+    # the other years keep their own (unconfirmed, unnumbered) items: no year borrows numbers
+    other = oit.for_year(2567)
+    assert other is not None
+    assert not other.confirmed
+    assert [i.number for i in other.items] == [None] * len(other.items)
+    assert oit.for_year(2565) is None
