@@ -8,17 +8,21 @@ Accepted validation report shapes (:func:`summarize_validation_report`): the gat
 ``report.json`` (``{"valid": bool, "publishable": bool, "privacy": {"findings": [...]}, ...}``,
 written by ``pipelines.validation``), ``{"summary": {"valid": bool}}`` or a bare
 ``{"publishable": bool}``; privacy findings as ``privacy.findings`` (a list),
-``privacy.count`` or ``summary.privacy_findings``.
+``privacy.count`` or ``summary.privacy_findings``; the gate's ``status``
+(passed/quarantined/blocked, else derived from ``publishable``/``valid``), ``checks.privacy``
+and each finding's ``action`` (mask/drop/block) when present.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from fnmatch import fnmatch
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from pipelines.readiness.timeliness import is_timely
 
 
 class _Fact(BaseModel):
@@ -56,10 +60,25 @@ class PortalOrganization(_Fact):
     url: str
 
 
+GateStatus = Literal["passed", "quarantined", "blocked"]
+
+
 class ValidationSummary(_Fact):
+    """The gate's verdict on one received partition. ``status`` blocked: nothing of this file
+    was published; ``privacy_blocked``: blocked because of personal data; ``masked_values``:
+    personal-data values the gate masked (published masked, when not blocked)."""
+
     valid: bool
     privacy_findings: int
     evidence: str
+    status: GateStatus | None = None
+    privacy_blocked: bool = False
+    masked_values: int = 0
+
+    @property
+    def blocked(self) -> bool:
+        """Nothing of the received file was published (without a status: not valid)."""
+        return self.status == "blocked" or (self.status is None and not self.valid)
 
 
 class PortalSnapshot(_Fact):
@@ -78,9 +97,91 @@ class RedFlagSummary(_Fact):
     evidence: str
 
 
+class Freshness(_Fact):
+    """The newest record of what the gate let through for one partition (None: nothing
+    publishable, or no dated record), the contract's update frequency and how old the newest
+    record may be (None: the frequency is not assessed, e.g. as_needed)."""
+
+    newest: date | None
+    field: str
+    frequency: str
+    allowed_days: int | None
+
+
 class LocalOutputs(_Fact):
     validation: dict[str, ValidationSummary]  # by "<family>/<agency>"
     red_flags: dict[str, RedFlagSummary]  # by agency
+    freshness: dict[str, Freshness] = {}  # by "<family>/<agency>"
+
+
+# --- one family of one agency ---------------------------------------------------------------
+
+
+class AgencyFamily(_Fact):
+    """One family of one agency: what the portal shows, the latest gate verdict (the local
+    gate's, else the report published beside the data), the newest published record, and the
+    portal page that shows it (never a local path)."""
+
+    family: str
+    dataset: PortalDataset | None
+    verdict: ValidationSummary | None
+    freshness: Freshness | None
+    evidence: str
+
+    @property
+    def received(self) -> bool:
+        """A file came in (judged by the gate, or published): awaiting data otherwise."""
+        return self.dataset is not None or self.verdict is not None
+
+    @property
+    def blocked(self) -> bool:
+        return self.verdict is not None and self.verdict.blocked
+
+
+def partition(
+    family: str,
+    org: PortalOrganization,
+    dataset: PortalDataset | None,
+    snapshot: PortalSnapshot,
+    local: LocalOutputs,
+) -> AgencyFamily:
+    key = f"{family}/{org.name}"
+    published = snapshot.validation.get(dataset.name) if dataset is not None else None
+    # The local gate's verdict is the latest (a refused file leaves the older report online);
+    # the evidence is the portal's page all the same.
+    verdict = local.validation.get(key) or published
+    return AgencyFamily(
+        family=family,
+        dataset=dataset,
+        verdict=verdict,
+        freshness=local.freshness.get(key),
+        evidence=published.evidence
+        if published is not None
+        else dataset.url
+        if dataset is not None
+        else org.url,
+    )
+
+
+def timely(partition: AgencyFamily, as_of: datetime) -> bool | None:
+    """By content: the newest record the gate let through against the contract's frequency
+    plus grace. A blocked partition published nothing new: not timely. None: unknown."""
+    if partition.blocked:
+        return False
+    fresh = partition.freshness
+    if fresh is None or fresh.newest is None or fresh.allowed_days is None:
+        return None
+    return is_timely(fresh.newest, as_of.date(), fresh.allowed_days)
+
+
+def serves_api(partition: AgencyFamily, tables: Iterable[PortalResource]) -> bool:
+    """Every data table (of ``tables``, the agency's tabular data resources) of a received, not
+    blocked partition is in the DataStore (the API)."""
+    if partition.blocked or partition.dataset is None:
+        return False
+    ids = {r.id for r in tables}
+    tables = [r for r in partition.dataset.resources if r.id in ids]
+    return bool(tables) and all(r.datastore_active for r in tables)
 
 
 # --- shared rules -------------------------------------------------------------------------
@@ -107,8 +208,32 @@ def summarize_validation_report(document: Mapping[str, Any], evidence: str) -> V
         )
     privacy = _section(document, "privacy")
     findings_list = privacy.get("findings")
+    actions: list[object] = []
     if isinstance(findings_list, list):
         findings = len(findings_list)
+        actions = [f.get("action") for f in findings_list if isinstance(f, Mapping)]
     else:
         findings = int(privacy.get("count", summary.get("privacy_findings", 0)))
-    return ValidationSummary(valid=valid, privacy_findings=findings, evidence=evidence)
+    status = _gate_status(document, valid)
+    checks = _section(document, "checks")
+    privacy_blocked = status == "blocked" and (checks.get("privacy") is False or "block" in actions)
+    return ValidationSummary(
+        valid=valid,
+        privacy_findings=findings,
+        evidence=evidence,
+        status=status,
+        privacy_blocked=privacy_blocked,
+        masked_values=actions.count("mask"),
+    )
+
+
+def _gate_status(document: Mapping[str, Any], valid: bool) -> GateStatus:
+    """The gate's status; older shapes without one: published when publishable (or valid)."""
+    status = document.get("status")
+    if status in ("passed", "quarantined", "blocked"):
+        return status
+    publishable = document.get("publishable")
+    published = publishable if isinstance(publishable, bool) else valid
+    if not published:
+        return "blocked"
+    return "passed" if valid else "quarantined"

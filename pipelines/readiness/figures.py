@@ -8,7 +8,7 @@ Other modules register the labels of their own figure keys at import with ``regi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -117,6 +117,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "openness_share": ("ระดับความเปิดเผยเทียบกับสูงสุด", "Openness (share of maximum stars)"),
     "datastore_share": ("สัดส่วนข้อมูลตารางที่เรียกผ่าน API ได้", "Tables available through the API"),
     "privacy_incidents_blocked": ("ข้อมูลส่วนบุคคลที่ถูกสกัดกั้น", "Personal-data incidents blocked"),
+    "partitions_received": ("ชุดข้อมูลที่ได้รับจากหน่วยงาน", "Partitions received from agencies"),
+    "partitions_awaiting": ("ชุดข้อมูลที่ยังรอการส่ง", "Partitions awaiting data"),
     "partitions_blocked_personal_data": (
         "ชุดข้อมูลที่ถูกระงับการเผยแพร่เพราะพบข้อมูลส่วนบุคคล",
         "Partitions blocked for personal data",
@@ -217,10 +219,10 @@ def share(
     note_th: str | None = None,
     note_en: str | None = None,
 ) -> Figure:
-    """A share n/N with its counts. N = 0 gives no value (status unknown unless told
-    not_applicable); otherwise status is ``status`` or, by default, ok when verified and
-    provisional when not."""
-    if denominator == 0:
+    """A share n/N with its counts. N = 0, or a status unknown/not_applicable, gives no value
+    (status unknown unless told not_applicable); otherwise status is ``status`` or, by
+    default, ok when verified and provisional when not."""
+    if denominator == 0 or status in NO_VALUE:
         value: float | None = None
         chosen: Status = status if status == "not_applicable" else "unknown"
     else:
@@ -237,4 +239,39 @@ def share(
         status=chosen,
         note_th=note_th,
         note_en=note_en,
+    )
+
+
+def counted_share(
+    key: str,
+    counts: Sequence[bool | None],
+    evidence: Iterable[str],
+    *,
+    unknown_th: str,
+    unknown_en: str,
+) -> Figure:
+    """A share over counted items (True counts; False and None — unknown — do not). Some
+    unknown: provisional, with a note saying how many; all unknown: unknown (no value)."""
+    n, total = sum(c is True for c in counts), len(counts)
+    unknown = sum(c is None for c in counts)
+    if total and unknown == total:
+        return share(
+            key,
+            n,
+            total,
+            evidence,
+            status="unknown",
+            note_th=f"{unknown_th}: ทั้ง {total} รายการ",
+            note_en=f"{unknown_en}: all {total}",
+        )
+    if not unknown:
+        return share(key, n, total, evidence)
+    return share(
+        key,
+        n,
+        total,
+        evidence,
+        status="provisional",
+        note_th=f"{unknown_th}: {unknown} จาก {total} รายการ นับเป็นไม่ผ่าน",
+        note_en=f"{unknown_en}: {unknown} of {total}, counted as not met",
     )

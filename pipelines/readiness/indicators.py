@@ -15,17 +15,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.layout import PROCUREMENT
 from pipelines.readiness.facts import (
+    AgencyFamily,
     LocalOutputs,
     PortalDataset,
     PortalOrganization,
     PortalResource,
     PortalSnapshot,
     RedFlagSummary,
-    ValidationSummary,
     name_matches,
+    partition,
+    serves_api,
+    timely,
 )
-from pipelines.readiness.figures import Figure, figure
+from pipelines.readiness.figures import Figure, counted_share, figure, share
 from pipelines.readiness.methodology import Inputs, Methodology, PortalRules
 from pipelines.thai import ce_to_be
 
@@ -54,12 +58,16 @@ class _AgencyFacts(_Result):
     organization: PortalOrganization
     by_family: dict[str, PortalDataset]
     current: dict[str, PortalDataset]  # families with publications for the fiscal year
-    gated: set[str]  # families whose files the local gate judged (a file was received)
-    validation: list[ValidationSummary]
-    timely: list[bool]
+    partitions: dict[str, AgencyFamily]  # every family of the methodology
+    timely: list[bool | None]  # per received, assessed partition (None: newest record unknown)
     stars: list[tuple[PortalResource, int]]
     tabular: list[PortalResource]
+    api: list[bool]  # per received partition: every data table in the DataStore
     red_flags: RedFlagSummary | None
+
+    @property
+    def received(self) -> list[AgencyFamily]:
+        return [p for p in self.partitions.values() if p.received]
 
 
 def compute_indicators(
@@ -97,47 +105,35 @@ def _agency_facts(
         for d in snapshot.datasets
         if d.organization == org.name and d.name in names
     }
-    # The report published beside the data wins; the gate's local report otherwise.
-    validation = [
-        summary
-        for family, dataset in by_family.items()
-        if (
-            summary := snapshot.validation.get(dataset.name)
-            or local.validation.get(f"{family}/{org.name}")
-        )
-        is not None
-    ]
+    partitions = {
+        family: partition(family, org, by_family.get(family), snapshot, local)
+        for family in rules.families
+    }
     data_resources = [
         (dataset, res)
         for dataset in by_family.values()
         for res in dataset.resources
         if not name_matches(res.name, rules.non_data_resource_patterns)
     ]
-    tabular = {fmt.upper() for fmt in rules.tabular_formats}
+    formats = {fmt.upper() for fmt in rules.tabular_formats}
+    tabular = [res for _, res in data_resources if res.format in formats]
     return _AgencyFacts(
         organization=org,
         by_family=by_family,
         current={
             family: d for family, d in by_family.items() if _has_fiscal_year(d, rules, fiscal_year)
         },
-        gated={family for family in rules.families if f"{family}/{org.name}" in local.validation},
-        validation=validation,
-        timely=[_is_timely(d, family, rules, as_of) for family, d in by_family.items()],
+        partitions=partitions,
+        timely=[
+            timely(p, as_of)
+            for p in partitions.values()
+            if p.received and (p.freshness is None or p.freshness.allowed_days is not None)
+        ],
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
-        tabular=[res for _, res in data_resources if res.format in tabular],
+        tabular=tabular,
+        api=[serves_api(p, tabular) for p in partitions.values() if p.received],
         red_flags=local.red_flags.get(org.name),
     )
-
-
-def _is_timely(dataset: PortalDataset, family: str, rules: PortalRules, as_of: datetime) -> bool:
-    unit_days = rules.frequency_unit_days.get(dataset.update_frequency_unit or "")
-    interval = dataset.update_frequency_interval
-    if unit_days is not None:
-        period = unit_days * (int(interval) if interval and interval.isdigit() else 1)
-    else:
-        period = rules.family_update_days[family]
-    age_days = (as_of - dataset.metadata_modified).total_seconds() / 86400
-    return age_days <= period + rules.grace_days
 
 
 def _stars(resource: PortalResource, dataset: PortalDataset, methodology: Methodology) -> int:
@@ -157,10 +153,6 @@ def _has_fiscal_year(dataset: PortalDataset, rules: PortalRules, fiscal_year: in
     )
 
 
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 def _shared_figures(
     facts: Sequence[_AgencyFacts],
     oit_items: Sequence[Figure],
@@ -168,33 +160,40 @@ def _shared_figures(
     fallback: list[str],
 ) -> dict[str, Figure]:
     """The figures of a scorecard (one agency's facts) and of the portal (every agency's):
-    computed here once. ``fallback``: the evidence of a figure with nothing to count."""
-    validation = [v for f in facts for v in f.validation]
-    timely = [t for f in facts for t in f.timely]
+    computed here once. ``fallback``: the evidence of a figure with nothing to count.
+    Denominators are the received partitions (published, blocked or failed); partitions
+    awaiting data are counted apart (``partitions_awaiting``), neither passed nor failed."""
+    received = [p for f in facts for p in f.received]
+    awaiting = [p for f in facts for p in f.partitions.values() if not p.received]
+    verdicts = [p.verdict for p in received if p.verdict is not None]
     stars = [s for f in facts for s in f.stars]
-    tabular = [r for f in facts for r in f.tabular]
-    red_flags = [f.red_flags for f in facts if f.red_flags is not None]
+    red_flags = [(f, f.red_flags) for f in facts if f.red_flags is not None]
     mean_stars = sum(s for _, s in stars) / len(stars) if stars else None
     star_evidence = [r.page_url for r, _ in stars] or fallback
-    validation_evidence = [v.evidence for v in validation] or fallback
+    received_evidence = [p.evidence for p in received] or fallback
+    privacy_blocked = [p for p in received if p.verdict is not None and p.verdict.privacy_blocked]
+    blocked_evidence = [p.evidence for p in privacy_blocked] or fallback
+    oit_met = sum(int(i.value or 0) for i in oit_items)
     return {
-        "oit_coverage": figure(
+        "oit_coverage": share(
             "oit_coverage",
-            _share(sum(int(i.value or 0) for i in oit_items), len(oit_items)),
-            "share",
+            oit_met,
+            len(oit_items),
             [url for i in oit_items for url in i.evidence] or fallback,
         ),
-        "timeliness": figure(
+        "timeliness": counted_share(
             "timeliness",
-            _share(sum(timely), len(timely)),
-            "share",
-            [d.url for f in facts for d in f.by_family.values()] or fallback,
+            [t for f in facts for t in f.timely],
+            [p.dataset.url if p.dataset else p.evidence for p in received] or fallback,
+            unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
+            unknown_en="newest record unknown",
         ),
-        "validation_pass_rate": figure(
+        "validation_pass_rate": counted_share(
             "validation_pass_rate",
-            _share(sum(v.valid for v in validation), len(validation)),
-            "share",
-            validation_evidence,
+            [None if p.verdict is None else p.verdict.valid for p in received],
+            received_evidence,
+            unknown_th="ไม่มีรายงานผลการตรวจสอบ",
+            unknown_en="no validation report",
         ),
         "openness_stars_mean": figure("openness_stars_mean", mean_stars, "stars", star_evidence),
         "openness_share": figure(
@@ -203,36 +202,72 @@ def _shared_figures(
             "share",
             star_evidence,
         ),
-        "datastore_share": figure(
+        "datastore_share": share(
             "datastore_share",
-            _share(sum(r.datastore_active for r in tabular), len(tabular)),
-            "share",
-            [r.page_url for r in tabular] or fallback,
+            sum(a for f in facts for a in f.api),
+            len(received),
+            [r.page_url for f in facts for r in f.tabular] + received_evidence,
         ),
+        "partitions_received": figure(
+            "partitions_received", len(received), "count", received_evidence
+        ),
+        "partitions_awaiting": figure(
+            "partitions_awaiting",
+            len(awaiting),
+            "count",
+            [p.evidence for p in awaiting] or fallback,
+        ),
+        "partitions_blocked_personal_data": figure(
+            "partitions_blocked_personal_data",
+            len(privacy_blocked),
+            "count",
+            blocked_evidence,
+            numerator=len(privacy_blocked),
+            denominator=len(received),
+        ),
+        "values_masked_before_publication": figure(
+            "values_masked_before_publication",
+            sum(v.masked_values for v in verdicts if not v.blocked) if verdicts else None,
+            "count",
+            [p.evidence for p in received if p.verdict and not p.blocked] or fallback,
+        ),
+        # Kept for the report's table until it shows the two figures above: the same count.
         "privacy_incidents_blocked": figure(
             "privacy_incidents_blocked",
-            sum(v.privacy_findings for v in validation),
+            len(privacy_blocked),
             "count",
-            validation_evidence,
+            blocked_evidence,
+            numerator=len(privacy_blocked),
+            denominator=len(received),
+            note_th="ชุดข้อมูลที่ถูกระงับเพราะพบข้อมูลส่วนบุคคล",
+            note_en="partitions blocked for personal data",
         ),
-        "red_flag_rate": figure(
+        "red_flag_rate": share(
             "red_flag_rate",
-            _share(sum(s.flagged_projects for s in red_flags), sum(s.projects for s in red_flags)),
-            "share",
-            [s.evidence for s in red_flags] or fallback,
+            sum(s.flagged_projects for _, s in red_flags),
+            sum(s.projects for _, s in red_flags),
+            [_procurement_page(f) for f, _ in red_flags] or fallback,
         ),
     }
+
+
+def _procurement_page(facts: _AgencyFacts) -> str:
+    dataset = facts.by_family.get(PROCUREMENT)
+    return dataset.url if dataset is not None else facts.organization.url
 
 
 def _oit_items(facts: _AgencyFacts, methodology: Methodology) -> dict[str, Figure]:
     items = {}
     for item in methodology.oit.items:
         dataset = facts.by_family.get(item.family)
+        partition = facts.partitions.get(item.family)
+        # Present for the fiscal year, and the latest file received was not refused.
+        met = item.family in facts.current and not (partition is not None and partition.blocked)
         items[item.code] = Figure(
             key=f"oit_{item.code}",
             label_th=f"{item.code} {item.name_th}",
             label_en=f"{item.code} {item.name_en}",
-            value=int(item.family in facts.current),
+            value=int(met),
             unit="bool",
             evidence=[dataset.url] if dataset is not None else [facts.organization.url],
         )
@@ -250,11 +285,25 @@ def _scorecard(facts: _AgencyFacts, methodology: Methodology) -> AgencyScorecard
 
 
 def _composite(figures: Mapping[str, Figure], methodology: Methodology) -> Figure:
-    """Weighted sum of the scorecard shares; a missing figure counts as 0 (not published)."""
+    """Weighted sum of the scorecard shares; a missing figure counts as 0 (not published).
+    Provisional when a component is not ok (unknown, provisional)."""
     weights = methodology.scorecard_weights
     value = sum(weight * float(figures[key].value or 0) for key, weight in weights.items())
     evidence = [url for key in weights for url in figures[key].evidence]
-    return figure("score", round(value, 4), "share", evidence)
+    shaky = [key for key in weights if figures[key].status != "ok"]
+    if not shaky:
+        return figure("score", round(value, 4), "share", evidence)
+    th = ", ".join(figures[key].label_th for key in shaky)
+    en = ", ".join(figures[key].label_en for key in shaky)
+    return figure(
+        "score",
+        round(value, 4),
+        "share",
+        evidence,
+        status="provisional",
+        note_th=f"เบื้องต้น: {th} ยังไม่สมบูรณ์ (นับเป็น 0 เมื่อไม่ทราบ)",
+        note_en=f"provisional: {en} incomplete (unknown counts as 0)",
+    )
 
 
 def _overall(
@@ -289,12 +338,11 @@ def _overall(
 
 
 def _coverage(family: str, facts: list[_AgencyFacts], fallback: list[str]) -> dict[str, Figure]:
-    """Agencies with nothing on the portal for the family: *awaiting data* when no file was
-    received (a normal state, neither published nor failed), *blocked* when the gate refused
-    what was received."""
-    unpublished = [f for f in facts if family not in f.by_family]
-    awaiting = [f.organization.url for f in unpublished if family not in f.gated]
-    blocked = [f.organization.url for f in unpublished if family in f.gated]
+    """*Awaiting data*: no file received for the family (a normal state, neither published nor
+    failed); *blocked*: the gate refused the latest file received (an older version may still
+    be online)."""
+    awaiting = [f.organization.url for f in facts if not f.partitions[family].received]
+    blocked = [f.organization.url for f in facts if f.partitions[family].blocked]
     return {
         f"agencies_awaiting_{family}": figure(
             f"agencies_awaiting_{family}", len(awaiting), "count", awaiting or fallback

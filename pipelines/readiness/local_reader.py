@@ -5,6 +5,10 @@ nothing else.
     data/validation/<family>/<agency>/publishable.parquet   what the gate let through
     data/integrity/procurement/<agency>/red_flags.csv    flagged projects (integrity stage)
 
+The newest record of each publishable partition (its dated field from
+``datasets/ogp/timeliness.yaml``) is read from ``publishable.parquet``, with the contract's
+``ckan.update_frequency``: timeliness is judged by content, never by when it was published.
+
 Never the clean table: it may still hold unmasked personal data. A figure whose gate output
 is missing is unknown (the partition counts as not published), never counted from elsewhere.
 """
@@ -12,11 +16,16 @@ is missing is unknown (the partition counts as not published), never counted fro
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.contracts import load_specs
 from pipelines.layout import (
     PROCUREMENT,
     integrity_agency_dirs,
@@ -26,10 +35,12 @@ from pipelines.layout import (
 )
 from pipelines.publish.partitions import read_gate
 from pipelines.readiness.facts import (
+    Freshness,
     LocalOutputs,
     RedFlagSummary,
     summarize_validation_report,
 )
+from pipelines.readiness.timeliness import ContentKind, TimelinessRules, load_rules, record_date
 
 Shown = Callable[[Path], str]
 
@@ -39,25 +50,67 @@ def gate_report_path(data_dir: Path, family: str, agency: str) -> Path:
     return report_json_path(data_dir, family, agency)
 
 
-def read_local_outputs(data_dir: Path, repo_root: Path | None = None) -> LocalOutputs:
-    """Validation reports (``validation/<family>/<agency>/report.json``) and red-flag summaries
-    (``integrity/procurement/<agency>/``) under ``data_dir``; missing folders are fine.
-    Evidence paths are shown relative to ``repo_root`` (default: the data folder's parent)."""
+def read_local_outputs(
+    data_dir: Path, repo_root: Path | None = None, *, datasets_dir: Path | None = None
+) -> LocalOutputs:
+    """Validation reports (``validation/<family>/<agency>/report.json``), the newest record of
+    each publishable partition and red-flag summaries (``integrity/procurement/<agency>/``)
+    under ``data_dir``; missing folders are fine. Evidence paths are shown relative to
+    ``repo_root`` (default: the data folder's parent). ``datasets_dir`` holds the contracts and
+    ``ogp/timeliness.yaml`` (default: the settings' datasets folder)."""
     root = repo_root or data_dir.parent
+    if datasets_dir is None:
+        from pipelines.settings import get_settings
+
+        datasets_dir = get_settings().datasets_dir
+    rules = load_rules(datasets_dir / "ogp")
+    frequencies = {
+        family: spec.ckan.update_frequency for family, spec in load_specs(datasets_dir).items()
+    }
 
     def shown(path: Path) -> str:
         return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
     validation = {}
+    freshness = {}
     for family, agency, path in validation_reports(data_dir):
         document = json.loads(path.read_text(encoding="utf-8"))
         validation[f"{family}/{agency}"] = summarize_validation_report(document, shown(path))
+        if family in rules.content and family in frequencies:
+            freshness[f"{family}/{agency}"] = partition_freshness(
+                path, family, frequencies[family], rules
+            )
     red_flags = {}
     for folder in integrity_agency_dirs(data_dir):
         summary = red_flag_summary(data_dir, folder.name, shown)
         if summary is not None:
             red_flags[folder.name] = summary
-    return LocalOutputs(validation=validation, red_flags=red_flags)
+    return LocalOutputs(validation=validation, red_flags=red_flags, freshness=freshness)
+
+
+def partition_freshness(
+    report_json: Path, family: str, frequency: str, rules: TimelinessRules
+) -> Freshness:
+    """The newest record the gate let through (None when the partition is blocked or its
+    publishable table has no dated record), with the frequency it is judged against."""
+    content = rules.content[family]
+    return Freshness(
+        newest=_newest(report_json, content.field, content.kind),
+        field=content.field,
+        frequency=frequency,
+        allowed_days=rules.allowed_days(frequency),
+    )
+
+
+def _newest(report_json: Path, field: str, kind: ContentKind) -> dt.date | None:
+    gate = read_gate(report_json)
+    table_path = report_json.parent / gate.table_file
+    if not gate.publishable or not table_path.is_file():
+        return None
+    if field not in pq.read_schema(table_path).names:
+        return None
+    newest = pc.max(pq.read_table(table_path, columns=[field])[field]).as_py()
+    return None if newest is None else record_date(newest, kind)
 
 
 def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:

@@ -259,8 +259,11 @@ class ConditionResult(_Result):
     op: str
     target: float
     actual: float | None
-    met: bool | None  # None = the indicator has no data
+    met: bool | None  # None = the indicator has no data, or only provisional data
     evidence: list[str]
+    numerator: int | None = None  # the figure's n/N and status (ok, provisional, unknown, ...)
+    denominator: int | None = None
+    status: str = "ok"
 
 
 class MilestoneAssessment(_Result):
@@ -304,7 +307,9 @@ def check_condition(condition: Condition, figures: Mapping[str, Figure]) -> Cond
         )
     actual = figure.value
     number = None if actual is None or isinstance(actual, str) else float(actual)
-    met = None if number is None else _OPERATORS[condition.op](number, condition.value)
+    met = None  # only a figure from complete evidence decides (not provisional/unknown)
+    if number is not None and figure.status in ("ok", "fail"):
+        met = _OPERATORS[condition.op](number, condition.value)
     return ConditionResult(
         indicator=condition.indicator,
         op=condition.op,
@@ -312,6 +317,9 @@ def check_condition(condition: Condition, figures: Mapping[str, Figure]) -> Cond
         actual=number,
         met=met,
         evidence=list(figure.evidence),
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        status=figure.status,
     )
 
 
@@ -341,8 +349,7 @@ def assess_milestone(
         target=milestone.target,
         status=status,
         assessable=assessable,
-        conditions=conditions,
-        # Without data or a report, the register itself is the only evidence (of the due date).
+        conditions=conditions,  # without data or a report: the register (of the due date)
         evidence=list(dict.fromkeys(evidence)) or [register_source],
     )
 

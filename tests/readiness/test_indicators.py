@@ -1,24 +1,46 @@
 """Indicators (pure computation) from portal snapshots and local facts, against hand-counted
-values."""
+values: denominators are the partitions received (awaiting data counted apart), shares carry
+n/N, timeliness comes from the newest record, evidence is the portal's."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from pipelines.readiness.facts import LocalOutputs, RedFlagSummary, ValidationSummary
+from pipelines.readiness.facts import Freshness, LocalOutputs, RedFlagSummary, ValidationSummary
+from pipelines.readiness.figures import Figure
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.methodology import OgpConfig
 
 from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+
+BUDGET_ITEMS, PROCUREMENT_ITEMS = 2, 4  # OIT items per family in the methodology
 
 
 def values(figures: dict) -> dict:
     return {key: f.value for key, f in figures.items()}
 
 
-def test_agency_figures(config: OgpConfig) -> None:
+def counts(figure: Figure) -> tuple[int | None, int | None, str]:
+    return figure.numerator, figure.denominator, figure.status
+
+
+def fresh(newest: date | None, frequency: str = "monthly", allowed: int | None = 46) -> Freshness:
+    return Freshness(
+        newest=newest, field="announce_date", frequency=frequency, allowed_days=allowed
+    )
+
+
+def test_oit_items_per_family(config: OgpConfig) -> None:
+    families = [item.family for item in config.methodology.oit.items]
+    assert (families.count("budget"), families.count("procurement")) == (
+        BUDGET_ITEMS,
+        PROCUREMENT_ITEMS,
+    )
+
+
+def test_agency_figures_from_the_portal_only(config: OgpConfig) -> None:
     snap = snapshot(
         [organization("dga"), organization("cgd")],
         [
@@ -31,103 +53,136 @@ def test_agency_figures(config: OgpConfig) -> None:
                     ("validation-report.json", "JSON", False),  # describes data: not counted
                 ],
             ),
-            # B.E. year in the name counts for FY2025; stale (400 days, yearly + 15 grace = 381)
-            dataset(
-                "dga",
-                "budget",
-                [("งบประมาณ 2568.xlsx", "XLSX", False)],
-                modified=AS_OF - timedelta(days=400),
-            ),
-            # closed licence: 0 stars whatever the format
+            dataset("dga", "budget", [("งบประมาณ 2568.xlsx", "XLSX", False)]),  # B.E. = FY2025
             dataset(
                 "cgd", "procurement", [("procurement-2024.csv", "CSV", True)], licence_open=False
             ),
         ],
         {
             "dga-procurement": ValidationSummary(
-                valid=True, privacy_findings=3, evidence=f"{PORTAL}/v1"
+                valid=True, privacy_findings=3, evidence=f"{PORTAL}/v1", status="passed"
             ),
             "cgd-procurement": ValidationSummary(
-                valid=False, privacy_findings=1, evidence=f"{PORTAL}/v2"
+                valid=False, privacy_findings=1, evidence=f"{PORTAL}/v2", status="quarantined"
             ),
         },
     )
     result = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
-    dga, cgd = result.agencies
-    assert values(dga.figures) == {
-        "oit_coverage": 1.0,  # budget and procurement both have FY2025 resources
-        "timeliness": 0.5,
-        "validation_pass_rate": 1.0,
-        "openness_stars_mean": pytest.approx((3 + 1 + 2) / 3),
-        "openness_share": pytest.approx(2 / 3),
-        "datastore_share": pytest.approx(1 / 2),  # the CSV and the XLSX are tabular
-        "privacy_incidents_blocked": 3,
-        "red_flag_rate": None,
-        "score": pytest.approx(0.3 * 1 + 0.2 * 0.5 + 0.2 * 1 + 0.15 * 2 / 3 + 0.15 * 0.5, abs=1e-4),
-    }
+    dga, cgd = (card.figures for card in result.agencies)
+    # received: procurement and budget; decisions awaits data and is in no denominator
+    assert (dga["partitions_received"].value, dga["partitions_awaiting"].value) == (2, 1)
+    assert counts(dga["oit_coverage"]) == (6, 6, "ok")
+    # budget has no validation report anywhere: unknown, counted as not passed, provisional
+    assert counts(dga["validation_pass_rate"]) == (1, 2, "provisional")
+    assert dga["validation_pass_rate"].value == 0.5
+    # no gate output: the newest record of neither is known; publication dates prove nothing
+    assert counts(dga["timeliness"]) == (0, 2, "unknown")
+    assert dga["timeliness"].value is None
+    # procurement's only table is in the DataStore, budget's XLSX is not
+    assert counts(dga["datastore_share"]) == (1, 2, "ok")
+    assert dga["openness_stars_mean"].value == pytest.approx((3 + 1 + 2) / 3)
+    # nothing was blocked; no mask counted in these reports
+    assert counts(dga["partitions_blocked_personal_data"]) == (0, 2, "ok")
+    assert dga["values_masked_before_publication"].value == 0
+    assert dga["red_flag_rate"].value is None
+    assert dga["score"].value == pytest.approx(
+        0.3 * 1 + 0.2 * 0 + 0.2 * 0.5 + 0.15 * 2 / 3 + 0.15 * 0.5, abs=1e-4
+    )
+    assert dga["score"].status == "provisional"
+    assert "Timeliness" in (dga["score"].note_en or "")
     # cgd's procurement is FY2024 only: no OIT item for FY2025
-    assert values(cgd.figures)["oit_coverage"] == 0.0
-    assert values(cgd.figures)["openness_stars_mean"] == 0.0
-    assert {code: f.value for code, f in cgd.oit_items.items()} == dict.fromkeys(
-        ["O17", "O18", "O19", "O20", "O21", "O22"], 0
-    )
-    overall = values(result.overall)
-    assert overall["agencies_total"] == 2
-    assert overall["oit_coverage"] == pytest.approx(6 / 12)
-    assert overall["validation_pass_rate"] == pytest.approx(1 / 2)
-    assert overall["privacy_incidents_blocked"] == 4
-    assert overall["agencies_publishing_procurement"] == 1
-    assert overall["agencies_publishing_budget"] == 1
-    assert overall["datastore_share"] == pytest.approx(2 / 3)
+    assert counts(cgd["oit_coverage"]) == (0, 6, "ok")
+    assert cgd["openness_stars_mean"].value == 0.0
+    assert counts(cgd["validation_pass_rate"]) == (0, 1, "ok")
+    overall = result.overall
+    assert overall["agencies_total"].value == 2
+    assert counts(overall["oit_coverage"]) == (6, 12, "ok")
+    assert counts(overall["validation_pass_rate"]) == (1, 3, "provisional")
+    assert counts(overall["datastore_share"]) == (2, 3, "ok")
+    assert overall["agencies_publishing_procurement"].value == 1
+    assert overall["agencies_publishing_budget"].value == 1
 
 
-def test_evidence_points_at_the_portal(config: OgpConfig) -> None:
-    snap = snapshot(
-        [organization("dga"), organization("empty")],
-        [dataset("dga", "procurement", [("procurement-2025.csv", "CSV", True)])],
-    )
-    result = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
-    by_agency = {card.agency: card for card in result.agencies}
-    # present items point at the dataset, missing ones (budget) at the agency's portal page
-    assert set(by_agency["dga"].figures["oit_coverage"].evidence) == {
-        f"{PORTAL}/dataset/dga-procurement",
-        f"{PORTAL}/organization/dga",
-    }
-    assert by_agency["dga"].oit_items["O20"].evidence == [f"{PORTAL}/dataset/dga-procurement"]
-    # an agency with nothing published still gets a scorecard; evidence = its portal page
-    empty = by_agency["empty"]
-    assert empty.figures["score"].value == 0
-    assert empty.figures["timeliness"].evidence == [f"{PORTAL}/organization/empty"]
-
-
-def test_dataset_update_frequency_overrides_family_default(config: OgpConfig) -> None:
-    # procurement defaults to monthly, but this dataset declares a yearly update (ปี)
-    stale = AS_OF - timedelta(days=100)
-    snap = snapshot(
-        [organization("a")],
-        [
-            dataset("a", "procurement", [("p-2025.csv", "CSV", False)], modified=stale, unit="ปี"),
-        ],
-    )
-    yearly = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
-    assert yearly.agencies[0].figures["timeliness"].value == 1.0
-    snap = snapshot(
-        [organization("a")],
-        [
-            dataset("a", "procurement", [("p-2025.csv", "CSV", False)], modified=stale),
-        ],
-    )
-    monthly = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
-    assert monthly.agencies[0].figures["timeliness"].value == 0.0
-
-
-def test_local_validation_and_red_flags(config: OgpConfig) -> None:
+def test_local_verdict_newest_record_and_masks(config: OgpConfig) -> None:
+    # the portal still shows an earlier, valid report; the gate has since refused a new file
     local = LocalOutputs(
         validation={
             "procurement/dga": ValidationSummary(
-                valid=False, privacy_findings=2, evidence="data/validation/procurement/dga/r.json"
+                valid=False,
+                privacy_findings=2,
+                evidence="data/validation/procurement/dga/report.json",
+                status="blocked",
+                privacy_blocked=True,
+                masked_values=1,
+            ),
+            "budget/dga": ValidationSummary(
+                valid=True, privacy_findings=4, evidence="data/b.json", masked_values=4
+            ),
+        },
+        red_flags={},
+        freshness={
+            "procurement/dga": fresh(None),
+            "budget/dga": fresh(date(2025, 9, 30), "annually", 411),
+        },
+    )
+    snap = snapshot(
+        [organization("dga")],
+        [
+            dataset("dga", "procurement", [("p-2025.csv", "CSV", True)]),
+            dataset("dga", "budget", [("b-2025.csv", "CSV", True)]),
+        ],
+        {
+            "dga-procurement": ValidationSummary(
+                valid=True, privacy_findings=0, evidence=f"{PORTAL}/r"
             )
         },
+    )
+    card = compute_indicators(snap, local, config.methodology, 2025, AS_OF).agencies[0]
+    figures = card.figures
+    # the latest verdict decides; its evidence stays the portal's page, never a local path
+    assert counts(figures["validation_pass_rate"]) == (1, 2, "ok")
+    assert f"{PORTAL}/r" in figures["validation_pass_rate"].evidence
+    assert not [e for e in figures["validation_pass_rate"].evidence if e.startswith("data/")]
+    # blocked procurement: not timely, not served by the API, its OIT items not met
+    # budget: FY2025 ends 2025-09-30, 107 days before AS_OF (2026-01-15) <= 366 + 45
+    assert counts(figures["timeliness"]) == (1, 2, "ok")
+    assert counts(figures["datastore_share"]) == (1, 2, "ok")
+    assert counts(figures["oit_coverage"]) == (BUDGET_ITEMS, 6, "ok")
+    # personal data: one partition blocked for it; masks count only where data was published
+    assert counts(figures["partitions_blocked_personal_data"]) == (1, 2, "ok")
+    assert figures["values_masked_before_publication"].value == 4
+
+
+def test_timeliness_is_the_newest_record_against_the_frequency(config: OgpConfig) -> None:
+    def timeliness(
+        newest: date, frequency: str, allowed: int
+    ) -> tuple[int | None, int | None, str]:
+        local = LocalOutputs(
+            validation={
+                "procurement/a": ValidationSummary(
+                    valid=True, privacy_findings=0, evidence="x", status="passed"
+                )
+            },
+            red_flags={},
+            freshness={"procurement/a": fresh(newest, frequency, allowed)},
+        )
+        # published today: metadata_modified is AS_OF itself
+        snap = snapshot(
+            [organization("a")], [dataset("a", "procurement", [("p-2025.csv", "CSV", True)])]
+        )
+        card = compute_indicators(snap, local, config.methodology, 2025, AS_OF).agencies[0]
+        return counts(card.figures["timeliness"])
+
+    today = AS_OF.date()
+    assert timeliness(today - timedelta(days=46), "monthly", 46) == (1, 1, "ok")
+    assert timeliness(today - timedelta(days=47), "monthly", 46) == (0, 1, "ok")
+    assert timeliness(today - timedelta(days=450), "monthly", 46) == (0, 1, "ok")
+    assert timeliness(today - timedelta(days=300), "annually", 411) == (1, 1, "ok")
+
+
+def test_red_flags_with_counts_and_portal_evidence(config: OgpConfig) -> None:
+    local = LocalOutputs(
+        validation={},
         red_flags={
             "dga": RedFlagSummary(projects=5, flagged_projects=2, evidence="dga/red_flags.csv"),
             "cgd": RedFlagSummary(projects=10, flagged_projects=1, evidence="cgd/red_flags.csv"),
@@ -139,35 +194,27 @@ def test_local_validation_and_red_flags(config: OgpConfig) -> None:
         [dataset("dga", "procurement", [("p-2025.csv", "CSV", False)])],
     )
     result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
-    cards = {card.agency: card for card in result.agencies}
-    dga = values(cards["dga"].figures)
-    assert (dga["validation_pass_rate"], dga["privacy_incidents_blocked"]) == (0.0, 2)
-    assert dga["red_flag_rate"] == pytest.approx(2 / 5)
-    assert cards["dga"].figures["red_flag_rate"].evidence == ["dga/red_flags.csv"]
-    # no red-flag summary (no flags, or no gate output): unknown, never zero
-    assert cards["doh"].figures["red_flag_rate"].value is None
+    cards = {card.agency: card.figures for card in result.agencies}
+    assert counts(cards["dga"]["red_flag_rate"]) == (2, 5, "ok")
+    assert cards["dga"]["red_flag_rate"].evidence == [f"{PORTAL}/dataset/dga-procurement"]
+    assert cards["cgd"]["red_flag_rate"].evidence == [f"{PORTAL}/organization/cgd"]
+    # no red-flag summary: unknown, never zero
+    assert cards["doh"]["red_flag_rate"].value is None
+    assert cards["doh"]["red_flag_rate"].status == "unknown"
     # only agencies on the portal count (mof has no organization there)
-    assert result.overall["red_flag_rate"].value == pytest.approx(3 / 15)
+    assert counts(result.overall["red_flag_rate"]) == (3, 15, "ok")
     assert result.overall["agencies_with_red_flags"].value == 2
 
 
-def test_portal_report_wins_over_local(config: OgpConfig) -> None:
-    local = LocalOutputs(
-        validation={
-            "procurement/dga": ValidationSummary(
-                valid=False, privacy_findings=0, evidence="data/x.json"
-            )
-        },
-        red_flags={},
+def test_an_agency_with_nothing_received(config: OgpConfig) -> None:
+    snap = snapshot([organization("empty")], [])
+    figures = (
+        compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF).agencies[0].figures
     )
-    snap = snapshot(
-        [organization("dga")],
-        [dataset("dga", "procurement", [("p-2025.csv", "CSV", False)])],
-        {
-            "dga-procurement": ValidationSummary(
-                valid=True, privacy_findings=0, evidence=f"{PORTAL}/r"
-            )
-        },
-    )
-    result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
-    assert result.agencies[0].figures["validation_pass_rate"].evidence == [f"{PORTAL}/r"]
+    # awaiting data everywhere: no pass, no fail, no value; the agency's page is the evidence
+    assert figures["partitions_awaiting"].value == 3
+    for key in ("timeliness", "validation_pass_rate", "datastore_share"):
+        assert counts(figures[key]) == (0, 0, "unknown")
+        assert figures[key].value is None
+        assert figures[key].evidence == [f"{PORTAL}/organization/empty"]
+    assert figures["score"].value == 0

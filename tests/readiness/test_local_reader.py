@@ -73,10 +73,16 @@ def test_validation_reports_and_red_flags_from_the_gate(tmp_path: Path) -> None:
     local = read_local_outputs(data)
     assert local.validation == {
         "procurement/dga": ValidationSummary(
-            valid=False, privacy_findings=0, evidence="data/validation/procurement/dga/report.json"
+            valid=False,
+            privacy_findings=0,
+            evidence="data/validation/procurement/dga/report.json",
+            status="quarantined",
         ),
         "decisions/dga": ValidationSummary(
-            valid=True, privacy_findings=2, evidence="data/validation/decisions/dga/report.json"
+            valid=True,
+            privacy_findings=2,
+            evidence="data/validation/decisions/dga/report.json",
+            status="passed",
         ),
     }
     assert local.red_flags == {
@@ -106,6 +112,10 @@ def test_missing_gate_output_means_unknown_never_the_clean_table(tmp_path: Path)
     assert local.red_flags == {}
     assert local.validation["procurement/doh"].valid is False
     assert local.validation["procurement/doh"].privacy_findings == 1
+    assert local.validation["procurement/doh"].blocked
+    # nothing publishable: no newest record (timeliness is not read from elsewhere)
+    assert local.freshness["procurement/doh"].newest is None
+    assert local.freshness["procurement/fda"].newest is None
     assert "procurement/cgd" not in local.validation
 
 
