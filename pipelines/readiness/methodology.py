@@ -146,6 +146,7 @@ class ValuesCheckRules(_Model):
 
 class OgpValue(Named):
     indicators: list[str] = Field(min_length=1)
+    source: Source
 
 
 class Label(_Model):

@@ -5,15 +5,20 @@ one line per key."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict
+
+from pipelines.readiness.figures import Figure, figure, register_labels, share
 from pipelines.readiness.sources import Source, verification_problem
 from pipelines.readiness.yaml_models import locate
+from pipelines.thai import ce_to_be
 
 if TYPE_CHECKING:
     from pipelines.readiness.input_models import CommitmentRegister, EvidenceInput, Inputs
-    from pipelines.readiness.methodology import Methodology
+    from pipelines.readiness.methodology import Methodology, OgpConfig
 
 METHODOLOGY_FILE = "methodology.yaml"
 INPUTS_FILE = "inputs.yaml"
@@ -74,3 +79,105 @@ def check_verified(
             path = directory / file
             problems.append(f"{locate(path, loc)}: {'.'.join(map(str, loc))}: {problem}")
     return problems
+
+
+# --- the register of sources and its figures ------------------------------------------------
+
+
+class SourceEntry(BaseModel):
+    """One public reference in ``datasets/ogp`` and whether the value it backs is verified."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    key: str  # dotted YAML path of the flag (or of the source when nothing is flagged)
+    title: str
+    url: str
+    kind: str | None
+    year: int | None
+    checked_on: date | None
+    verified: bool
+
+
+def source_register(config: OgpConfig) -> list[SourceEntry]:
+    """Every verified-like flag of the three files with its source: what the report may call
+    verified, and what still needs a document (for docs/METHODOLOGY.md and the next steps)."""
+    entries = []
+    for file, loc, flag, source in verified_flags(
+        config.methodology, config.inputs, config.commitments
+    ):
+        if source is None:  # nothing cited yet: the section's own reference stands in
+            m = config.methodology
+            source = m.oit.source if loc[0] == "oit" else m.eligibility.source
+        entries.append(
+            SourceEntry(
+                file=file,
+                key=".".join(map(str, loc)),
+                title=source.title,
+                url=source.url,
+                kind=source.kind,
+                year=source.year,
+                checked_on=source.checked_on,
+                verified=flag and verification_problem(source) is None,
+            )
+        )
+    return entries
+
+
+register_labels(
+    {
+        "inputs_verified": (
+            "ข้อมูลนำเข้าและเกณฑ์ที่ยืนยันกับเอกสารแล้ว",
+            "Inputs and rules verified against a document",
+        ),
+        "oit_mapping": ("การจับคู่ข้อ OIT ของปีประเมิน ITA", "OIT item mapping of the ITA year"),
+    }
+)
+
+
+def inputs_verified_figure(config: OgpConfig) -> Figure:
+    """Share of the flagged inputs and rules verified against a document (n/N), provisional
+    while any is not; the evidence is every source's URL."""
+    register = source_register(config)
+    done = sum(e.verified for e in register)
+    pending = [e for e in register if not e.verified]
+    return share(
+        "inputs_verified",
+        done,
+        len(register),
+        [e.url for e in register],
+        verified=not pending,
+        note_th=f"ยังต้องยืนยัน {len(pending)} รายการ" if pending else None,
+        note_en=f"{len(pending)} still to verify" if pending else None,
+    )
+
+
+def oit_mapping_figure(config: OgpConfig) -> Figure:
+    """Whether the ITA OIT item numbers of the assessment year are confirmed: ok with that
+    year's manual, provisional when the year is listed but unconfirmed, unknown when absent."""
+    year_be = ce_to_be(config.inputs.assessment.fiscal_year)
+    oit = config.methodology.oit
+    year = oit.for_year(year_be)
+    if year is None:
+        return figure(
+            "oit_mapping",
+            None,
+            "year",
+            [oit.source.url],
+            verified=False,
+            status="unknown",
+            note_th=f"ระเบียบวิธีไม่มีรายการ OIT ของปี พ.ศ. {year_be}",
+            note_en=f"The methodology has no OIT items for B.E. {year_be}",
+        )
+    source = year.source or oit.source
+    return figure(
+        "oit_mapping",
+        year_be,
+        "year",
+        [source.url],
+        verified=year.confirmed,
+        status="ok" if year.confirmed else "provisional",
+        note_th=year.note_th or ("ยืนยันจากคู่มือ ITA ของปีนั้นแล้ว" if year.confirmed else None),
+        note_en=year.note_en
+        or ("Confirmed from that year's ITA manual" if year.confirmed else None),
+    )

@@ -9,6 +9,12 @@ import pytest
 import yaml
 
 from pipelines.readiness.methodology import MethodologyError, OgpConfig, load_config
+from pipelines.readiness.sources import is_home_page
+from pipelines.readiness.verified import (
+    inputs_verified_figure,
+    oit_mapping_figure,
+    source_register,
+)
 
 from .conftest import OGP_DIR
 
@@ -215,3 +221,58 @@ def test_a_confirmed_oit_year_needs_its_manual_and_every_number(ogp_dir: Path) -
     assert not other.confirmed
     assert [i.number for i in other.items] == [None] * len(other.items)
     assert oit.for_year(2565) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "home"),
+    [
+        ("https://www.oic.go.th/", True),
+        ("https://www.oic.go.th", True),
+        ("https://www.transparency.org/en/", True),
+        ("https://www.thaigov.go.th/th/index.php", True),
+        ("https://www.transparency.org/en/countries/thailand", False),
+        ("https://www.opengovpartnership.org/eligibility", False),
+        ("https://example.org/?doc=act-2540", False),
+    ],
+)
+def test_a_home_page_is_not_a_document(url: str, home: bool) -> None:
+    assert is_home_page(url) is home
+
+
+def test_the_register_counts_what_is_verified_against_a_document(ogp_dir: Path) -> None:
+    # shipped: 5 methodology flags (citizen-engagement bands, Values Check threshold, 3 OIT
+    # years), 12 inputs (4 eligibility, 2 V-Dem, 3 co-creation, CPI, 2 context), 1 register
+    shipped = inputs_verified_figure(load_config(ogp_dir))
+    assert (shipped.ratio, shipped.value, shipped.status) == ("0/18", 0.0, "provisional")
+
+    def verify_ati(doc: dict) -> None:
+        doc["eligibility"]["access_to_information"]["verified"] = True
+        doc["eligibility"]["access_to_information"]["source"].update(
+            url="https://example.org/laws/official-information-act-2540.pdf",
+            checked_on="2026-11-02",
+        )
+
+    edit(ogp_dir / "inputs.yaml", verify_ati)
+    config = load_config(ogp_dir)
+    figure = inputs_verified_figure(config)
+    assert (figure.ratio, figure.status) == ("1/18", "provisional")
+    assert figure.note_en == "17 still to verify"
+    entry = next(
+        e for e in source_register(config) if e.key == "eligibility.access_to_information.verified"
+    )
+    assert (entry.verified, entry.kind, entry.year) == (True, "law", 1997)
+    assert str(entry.checked_on) == "2026-11-02"
+
+
+def test_the_oit_mapping_of_the_assessment_year(ogp_dir: Path) -> None:
+    shipped = oit_mapping_figure(load_config(ogp_dir))  # fiscal year 2025 = B.E. 2568
+    assert (shipped.value, shipped.status, shipped.verified) == (2568, "provisional", False)
+    assert "2568" in (shipped.note_th or "")
+
+    def later_year(doc: dict) -> None:
+        doc["assessment"]["fiscal_year"] = 2030
+
+    edit(ogp_dir / "inputs.yaml", later_year)
+    absent = oit_mapping_figure(load_config(ogp_dir))
+    assert (absent.value, absent.status) == (None, "unknown")
+    assert absent.note_en == "The methodology has no OIT items for B.E. 2573"
