@@ -72,9 +72,14 @@ def read_portal_metadata(
     ]
     host = urlsplit(ckan.url).netloc
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        records = list(
+        found = list(
             pool.map(lambda p: _record(ckan, p, host, check_urls, url_timeout_s), packages)
         )
+    # A dataset deleted between the listing and its DCAT is no longer on the portal: left out
+    # of both lists alike.
+    kept = [(p, r) for p, r in zip(packages, found, strict=True) if r is not None]
+    packages = [p for p, _ in kept]
+    records = [r for _, r in kept]
     return PortalMetadata(url=ckan.url, records=records, packages=packages)
 
 
@@ -90,10 +95,13 @@ def _all_packages(ckan: CKANClient) -> list[dict[str, Any]]:
 
 def _record(
     ckan: CKANClient, package: Mapping[str, Any], host: str, check_urls: bool, timeout_s: float
-) -> DcatRecord:
+) -> DcatRecord | None:
     name = package["name"]
     dcat_url = f"{ckan.url}/dataset/{name}.jsonld"
-    document = ckan.download(dcat_url).json()
+    response = ckan.download(dcat_url, allow_status={requests.codes.not_found})
+    if response.status_code == requests.codes.not_found:
+        return None
+    document = response.json()
     record = parse_dcat_jsonld(
         document,
         name=name,

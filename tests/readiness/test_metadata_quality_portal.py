@@ -10,6 +10,7 @@ import ckanapi
 import pytest
 
 from pipelines.publish.client import CKANClient
+from pipelines.readiness import dcat_reader
 from pipelines.readiness.dcat_reader import PortalMetadata, read_portal_metadata, url_reachable
 from pipelines.readiness.metadata_quality import mqa_figures, score_portal
 from pipelines.readiness.mqa_rules import MqaRules, load_mqa_rules
@@ -147,3 +148,14 @@ def test_thai_gdc_fields_on_the_portal(catalog: dict[str, str], rules: MqaRules)
     ]
     agency = result.agencies[catalog["org"]]
     assert (agency.datasets, agency.complete) == (2, 1)
+
+
+def test_a_dataset_gone_after_the_listing_is_left_out(
+    catalog: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = dcat_reader._all_packages
+    gone = {"name": f"{catalog['full']}-gone", "organization": {"name": catalog["org"]}}
+    monkeypatch.setattr(dcat_reader, "_all_packages", lambda ckan: [*listed(ckan), gone])
+    metadata = read(catalog, check_urls=False)
+    assert sorted(r.name for r in metadata.records) == sorted([catalog["full"], catalog["bare"]])
+    assert sorted(p["name"] for p in metadata.packages) == sorted(r.name for r in metadata.records)
