@@ -1,0 +1,200 @@
+"""Honest denominators (issue 15, item 2): a partition received but blocked counts against its
+agency; nothing received (awaiting data) is neither a pass nor a failure; every share carries
+n/N; personal data blocked and personal data masked are separate figures.
+
+The acceptance case runs against the real local portal: two agencies with identical
+publications, one of which had its latest procurement file refused by the gate for personal
+data (its earlier version stays online)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import ckanapi
+import pytest
+
+from pipelines.publish.client import CKANClient
+from pipelines.readiness.facts import GateStatus, LocalOutputs, ValidationSummary
+from pipelines.readiness.figures import Figure, figure, label, register_labels, share
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.local_reader import read_local_outputs
+from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.portal_reader import read_portal
+
+from .conftest import AS_OF, PORTAL, REPO_ROOT, dataset, organization, snapshot
+from .partition_fixtures import gate_output, publish, records
+
+AFFECTED = ("validation_pass_rate", "oit_coverage", "datastore_share", "timeliness", "score")
+# As of 15 October 2025: FY2025 has just ended; the records below are days old.
+TWIN_AS_OF = datetime(2025, 10, 15, tzinfo=UTC)
+PROCUREMENT_NEWEST, DECISIONS_NEWEST = date(2025, 10, 1), date(2025, 10, 12)
+
+
+def nn(f: Figure) -> tuple[int | None, int | None]:
+    return f.numerator, f.denominator
+
+
+# --- the figure shape ----------------------------------------------------------------------
+
+
+def test_a_share_is_its_counts() -> None:
+    assert share("timeliness", 3, 4, ["u"]).value == 0.75
+    assert share("timeliness", 3, 4, ["u"]).ratio == "3/4"
+    nothing = share("timeliness", 0, 0, ["u"])
+    assert (nothing.value, nothing.status) == (None, "unknown")
+    with pytest.raises(ValueError, match="is not 3/4"):
+        Figure(
+            key="k", label_th="k", label_en="k", value=0.5, unit="share", evidence=["u"],
+            numerator=3, denominator=4,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="exceeds 1"):
+        figure("timeliness", 1.0, "share", ["u"], numerator=5, denominator=4)
+    with pytest.raises(ValueError, match="come together"):
+        figure("timeliness", 1.0, "share", ["u"], numerator=5)
+    with pytest.raises(ValueError, match="has no value"):
+        figure("timeliness", 0.5, "share", ["u"], status="unknown")
+    with pytest.raises(ValueError, match="needs status unknown"):
+        figure("timeliness", None, "share", ["u"], status="ok")
+
+
+def test_status_and_bilingual_notes() -> None:
+    assert figure("agencies_total", 3, "count", ["u"]).status == "ok"
+    assert figure("red_flag_rate", None, "share", ["u"]).status == "unknown"
+    legacy = figure("cpi_latest", 35, "score", ["u"], note="2024")
+    assert (legacy.note_en, legacy.note, legacy.note_th) == ("2024", "2024", None)
+    dumped = figure("timeliness", 0.5, "share", ["u"], numerator=1, denominator=2).model_dump()
+    assert {"numerator", "denominator", "status", "note_th", "note_en"} <= set(dumped)
+
+
+def test_modules_register_their_labels() -> None:
+    register_labels({"e2_test_figure": ("ตัวเลขทดสอบ", "Test figure")})
+    register_labels({"e2_test_figure": ("ตัวเลขทดสอบ", "Test figure")})  # same again: fine
+    assert label("e2_test_figure") == ("ตัวเลขทดสอบ", "Test figure")
+    with pytest.raises(ValueError, match="already labelled"):
+        register_labels({"e2_test_figure": ("อื่น", "Other")})
+    with pytest.raises(ValueError, match="Thai and an English"):
+        register_labels({"e2_untranslated": ("", "Only English")})
+    with pytest.raises(KeyError, match="register it"):
+        label("e2_never_registered")
+
+
+# --- awaiting data is neither pass nor fail ------------------------------------------------
+
+
+def summary(status: GateStatus, *, privacy_blocked: bool = False) -> ValidationSummary:
+    return ValidationSummary(
+        valid=status == "passed",
+        privacy_findings=int(privacy_blocked),
+        evidence="data/validation/x/report.json",
+        status=status,
+        privacy_blocked=privacy_blocked,
+    )
+
+
+def test_awaiting_data_is_neither_pass_nor_fail(config: OgpConfig) -> None:
+    # a: procurement passed, budget and decisions awaiting; b: the same plus a blocked budget
+    snap = snapshot(
+        [organization("a"), organization("b")],
+        [dataset(x, "procurement", [("procurement-2025.csv", "CSV", True)]) for x in "ab"],
+    )
+    local = LocalOutputs(
+        validation={
+            "procurement/a": summary("passed"),
+            "procurement/b": summary("passed"),
+            "budget/b": summary("blocked"),
+        },
+        red_flags={},
+    )
+    result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
+    a, b = (card.figures for card in result.agencies)
+    assert (a["partitions_received"].value, a["partitions_awaiting"].value) == (1, 2)
+    assert (b["partitions_received"].value, b["partitions_awaiting"].value) == (2, 1)
+    assert nn(a["validation_pass_rate"]) == (1, 1)
+    assert a["validation_pass_rate"].value == 1.0
+    assert nn(b["validation_pass_rate"]) == (1, 2)
+    assert nn(a["datastore_share"]) == (1, 1)
+    assert nn(b["datastore_share"]) == (1, 2)
+    # OIT items are publications required whatever the reason: budget's 2 missing for both
+    assert nn(a["oit_coverage"]) == nn(b["oit_coverage"]) == (4, 6)
+    overall = result.overall
+    assert nn(overall["validation_pass_rate"]) == (2, 3)
+    assert overall["partitions_awaiting"].value == 3
+    assert overall["agencies_blocked_budget"].value == 1
+    assert overall["agencies_awaiting_budget"].value == 1
+    assert overall["agencies_blocked_budget"].evidence == [f"{PORTAL}/organization/b"]
+
+
+# --- acceptance: two agencies, identical but for one blocked partition (real portal) -----
+
+
+@pytest.fixture(scope="module")
+def twins(
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    created: list[tuple[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, str, Path]:
+    """Agencies ``tw-<run>-a`` and ``-b`` publish the same procurement and decisions tables;
+    b's latest procurement file was then refused by the gate for a citizen ID."""
+    good, blocked = f"tw-{run_id}-a", f"tw-{run_id}-b"
+    data = tmp_path_factory.mktemp("twins") / "data"
+    procurement = records("procurement", PROCUREMENT_NEWEST)
+    decisions = records("decisions", DECISIONS_NEWEST)
+    for agency in (good, blocked):
+        publish(ckan, created, agency, "procurement", procurement, 2025)
+        publish(ckan, created, agency, "decisions", decisions, 2025)
+        gate_output(data, "decisions", agency, decisions, masked=2)
+    gate_output(data, "procurement", good, procurement, masked=1)
+    gate_output(data, "procurement", blocked, procurement, masked=1, blocked_for_personal_data=True)
+    return good, blocked, data
+
+
+def test_the_blocked_agency_scores_lower_on_every_affected_figure(
+    config: OgpConfig, ckan: ckanapi.RemoteCKAN, twins: tuple[str, str, Path]
+) -> None:
+    good, blocked, data = twins
+    public = CKANClient(ckan.address, None, timeout_s=60)  # anonymous: what the public sees
+    snap = read_portal(public, config.methodology.portal)
+    local = read_local_outputs(data, datasets_dir=REPO_ROOT / "datasets")
+    result = compute_indicators(snap, local, config.methodology, 2025, TWIN_AS_OF)
+    cards = {card.agency: card.figures for card in result.agencies}
+    a, b = cards[good], cards[blocked]
+
+    # identical on the portal: same openness
+    assert a["openness_stars_mean"].value == b["openness_stars_mean"].value == 3
+    # received: procurement and decisions; budget awaits data (in no denominator)
+    assert a["partitions_awaiting"].value == b["partitions_awaiting"].value == 1
+    expected = {
+        "validation_pass_rate": ((2, 2), (1, 2)),
+        "timeliness": ((2, 2), (1, 2)),  # procurement 14 days (<= 46), decisions 3 (<= 8)
+        "datastore_share": ((2, 2), (1, 2)),
+        "oit_coverage": ((4, 6), (0, 6)),  # procurement's 4 items; b's refused file: none
+    }
+    for key, (for_a, for_b) in expected.items():
+        assert (nn(a[key]), nn(b[key])) == (for_a, for_b), key
+        assert a[key].status == b[key].status == "ok", key
+    score_a = 0.3 * 4 / 6 + 0.2 * 1 + 0.2 * 1 + 0.15 * 1 + 0.15 * 1
+    score_b = 0.3 * 0 + 0.2 * 0.5 + 0.2 * 0.5 + 0.15 * 1 + 0.15 * 0.5
+    assert a["score"].value == pytest.approx(score_a, abs=1e-4)
+    assert b["score"].value == pytest.approx(score_b, abs=1e-4)
+    for key in AFFECTED:
+        assert float(b[key].value or 0) < float(a[key].value or 0), key
+
+    # personal data: the blocked partition, and the values masked in what was published
+    assert (
+        b["partitions_blocked_personal_data"].value,
+        nn(b["partitions_blocked_personal_data"]),
+    ) == (1, (1, 2))
+    assert (
+        a["partitions_blocked_personal_data"].value,
+        nn(a["partitions_blocked_personal_data"]),
+    ) == (0, (0, 2))
+    assert a["values_masked_before_publication"].value == 1 + 2
+    assert b["values_masked_before_publication"].value == 2  # the blocked file published nothing
+    # evidence: portal pages only
+    for f in (*a.values(), *b.values()):
+        assert all(e.startswith(ckan.address) for e in f.evidence), f.key
+    assert b["partitions_blocked_personal_data"].evidence == [
+        f"{ckan.address}/dataset/{blocked}-procurement"
+    ]
