@@ -26,12 +26,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.readiness.criteria import Improvement, criterion_points, improvements
 from pipelines.readiness.figures import Figure, Status, figure, register_labels
 from pipelines.readiness.methodology import (
     Criterion,
     Eligibility,
     EvidenceInput,
-    InputValue,
     OgpConfig,
 )
 from pipelines.readiness.sources import verification_problem
@@ -97,10 +97,15 @@ class CriterionAssessment(_Result):
     as_of: date | None
     note_th: str | None
     note_en: str | None
+    improvements: list[Improvement]  # what would raise the points (empty when not entered)
 
     @property
     def verified(self) -> bool:
         return self.state == "verified" and self.rule_confirmed
+
+    @property
+    def has_data(self) -> bool:
+        return self.points is not None
 
 
 class EligibilityAssessment(_Result):
@@ -127,18 +132,6 @@ class EligibilityAssessment(_Result):
     def excluded(self) -> list[CriterionAssessment]:
         """Criteria left out of the denominator, each with its reason."""
         return [c for c in self.criteria if not c.counted]
-
-
-def _points(criterion: Criterion, value: InputValue) -> int:
-    if criterion.kind == "components":
-        met = value if isinstance(value, dict) else {}
-        return sum(c.points for c in criterion.components if met.get(c.key))
-    if criterion.kind == "levels":
-        return next(level.points for level in criterion.levels if level.key == value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{criterion.key}: expected a number, got {value!r}")
-    bands = sorted(criterion.bands, key=lambda band: band.min, reverse=True)
-    return next((band.points for band in bands if value >= band.min), 0)
 
 
 def _state(given: EvidenceInput) -> State:
@@ -191,7 +184,9 @@ def assess_criterion(
     gap = rules.gap(criterion, country)
     state: State = "not_covered" if gap is not None else _state(given)
     counted = gap is None
-    points = None if not counted or given.value is None else _points(criterion, given.value)
+    points = (
+        None if not counted or given.value is None else criterion_points(criterion, given.value)
+    )
     evidence = [given.source.url, criterion.source.url]
     if gap is not None:
         evidence = [gap.source.url, criterion.source.url]
@@ -212,6 +207,7 @@ def assess_criterion(
         as_of=given.as_of,
         note_th=given.note_th,
         note_en=given.note_en,
+        improvements=improvements(criterion, given.value, points),
     )
     confirm = _confirm_items(assessment, criterion)
     if gap is not None and not (gap.verified and verification_problem(gap.source) is None):

@@ -478,3 +478,26 @@ def test_values_check_under_an_unconfirmed_threshold_is_provisional(tmp_path: Pa
 def test_values_check_with_nothing_entered_is_unknown(config: OgpConfig) -> None:
     fig = eligibility_figures(config)["values_check"]
     assert (fig.value, fig.status, fig.ratio) == (None, "unknown", None)
+
+
+def test_what_would_raise_each_criterion(tmp_path: Path) -> None:
+    config = build(
+        tmp_path,
+        four(
+            entered(FT_HALF, "obs"),  # 2: the audit report would add 2
+            entered("constitutional", "ati"),  # 3: a law would add 1
+            entered({"law": True, "public_access": False}, "ad"),  # 2: public access adds 2
+            entered(5.0, "eiu"),  # 3: 7.5 or more would add 1
+        ),
+    )
+    result = assess_eligibility(
+        config.methodology.eligibility, config.inputs.eligibility, config.inputs.country
+    )
+    gains = {c.key: [(i.points, i.what_en) for i in c.improvements] for c in result.criteria}
+    assert gains == {
+        "fiscal_transparency": [(2, "Timely publication of the Audit Report")],
+        "access_to_information": [(1, "Access-to-information law in place")],
+        "asset_disclosure": [(2, "Disclosures are publicly accessible")],
+        "citizen_engagement": [(1, "Citizen Engagement: a score of at least 7.5")],
+    }
+    assert (result.outcome, result.total) == ("fail", 10)
