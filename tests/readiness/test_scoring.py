@@ -241,3 +241,30 @@ def test_completion_levels(config: OgpConfig, rates: tuple[float | None, ...], l
     result = assess_commitment(plan, figures, AS_OF, config.methodology.irm, REGISTER)
     assert result.completion == level
     assert result.evidence[0] == REGISTER
+
+
+def test_only_a_complete_figure_decides_a_milestone() -> None:
+    # 9/10 counted with one partition's verdict unknown: provisional, so not proof of done
+    provisional = Figure(
+        key="validation_pass_rate",
+        label_th="v",
+        label_en="v",
+        value=0.9,
+        unit="share",
+        evidence=["https://portal.test/v"],
+        numerator=9,
+        denominator=10,
+        status="provisional",
+    )
+    early = date(2026, 12, 31)
+    result = assess_milestone(
+        milestone(early, PASS_RATE), {"validation_pass_rate": provisional}, AS_OF, REGISTER
+    )
+    assert (result.status, result.assessable, result.conditions[0].met) == ("pending", False, None)
+    assert (result.conditions[0].numerator, result.conditions[0].denominator) == (9, 10)
+    assert result.conditions[0].status == "provisional"
+    complete = provisional.model_copy(update={"status": "ok"})
+    done = assess_milestone(
+        milestone(early, PASS_RATE), {"validation_pass_rate": complete}, AS_OF, REGISTER
+    )
+    assert (done.status, done.conditions[0].met) == ("done", True)

@@ -1,0 +1,166 @@
+"""Timeliness from content (issue 15, item 3): the newest record's date against the contract's
+update frequency plus grace (datasets/ogp/timeliness.yaml). A file of old records published
+today is late; commitments that depend on timeliness follow the same figure.
+
+The acceptance case runs against the real local portal: a procurement table published today
+whose newest record is 15 months old, beside one whose newest record is 10 days old."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import ckanapi
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.contracts import load_specs
+from pipelines.publish.client import CKANClient
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.local_reader import read_local_outputs
+from pipelines.readiness.methodology import Milestone, OgpConfig
+from pipelines.readiness.portal_reader import read_portal
+from pipelines.readiness.scoring import assess_milestone
+from pipelines.readiness.timeliness import is_timely, load_rules, record_date
+
+from .conftest import OGP_DIR, REPO_ROOT
+from .partition_fixtures import gate_output, publish, records
+
+DATASETS = REPO_ROOT / "datasets"
+SCHEMA_TYPE = {"date": "date", "fiscal_year": "integer", "calendar_year": "integer"}
+
+
+def test_the_rules_name_real_fields_and_every_frequency() -> None:
+    rules = load_rules(OGP_DIR)
+    specs = load_specs(DATASETS)
+    for family, content in rules.content.items():
+        schema = json.loads((DATASETS / family / "schema.json").read_text(encoding="utf-8"))
+        types = {f["name"]: f["type"] for f in schema["fields"]}
+        assert types.get(content.field) == SCHEMA_TYPE[content.kind], family
+        frequency = specs[family].ckan.update_frequency
+        assert rules.allowed_days(frequency) is not None, family
+    # reference data no schedule pulls is not assessed
+    assert rules.allowed_days("as_needed") is None
+    assert (rules.allowed_days("monthly"), rules.allowed_days("daily")) == (31 + 15, 1 + 7)
+    assert rules.allowed_days("annually") == rules.allowed_days("yearly") == 366 + 45
+
+
+def test_the_date_a_record_stands_for() -> None:
+    assert record_date(date(2025, 3, 4), "date") == date(2025, 3, 4)
+    assert record_date(datetime(2025, 3, 4, 23, 0), "date") == date(2025, 3, 4)
+    # the Thai fiscal year 2025 (CE; B.E. 2568) runs October 2024 to 30 September 2025
+    assert record_date(2025, "fiscal_year") == date(2025, 9, 30)
+    assert record_date(2025, "calendar_year") == date(2025, 12, 31)
+    with pytest.raises(TypeError):
+        record_date("2025-03-04", "date")
+    with pytest.raises(TypeError):
+        record_date(True, "fiscal_year")
+
+
+def test_the_boundary_of_timely() -> None:
+    today = date(2026, 1, 15)
+    assert is_timely(today - timedelta(days=46), today, 46)
+    assert not is_timely(today - timedelta(days=47), today, 46)
+    assert is_timely(today + timedelta(days=30), today, 46)  # a period not yet over
+
+
+def test_the_local_reader_reads_the_newest_period_of_what_was_let_through(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    folder = data / "validation" / "budget" / "cgd"
+    folder.mkdir(parents=True)
+    report = {
+        "status": "passed",
+        "valid": True,
+        "publishable": True,
+        "publishable_table": "publishable.parquet",
+        "counts": {"rows": 3, "published_rows": 3},
+        "privacy": {"findings": []},
+    }
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    years = pa.array([2023, 2025, 2024], pa.int64())
+    pq.write_table(pa.table({"fiscal_year": years}), folder / "publishable.parquet")
+    procurement = records("procurement", date(2025, 7, 16), n=4)
+    gate_output(data, "procurement", "cgd", procurement)
+
+    local = read_local_outputs(data, datasets_dir=DATASETS)
+    budget = local.freshness["budget/cgd"]
+    assert (budget.newest, budget.field, budget.frequency) == (
+        date(2025, 9, 30),
+        "fiscal_year",
+        "annually",
+    )
+    assert budget.allowed_days == 411
+    assert local.freshness["procurement/cgd"].newest == date(2025, 7, 16)
+    assert local.freshness["procurement/cgd"].allowed_days == 46
+
+
+# --- acceptance: published today, newest record 15 months old (real portal) ---------------
+
+
+def fifteen_months_before(day: date) -> date:
+    month = day.month - 15
+    year = day.year + (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, min(day.day, 28))
+
+
+@pytest.fixture(scope="module")
+def published_today(
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    created: list[tuple[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, str, Path, date]:
+    stale, fresh = f"tl-{run_id}-stale", f"tl-{run_id}-fresh"
+    today = datetime.now(UTC).date()
+    data = tmp_path_factory.mktemp("timeliness") / "data"
+    old = records("procurement", fifteen_months_before(today))
+    new = records("procurement", today - timedelta(days=10))
+    publish(ckan, created, stale, "procurement", old, 2025)
+    publish(ckan, created, fresh, "procurement", new, 2025)
+    gate_output(data, "procurement", stale, old)
+    gate_output(data, "procurement", fresh, new)
+    return stale, fresh, data, today
+
+
+def test_old_records_published_today_are_not_timely(
+    config: OgpConfig,
+    ckan: ckanapi.RemoteCKAN,
+    published_today: tuple[str, str, Path, date],
+) -> None:
+    stale, fresh, data, today = published_today
+    public = CKANClient(ckan.address, None, timeout_s=60)
+    snap = read_portal(public, config.methodology.portal)
+    as_of = datetime.now(UTC)
+    # both were published today: the publication timestamp says nothing about the content
+    modified = {d.name: d.metadata_modified for d in snap.datasets}
+    assert as_of - modified[f"{stale}-procurement"] < dt.timedelta(hours=6)
+    local = read_local_outputs(data, datasets_dir=DATASETS)
+    assert (today - local.freshness[f"procurement/{stale}"].newest).days > 365  # type: ignore[operator]
+    result = compute_indicators(snap, local, config.methodology, 2025, as_of)
+    cards = {card.agency: card.figures for card in result.agencies}
+    late, timely = cards[stale]["timeliness"], cards[fresh]["timeliness"]
+    assert (late.numerator, late.denominator, late.status, late.value) == (0, 1, "ok", 0.0)
+    assert (timely.numerator, timely.denominator, timely.status, timely.value) == (1, 1, "ok", 1.0)
+    assert late.evidence == [f"{ckan.address}/dataset/{stale}-procurement"]
+
+    # a commitment milestone on timeliness reads the same figure: not done for the late agency
+    milestone = Milestone.model_validate(
+        {
+            "id": "T1",
+            "title_th": "ข้อมูลทันเวลา",
+            "title_en": "Timely data",
+            "due": today + timedelta(days=30),
+            "target": "timeliness >= 80%",
+            "evidence": [{"indicator": "timeliness", "op": ">=", "value": 0.8}],
+        }
+    )
+    not_done = assess_milestone(milestone, cards[stale], today, "https://register.test")
+    done = assess_milestone(milestone, cards[fresh], today, "https://register.test")
+    assert (not_done.status, not_done.conditions[0].met) == ("pending", False)
+    assert (done.status, done.conditions[0].met) == ("done", True)
+    assert (not_done.conditions[0].numerator, not_done.conditions[0].denominator) == (0, 1)
