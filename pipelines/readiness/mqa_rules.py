@@ -72,9 +72,15 @@ class Rating(_Model):
 
 
 class GdcField(_Model):
+    """A field data.go.th requires; ``choices`` (with ``multiple``) or ``pattern``: what its
+    validator accepts, when the schema validates more than presence."""
+
     field: str
     label_th: str
     label_en: str
+    choices: list[str] | None = None
+    multiple: bool = False
+    pattern: str | None = None
 
 
 class ThaiGdcRules(_Model):

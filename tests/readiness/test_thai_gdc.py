@@ -59,6 +59,11 @@ def test_the_field_list_is_the_national_catalogs(rules: ThaiGdcRules) -> None:
     assert [f.field for f in rules.dataset_fields] == REQUIRED
     assert [f.field for f in rules.resource_fields] == ["name"]
     assert "ckanext-thai_gdc" in rules.source.url
+    assert [f.field for f in rules.dataset_fields if f.choices] == [
+        "objective",
+        "data_format",
+        "data_category",
+    ]
     assert rules.source.url.endswith("ckan_dataset.json")
 
 
@@ -119,3 +124,51 @@ def test_no_dataset_is_unknown(rules: ThaiGdcRules) -> None:
     result = check_packages([], rules, PORTAL)
     ready = thai_gdc_figures(result.portal, rules)["thai_gdc_ready"]
     assert (ready.value, ready.status, ready.ratio) == (None, "unknown", "0/0")
+
+
+def test_values_the_form_refuses(rules: ThaiGdcRules) -> None:
+    package = complete("a-budget", "a")
+    package.update(
+        objective="ตอบสนองภารกิจของหน่วยงาน",  # not among the schema's objective choices
+        data_format='["CSV", "Parquet"]',  # a stored multiple choice: one refused
+        data_category="ข้อมูลสาธารณะ",
+        maintainer_email="finance at example.go.th",
+    )
+    check = check_package(package, rules, PORTAL)
+    assert check.missing == []
+    assert not check.complete
+    assert [(r.field, r.values) for r in check.rejected] == [
+        ("maintainer_email", []),  # the address itself is never repeated
+        ("objective", ["ตอบสนองภารกิจของหน่วยงาน"]),
+        ("data_format", ["Parquet"]),
+    ]
+    assert check.rejected[1].reason_en == "not one of the choices data.go.th accepts"
+    assert check.rejected[1].reason_th == "ไม่อยู่ในตัวเลือกที่ data.go.th รับ"
+
+
+def test_accepted_choices_and_addresses(rules: ThaiGdcRules) -> None:
+    package = complete("a-budget", "a")
+    package.update(
+        objective=["ยุทธศาสตร์ชาติ", "พันธกิจหน่วยงาน"],
+        data_format='["CSV", "JSON"]',
+        maintainer_email="data.team+open@example.go.th",
+    )
+    assert check_package(package, rules, PORTAL).complete
+    package["maintainer_email"] = "data..team@example.go.th"  # CKAN refuses doubled dots
+    assert [r.field for r in check_package(package, rules, PORTAL).rejected] == ["maintainer_email"]
+
+
+def test_refused_values_counted_per_agency(rules: ThaiGdcRules) -> None:
+    refused = complete("a-x", "a") | {"objective": "ตอบสนองภารกิจของหน่วยงาน"}
+    result = check_packages([complete("a-ok", "a"), refused], rules, PORTAL)
+    agency = result.agencies["a"]
+    assert (agency.complete, agency.rejected_by_field, agency.missing_by_field) == (
+        1,
+        {"objective": 1},
+        {},
+    )
+    figures = thai_gdc_figures(agency, rules)
+    assert figures["thai_gdc_ready"].ratio == "1/2"
+    assert figures["thai_gdc_rejected_values"].value == 1
+    assert figures["thai_gdc_rejected_values"].note_en == "Objective: 1 dataset"
+    assert figures["thai_gdc_missing_fields"].note_th == "ไม่มีฟิลด์ที่ขาด"
