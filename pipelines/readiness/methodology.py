@@ -162,7 +162,18 @@ class Irm(_Model):
     potential_for_results: list[Potential]
     completion_levels: list[CompletionLevel]
     substantial_share: float = Field(gt=0, lt=1)
+    potential_labels: dict[Potential, Label]
     completion_labels: dict[CompletionLevel, Label]
+
+    @model_validator(mode="after")
+    def _every_level_labelled(self) -> Irm:
+        missing: list[str] = [
+            k for k in self.potential_for_results if k not in self.potential_labels
+        ]
+        missing += [k for k in self.completion_levels if k not in self.completion_labels]
+        if missing:
+            raise ValueError(f"no Thai/English label for {missing}")
+        return self
 
 
 class CocreationStandards(_Model):

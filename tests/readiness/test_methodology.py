@@ -276,3 +276,28 @@ def test_the_oit_mapping_of_the_assessment_year(ogp_dir: Path) -> None:
     absent = oit_mapping_figure(load_config(ogp_dir))
     assert (absent.value, absent.status) == (None, "unknown")
     assert absent.note_en == "The methodology has no OIT items for B.E. 2573"
+
+
+def test_irm_scales_are_labelled_in_thai_and_english(config: OgpConfig) -> None:
+    irm = config.methodology.irm
+    assert [irm.potential_labels[k].en for k in irm.potential_for_results] == [
+        "Unclear",
+        "Modest",
+        "Substantial",
+    ]
+    assert [irm.completion_labels[k].en for k in irm.completion_levels] == [
+        "No Evidence Available",
+        "Not Started",
+        "Limited",
+        "Substantial",
+        "Complete",
+    ]
+    assert all(irm.potential_labels[k].th for k in irm.potential_for_results)
+
+
+def test_a_scale_level_without_a_label_is_refused(ogp_dir: Path) -> None:
+    edit(ogp_dir / "methodology.yaml", lambda doc: doc["irm"]["potential_labels"].pop("modest"))
+    with pytest.raises(
+        MethodologyError, match=r"methodology.yaml:\d+: irm: .*label for \['modest'\]"
+    ):
+        load_config(ogp_dir)
