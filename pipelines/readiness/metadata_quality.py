@@ -212,7 +212,8 @@ def score_records(
     if not records:
         rating, status = None, "unknown"
     else:
-        low, high = rating_of(rules, points), rating_of(rules, points_max)
+        # rounded so that a sum of shares a hair under a band edge is not put below it
+        low, high = rating_of(rules, round(points, 6)), rating_of(rules, round(points_max, 6))
         rating = low if low == high else None
         status = "ok" if points_max == points else "provisional"
     return MqaScore(

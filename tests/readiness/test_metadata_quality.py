@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipelines.readiness.dcat_reader import DcatError, parse_dcat_jsonld
-from pipelines.readiness.metadata_quality import mqa_figures, score_portal, score_records
+from pipelines.readiness.metadata_quality import mqa_figures, rating_of, score_portal, score_records
 from pipelines.readiness.mqa_rules import (
     MQA_FILE,
     DcatRecord,
@@ -281,3 +281,20 @@ def test_jsonld_without_one_dataset_is_refused() -> None:
     document["@graph"] = document["@graph"][1:]
     with pytest.raises(DcatError, match="expected one dcat:Dataset, found 0"):
         parse_dcat_jsonld(document, name="n", organization="o", url="u", dcat_url="u.jsonld")
+
+
+@pytest.mark.parametrize(
+    ("points", "band"),
+    [
+        (405, "excellent"),
+        (351, "excellent"),
+        (350.9, "good"),
+        (221, "good"),
+        (220.5, "sufficient"),
+        (121, "sufficient"),
+        (120.99, "bad"),
+        (0, "bad"),
+    ],
+)
+def test_rating_bands(rules: MqaRules, points: float, band: str) -> None:
+    assert rating_of(rules, points).key == band
