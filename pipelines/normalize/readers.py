@@ -223,11 +223,10 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
         source = itertools.chain(first[header_row + 1 :], rows)
         first_row = header_row + 2
         with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(_next_batch, source, names)
+            ahead = pool.submit(_next_batch, path, source, names, first_row)
             while (batch := ahead.result()) is not None:
-                ahead = pool.submit(_next_batch, source, names)
-                check_batch(path, batch, first_row)
                 first_row += batch.num_rows
+                ahead = pool.submit(_next_batch, path, source, names, first_row)
                 yield batch
 
     return RawTable(
@@ -241,9 +240,15 @@ def read_xlsx(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Ra
     )
 
 
-def _next_batch(rows: Iterator[list[Any]], names: list[str]) -> pa.RecordBatch | None:
+def _next_batch(
+    path: Path, rows: Iterator[list[Any]], names: list[str], first_row: int
+) -> pa.RecordBatch | None:
     chunk = list(_take(rows, XLSX_BATCH_ROWS))
-    return text_batch(names, chunk) if chunk else None
+    if not chunk:
+        return None
+    batch = text_batch(names, chunk)
+    check_batch(path, batch, first_row)
+    return batch
 
 
 def _raw_table(
