@@ -20,7 +20,7 @@ Pure functions: no I/O, no clock. The report calls :func:`assess_eligibility`,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -299,7 +299,7 @@ def _points_figure(result: EligibilityAssessment) -> Figure:
     )
 
 
-def _criterion_figure(c: CriterionAssessment) -> Figure:
+def _criterion_figure(c: CriterionAssessment, extra: Sequence[str] = ()) -> Figure:
     status: Status
     if c.state == "not_covered":
         status = "not_applicable"
@@ -320,7 +320,7 @@ def _criterion_figure(c: CriterionAssessment) -> Figure:
         label_en=c.name_en,
         value=c.points,
         unit="points",
-        evidence=c.evidence,
+        evidence=list(dict.fromkeys([*c.evidence, *extra])),
         verified=c.verified,
         numerator=c.points if scored else None,
         denominator=c.max_points if scored else None,
@@ -356,15 +356,25 @@ def _values_figure(result: ValuesCheckAssessment) -> Figure:
     )
 
 
-def eligibility_figures(config: OgpConfig) -> dict[str, Figure]:
+def eligibility_figures(
+    config: OgpConfig, portal_evidence: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Figure]:
     """The report's eligibility figures: ``eligibility_points`` (x/16 or x/12, status ok for a
     verified pass, fail, provisional or unknown), one ``eligibility_<criterion>`` per criterion
     (points n/4; not_applicable when not covered, unknown when not entered) and
-    ``values_check`` (indicators passed n/2)."""
+    ``values_check`` (indicators passed n/2). ``portal_evidence``: portal URLs to cite beside a
+    criterion (e.g. ``{"asset_disclosure": disclosure.asset_disclosure_evidence(...)}``); they
+    add evidence, never points."""
+    extra = portal_evidence or {}
     methodology, inputs = config.methodology, config.inputs
     result = assess_eligibility(methodology.eligibility, inputs.eligibility, inputs.country)
     values = assess_values_check(methodology.values_check, inputs.values_check)
     figures = {"eligibility_points": _points_figure(result)}
-    figures.update({f"eligibility_{c.key}": _criterion_figure(c) for c in result.criteria})
+    figures.update(
+        {
+            f"eligibility_{c.key}": _criterion_figure(c, extra.get(c.key, ()))
+            for c in result.criteria
+        }
+    )
     figures["values_check"] = _values_figure(values)
     return figures

@@ -501,3 +501,17 @@ def test_what_would_raise_each_criterion(tmp_path: Path) -> None:
         "citizen_engagement": [(1, "Citizen Engagement: a score of at least 7.5")],
     }
     assert (result.outcome, result.total) == ("fail", 10)
+
+
+def test_portal_evidence_is_cited_beside_a_criterion_without_adding_points(
+    config: OgpConfig,
+) -> None:
+    url = "http://127.0.0.1:5000/dataset/nacc-asset_declarations"
+    plain = eligibility_figures(config)
+    cited = eligibility_figures(config, {"asset_disclosure": [url]})
+    assert url in cited["eligibility_asset_disclosure"].evidence
+    assert url not in plain["eligibility_asset_disclosure"].evidence
+    assert (
+        cited["eligibility_asset_disclosure"].value == plain["eligibility_asset_disclosure"].value
+    )
+    assert cited["eligibility_points"] == plain["eligibility_points"]
