@@ -120,13 +120,11 @@ def test_report_unchanged_without_the_clean_tables(
     red_flag_rate = card["figures"]["red_flag_rate"]
     # over the rows the gate let through (the flags never saw the quarantined one)
     assert red_flag_rate["value"] == pytest.approx(SINGLE_BIDS / (ROWS - 1))
-    assert red_flag_rate["evidence"] == [
-        f"data/integrity/procurement/{AGENCY}/red_flags.csv",
-    ]
+    assert red_flag_rate["evidence"] == [f"{PORTAL}/dataset/{AGENCY}-procurement"]  # never local
     validation = card["figures"]["validation_pass_rate"]
     assert (validation["value"], validation["evidence"]) == (
         0.0,  # quarantined: publishable, but not valid
-        [f"data/validation/procurement/{AGENCY}/report.json"],
+        [f"{PORTAL}/dataset/{AGENCY}-procurement"],
     )
 
     shutil.rmtree(data_dir / "clean")
