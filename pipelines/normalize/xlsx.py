@@ -242,7 +242,7 @@ def _search(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
     return formulas, errors
 
 
-# --- cells ------------------------------------------------------------------------------------
+# --- the rows -------------------------------------------------------------------------------
 
 
 def _refuse_formula(path: Path, cell: str) -> NormalizeError:

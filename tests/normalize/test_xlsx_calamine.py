@@ -7,6 +7,14 @@ right of the data became columns with no header and no value, listed as unknown 
 ``'None'``. Calamine reads only cells with a value; the comparison leaves those trailing phantom
 columns out of the reference, and a test shows they are gone. (Blank columns before or between
 the data keep their positions, and their ``'None'`` names, as before.)
+
+Other differences, outside what agencies' spreadsheets hold and so outside the shapes: a
+date-formatted cell whose serial is beyond any date reads as the number's text where openpyxl
+gave ``#VALUE!``, and a negative serial as a time of day where openpyxl gave a day of 1899 (a
+cast error of that row and field either way; ``xlsx_date_serial_overflow`` in the hostile
+corpus); a whole number over 2**53 saved without a decimal point (never by a spreadsheet
+program, which keeps 15 digits) loses its last digits, as a double; and the text ``_x000D_``
+saved unescaped is read as the escape it is (a carriage return), as spreadsheet programs do.
 """
 
 from __future__ import annotations
