@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -137,12 +138,22 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-# Coverage per family: publishing, awaiting data (no file received yet: a normal state), blocked.
+# Per family (the key's tail; labelled with the contract's title): publishing, awaiting data (no
+# file received yet: a normal state), blocked, timeliness.
 PER_FAMILY: dict[str, tuple[str, str]] = {
-    "agencies_publishing_": ("หน่วยงานที่เผยแพร่ข้อมูล", "Agencies publishing"),
-    "agencies_awaiting_": ("หน่วยงานที่ยังไม่ได้ส่งข้อมูล", "Agencies awaiting data for"),
-    "agencies_blocked_": ("หน่วยงานที่ข้อมูลไม่ผ่านการตรวจสอบ", "Agencies blocked by checks for"),
+    "agencies_publishing_": ("หน่วยงานที่เผยแพร่", "Agencies publishing"),
+    "agencies_awaiting_": ("หน่วยงานที่ยังไม่ได้ส่งข้อมูล", "Agencies awaiting data"),
+    "agencies_blocked_": ("หน่วยงานที่ข้อมูลไม่ผ่านการตรวจสอบ", "Agencies blocked by checks"),
+    "timeliness_": ("ความทันเวลาของการปรับปรุงข้อมูล", "Timeliness of updates"),
 }
+
+
+@cache
+def family_titles() -> dict[str, tuple[str, str]]:
+    """Each dataset family's Thai and English title, from its contract."""
+    from pipelines.contracts import load_specs
+
+    return {name: (spec.title.th, spec.title.en) for name, spec in load_specs().items()}
 
 
 def register_labels(labels: Mapping[str, tuple[str, str]]) -> None:
@@ -171,7 +182,8 @@ def label(key: str) -> tuple[str, str]:
     for prefix, (th, en) in PER_FAMILY.items():
         if key.startswith(prefix):
             tail = key.removeprefix(prefix)
-            return f"{th} {tail}", f"{en} {tail}"
+            tail_th, tail_en = family_titles().get(tail, (tail, tail))
+            return f"{th}: {tail_th}", f"{en}: {tail_en}"
     raise KeyError(f"no label for figure key {key!r}: register it with register_labels")
 
 

@@ -59,7 +59,7 @@ class _AgencyFacts(_Result):
     by_family: dict[str, PortalDataset]
     current: dict[str, PortalDataset]  # families with publications for the fiscal year
     partitions: dict[str, AgencyFamily]  # every family of the methodology
-    timely: list[bool | None]  # per received, assessed partition (None: newest record unknown)
+    timely: dict[str, bool | None]  # per received, assessed family (None: newest unknown)
     stars: list[tuple[PortalResource, int]]
     tabular: list[PortalResource]
     api: list[bool]  # per received partition: every data table in the DataStore
@@ -124,11 +124,11 @@ def _agency_facts(
             family: d for family, d in by_family.items() if _has_fiscal_year(d, rules, fiscal_year)
         },
         partitions=partitions,
-        timely=[
-            timely(p, as_of)
-            for p in partitions.values()
+        timely={
+            family: timely(p, as_of)
+            for family, p in partitions.items()
             if p.received and (p.freshness is None or p.freshness.allowed_days is not None)
-        ],
+        },
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
         tabular=tabular,
         api=[serves_api(p, tabular) for p in partitions.values() if p.received],
@@ -183,7 +183,7 @@ def _shared_figures(
         ),
         "timeliness": counted_share(
             "timeliness",
-            [t for f in facts for t in f.timely],
+            [t for f in facts for t in f.timely.values()],
             [p.dataset.url if p.dataset else p.evidence for p in received] or fallback,
             unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
             unknown_en="newest record unknown",
@@ -334,6 +334,15 @@ def _overall(
             key, len(publishing), "count", [d.url for d in publishing] or portal_orgs
         )
         overall.update(_coverage(family, facts, portal_orgs))
+        # timeliness of one family (commitments about one family read this one)
+        received = [f.partitions[family] for f in facts if family in f.timely]
+        overall[f"timeliness_{family}"] = counted_share(
+            f"timeliness_{family}",
+            [f.timely[family] for f in facts if family in f.timely],
+            [p.dataset.url if p.dataset else p.evidence for p in received] or portal_orgs,
+            unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
+            unknown_en="newest record unknown",
+        )
     return overall
 
 

@@ -29,6 +29,6 @@ def test_awaiting_is_neither_published_nor_blocked(config: OgpConfig) -> None:
     assert overall["agencies_awaiting_budget"].value == 3
     assert overall["agencies_blocked_budget"].value == 0
     assert label("agencies_awaiting_budget") == (
-        "หน่วยงานที่ยังไม่ได้ส่งข้อมูล budget",
-        "Agencies awaiting data for budget",
+        "หน่วยงานที่ยังไม่ได้ส่งข้อมูล: ข้อมูลงบประมาณรายจ่ายและผลการเบิกจ่าย",
+        "Agencies awaiting data: Budget allocations and disbursements",
     )

@@ -137,8 +137,16 @@ def test_local_verdict_newest_record_and_masks(config: OgpConfig) -> None:
             )
         },
     )
-    card = compute_indicators(snap, local, config.methodology, 2025, AS_OF).agencies[0]
-    figures = card.figures
+    result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
+    figures = result.agencies[0].figures
+    # per family, for the commitments about one family: blocked procurement, timely budget
+    overall = result.overall
+    assert counts(overall["timeliness_procurement"]) == (0, 1, "ok")
+    assert counts(overall["timeliness_budget"]) == (1, 1, "ok")
+    assert counts(overall["timeliness_decisions"]) == (0, 0, "unknown")  # awaiting data
+    assert overall["timeliness_budget"].label_en == (
+        "Timeliness of updates: Budget allocations and disbursements"
+    )
     # the latest verdict decides; its evidence stays the portal's page, never a local path
     assert counts(figures["validation_pass_rate"]) == (1, 2, "ok")
     assert f"{PORTAL}/r" in figures["validation_pass_rate"].evidence
