@@ -2,10 +2,10 @@
 privacy findings, counts) and a self-contained bilingual HTML page, both publishable.
 
 Nothing personal reaches it. A schema or cast error's cell is shown only when it cannot hide
-personal data: short, no ``@`` or "at" forms, nothing the guard's detector finds, not in a
-column declared personal, and — in a text column, where a disguise the detector misses would
-otherwise be echoed — no digit of any script at all. Otherwise the cell is left out and
-``cellRedacted`` says so. As a last line, every
+personal data: never in a text column (a name typed where a code belongs cannot be told from a
+typo), and elsewhere only short cells without a letter of any script, ``@`` or "at" forms,
+anything the guard's detector finds, or a column declared personal. Otherwise the cell is left
+out and ``cellRedacted`` says so. As a last line, every
 string of the document (notes, observed values, headers) is masked by the same detector
 before it is written, so a value that slipped into a message is masked too.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,13 +44,16 @@ _AT_FORMS = re.compile(r"@|\bat\b|แอท|\bdot\b|ดอท", re.I)
 
 
 def _echoable(cell: str, text_column: bool) -> bool:
-    """Whether a rejected cell may be shown as received."""
-    if len(cell) > _ECHO_MAX or detect(cell):
+    """Whether a rejected cell may be shown as received: never in a text column, and elsewhere
+    only when it has no letter of any script (a bad date or amount such as ``31/02/2568`` or
+    ``1.234,56``). A name cannot be told from an enum typo, and a refused row may be refused
+    exactly because it is someone's (a name typed into the wrong column)."""
+    if text_column or len(cell) > _ECHO_MAX or detect(cell):
         return False
     folded = normalised(cell)
     if _AT_FORMS.search(folded) or _AT_FORMS.search(cell):
         return False
-    return not (text_column and any(char.isdigit() for char in folded + cell))
+    return not any(unicodedata.category(char).startswith("L") for char in folded + cell)
 
 
 def public_error(
