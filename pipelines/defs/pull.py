@@ -11,6 +11,7 @@ agency that has sent no file yet is *awaiting data*: ``raw_<family>`` records an
 and the run still succeeds.
 """
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from dagster import AssetExecutionContext
 from pipelines.contracts import DatasetSpec, load_agencies, load_specs
 from pipelines.defs.checks import check_specs_for, clean_asset_key, validation_check_results
 from pipelines.defs.locking import step_lock
-from pipelines.layout import UNPARTITIONED
+from pipelines.files import replace_atomically
+from pipelines.layout import UNPARTITIONED, report_json_path
 from pipelines.layout import raw_key as raw_name
 from pipelines.normalize.partition import clean
 from pipelines.settings import get_settings
@@ -113,14 +115,19 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         agency = _agency(context, spec)
         # the clean table and the gate's outputs (report, publishable table) are written together
         with step_lock(context, spec.name):
-            partition = clean(spec, agency, _data_dir())
-            checks = validation_check_results(
-                spec,
-                agency or UNPARTITIONED,
-                partition.files.parquet,
-                cast_errors=partition.result.cast_errors,
-                personal_data=partition.result.personal_data,
-            )
+            try:
+                partition = clean(spec, agency, _data_dir())
+                checks = validation_check_results(
+                    spec,
+                    agency or UNPARTITIONED,
+                    partition.files.parquet,
+                    cast_errors=partition.result.cast_errors,
+                    personal_data=partition.result.personal_data,
+                )
+            except Exception as error:
+                if agency is not None:
+                    _record_failure(spec.name, agency, error)
+                raise
         summary = partition.result.metadata()
         return dg.MaterializeResult(
             metadata={
@@ -137,6 +144,27 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
 
     return clean_asset
+
+
+def _record_failure(family: str, agency: str, error: Exception) -> None:
+    """A file was received but could not be taken in: the partition's gate report says so
+    (status ``failed``, nothing publishable, the cause masked), replacing an older verdict, so
+    the readiness report counts it against the agency instead of as awaiting data."""
+    report = {
+        "family": family,
+        "agency": agency,
+        "status": "failed",
+        "valid": False,
+        "publishable": False,
+        "publishable_table": None,
+        "reasons": mask_texts([str(error).splitlines()[0] if str(error) else type(error).__name__]),
+        "counts": {"rows": 0, "published_rows": 0},
+        "privacy": {"findings": []},
+    }
+    path = report_json_path(_data_dir(), family, agency)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def build_pull_assets(specs: dict[str, DatasetSpec] | None = None) -> list[dg.AssetsDefinition]:
