@@ -60,12 +60,13 @@ class PortalOrganization(_Fact):
     url: str
 
 
-GateStatus = Literal["passed", "quarantined", "blocked"]
+# failed: a file was received but could not be taken in (unreadable, or the gate itself failed)
+GateStatus = Literal["passed", "quarantined", "blocked", "failed"]
 
 
 class ValidationSummary(_Fact):
-    """The gate's verdict on one received partition. ``status`` blocked: nothing of this file
-    was published; ``privacy_blocked``: blocked because of personal data; ``masked_values``:
+    """The gate's verdict on one received partition. ``status`` blocked or failed: nothing of
+    this file was published; ``privacy_blocked``: blocked because of personal data; ``masked_values``:
     personal-data values the gate masked (published masked, when not blocked)."""
 
     valid: bool
@@ -77,8 +78,9 @@ class ValidationSummary(_Fact):
 
     @property
     def blocked(self) -> bool:
-        """Nothing of the received file was published (without a status: not valid)."""
-        return self.status == "blocked" or (self.status is None and not self.valid)
+        """Nothing of the received file was published: refused by the gate, or failed
+        (without a status: not valid)."""
+        return self.status in ("blocked", "failed") or (self.status is None and not self.valid)
 
 
 class PortalSnapshot(_Fact):
@@ -230,7 +232,7 @@ def summarize_validation_report(document: Mapping[str, Any], evidence: str) -> V
 def _gate_status(document: Mapping[str, Any], valid: bool) -> GateStatus:
     """The gate's status; older shapes without one: published when publishable (or valid)."""
     status = document.get("status")
-    if status in ("passed", "quarantined", "blocked"):
+    if status in ("passed", "quarantined", "blocked", "failed"):
         return status
     publishable = document.get("publishable")
     published = publishable if isinstance(publishable, bool) else valid

@@ -8,12 +8,17 @@ data (its earlier version stays online)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import ckanapi
+import dagster as dg
 import pytest
 
+from pipelines.contracts import load_specs
+from pipelines.contracts.models import FileSource, Sources
+from pipelines.defs.pull import agency_partitions, build_clean_asset, build_raw_asset
 from pipelines.publish.client import CKANClient
 from pipelines.readiness.facts import GateStatus, LocalOutputs, ValidationSummary
 from pipelines.readiness.figures import Figure, figure, label, register_labels, share
@@ -21,6 +26,7 @@ from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import OgpConfig
 from pipelines.readiness.portal_reader import read_portal
+from pipelines.settings import get_settings
 
 from .conftest import AS_OF, PORTAL, REPO_ROOT, dataset, organization, snapshot
 from .partition_fixtures import gate_output, publish, records
@@ -198,3 +204,47 @@ def test_the_blocked_agency_scores_lower_on_every_affected_figure(
     assert b["partitions_blocked_personal_data"].evidence == [
         f"{ckan.address}/dataset/{blocked}-procurement"
     ]
+
+
+# --- a file received but not taken in counts as failed, not as awaiting data ---------------
+
+
+@pytest.mark.timeout(600)
+def test_a_file_that_cannot_be_read_counts_as_received_and_failed(
+    config: OgpConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agency = agency_partitions.get_partition_keys()[0]  # any registry agency: the folder is ours
+    data = tmp_path / "data"
+    drop = tmp_path / "drops" / agency / "procurement_2568.xlsx"
+    drop.parent.mkdir(parents=True)
+    drop.write_bytes(b"PK\x03\x04 not a workbook: cut off in transit")
+    # an earlier verdict, from a file that passed
+    gate_output(data, "procurement", agency, records("procurement", date(2025, 7, 1)))
+    monkeypatch.setenv("OGP_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    try:
+        spec = load_specs()["procurement"].model_copy(
+            update={"sources": Sources(default=FileSource(path=str(drop)))}
+        )
+        result = dg.materialize(
+            [build_raw_asset(spec), build_clean_asset(spec)],
+            partition_key=agency,
+            raise_on_error=False,
+        )
+    finally:
+        get_settings.cache_clear()
+    assert not result.success
+    report = json.loads(
+        (data / "validation" / "procurement" / agency / "report.json").read_text("utf-8")
+    )
+    assert (report["status"], report["publishable"], len(report["reasons"])) == ("failed", False, 1)
+
+    local = read_local_outputs(data, datasets_dir=REPO_ROOT / "datasets")
+    verdict = local.validation[f"procurement/{agency}"]
+    assert (verdict.status, verdict.blocked, verdict.privacy_blocked) == ("failed", True, False)
+    assert local.freshness[f"procurement/{agency}"].newest is None
+    snap = snapshot([organization(agency)], [])
+    figures = compute_indicators(snap, local, config.methodology, 2025, AS_OF).agencies[0].figures
+    assert (figures["partitions_received"].value, figures["partitions_awaiting"].value) == (1, 2)
+    for key in ("validation_pass_rate", "timeliness", "datastore_share"):
+        assert (nn(figures[key]), figures[key].value, figures[key].status) == ((0, 1), 0.0, "ok")
