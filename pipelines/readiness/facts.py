@@ -66,8 +66,8 @@ GateStatus = Literal["passed", "quarantined", "blocked", "failed"]
 
 class ValidationSummary(_Fact):
     """The gate's verdict on one received partition. ``status`` blocked or failed: nothing of
-    this file was published; ``privacy_blocked``: blocked because of personal data; ``masked_values``:
-    personal-data values the gate masked (published masked, when not blocked)."""
+    this file was published; ``privacy_blocked``: blocked because of personal data;
+    ``masked_values``: personal-data values the gate masked (published masked, unless blocked)."""
 
     valid: bool
     privacy_findings: int

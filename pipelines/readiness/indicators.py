@@ -5,6 +5,10 @@ and :mod:`pipelines.readiness.local_reader` (the gate's and the integrity stage'
 and :func:`compute_indicators` turns them into :class:`Figure` values, each with its evidence.
 One builder (:func:`_shared_figures`) computes the figures a scorecard and the portal-wide view
 have in common, over one agency's facts or over all of them.
+
+Denominators are the partitions *received* (published, or judged by the gate); a blocked or
+failed one counts against its agency, one awaiting data is in none (counted apart). Shares carry
+n/N and a status; timeliness is by content (:mod:`pipelines.readiness.timeliness`).
 """
 
 from __future__ import annotations
@@ -160,8 +164,7 @@ def _shared_figures(
     fallback: list[str],
 ) -> dict[str, Figure]:
     """The figures of a scorecard (one agency's facts) and of the portal (every agency's):
-    computed here once. ``fallback``: the evidence of a figure with nothing to count.
-    Denominators are the received partitions (published, blocked or failed); partitions
+    computed here once. ``fallback``: the evidence of a figure with nothing to count. Partitions
     awaiting data are counted apart (``partitions_awaiting``), neither passed nor failed."""
     received = [p for f in facts for p in f.received]
     awaiting = [p for f in facts for p in f.partitions.values() if not p.received]
