@@ -32,7 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from pipelines.contracts import load_spec
+from pipelines.contracts import load_spec, load_specs
 from pipelines.normalize import NormalizeError, normalize_file
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_xlsx
@@ -98,6 +98,20 @@ def test_calamine_reads_what_openpyxl_read(shape: Shape, tmp_path: Path) -> None
     actual = snapshot(read_xlsx(path, HEADERS, sheet=shape.sheet))
     assert actual["rows"], "a shape without rows proves nothing"
     assert actual == without_phantom_columns(expected)
+
+
+DEMO_XLSX = sorted((REPO / "datasets" / "drops").rglob("*.xlsx"))
+
+
+@pytest.mark.parametrize("path", DEMO_XLSX, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_demo_spreadsheet_reads_as_before(path: Path) -> None:
+    family = path.name.rsplit("_", 1)[0]
+    spec = load_specs()[family]
+    sheet = getattr(spec.source_for(path.parent.name), "sheet", None)
+    headers = HeaderMap.from_spec(spec)
+    expected = snapshot(read_xlsx_openpyxl(path, headers, sheet=sheet))
+    assert snapshot(read_xlsx(path, headers, sheet=sheet)) == expected
+    assert expected["rows"]
 
 
 def test_formatted_empty_cells_are_no_columns(tmp_path: Path) -> None:
