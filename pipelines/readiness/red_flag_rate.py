@@ -8,8 +8,9 @@ and is exactly what a red flag is for). Both come from the integrity stage's ``r
 
 Evidence is the portal: the ``red-flags.csv`` resource page of ``<agency>-procurement`` (or the
 dataset page when the file is not there, which makes the figure provisional). An agency whose
-procurement file was received (a gate report exists) but has no computed rate — blocked, or the
-flags withheld — is unknown and makes the overall rate provisional, named in the note.
+procurement file was received (a gate report exists) but has no computed rate — blocked or
+failed at the gate (a rate an earlier run left is not read), or the flags withheld — is
+unknown and makes the overall rate provisional, named in the note.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figu
     for org in snapshot.organizations:
         key = PER_AGENCY + org.name
         dataset = datasets.get(f"{org.name}-{PROCUREMENT}")
-        received = report_json_path(data_dir, PROCUREMENT, org.name).is_file()
-        rate = read_rate(data_dir, org.name)
+        report = report_json_path(data_dir, PROCUREMENT, org.name)
+        received = report.is_file()
+        # a red_flags.json left by an earlier run says nothing of a file blocked or failed now
+        rate = None if _stopped(report) else read_rate(data_dir, org.name)
         if rate is None:
             if received:
                 missing.append(org.name)
@@ -104,6 +107,14 @@ def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figu
         note_en="; ".join(note_en) or None,
     )
     return figures
+
+
+def _stopped(report: Path) -> bool:
+    """Whether the gate's latest verdict on the received file is blocked or failed."""
+    if not report.is_file():
+        return False
+    status = json.loads(report.read_text(encoding="utf-8")).get("status")
+    return status in ("blocked", "failed")
 
 
 def _rate(

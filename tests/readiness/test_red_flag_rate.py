@@ -36,7 +36,8 @@ def received(data_dir: Path, agency: str) -> None:
 def figures(tmp_path: Path) -> dict:
     write_rate(tmp_path, "aaa", 2, 10, ["67000000007"])  # red-flags.csv on the portal
     write_rate(tmp_path, "bbb", 1, 5, [])  # dataset on the portal, the file is not
-    received(tmp_path, "ccc")  # received, blocked: no rate
+    received(tmp_path, "ccc")  # received, blocked now: an earlier run's rate is not read
+    write_rate(tmp_path, "ccc", 4, 4, [])
     orgs = [organization(name) for name in ("aaa", "bbb", "ccc", "ddd")]
     datasets = [
         dataset("aaa", "procurement", [("red-flags.csv", "CSV", False)]),
