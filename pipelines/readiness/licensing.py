@@ -142,14 +142,23 @@ def licensing_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Fig
         figures[UNKNOWN_PER_AGENCY + org.name] = _unknown_count(
             UNKNOWN_PER_AGENCY + org.name, counted, [published.url]
         )
-    figures[OVERALL] = _share(OVERALL, total, evidence or [snapshot.url], unread=unread)
+    figures[OVERALL] = _share(
+        OVERALL, total, evidence or [snapshot.url], unread=unread, readable=bool(evidence)
+    )
     figures[UNKNOWN] = _unknown_count(UNKNOWN, total, evidence or [snapshot.url])
     return figures
 
 
 def _share(
-    key: str, counted: LicensingCount, evidence: list[str], unread: Iterable[str] = ()
+    key: str,
+    counted: LicensingCount,
+    evidence: list[str],
+    unread: Iterable[str] = (),
+    readable: bool = True,
 ) -> Figure:
+    missing = list(unread)
+    if counted.total == 0 and (missing or not readable):
+        return _unread(key, evidence[0], missing)
     if counted.total == 0:
         return figure(
             key,
@@ -160,7 +169,6 @@ def _share(
             note_th="ไม่มีคำสั่งประเภทใบอนุญาตหรือหนังสืออนุญาตในข้อมูลที่เผยแพร่",
             note_en="no licence or permit decision in the published decisions",
         )
-    missing = list(unread)
     provisional = counted.unknown > 0 or bool(missing)
     note_th = (
         f"ไม่ทราบผล {counted.unknown} จาก {counted.total} รายการ "
@@ -195,13 +203,15 @@ def _unknown_count(key: str, counted: LicensingCount, evidence: list[str]) -> Fi
     )
 
 
-def _unread(key: str, evidence: str) -> Figure:
+def _unread(key: str, evidence: str, unread: list[str] | None = None) -> Figure:
+    names = f": {', '.join(unread)}" if unread else ""
     return figure(
         key,
         None,
         "share",
         [evidence],
         status="unknown",
-        note_th="ไม่มีข้อมูลผลการพิจารณาที่เผยแพร่และอ่านได้",
-        note_en="no published decisions that could be read",
+        note_th="ไม่มีข้อมูลผลการพิจารณาที่เผยแพร่และอ่านได้" + (f"; อ่านข้อมูลไม่ได้{names}" if names else ""),
+        note_en="no published decisions that could be read"
+        + (f"; not readable{names}" if names else ""),
     )

@@ -4,21 +4,23 @@
 A family's dataset counts as published when the portal shows it (``<agency>-<family>`` in the
 :class:`~pipelines.readiness.facts.PortalSnapshot`, read anonymously); its rows are the gate's
 ``publishable.parquet`` of that partition — what the publisher uploaded, personal data masked,
-quarantined rows out — never the clean table. A dataset on the portal whose gate output is gone
-(the partition is blocked now; the portal keeps the previous version) has no rows here: its
-figures are unknown, not computed from elsewhere. Evidence is the dataset's portal URL.
+quarantined rows out — never the clean table. A dataset on the portal whose gate output is gone,
+or whose latest gate verdict is blocked or failed (the portal keeps the previous version), has
+no rows here: its figures are unknown, not computed from elsewhere. Evidence is the dataset's
+portal URL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipelines.layout import publishable_path
+from pipelines.layout import publishable_path, report_json_path
 from pipelines.readiness.facts import PortalDataset, PortalSnapshot
 
 
@@ -45,9 +47,18 @@ def published_rows(
         if dataset.name != f"{agency}-{family}":
             continue
         path = publishable_path(data_dir, family, agency)
-        rows = _read(path, columns) if path.is_file() else None
+        current = path.is_file() and not _stopped(report_json_path(data_dir, family, agency))
+        rows = _read(path, columns) if current else None
         found[agency] = PublishedRows(agency=agency, dataset=dataset, rows=rows)
     return dict(sorted(found.items()))
+
+
+def _stopped(report: Path) -> bool:
+    """Whether the gate's latest verdict is blocked or failed (a table left by an earlier run
+    is then not what the portal shows as current)."""
+    if not report.is_file():
+        return False
+    return json.loads(report.read_text(encoding="utf-8")).get("status") in ("blocked", "failed")
 
 
 def _read(path: Path, columns: Sequence[str]) -> list[dict[str, object]]:

@@ -102,3 +102,22 @@ def test_all_on_time_with_every_deadline_known_is_ok(tmp_path: Path) -> None:
     )
     overall = figures["licensing_on_time"]
     assert (overall.value, overall.ratio, overall.status) == (1.0, "2/2", "ok")
+
+
+def test_a_table_left_by_an_earlier_run_is_not_read_when_the_gate_now_failed(
+    tmp_path: Path,
+) -> None:
+    write_published(tmp_path, "decisions", "aaa", AAA)
+    report = tmp_path / "validation" / "decisions" / "aaa" / "report.json"
+    report.write_text('{"status": "failed", "publishable": false}', encoding="utf-8")
+    figures = licensing_figures(
+        snapshot([organization("aaa")], [dataset("aaa", "decisions", [])]), tmp_path
+    )
+    assert figures["licensing_on_time_aaa"].status == "unknown"
+    assert figures["licensing_on_time"].status == "unknown"  # never "not applicable"
+    assert "not readable: aaa" in (figures["licensing_on_time"].note_en or "")
+    report.write_text('{"status": "quarantined", "publishable": true}', encoding="utf-8")
+    figures = licensing_figures(
+        snapshot([organization("aaa")], [dataset("aaa", "decisions", [])]), tmp_path
+    )
+    assert figures["licensing_on_time_aaa"].ratio == "2/3"
