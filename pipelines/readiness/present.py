@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from pipelines.readiness.figures import PER_FAMILY, Figure, label
+from pipelines.readiness.figures import LABELS, PER_FAMILY, Figure, label
 from pipelines.readiness.wording import NO_DATA, OPERATORS, Words, family_words, term
 from pipelines.thai import ce_to_be
 
@@ -27,8 +27,18 @@ def web_evidence(urls: Iterable[str]) -> list[str]:
     return [u for u in urls if is_url(u)]
 
 
+AGENCY_TAIL = (" หน่วยงาน", ", agency")  # how per-agency prefixes end their labels
+
+
 def key_words(key: str) -> Words:
-    """A figure key's label; a per-family key names its family in each language."""
+    """A figure key's label; a per-family key names its family in each language; the base of
+    a per-agency key (``licensing_on_time`` of ``licensing_on_time_<agency>``) is its label
+    without the agency."""
+    if key in LABELS:
+        return LABELS[key]
+    if f"{key}_" in PER_FAMILY:
+        th, en = PER_FAMILY[f"{key}_"]
+        return th.removesuffix(AGENCY_TAIL[0]), en.removesuffix(AGENCY_TAIL[1])
     for prefix, (th, en) in PER_FAMILY.items():
         if key.startswith(prefix):
             family_th, family_en = family_words(key.removeprefix(prefix))
@@ -38,7 +48,7 @@ def key_words(key: str) -> Words:
 
 def figure_words(f: Figure) -> Words:
     """The label to show: per-family keys in each language, otherwise the figure's own."""
-    if any(f.key.startswith(prefix) for prefix in PER_FAMILY):
+    if f.key not in LABELS and any(f.key.startswith(prefix) for prefix in PER_FAMILY):
         return key_words(f.key)
     return f.label_th, f.label_en
 

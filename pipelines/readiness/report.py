@@ -5,7 +5,7 @@ offline) and Markdown, written to ``build/report/`` with a history entry per run
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -15,19 +15,19 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.files import replace_atomically
 from pipelines.readiness import charts, history
+from pipelines.readiness.eligibility import (
+    EligibilityAssessment,
+    assess_eligibility,
+    eligibility_figures,
+)
 from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
 from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures
 from pipelines.readiness.methodology import Cpi, OgpConfig
 from pipelines.readiness.present import environment
-from pipelines.readiness.scoring import (
-    CommitmentAssessment,
-    EligibilityResult,
-    ValuesCheckResult,
-    assess_commitment,
-    score_eligibility,
-    values_check,
-)
+from pipelines.readiness.scoring import CommitmentAssessment, assess_commitment
+from pipelines.readiness.values_check import ValuesCheckAssessment, assess_values_check
+from pipelines.readiness.verified import inputs_verified_figure, oit_mapping_figure
 from pipelines.thai import ce_to_be
 
 REPORT_STEM = "ogp-readiness-report"
@@ -46,25 +46,51 @@ class ValueSection(_Part):
     figures: list[Figure]
 
 
+class AgencyFigures(_Part):
+    """One agency's row in a section's per-agency table."""
+
+    agency: str
+    title: str
+    url: str
+    figures: dict[str, Figure]
+
+
+class CheckRow(_Part):
+    """One line of a section's checklist (e.g. a co-creation minimum requirement)."""
+
+    subject: str  # a proper name (an agency's title), shown as it is
+    group_th: str
+    group_en: str
+    item_th: str
+    item_en: str
+    verdict: str
+    verdict_th: str
+    verdict_en: str
+    detail_th: str
+    detail_en: str
+    evidence: list[str]
+
+
 class FigureSection(_Part):
     """A group of figures from one module (licensing, co-creation, asset disclosure, metadata
-    quality, ...): shown as its own table, in Thai and English, with n/N and evidence."""
+    quality, ...): shown as its own table, in Thai and English, with n/N and evidence, and
+    optionally a per-agency table (columns: the figure keys every row has)."""
 
     key: str
     name_th: str
     name_en: str
     figures: list[Figure]
+    agencies: list[AgencyFigures] = []
+    checks: list[CheckRow] = []
     note_th: str | None = None
     note_en: str | None = None
 
-
-class Requirement(_Part):
-    key: str
-    name_th: str
-    name_en: str
-    met: bool
-    verified: bool
-    evidence: list[str]
+    @property
+    def agency_columns(self) -> list[str]:
+        if not self.agencies:
+            return []
+        keys = list(self.agencies[0].figures)
+        return [k for k in keys if all(k in a.figures for a in self.agencies)]
 
 
 class Action(_Part):
@@ -92,10 +118,10 @@ class Report(_Part):
     country_th: str
     fiscal_year: int
     portal_url: str
-    eligibility: EligibilityResult
-    values_check: ValuesCheckResult
+    eligibility: EligibilityAssessment
+    values_check: ValuesCheckAssessment
+    eligibility_figures: list[Figure]
     ogp_values: list[ValueSection]
-    cocreation: list[Requirement]
     sections: list[FigureSection] = []
     commitments: list[CommitmentAssessment]
     agencies: list[AgencyScorecard]
@@ -114,30 +140,25 @@ def build_report(
     generated_at: datetime,
     previous: tuple[str, dict[str, Any]] | None = None,
     sections: Sequence[FigureSection] = (),
+    eligibility_evidence: Mapping[str, Sequence[str]] | None = None,
 ) -> Report:
     """Score everything and assemble the report (pure; ``previous`` = (reference, JSON);
-    ``sections``: the figure groups of the other readiness modules, see ``run.sections``)."""
+    ``sections``: the figure groups of the other readiness modules, see ``run.sections``;
+    ``eligibility_evidence``: portal pages to cite beside a criterion, never points)."""
     methodology, inputs = config.methodology, config.inputs
     as_of = generated_at.date()
     figures = {**indicators.overall, **input_figures(inputs)}
-    eligibility = score_eligibility(methodology.eligibility, inputs.eligibility)
-    values = values_check(methodology.values_check, inputs.values_check)
+    eligibility = assess_eligibility(methodology.eligibility, inputs.eligibility, inputs.country)
+    values = assess_values_check(methodology.values_check, inputs.values_check)
+    beside = [
+        *eligibility_figures(config, eligibility_evidence).values(),
+        inputs_verified_figure(config),
+        oit_mapping_figure(config),
+    ]
     register = config.commitments
     commitments = [
         assess_commitment(c, figures, as_of, methodology.irm, register.source.url)
         for c in register.commitments
-    ]
-    standards = methodology.cocreation_standards
-    cocreation = [
-        Requirement(
-            key=r.key,
-            name_th=r.name_th,
-            name_en=r.name_en,
-            met=inputs.cocreation[r.key].value is True,
-            verified=inputs.cocreation[r.key].verified,
-            evidence=[inputs.cocreation[r.key].source.url, standards.source.url],
-        )
-        for r in standards.requirements
     ]
     report = Report(
         methodology_version=methodology.version,
@@ -149,6 +170,7 @@ def build_report(
         portal_url=portal_url,
         eligibility=eligibility,
         values_check=values,
+        eligibility_figures=beside,
         ogp_values=[
             ValueSection(
                 key=v.key,
@@ -158,7 +180,6 @@ def build_report(
             )
             for v in methodology.ogp_values
         ],
-        cocreation=cocreation,
         sections=list(sections),
         commitments=commitments,
         agencies=sorted(indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)),
@@ -214,22 +235,10 @@ def prioritised_actions(report: Report) -> list[Action]:
                     gain.evidence,
                 )
             )
-    for c in report.eligibility.criteria:
-        if c.has_data and not c.verified:
-            todo.append(
-                (
-                    "verify",
-                    f"ตรวจสอบข้อมูล {c.name_th} กับแหล่งที่มา",
-                    f"Verify the {c.name_en} input against its source",
-                    c.evidence,
-                )
-            )
-    for i in report.values_check.indicators:
-        if i.value is None:
-            todo.append(("values", f"ป้อนค่า {i.name_th}", f"Enter {i.name_en}", i.evidence))
-    for r in report.cocreation:
-        if not r.met:
-            todo.append(("cocreation", r.name_th, r.name_en, r.evidence))
+    for confirm in report.eligibility.to_confirm:
+        todo.append(("verify", confirm.what_th, confirm.what_en, confirm.evidence))
+    for value in report.values_check.to_confirm:
+        todo.append(("values", value.what_th, value.what_en, value.evidence))
     for commitment in report.commitments:
         for m in commitment.milestones:
             if m.status == "overdue":
@@ -242,13 +251,13 @@ def prioritised_actions(report: Report) -> list[Action]:
                     )
                 )
     for agency in report.agencies:  # weakest first
-        missing = [code for code, f in agency.oit_items.items() if not f.value]
+        missing = [f for f in agency.oit_items.values() if not f.value]
         if missing:
             todo.append(
                 (
                     "agency",
-                    f"เผยแพร่ {', '.join(missing)}",
-                    f"publish {', '.join(missing)}",
+                    "เผยแพร่ " + "; ".join(_item_name(f.label_th) for f in missing),
+                    "publish " + "; ".join(_item_name(f.label_en) for f in missing),
                     [agency.url],
                     agency.title,
                 )
@@ -268,6 +277,13 @@ def prioritised_actions(report: Report) -> list[Action]:
                 )
             )
     return actions
+
+
+def _item_name(label: str) -> str:
+    """An OIT item's label without its key when no confirmed number names it (the key is
+    for machines: ``budget_spending_plan Budget spending plan`` -> ``Budget spending plan``)."""
+    head, _, rest = label.partition(" ")
+    return rest if "_" in head and rest else label
 
 
 # --- rendering ----------------------------------------------------------------------------

@@ -3,19 +3,40 @@ gate and integrity outputs, score, write ``build/report/`` and publish to the po
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.publish.client import client_from_settings
 from pipelines.readiness import history
+from pipelines.readiness.cocreation import cocreation_figures
+from pipelines.readiness.dcat_reader import PortalMetadata, read_portal_metadata
+from pipelines.readiness.disclosure import asset_disclosure_evidence, disclosure_figures
+from pipelines.readiness.facts import PortalSnapshot
 from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.licensing import licensing_figures
 from pipelines.readiness.local_reader import read_local_outputs
-from pipelines.readiness.methodology import load_config
+from pipelines.readiness.metadata_quality import score_portal
+from pipelines.readiness.methodology import OgpConfig, load_config
+from pipelines.readiness.mqa_rules import load_mqa_rules
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.publish import PublishedReport, publish_report
-from pipelines.readiness.report import Report, ReportPaths, build_report, write_report
+from pipelines.readiness.red_flag_rate import red_flag_figures
+from pipelines.readiness.report import (
+    FigureSection,
+    Report,
+    ReportPaths,
+    build_report,
+    write_report,
+)
+from pipelines.readiness.sections import (
+    cocreation_section,
+    metadata_section,
+    module_section,
+    with_figures,
+)
+from pipelines.readiness.thai_gdc import check_packages
 from pipelines.settings import Settings, get_settings
 
 USER_AGENT = "ogp-pipeline-readiness/1"
@@ -47,16 +68,35 @@ def run_report(
             exclude_organizations=[publication.organization],
             max_workers=settings.ckan_max_workers,
         )
+        metadata = read_portal_metadata(
+            public,
+            exclude_organizations=[publication.organization],
+            max_workers=settings.ckan_max_workers,
+        )
     finally:
         public.close()
     local = read_local_outputs(settings.data_dir, settings.data_dir.parent)
     indicators = compute_indicators(
         snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at
     )
+    # the red-flag rate over every row received (quarantined rows included), not the published
+    indicators = with_figures(
+        indicators, red_flag_figures(snapshot, settings.data_dir), "red_flag_rate"
+    )
+    extra = sections(settings, config, snapshot, metadata, generated_at.date())
+    asset_pages = asset_disclosure_evidence(snapshot, settings.data_dir)
     out_dir = settings.build_dir / "report"
     earlier = history.latest_before(out_dir / "history", generated_at)
     previous = (earlier[0].name, earlier[1]) if earlier else None
-    report = build_report(config, indicators, snapshot.url, generated_at, previous)
+    report = build_report(
+        config,
+        indicators,
+        snapshot.url,
+        generated_at,
+        previous,
+        extra,
+        eligibility_evidence={"asset_disclosure": asset_pages},
+    )
     paths = write_report(report, out_dir)
     published = None
     if publish:
@@ -67,3 +107,49 @@ def run_report(
             paths, publisher, publication, receipts_dir=default_receipts_dir(settings)
         )
     return ReportRun(report=report, paths=paths, published=published)
+
+
+def sections(
+    settings: Settings,
+    config: OgpConfig,
+    snapshot: PortalSnapshot,
+    metadata: PortalMetadata,
+    as_of: date,
+) -> list[FigureSection]:
+    """The report's sections beyond the scorecards, each from its module (see
+    :mod:`pipelines.readiness.sections`): what was published, as the public sees it, and the
+    gate's outputs for the rows behind it (never a clean table)."""
+    data_dir, ogp_dir = settings.data_dir, settings.datasets_dir / "ogp"
+    organizations = snapshot.organizations
+    rules = load_mqa_rules(ogp_dir)
+    return [
+        module_section(
+            "licensing",
+            LICENSING,
+            licensing_figures(snapshot, data_dir),
+            organizations,
+        ),
+        cocreation_section(*cocreation_figures(snapshot, data_dir, ogp_dir, as_of), organizations),
+        module_section(
+            "asset_disclosure",
+            ASSET_DISCLOSURE,
+            disclosure_figures(snapshot, data_dir),
+            organizations,
+        ),
+        metadata_section(
+            score_portal(rules, metadata.records, snapshot.url),
+            check_packages(metadata.packages, rules.thai_gdc, snapshot.url),
+            rules,
+            organizations,
+        ),
+    ]
+
+
+LICENSING = (
+    "การพิจารณาอนุญาตภายในระยะเวลาตาม พ.ร.บ. การอำนวยความสะดวกในการพิจารณาอนุญาตของทางราชการ พ.ศ. 2558",
+    "Licence decisions within the deadlines of the Licensing Facilitation Act B.E. 2558 (2015)",
+)
+ASSET_DISCLOSURE = (
+    "การเปิดเผยบัญชีแสดงรายการทรัพย์สินและหนี้สิน",
+    "Asset declarations published",
+)

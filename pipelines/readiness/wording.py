@@ -17,6 +17,13 @@ VOCABULARY: dict[str, dict[str, Words]] = {
         "not_enough_data": ("ข้อมูลไม่พอ", "not enough data"),
         "unknown": ("ไม่ทราบ", "unknown"),
     },
+    # an eligibility criterion's or a Values Check indicator's input
+    "criterion_state": {
+        "verified": ("ยืนยันกับเอกสารแล้ว", "verified against a document"),
+        "unverified": ("ยังไม่ยืนยัน", "unverified"),
+        "not_entered": ("ยังไม่ได้ป้อนข้อมูล", "not entered"),
+        "not_covered": ("ดัชนีไม่ครอบคลุมประเทศนี้", "the index does not cover the country"),
+    },
     # a figure's status (pipelines/readiness/figures.py)
     "status": {
         "ok": ("ยืนยันแล้ว", "confirmed"),

@@ -10,14 +10,19 @@ block (cell, paragraph, list item, heading), and proper names, codes and URLs wi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 LATIN = re.compile(r"[A-Za-z]")
 LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{2,}")  # an English word inside a Thai label
 # A publication's own title cited in parentheses inside Thai text is a name, not a label.
 CITATION = re.compile(r"\([^()\u0E00-\u0E7F]*\)")
+# Names of sites, packages and files (data.go.th, ckanext-thai_gdc, ckan_dataset.json) and
+# uppercase acronyms (OGP, MQA, DCAT-AP) are names in any language.
+NAME = re.compile(r"[A-Za-z0-9]+(?:[.\-_][A-Za-z0-9]+)+")
 FIGURE_CLASSES = {"num", "fig", "badge"}  # where a figure's value is shown
 SNAKE = re.compile(r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.-])")
 URL = re.compile(r"https?://\S+")
@@ -36,8 +41,10 @@ class _Block:
 
 
 class ReportScan(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, names: Iterable[str] = ()) -> None:
         super().__init__(convert_charrefs=True)
+        # titles of cited publications: names, whatever their language
+        self.names = sorted({n for n in names if n}, key=len, reverse=True)
         self.problems: list[str] = []
         self.stack: list[tuple[str, dict[str, str | None]]] = []
         self.blocks: list[_Block] = []
@@ -114,7 +121,10 @@ class ReportScan(HTMLParser):
         elif lang == "th":
             if not THAI.search(text):
                 self.problems.append(f"Thai span without Thai: {where!r}")
-            if LOWER_WORD.search(CITATION.sub(" ", text)):
+            unnamed = text
+            for name in self.names:
+                unnamed = unnamed.replace(name, " ")
+            if LOWER_WORD.search(NAME.sub(" ", CITATION.sub(" ", unnamed))):
                 self.problems.append(f"English words inside a Thai label: {where!r}")
         elif lang == "en" and THAI.search(text):
             self.problems.append(f"Thai inside an English span: {where!r}")
@@ -122,8 +132,23 @@ class ReportScan(HTMLParser):
             self.problems.append(f"English span without English: {where!r}")
 
 
-def scan(html: str) -> ReportScan:
-    scanner = ReportScan()
+def source_titles(node: Any) -> set[str]:
+    """Every ``title`` of a source in a configuration (a model dump): publication names."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "title" and isinstance(child, str):
+                found.add(child)
+            found |= source_titles(child)
+    elif isinstance(node, list | tuple):
+        for child in node:
+            found |= source_titles(child)
+    return found
+
+
+def scan(html: str, names: Iterable[str] = ()) -> ReportScan:
+    """Problems of ``html``; ``names``: titles of cited publications, read as names."""
+    scanner = ReportScan(names)
     scanner.feed(html)
     scanner.close()
     for link in scanner.links:

@@ -10,11 +10,12 @@ import pytest
 
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
+from pipelines.readiness.present import key_words
 from pipelines.readiness.report import FigureSection, Report, build_report, render_html
 from pipelines.readiness.wording import term
 
 from .conftest import AS_OF, PORTAL
-from .html_scan import scan
+from .html_scan import scan, source_titles
 from .test_report import indicators
 
 LOCAL_PATH = "data/integrity/procurement/dga/red_flags.csv"
@@ -51,9 +52,9 @@ def full_report(config: OgpConfig) -> Report:
     return build_report(config, indicators(config), PORTAL, AS_OF, sections=sections())
 
 
-def test_the_report_scans_clean(full_report: Report) -> None:
+def test_the_report_scans_clean(config: OgpConfig, full_report: Report) -> None:
     html = render_html(full_report)
-    found = scan(html)
+    found = scan(html, source_titles(config.model_dump()))
     assert found.problems == []
     assert found.links  # the scan really read the page's links
 
@@ -65,9 +66,11 @@ def test_shares_show_their_counts(full_report: Report) -> None:
     # a share of nothing has no percentage at all: no data, unknown
     assert "0/0" not in html.replace("(0/0)", "")
     assert '<span lang="th">ไม่ทราบ</span> / <span lang="en">unknown</span>' in html
-    # the per-family coverage label names the family in each language
-    assert '<span lang="th">หน่วยงานที่เผยแพร่ข้อมูล การอนุมัติอนุญาต</span>' in html
-    assert "Agencies publishing decisions" in html
+    # the per-family coverage label names the family in each language, never its key
+    th, en = key_words("agencies_publishing_decisions")
+    assert f'<span lang="th">{th}</span>' in html
+    assert f'<small lang="en">{en}</small>' in html
+    assert "decisions" not in th
 
 
 def test_local_paths_are_never_shown(full_report: Report) -> None:

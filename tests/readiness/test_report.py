@@ -25,6 +25,7 @@ from pipelines.readiness.report import (
 )
 
 from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+from .test_eligibility import AD_FULL, FT_FULL, build, entered, four, not_entered
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)></script><!--'
 FIGURE_KEYS = {"value", "points", "total", "completion", "status", "met", "outcome", "actual"}
@@ -77,14 +78,13 @@ def test_every_figure_in_the_json_has_evidence(report: Report) -> None:
     assert {
         "$.eligibility",
         "$.eligibility.criteria[3]",
-        "$.eligibility.criteria[3].improvements[0]",
         "$.values_check.indicators[1]",
+        "$.eligibility_figures[0]",
         "$.ogp_values[0].figures[0]",
-        "$.cocreation[0]",
         "$.commitments[0]",
         "$.commitments[0].milestones[0].conditions[0]",
         "$.agencies[1].figures.score",
-        "$.agencies[1].oit_items.O22",
+        "$.agencies[1].oit_items.budget_spending_plan",
         "$.overall.cpi_latest",
         "$.cpi[7]",
     } <= paths
@@ -92,22 +92,84 @@ def test_every_figure_in_the_json_has_evidence(report: Report) -> None:
     assert missing == []
     for _, node in figures:
         assert all(isinstance(e, str) and e for e in node["evidence"])
-    assert document["methodology_version"] == "1.0.0"
+    assert document["methodology_version"] == report.methodology_version
 
 
 def test_unverified_inputs_stay_marked(report: Report) -> None:
     criteria = {c.key: c for c in report.eligibility.criteria}
-    assert criteria["access_to_information"].verified
-    assert not criteria["fiscal_transparency"].verified
+    assert criteria["fiscal_transparency"].state == "unverified"
+    assert criteria["citizen_engagement"].state == "not_entered"
     assert not report.values_check.threshold_verified
     html = render_html(report)
     unverified = '<span lang="th">ยังไม่ยืนยัน</span> / <span lang="en">unverified</span>'
-    assert html.count(unverified) >= 3
+    assert html.count(unverified) >= 4  # three criteria and the Values Check threshold
+    assert '<span lang="en">not entered</span>' in html
 
 
-def test_thailand_is_the_9_of_12_case(report: Report) -> None:
-    # the shipped inputs have no EIU score yet: 12 points available, pass needs 9
-    assert (report.eligibility.available, report.eligibility.threshold) == (12, 9)
+def badge(html: str, outcome: str) -> bool:
+    return f'<span class="badge {outcome}">' in html
+
+
+def eligibility_part(html: str) -> str:
+    """The eligibility headline and criteria table (not the figures beside them)."""
+    section = html.split('<section id="eligibility">')[1].split("</section>")[0]
+    return section.split("</tbody></table>")[0]
+
+
+def test_shipped_inputs_are_provisional_out_of_16(report: Report) -> None:
+    # the EIU index covers Thailand: our missing input stays in the denominator (16, not 12)
+    assert (report.eligibility.outcome, report.eligibility.total) == ("provisional", 12)
+    assert report.eligibility.available == 16
+    html = eligibility_part(render_html(report))
+    assert badge(html, "provisional")
+    assert not badge(html, "pass")
+    assert ">12 / 16</a>" in html
+    # the list of what to confirm, each item in both languages
+    section = render_html(report).split('<section id="eligibility">')[1].split("</section>")[0]
+    assert report.eligibility.to_confirm
+    for item in report.eligibility.to_confirm:
+        assert f'<span lang="en">{item.what_en}</span>' in section
+        assert f'<span lang="th">{item.what_th}</span>' in section
+    headline = render_markdown(report).split("\n## ")[1].splitlines()[0]
+    assert "provisional" in headline
+    assert "12 / 16" in headline
+
+
+def test_three_verified_and_the_fourth_not_entered_renders_provisional_12_of_16(
+    config: OgpConfig, tmp_path: Path
+) -> None:
+    edited = build(
+        tmp_path,
+        four(
+            entered(FT_FULL, "obs"),
+            entered("law", "ati"),
+            entered(AD_FULL, "ad"),
+            not_entered("eiu"),
+        ),
+    )
+    html = eligibility_part(render_html(build_report(edited, indicators(config), PORTAL, AS_OF)))
+    assert badge(html, "provisional")
+    assert not badge(html, "pass")
+    assert ">12 / 16</a>" in html
+    assert html.count('<span class="badge verified">') == 3
+    assert html.count('<span class="badge not_entered">') == 1
+
+
+def test_all_four_verified_renders_pass_16_of_16(config: OgpConfig, tmp_path: Path) -> None:
+    edited = build(
+        tmp_path,
+        four(
+            entered(FT_FULL, "obs"),
+            entered("law", "ati"),
+            entered(AD_FULL, "ad"),
+            entered(8.2, "eiu"),
+        ),
+    )
+    html = eligibility_part(render_html(build_report(edited, indicators(config), PORTAL, AS_OF)))
+    assert badge(html, "pass")
+    assert not badge(html, "provisional")
+    assert ">16 / 16</a>" in html
+    assert html.count('<span class="badge verified">') == 4
 
 
 class Elements(HTMLParser):

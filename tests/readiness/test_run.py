@@ -6,6 +6,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import ckanapi
 import pytest
@@ -17,6 +18,8 @@ from pipelines.readiness.methodology import OgpConfig
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.run import run_report
 from pipelines.settings import Settings
+
+from .html_scan import scan, source_titles
 
 pytestmark = pytest.mark.portal
 
@@ -101,28 +104,40 @@ def test_indicators_from_the_portal(
     )
     cards = {card.agency: card for card in result.agencies}
     good, poor = (cards[name].figures for name in agencies)
-    assert good["oit_coverage"].value == 1.0
-    assert good["validation_pass_rate"].value == 1.0
-    assert good["privacy_incidents_blocked"].value == 2
+    # good: procurement (FY2025 CSV, a valid report) and budget (FY2568 XLSX, no report);
+    # poor: procurement only (FY2024 PDF, an invalid report); no gate outputs here
+    assert (good["oit_coverage"].ratio, poor["oit_coverage"].ratio) == ("6/6", "0/6")
+    # a partition without a validation report counts as not passed: 1 of 2, provisional
+    assert good["validation_pass_rate"].ratio == "1/2"
+    assert good["validation_pass_rate"].status == "provisional"
+    assert poor["validation_pass_rate"].ratio == "0/1"
     assert good["openness_stars_mean"].value == pytest.approx((3 + 2) / 2)
-    assert good["datastore_share"].value == 0.0  # URL resources: no DataStore table
-    assert good["timeliness"].value == 1.0  # just created
-    assert poor["oit_coverage"].value == 0.0  # FY2024 only
-    assert poor["validation_pass_rate"].value == 0.0
     assert poor["openness_stars_mean"].value == 1.0
+    assert (good["datastore_share"].ratio, poor["datastore_share"].ratio) == ("0/2", "0/1")
+    # timeliness comes from the newest record, which only the gate's output holds: not
+    # from the publication time (just created) - unknown, never 100%
+    assert good["timeliness"].value is None
+    assert good["timeliness"].status == "unknown"
+    # nothing here was blocked for personal data, and nothing counted as masked
+    assert good["partitions_blocked_personal_data"].ratio == "0/2"
+    assert good["values_masked_before_publication"].value == 0
+    assert (good["partitions_received"].value, poor["partitions_received"].value) == (2, 1)
+    assert float(good["score"].value or 0) > float(poor["score"].value or 0)
     # evidence is the public portal page of each dataset / resource
     assert f"{ckan.address}/dataset/{agencies[0]}-procurement" in good["oit_coverage"].evidence
-    report_page = good["validation_pass_rate"].evidence[0]
-    assert report_page.startswith(f"{ckan.address}/dataset/{agencies[0]}-procurement/resource/")
-    assert result.overall["agencies_total"].value >= 2
+    pages = good["validation_pass_rate"].evidence
+    report_page = f"{ckan.address}/dataset/{agencies[0]}-procurement/resource/"
+    assert any(page.startswith(report_page) for page in pages)
+    assert all(page.startswith(f"{ckan.address}/") for page in pages)
+    assert int(result.overall["agencies_total"].value or 0) >= 2
 
 
 def test_run_writes_the_report(
-    agencies: tuple[str, str], ckan_portal: object, tmp_path: Path
+    config: OgpConfig, agencies: tuple[str, str], ckan_portal: Any, tmp_path: Path
 ) -> None:
     settings = Settings(
         build_dir=tmp_path / "build", data_dir=tmp_path / "data", ckan_url=ckan_portal.url
-    )  # type: ignore[attr-defined]
+    )
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     first = run_report(settings, publish=False, now=today - timedelta(days=1))
     again = run_report(settings, publish=False, now=today - timedelta(days=1))
@@ -135,3 +150,27 @@ def test_run_writes_the_report(
     assert {a["agency"] for a in document["agencies"]} >= set(agencies)
     assert document["previous_run"] == first.paths.history.name
     assert len(list((tmp_path / "build" / "report" / "history").glob("*.json"))) == 2
+
+    # the metadata-quality section, per agency, from the portal's own metadata: the test's
+    # datasets carry a name, title, organization and licence only, so none has every field
+    # data.go.th requires (good: 0 of 2, poor: 0 of 1) and MQA points are below the maximum
+    section = next(s for s in document["sections"] if s["key"] == "metadata_quality")
+    rows = {row["agency"]: row["figures"] for row in section["agencies"]}
+    good, poor = (rows[name] for name in agencies)
+    assert (good["thai_gdc_ready"]["numerator"], good["thai_gdc_ready"]["denominator"]) == (0, 2)
+    assert (poor["thai_gdc_ready"]["numerator"], poor["thai_gdc_ready"]["denominator"]) == (0, 1)
+    assert good["thai_gdc_missing_fields"]["value"] > 0
+    assert 0 < good["mqa_points"]["value"] < 405
+    portal_keys = {f["key"] for f in section["figures"]}
+    assert {"mqa_points", "thai_gdc_ready", "thai_gdc_missing_fields"} <= portal_keys
+    assert any(key.startswith("mqa_") and key != "mqa_points" for key in portal_keys)
+    # every evidence link of a section's figure is a page on the portal or a public reference
+    for figure in section["figures"] + [
+        f for r in section["agencies"] for f in r["figures"].values()
+    ]:
+        assert all(e.startswith(("http://", "https://")) for e in figure["evidence"])
+
+    # the page of a real run: Thai and English throughout, no raw key, n/N with every %
+    html = second.paths.html.read_text(encoding="utf-8")
+    assert scan(html, source_titles(config.model_dump())).problems == []
+    assert "0.0% (0/2)" in html
