@@ -15,6 +15,7 @@ and each finding's ``action`` (mask/drop/block) when present.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from fnmatch import fnmatch
@@ -23,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.readiness.timeliness import is_timely
+from pipelines.thai import ce_to_be
 
 
 class _Fact(BaseModel):
@@ -192,6 +194,18 @@ def serves_api(partition: AgencyFamily, tables: Iterable[PortalResource]) -> boo
 def name_matches(name: str, patterns: Iterable[str]) -> bool:
     """Whether a resource name matches one of the methodology's patterns (case-insensitive)."""
     return any(fnmatch(name.lower(), pattern.lower()) for pattern in patterns)
+
+
+def has_fiscal_year(dataset: PortalDataset, non_data: Iterable[str], fiscal_year: int) -> bool:
+    """Whether a data resource's name or description carries the fiscal year, CE or BE (e.g.
+    "procurement-2025.csv", "ปีงบประมาณ 2568"); ``non_data``: patterns of resources that
+    describe data rather than hold it."""
+    year = re.compile(rf"(?<!\d)({fiscal_year}|{ce_to_be(fiscal_year)})(?!\d)")
+    return any(
+        year.search(f"{res.name} {res.description}")
+        for res in dataset.resources
+        if not name_matches(res.name, non_data)
+    )
 
 
 def _section(document: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -13,7 +13,6 @@ n/N and a status; timeliness is by content (:mod:`pipelines.readiness.timeliness
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -28,14 +27,15 @@ from pipelines.readiness.facts import (
     PortalResource,
     PortalSnapshot,
     RedFlagSummary,
+    has_fiscal_year,
     name_matches,
     partition,
     serves_api,
     timely,
 )
 from pipelines.readiness.figures import Figure, counted_share, figure, share
-from pipelines.readiness.methodology import Inputs, Methodology, PortalRules
-from pipelines.thai import ce_to_be
+from pipelines.readiness.methodology import Inputs, Methodology
+from pipelines.readiness.red_flag_rate import RESOURCE
 
 
 class _Result(BaseModel):
@@ -125,7 +125,9 @@ def _agency_facts(
         organization=org,
         by_family=by_family,
         current={
-            family: d for family, d in by_family.items() if _has_fiscal_year(d, rules, fiscal_year)
+            family: d
+            for family, d in by_family.items()
+            if has_fiscal_year(d, rules.non_data_resource_patterns, fiscal_year)
         },
         partitions=partitions,
         timely={
@@ -145,16 +147,6 @@ def _stars(resource: PortalResource, dataset: PortalDataset, methodology: Method
     if not dataset.licence_open:
         return openness.closed_licence_stars
     return openness.format_stars.get(resource.format, openness.unknown_format_stars)
-
-
-def _has_fiscal_year(dataset: PortalDataset, rules: PortalRules, fiscal_year: int) -> bool:
-    # Resource names carry the year, CE or BE (e.g. "procurement-2025.csv", "ปีงบประมาณ 2568").
-    year = re.compile(rf"(?<!\d)({fiscal_year}|{ce_to_be(fiscal_year)})(?!\d)")
-    return any(
-        year.search(f"{res.name} {res.description}")
-        for res in dataset.resources
-        if not name_matches(res.name, rules.non_data_resource_patterns)
-    )
 
 
 def _shared_figures(
@@ -255,8 +247,11 @@ def _shared_figures(
 
 
 def _procurement_page(facts: _AgencyFacts) -> str:
+    """The red-flags.csv resource page, else the procurement dataset, else the agency."""
     dataset = facts.by_family.get(PROCUREMENT)
-    return dataset.url if dataset is not None else facts.organization.url
+    if dataset is None:
+        return facts.organization.url
+    return next((r.page_url for r in dataset.resources if r.name == RESOURCE), dataset.url)
 
 
 def _oit_items(facts: _AgencyFacts, methodology: Methodology) -> dict[str, Figure]:

@@ -3,7 +3,7 @@ nothing else.
 
     data/validation/<family>/<agency>/report.json       the gate's verdict, counts and findings
     data/validation/<family>/<agency>/publishable.parquet   what the gate let through
-    data/integrity/procurement/<agency>/red_flags.csv    flagged projects (integrity stage)
+    data/integrity/procurement/<agency>/red_flags.json   the red-flag rate (integrity stage)
 
 The newest record of each publishable partition (its dated field from
 ``datasets/ogp/timeliness.yaml``) is read from ``publishable.parquet``, with the contract's
@@ -15,19 +15,16 @@ is missing is unknown (the partition counts as not published), never counted fro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.contracts import load_specs
 from pipelines.layout import (
-    PROCUREMENT,
     integrity_agency_dirs,
     integrity_files,
     report_json_path,
@@ -40,6 +37,7 @@ from pipelines.readiness.facts import (
     RedFlagSummary,
     summarize_validation_report,
 )
+from pipelines.readiness.red_flag_rate import read_rate
 from pipelines.readiness.timeliness import ContentKind, TimelinessRules, load_rules, record_date
 
 Shown = Callable[[Path], str]
@@ -114,28 +112,14 @@ def _newest(report_json: Path, field: str, kind: ContentKind) -> dt.date | None:
 
 
 def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:
-    """Flagged projects (``red_flags.csv``) over the projects the gate let through; None (the
-    rate is unknown) without the flags or a gate that published the partition."""
-    flags_file = integrity_files(data_dir, agency).flags_csv
-    projects = _gated_projects(gate_report_path(data_dir, PROCUREMENT, agency))
-    if not flags_file.is_file() or projects is None:
+    """Flagged projects over every procurement row that passed the schema (business-rule
+    quarantine included), from the integrity stage's ``red_flags.json`` rate block (the rule of
+    :mod:`pipelines.readiness.red_flag_rate`); None (the rate is unknown) without one."""
+    rate = read_rate(data_dir, agency)
+    if rate is None:
         return None
-    with flags_file.open(encoding="utf-8", newline="") as handle:
-        flagged = {row["project_id"] for row in csv.DictReader(handle)}
     return RedFlagSummary(
-        projects=projects, flagged_projects=len(flagged), evidence=shown(flags_file)
+        projects=rate["screened_rows"],
+        flagged_projects=rate["flagged_projects"],
+        evidence=shown(integrity_files(data_dir, agency).flags_json),
     )
-
-
-def _gated_projects(report_json: Path) -> int | None:
-    """Rows the gate let through (``counts.published_rows``): the projects the red flags were
-    computed over, quarantined rows left out. None unless the gate published the partition."""
-    gate = read_gate(report_json)  # the publisher's own rule: no report = not published
-    if not gate.publishable or not (report_json.parent / gate.table_file).is_file():
-        return None
-    document: Mapping[str, Any] = json.loads(report_json.read_text(encoding="utf-8"))
-    counts = document.get("counts")
-    rows = counts.get("published_rows") if isinstance(counts, Mapping) else None
-    if not isinstance(rows, int) or isinstance(rows, bool):
-        raise ValueError(f"{report_json}: the gate's report has no integer counts.published_rows")
-    return rows

@@ -43,11 +43,21 @@ def gate_output(
     return folder / "report.json"
 
 
-def red_flags(data: Path, agency: str, flagged: list[str]) -> None:
+def red_flags(data: Path, agency: str, flagged: list[str], *, screened: int | None = None) -> None:
+    """The integrity stage's red-flag files; with ``screened``, red_flags.json's rate block
+    (flagged projects over the rows that passed the schema)."""
     folder = data / "integrity" / "procurement" / agency
     folder.mkdir(parents=True)
     lines = ["agency_code,project_id,flag_id", *(f"{agency},{p},R018" for p in flagged)]
     (folder / "red_flags.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if screened is not None:
+        rate = {
+            "flagged_projects": len(set(flagged)),
+            "screened_rows": screened,
+            "published_rows": screened - 1,
+        }
+        document = {"flags": [], "summary": {}, "rate": rate}
+        (folder / "red_flags.json").write_text(json.dumps(document), encoding="utf-8")
 
 
 def clean_table(data: Path, agency: str, rows: int) -> None:
@@ -64,10 +74,10 @@ def clean_table(data: Path, agency: str, rows: int) -> None:
 
 def test_validation_reports_and_red_flags_from_the_gate(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    # one row quarantined: the flags were computed over the 5 the gate let through
+    # one row quarantined by a business rule: the flags screen all 6 rows that passed the schema
     gate_output(data, "procurement", "dga", rows=6, published=5)
     gate_output(data, "decisions", "dga", rows=3, published=3, findings=2)
-    red_flags(data, "dga", ["1", "1", "2"])  # project 1 twice (two flags): counted once
+    red_flags(data, "dga", ["1", "1", "2"], screened=6)  # project 1 twice: counted once
     clean_table(data, "dga", 40)
 
     local = read_local_outputs(data)
@@ -87,7 +97,7 @@ def test_validation_reports_and_red_flags_from_the_gate(tmp_path: Path) -> None:
     }
     assert local.red_flags == {
         "dga": RedFlagSummary(
-            projects=5, flagged_projects=2, evidence="data/integrity/procurement/dga/red_flags.csv"
+            projects=6, flagged_projects=2, evidence="data/integrity/procurement/dga/red_flags.json"
         )
     }
 
@@ -119,13 +129,15 @@ def test_missing_gate_output_means_unknown_never_the_clean_table(tmp_path: Path)
     assert "procurement/cgd" not in local.validation
 
 
-def test_a_gate_report_without_row_counts_is_an_error(tmp_path: Path) -> None:
+def test_a_rate_block_without_counts_is_an_error(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    report = gate_output(data, "procurement", "dga", rows=2, published=2)
-    report.write_text(json.dumps({"valid": True, "publishable": True}), encoding="utf-8")
-    red_flags(data, "dga", ["1"])
-    no_counts = r"report\.json: the gate's report has no integer counts\.published_rows"
-    with pytest.raises(ValueError, match=no_counts):
+    gate_output(data, "procurement", "dga", rows=2, published=2)
+    red_flags(data, "dga", ["1"], screened=2)
+    flags_json = data / "integrity" / "procurement" / "dga" / "red_flags.json"
+    document = json.loads(flags_json.read_text(encoding="utf-8"))
+    document["rate"]["screened_rows"] = "2"
+    flags_json.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"red_flags\.json: rate\.screened_rows is not a count"):
         read_local_outputs(data)
 
 
