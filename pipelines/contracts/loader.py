@@ -73,6 +73,35 @@ def _read_table_schema(spec_path: Path, relative: str) -> dict[str, Any]:
     return schema
 
 
+# The period field's types each period can read (pipelines/publish/periods.py splits by them).
+PERIOD_FIELD_TYPES = {
+    "fiscal_year": ("integer", "date", "datetime"),
+    "calendar_year": ("integer", "date", "datetime"),
+    "month": ("date", "datetime"),
+}
+
+
+def _check_period_field(path: Path, spec: DatasetSpec) -> None:
+    """The period field can be read by the period, and every row has one: a row without a
+    period would belong to no published resource (and so vanish from every CSV)."""
+    field = spec.field(str(spec.period_field))
+    kinds = PERIOD_FIELD_TYPES.get(spec.period, ())
+    if field.get("type", "string") not in kinds:
+        raise SpecError(
+            path,
+            "period_field",
+            f"{spec.period_field!r} is {field.get('type', 'string')}; a {spec.period} period"
+            f" reads {' or '.join(kinds)}",
+        )
+    if not field.get("constraints", {}).get("required"):
+        raise SpecError(
+            path,
+            "period_field",
+            f"{spec.period_field!r} must be required in {spec.schema_path} (a row without a"
+            " period would be in no published file)",
+        )
+
+
 def _check_names(spec: DatasetSpec, path: Path) -> None:
     """Every column the contract mentions must be a field of its Table Schema."""
     fields = set(spec.field_names)
@@ -96,6 +125,8 @@ def _check_names(spec: DatasetSpec, path: Path) -> None:
     for key, name in mentioned:
         if name not in fields:
             raise SpecError(path, key, f"{name!r} is not a field of {spec.schema_path}")
+    if spec.period_field is not None:
+        _check_period_field(path, spec)
     for name, codes in spec.aliases.values.items():
         enum = spec.field(name).get("constraints", {}).get("enum")
         unknown = sorted(set(codes) - set(enum or []))

@@ -153,14 +153,16 @@ def value_lookup(codes: dict[str, list[str]]) -> dict[str, str]:
 
 def _map_values(values: pa.Array, context: CastContext) -> pa.Array:
     """Value aliases -> codes. The whole value decides; else the value without its gloss and
-    the gloss, when they agree (or only one of them is known)."""
+    the gloss, only when both are known and agree: a gloss never stands in for an unknown
+    value ("อธิบดี (political)" is no political office), nor a value for a gloss saying
+    something else (these codes may decide what is published about a person)."""
     lookup = value_lookup(context.value_aliases)
     keys, codes = pa.array(list(lookup), pa.string()), pa.array(list(lookup.values()))
     whole, base, gloss = (
         pc.take(codes, pc.index_in(key, value_set=keys)) for key in value_keys(values)
     )
-    disagree = pc.fill_null(pc.not_equal(base, gloss), False)
-    mapped = pc.coalesce(whole, pc.if_else(disagree, _NO_TEXT, pc.coalesce(base, gloss)))
+    agree = pc.fill_null(pc.equal(base, gloss), False)
+    mapped = pc.coalesce(whole, pc.if_else(agree, base, _NO_TEXT))
     _count(context, "value_aliases", pc.not_equal(mapped, values))
     return pc.coalesce(mapped, values)
 

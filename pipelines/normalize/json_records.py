@@ -20,6 +20,7 @@ is read as before (OCDS releases).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -67,8 +68,32 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming a key twice is refused: which value would be the field's (the review's
+    record carried the declarant and a relative under one key, the relative winning)?"""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        raise ValueError("an object names the same key twice")  # the key may be personal
+    return record
+
+
+def _number(text: str) -> _Number:
+    """A JSON number as written, but an integral one written as a float (``3.0``, as pandas
+    exports counts) without its zero fraction, as a spreadsheet cell reads."""
+    return _Number(_INTEGRAL_FLOAT.sub("", text))
+
+
+_INTEGRAL_FLOAT = re.compile(r"(?<=[0-9])\.0+$")
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_reject_constant)
+    return json.loads(
+        text,
+        parse_int=_Number,
+        parse_float=_number,
+        parse_constant=_reject_constant,
+        object_pairs_hook=_one_value_per_key,
+    )
 
 
 def _problem(error: Exception, *, one_line: bool = False) -> str:
@@ -168,6 +193,7 @@ def _rows(path: Path, numbered: Iterator[tuple[int, Any]]) -> tuple[list[str], l
 
 def read_records(path: Path, headers: HeaderMap, source: JsonSource) -> RawTable:
     """The file's records as a :class:`RawTable` of strings with canonical column names."""
+    from pipelines.normalize.diagnose import check_batch
     from pipelines.normalize.readers import _raw_table, _rename, _strings_table, _unknown_headers
 
     if source.format == "jsonl":
@@ -177,4 +203,8 @@ def read_records(path: Path, headers: HeaderMap, source: JsonSource) -> RawTable
     found, rows = _rows(path, numbered)
     names, unknown, aliased = _rename(path, headers, found, 0)
     table = _strings_table(names, [[_cell(row.get(key)) for key in found] for row in rows])
+    first = 1
+    for batch in table.to_batches():  # a record over 100 KB, a NUL: refused as in a CSV
+        check_batch(path, batch, first_row=first)
+        first += batch.num_rows
     return _raw_table(table, unknown, _unknown_headers(names, found), aliased, "utf-8", 0)

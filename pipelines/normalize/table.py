@@ -95,7 +95,7 @@ def _cast_batch(
         )
         text, typed = cast_column(batch.column(name), context)
         errors = cast_errors(text, typed, context, row_offset)
-        if name in registries:
+        if name in registries and name != filled:  # a filled-in partition key is a code
             typed, unknown, renamed = resolve_column(typed, registries[name], name, row_offset)
             errors += unknown
             context.counts["cast_errors"] += len(unknown)

@@ -262,5 +262,5 @@ def test_no_relative_or_address_in_any_published_file(
                 assert not {value for value in private if value in stored}, resource["name"]
         assert not {value for value in private if value in json.dumps(package, ensure_ascii=False)}
         # the declarants' names are published as NACC discloses them (political office)
-        sent_names = [str(r.get("ชื่อผู้ยื่นบัญชี") or r.get("name")) for r in drop.records()]
+        sent_names = [str(r.get("ชื่อผู้ยื่นบัญชี") or r.get("declarant")) for r in drop.records()]
         assert sorted(names) == sorted(sent_names)

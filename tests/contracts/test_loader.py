@@ -95,6 +95,8 @@ def test_copy_loads(datasets):
         ("mode: quarantine", "mode: sometimes", "policy.mode", "Input should be"),
         ("max_error_rate: 0.1", "max_error_rate: 7", "policy.max_error_rate", "less than or equal"),
         ("period_field: fiscal_year", "period_field: fiscal_yaer", "period_field", "not a field"),
+        ("period_field: fiscal_year", "period_field: project_name", "period_field", "is string"),
+        ("period_field: fiscal_year", "period_field: contract_date", "period_field", "required"),
         (
             "expectations: procurement",
             "expectation: procurement",

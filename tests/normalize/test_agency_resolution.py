@@ -205,7 +205,11 @@ def test_a_value_whose_name_and_gloss_disagree_or_are_unknown_is_left_for_the_en
         "วิธีพิเศษ",
         "วิธีพิเศษ (e-market)x",
     ]
-    assert method_codes("วิธีพิเศษ (e-market)") == ["e_market"]  # only the gloss is known
+    # a gloss never stands in for an unknown value, nor a known value for an unknown gloss
+    assert method_codes("วิธีพิเศษ (e-market)", "วิธีเฉพาะเจาะจง (direct hire)") == [
+        "วิธีพิเศษ (e-market)",
+        "วิธีเฉพาะเจาะจง (direct hire)",
+    ]
 
 
 def test_two_codes_whose_variants_read_the_same_are_refused() -> None:

@@ -195,3 +195,29 @@ def test_a_json_file_source_without_a_format_is_not_read_as_records(tmp_path: Pa
     document = json.dumps(BUDGET_RECORDS, ensure_ascii=False).encode()
     with pytest.raises(NormalizeError, match="not OCDS releases"):
         _clean_with(FileSource(path="x/{agency}/*.json"), document, ".json", tmp_path)
+
+
+# --- found by review: a key twice, a record over 100 KB, integral floats ------------------------
+
+
+def test_an_object_naming_a_key_twice_is_refused_without_quoting_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "twice.jsonl"
+    path.write_text('{"name": "นายผู้ยื่น", "amount": 1, "name": "นางคู่สมรส"}\n', encoding="utf-8")
+    error = _error(path, "jsonl")
+    assert "the same key twice" in str(error)
+    assert "นาง" not in str(error)
+
+
+def test_a_record_over_100_kb_is_refused_naming_row_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "wide.jsonl"
+    lines = [{"amount": 1, "name": "ก"}, {"amount": 2, "name": "x" * 200_000}]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    error = _error(path, "jsonl")
+    assert "row 2, field 'name'" in str(error)
+    assert "at most 100 KB" in str(error)
+
+
+def test_an_integral_number_written_as_a_float_reads_as_the_integer(tmp_path: Path) -> None:
+    path = tmp_path / "counts.json"
+    path.write_text('[{"amount": 3.0}, {"amount": 2.50}, {"amount": 1e3}, {"amount": 7}]')
+    assert [r["amount"] for r in _rows(_read(path, "json"))] == ["3", "2.50", "1e3", "7"]

@@ -191,11 +191,12 @@ def test_personal_data_blocks_and_never_reaches_the_reports(tmp_path: Path) -> N
 
 
 def test_report_html_escapes_cells(tmp_path: Path) -> None:
-    # no digit: a text cell holding digits is never echoed in the report (it may hide a phone)
-    run(tmp_path, [row(1, method="<script>alert(x)</script>")])
+    # a text cell is never echoed; a cell without letters in a date column is, escaped
+    run(tmp_path, [row(1, method="<script>alert(x)</script>", announce_date="<>&'")])
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html
-    assert "&lt;script&gt;" in html
+    assert "&lt;script&gt;" not in html
+    assert "&lt;&gt;&amp;" in html
 
 
 def test_publishable_file_is_the_masked_quarantined_table(tmp_path: Path) -> None:
