@@ -303,9 +303,10 @@ SCORECARD_COLUMNS = (
     "datastore_share",
     "partitions_blocked_personal_data",
     "values_masked_before_publication",
-    "privacy_incidents_blocked",
     "red_flag_rate",
 )
+# Kept in the JSON for older readers, not shown: the same count as partitions_blocked_personal_data.
+NOT_SHOWN = frozenset({"privacy_incidents_blocked"})
 
 
 def scorecard_columns(report: Report) -> list[str]:
@@ -316,7 +317,7 @@ def scorecard_columns(report: Report) -> list[str]:
 def portal_figures(report: Report) -> list[Figure]:
     """Portal-wide figures not already shown under an OGP value (coverage per family, personal
     data, red-flag analysis, ...): every figure the report computes is shown somewhere."""
-    shown = {f.key for v in report.ogp_values for f in v.figures}
+    shown = {f.key for v in report.ogp_values for f in v.figures} | NOT_SHOWN
     return [f for key, f in report.overall.items() if key not in shown]
 
 

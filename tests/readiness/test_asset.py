@@ -55,10 +55,17 @@ def test_asset_materializes_with_metadata(
     written = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     eligibility = written["eligibility"]
     assert metadata["eligibility_outcome"].value == eligibility["outcome"]
-    # the one right outcome: datasets/ogp/inputs.yaml meets every eligibility criterion
-    assert eligibility["outcome"] == "pass"
+    # the one right outcome for the shipped inputs: three criteria at full points but none
+    # verified against a document, and citizen engagement (an index that covers Thailand) not
+    # entered - provisional, 12 of 16, never pass
+    assert (eligibility["outcome"], eligibility["total"], eligibility["available"]) == (
+        "provisional",
+        12,
+        16,
+    )
     assert metadata["eligibility_points"].value == eligibility["total"]
-    assert metadata["methodology_version"].value == "1.0.0"
+    assert metadata["eligibility_available"].value == 16
+    assert metadata["methodology_version"].value == written["methodology_version"]
     assert metadata["agencies"].value == len(written["agencies"])
     assert str(metadata["dataset_url"].value).endswith(f"/dataset/{dataset_name}")
     assert str(metadata["html_url"].value).endswith("/ogp-readiness-report.html")

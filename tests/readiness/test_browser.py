@@ -14,6 +14,7 @@ from pipelines.readiness.publish import publish_report
 from pipelines.readiness.report import build_report, write_report
 
 from .conftest import AS_OF, PORTAL, REPO_ROOT
+from .html_scan import scan, source_titles
 from .test_report import HOSTILE, indicators
 
 pytestmark = [pytest.mark.portal, pytest.mark.browser]
@@ -34,6 +35,11 @@ THAI_FONTS = {
     "TlwgMono",
 }
 SCREENSHOT = REPO_ROOT / "build" / "readiness-report.png"
+SECTIONS = {  # one screenshot per part a reviewer reads first
+    "eligibility": REPO_ROOT / "build" / "readiness-report-eligibility.png",
+    "agencies": REPO_ROOT / "build" / "readiness-report-agencies.png",
+    "context": REPO_ROOT / "build" / "readiness-report-context.png",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,9 @@ def report_url(
     return published.resource(".html").download_url
 
 
-def test_report_renders_from_the_portal(browser: Browser, report_url: str) -> None:
+def test_report_renders_from_the_portal(
+    browser: Browser, report_url: str, config: OgpConfig
+) -> None:
     page: Page = browser.new_page(viewport={"width": 1200, "height": 900})
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -119,7 +127,19 @@ def test_report_renders_from_the_portal(browser: Browser, report_url: str) -> No
     assert descending == sorted(ascending, reverse=True)
     assert ascending != descending
 
+    # the page as the browser laid it out: every visible word in Thai and English, no raw key,
+    # no percentage without its n/N (the same scan as the rendered HTML, on the served page)
+    served = page.content()
+    assert scan(served, source_titles(config.model_dump())).problems == []
+    # the CPI axis starts at zero: its lowest tick label is 0
+    ticks = page.locator("#context svg text").evaluate_all("els => els.map(e => e.textContent)")
+    assert "0" in ticks
+
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+    for section, path in SECTIONS.items():
+        path.unlink(missing_ok=True)
+        page.locator(f"#{section}").screenshot(path=str(path))
+        assert path.stat().st_size > 5_000
     page.close()
