@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Dialog, Page
 
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.readiness.methodology import OgpConfig, Publication
@@ -79,7 +79,12 @@ def test_report_renders_from_the_portal(
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     response = page.goto(report_url, wait_until="load")
     assert response is not None
     assert response.ok
