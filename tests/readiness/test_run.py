@@ -172,5 +172,7 @@ def test_run_writes_the_report(
 
     # the page of a real run: Thai and English throughout, no raw key, n/N with every %
     html = second.paths.html.read_text(encoding="utf-8")
-    assert scan(html, source_titles(config.model_dump())).problems == []
+    # names: the publications cited and the agencies' codes (notes list agencies by code)
+    names = source_titles(config.model_dump()) | {a.agency for a in second.report.agencies}
+    assert scan(html, names).problems == []
     assert "0.0% (0/2)" in html
