@@ -122,6 +122,8 @@ def sections(
     data_dir, ogp_dir = settings.data_dir, settings.datasets_dir / "ogp"
     organizations = snapshot.organizations
     rules = load_mqa_rules(ogp_dir)
+    pattern = config.methodology.portal.dataset_name_pattern
+    forum_datasets = {pattern.format(agency=o.name, family="forum_meetings") for o in organizations}
     return [
         module_section(
             "licensing",
@@ -129,7 +131,11 @@ def sections(
             licensing_figures(snapshot, data_dir),
             organizations,
         ),
-        cocreation_section(*cocreation_figures(snapshot, data_dir, ogp_dir, as_of), organizations),
+        cocreation_section(
+            *cocreation_figures(snapshot, data_dir, ogp_dir, as_of),
+            organizations,
+            forums=[d.organization for d in snapshot.datasets if d.name in forum_datasets],
+        ),
         module_section(
             "asset_disclosure",
             ASSET_DISCLOSURE,

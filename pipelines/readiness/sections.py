@@ -158,9 +158,12 @@ def cocreation_section(
     figures: Mapping[str, Figure],
     results: Mapping[str, Sequence[StandardResult]],
     organizations: Sequence[PortalOrganization],
+    forums: Iterable[str],
 ) -> FigureSection:
     """Per agency the standards met (n of 5) and the requirements met of those assessed; the
-    checklist of every minimum requirement for the agencies with anything assessed."""
+    checklist of every minimum requirement for the agencies in ``forums`` (those publishing
+    forum meetings: the others' checklist is "not assessed" but for the repository)."""
+    with_forum = set(forums)
     section = module_section(COCREATION[0], COCREATION[1:], figures, organizations)
     titles = {o.name: o.title for o in organizations}
     checks = [
@@ -178,7 +181,7 @@ def cocreation_section(
             evidence=requirement.evidence,
         )
         for agency, standards in results.items()
-        if any(r.verdict != "not_assessed" for s in standards for r in s.requirements)
+        if agency in with_forum
         for standard in standards
         for requirement in standard.requirements
     ]
