@@ -373,7 +373,8 @@ def input_figures(inputs: Inputs) -> dict[str, Figure]:
             "text",
             [ati.source.url],
             verified=ati.verified,
-            note=ati.note,
+            note_th=ati.note_th,
+            note_en=ati.note_en,
         ),
         "cpi_latest": figure(
             "cpi_latest",
@@ -381,7 +382,8 @@ def input_figures(inputs: Inputs) -> dict[str, Figure]:
             "score",
             [inputs.cpi.source.url],
             verified=inputs.cpi.verified,
-            note=f"{latest_year}",
+            note_th=f"ค.ศ. {latest_year}",
+            note_en=f"{latest_year}",
         ),
         "cocreation_standards_met": figure(
             "cocreation_standards_met",
@@ -389,6 +391,7 @@ def input_figures(inputs: Inputs) -> dict[str, Figure]:
             "count",
             [entry.source.url for entry in inputs.cocreation.values()],
             verified=all(entry.verified for entry in inputs.cocreation.values()),
-            note=f"of {len(inputs.cocreation)}",
+            note_th=f"จาก {len(inputs.cocreation)} ข้อที่ป้อนในข้อมูลนำเข้า",
+            note_en=f"of {len(inputs.cocreation)} entered in the inputs",
         ),
     }
