@@ -15,6 +15,7 @@ from pipelines.readiness.report import build_report, write_report
 
 from .conftest import AS_OF, PORTAL, REPO_ROOT
 from .html_scan import scan, source_titles
+from .test_html_scan import sections
 from .test_report import HOSTILE, indicators
 
 pytestmark = [pytest.mark.portal, pytest.mark.browser]
@@ -39,6 +40,7 @@ SECTIONS = {  # one screenshot per part a reviewer reads first
     "eligibility": REPO_ROOT / "build" / "readiness-report-eligibility.png",
     "agencies": REPO_ROOT / "build" / "readiness-report-agencies.png",
     "context": REPO_ROOT / "build" / "readiness-report-context.png",
+    "section-licensing": REPO_ROOT / "build" / "readiness-report-section.png",
 }
 
 
@@ -50,7 +52,9 @@ def report_url(
     created: list[tuple[str, str]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
-    report = build_report(config, indicators(config, title=HOSTILE), PORTAL, AS_OF)
+    report = build_report(
+        config, indicators(config, title=HOSTILE), PORTAL, AS_OF, sections=sections()
+    )
     paths = write_report(report, tmp_path_factory.mktemp("report"))
     publication = Publication(
         dataset_name=f"ogp-readiness-browser-{run_id}",
