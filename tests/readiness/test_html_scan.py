@@ -5,13 +5,14 @@ scanner that says so catches each of those faults."""
 from __future__ import annotations
 
 import typing
+from typing import Any
 
 import pytest
 
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
 from pipelines.readiness.present import key_words
-from pipelines.readiness.report import FigureSection, Report, build_report, render_html
+from pipelines.readiness.report import FigureSection, Report, build_report, render_html, to_json
 from pipelines.readiness.wording import term
 
 from .conftest import AS_OF, PORTAL
@@ -135,3 +136,36 @@ def test_every_state_has_words_in_both_languages(kind: str, keys: tuple[str, ...
         assert en.strip()
         assert th != en
         assert "_" not in th + en
+
+
+def json_figures(node: object) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if {"key", "unit", "evidence"} <= node.keys():
+            found.append(node)
+        for child in node.values():
+            found += json_figures(child)
+    elif isinstance(node, list):
+        for child in node:
+            found += json_figures(child)
+    return found
+
+
+# Shares that are not a count over a count: a weighted score and a mean against its maximum.
+SHARES_WITHOUT_COUNTS = {"score", "openness_share"}
+
+
+def test_every_share_in_the_json_carries_its_counts(full_report: Report) -> None:
+    figures = json_figures(to_json(full_report))
+    shares = [f for f in figures if f["unit"] == "share" and f["value"] is not None]
+    assert len(shares) >= 10
+    without = {str(f["key"]) for f in shares if f["numerator"] is None}
+    assert without <= SHARES_WITHOUT_COUNTS
+    for f in shares:
+        if f["numerator"] is not None:
+            assert isinstance(f["denominator"], int)
+            assert f["value"] == pytest.approx(f["numerator"] / f["denominator"])
+    # and the HTML shows those two out of 100, never as a percentage
+    html = render_html(full_report)
+    score = full_report.agencies[0].figures["score"]
+    assert f"{100 * float(score.value or 0):.1f} / 100" in html
