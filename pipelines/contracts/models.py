@@ -35,12 +35,14 @@ RECORDS_PATH = r"^$|^[^.\s]+(\.[^.\s]+)*$"
 
 
 class _JsonRecords(_Strict):
-    """How a file or a download holding plain JSON records is read: ``format: json`` (the list
-    of records at the dotted path ``records``, the top level when absent) or ``format: jsonl``
-    (one record per line). Without a format the file's name decides (``.csv``, ``.xlsx``; a
-    ``.json`` is then read as OCDS releases, as ``kind: ocds`` reads them)."""
+    """How a file or a download holding JSON is read: ``format: json`` (plain records: the list
+    at the dotted path ``records``, the top level when absent), ``format: jsonl`` (one record
+    per line) or ``format: ocds`` (its ``.json`` files are OCDS release packages or releases, as
+    ``kind: ocds`` reads them; other files by their name). Without a format the file's name
+    decides (``.csv``, ``.xlsx``) and a JSON file is refused: JSON is read as OCDS only when the
+    contract says so."""
 
-    format: Literal["json", "jsonl"] | None = None
+    format: Literal["json", "jsonl", "ocds"] | None = None
     records: str | None = Field(default=None, pattern=RECORDS_PATH)
 
     @model_validator(mode="after")

@@ -13,8 +13,9 @@ too deep, a document or a line too large to hold (a 1 GB single line is refused 
 :data:`MAX_LINE_BYTES` of it).
 
 The clean step says which source it reads with :func:`reading`; the reader dispatch
-(``readers.read_raw``) asks :func:`declared`. Without a declared ``format`` a ``.json`` file
-is read as before (OCDS releases).
+(``readers.read_raw``) asks :func:`declared` and :func:`declares_ocds`. A ``.json`` file whose
+source declares no format is refused: JSON is read as OCDS only when the contract says
+``format: ocds``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from pipelines.contracts.models import AnySource
 from pipelines.normalize.errors import NormalizeError
 
 if TYPE_CHECKING:
+    from pipelines.contracts import DatasetSpec
     from pipelines.normalize.headers import HeaderMap
     from pipelines.normalize.readers import RawTable
 
@@ -52,10 +54,28 @@ def reading(source: AnySource | None) -> Iterator[None]:
         _SOURCE.reset(token)
 
 
+def reading_contract(spec: DatasetSpec, agency: str | None) -> AbstractContextManager[None]:
+    """Reading the files of ``agency``'s source (its ``format``), unless the caller already
+    said which source it reads (the clean step does)."""
+    if _SOURCE.get() is not None:
+        return nullcontext()
+    try:
+        source = spec.source_for(agency or "")
+    except LookupError:
+        return nullcontext()
+    return reading(source)
+
+
 def declared() -> JsonSource | None:
-    """The file source being read, when it declares a JSON format; None otherwise."""
+    """The file source being read, when it declares plain JSON records; None otherwise."""
     source = _SOURCE.get()
-    return source if source is not None and source.format is not None else None
+    return source if source is not None and source.format in ("json", "jsonl") else None
+
+
+def declares_ocds() -> bool:
+    """Whether the source being read says its JSON files are OCDS."""
+    source = _SOURCE.get()
+    return source is not None and source.format == "ocds"
 
 
 class _Number(str):

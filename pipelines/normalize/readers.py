@@ -73,10 +73,16 @@ def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> Raw
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, headers, sheet=sheet)
     if suffix in JSON_SUFFIXES:
-        return read_ocds(path, headers)
+        if json_records.declares_ocds():
+            return read_ocds(path, headers)
+        raise NormalizeError(
+            path,
+            "a JSON file, but its contract's source does not say how to read JSON "
+            "(format: json with a records path, jsonl, or ocds)",
+        )
     if suffix in CSV_SUFFIXES or not suffix:
         return read_csv(path, headers)
-    raise NormalizeError(path, f"unsupported file type {suffix!r} (CSV, XLSX or OCDS JSON)")
+    raise NormalizeError(path, f"unsupported file type {suffix!r} (CSV, XLSX or JSON)")
 
 
 def _rename(

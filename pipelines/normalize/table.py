@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.contracts import DatasetSpec
+from pipelines.normalize import json_records
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.derive import derive
 from pipelines.normalize.headers import HeaderMap
@@ -243,7 +244,8 @@ def normalize_file(
     row_offset: int = 0,
 ) -> NormalizeResult:
     """One received file -> typed table. Raises NormalizeError when the file is unreadable."""
-    raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
+    with json_records.reading_contract(spec, agency):  # JSON read as the source says
+        raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
     result = _typed(raw, spec, agency, row_offset, Path(path).name)
     result.sources = [
         mask_texts([str(path)])[0]

@@ -64,7 +64,9 @@ def test_agency_registry_spans_six_ministries():
 
 def test_source_template_and_override():
     spec = load_spec("procurement")
-    assert spec.source_for("dla") == FileSource(path="datasets/drops/dla/procurement_*")
+    assert spec.source_for("dla") == FileSource(
+        path="datasets/drops/dla/procurement_*", format="ocds"
+    )
     override = spec.source_for("pcd")
     assert isinstance(override, FileSource)
     assert override.sheet == "จัดซื้อจัดจ้าง"
@@ -160,7 +162,7 @@ def test_unknown_family(datasets):
 
 # --- issue 14 grammar: period, schedule, JSON file sources --------------------------------------
 
-FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_*"}'
+FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_*", format: ocds}'
 
 
 @pytest.mark.parametrize(

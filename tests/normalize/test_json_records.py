@@ -64,11 +64,15 @@ def test_a_top_level_list_needs_no_path(tmp_path: Path) -> None:
     assert _rows(_read(path, "json")) == [{"name": "a"}]
 
 
-def test_without_a_declared_format_json_is_still_read_as_ocds(tmp_path: Path) -> None:
+def test_json_is_read_as_ocds_only_when_the_contract_says_so(tmp_path: Path) -> None:
     path = tmp_path / "plain.json"
     path.write_text(json.dumps([{"name": "a"}]))
-    with pytest.raises(NormalizeError, match="OCDS"):
-        read_raw(path, HEADERS)
+    with pytest.raises(NormalizeError, match="does not say how to read JSON"):
+        read_raw(path, HEADERS)  # no source: no format
+    with pytest.raises(NormalizeError, match="does not say how to read JSON"):
+        _read(path, None)
+    with pytest.raises(NormalizeError, match="not OCDS releases"):
+        _read(path, "ocds")  # read as OCDS, which these records are not
 
 
 @pytest.mark.parametrize(
@@ -191,9 +195,9 @@ def test_the_clean_step_reads_json_lines(tmp_path: Path) -> None:
     assert [float(r["allocated"]) for r in rows] == [1000.0, 2000.0]
 
 
-def test_a_json_file_source_without_a_format_is_not_read_as_records(tmp_path: Path) -> None:
+def test_a_json_file_source_without_a_format_is_refused_naming_the_setting(tmp_path: Path) -> None:
     document = json.dumps(BUDGET_RECORDS, ensure_ascii=False).encode()
-    with pytest.raises(NormalizeError, match="not OCDS releases"):
+    with pytest.raises(NormalizeError, match="format: json with a records path, jsonl, or ocds"):
         _clean_with(FileSource(path="x/{agency}/*.json"), document, ".json", tmp_path)
 
 
