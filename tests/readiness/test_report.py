@@ -25,7 +25,17 @@ from pipelines.readiness.report import (
 )
 
 from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
-from .test_eligibility import AD_FULL, FT_FULL, build, entered, four, not_entered
+from .html_scan import scan, source_titles
+from .test_eligibility import (
+    AD_FULL,
+    FT_FULL,
+    build,
+    confirm_rules,
+    document,
+    entered,
+    four,
+    not_entered,
+)
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)></script><!--'
 FIGURE_KEYS = {"value", "points", "total", "completion", "status", "met", "outcome", "actual"}
@@ -285,3 +295,38 @@ def test_history_and_trends(config: OgpConfig, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "history").iterdir()) == sorted(
         [paths.history.name, second_paths.history.name]
     )
+
+
+def test_a_criterion_its_index_does_not_cover_renders_x_of_12_with_the_reason(
+    config: OgpConfig, tmp_path: Path
+) -> None:
+    def gap(methodology: dict[str, Any]) -> None:
+        confirm_rules(methodology)
+        methodology["eligibility"]["criteria"][0]["not_covered"] = [
+            {
+                "country": "Thailand",
+                "reason_th": "การสำรวจงบประมาณแบบเปิดไม่ได้ประเมินประเทศนี้",
+                "reason_en": "The Open Budget Survey does not assess this country",
+                "source": document("obs-country-list"),
+                "verified": True,
+            }
+        ]
+
+    edited = build(
+        tmp_path,
+        four(
+            not_entered("obs"),
+            entered("law", "ati"),
+            entered(AD_FULL, "ad"),
+            entered(8.2, "eiu"),
+        ),
+        methodology=gap,
+    )
+    report = build_report(edited, indicators(config), PORTAL, AS_OF)
+    html = eligibility_part(render_html(report))
+    assert badge(html, "pass")  # 12 of 12, every counted input verified
+    assert ">12 / 12</a>" in html
+    assert '<span class="badge not_covered">' in html
+    assert "The Open Budget Survey does not assess this country" in html
+    assert "การสำรวจงบประมาณแบบเปิดไม่ได้ประเมินประเทศนี้" in html
+    assert scan(render_html(report), source_titles(edited.model_dump())).problems == []
