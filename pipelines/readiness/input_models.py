@@ -108,6 +108,7 @@ class Milestone(_Model):
     title_en: str
     due: date
     target: str
+    target_th: str | None = None
     evidence: list[Condition] = []
     reported: Reported | None = None
 
@@ -119,6 +120,7 @@ class Commitment(_Model):
     lead_agency_th: str
     lead_agency_en: str
     description_en: str
+    description_th: str | None = None
     ogp_values: list[str]
     verifiable: bool
     potential_for_results: Potential

@@ -23,7 +23,7 @@ from pipelines.readiness.eligibility import (
 from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
 from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures
-from pipelines.readiness.methodology import Cpi, OgpConfig
+from pipelines.readiness.methodology import Commitment, Cpi, OgpConfig
 from pipelines.readiness.present import environment
 from pipelines.readiness.scoring import CommitmentAssessment, assess_commitment
 from pipelines.readiness.values_check import ValuesCheckAssessment, assess_values_check
@@ -124,6 +124,8 @@ class Report(_Part):
     ogp_values: list[ValueSection]
     sections: list[FigureSection] = []
     commitments: list[CommitmentAssessment]
+    # Thai texts of the register by commitment or milestone id (description, target)
+    texts_th: dict[str, str] = {}
     agencies: list[AgencyScorecard]
     overall: dict[str, Figure]
     cpi: list[Figure]
@@ -182,6 +184,7 @@ def build_report(
         ],
         sections=list(sections),
         commitments=commitments,
+        texts_th=_texts_th(register.commitments),
         agencies=sorted(indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)),
         overall=figures,
         cpi=cpi_figures(inputs.cpi),
@@ -201,6 +204,12 @@ def build_report(
         actions=[],
     )
     return report.model_copy(update={"actions": prioritised_actions(report)})
+
+
+def _texts_th(commitments: Sequence[Commitment]) -> dict[str, str]:
+    texts = {c.id: c.description_th for c in commitments if c.description_th}
+    texts |= {m.id: m.target_th for c in commitments for m in c.milestones if m.target_th}
+    return texts
 
 
 def cpi_figures(cpi: Cpi) -> list[Figure]:
