@@ -21,6 +21,7 @@ lost; :mod:`.xlsx_cells` turns the cells into text.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.normalize.errors import NormalizeError
+from pipelines.normalize.xlsx_range import check_used_range
 
 MAX_XML_BYTES = 200 << 20
 MAX_RATIO = 250
@@ -39,7 +41,6 @@ RATIO_MIN_BYTES = 1 << 20
 MAX_MEMBERS = 10_000
 PROLOG_BYTES = 64 << 10
 _PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
-_CHUNK = 1 << 20
 _FORMULA = (b"<f>", b"<f ", b":f>", b":f ")
 _ERROR = (b't="e"', b"t='e'")
 _REFERENCE = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
@@ -185,40 +186,42 @@ class SheetScan:
     errors: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> column -> text
 
 
-def scan_sheet(path: Path, sheet_part: str) -> SheetScan:
-    """One pass over the sheet's XML, only when a byte search finds formulas or error cells."""
+def scan_sheet(path: Path, sheet_part: str, data: bytes | None = None) -> SheetScan:
+    """One pass over the sheet's XML, only when a byte search finds formulas or error cells.
+    ``data``: the part's bytes when the caller has read them already."""
     scan = SheetScan()
-    with zipfile.ZipFile(path) as archive:
-        part = sheet_part.lstrip("/")
-        if part not in archive.namelist():
-            return scan
-        if not any(_search(archive, part)):
-            return scan
-        from defusedxml.ElementTree import iterparse
+    if data is None:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part.lstrip("/")
+            if part not in archive.namelist():
+                return scan
+            data = archive.read(part)
+    if not any(_search(data)):
+        return scan
+    from defusedxml.ElementTree import iterparse
 
-        row = column = -1
-        with archive.open(part) as handle:
-            for event, element in iterparse(handle, events=("start", "end")):
-                tag = _local(element.tag)
-                if event == "start":
-                    if tag == "row":
-                        r = element.get("r")
-                        row, column = (int(r) - 1 if r and r.isdigit() else row + 1), -1
-                    continue
-                if tag != "c":
-                    if tag == "row":
-                        element.clear()
-                    continue
-                row, column = _position(element.get("r"), row, column + 1)
-                children = {_local(child.tag): child for child in element}
-                formula, value = children.get("f"), children.get("v")
-                cached = value is not None and (bool(value.text) or element.get("t") == "str")
-                if formula is not None and not cached and scan.uncached_formula is None:
-                    scan.uncached_formula = str(element.get("r") or "?")
-                    return scan
-                if element.get("t") == "e" and value is not None and value.text:
-                    scan.errors.setdefault(row, {})[column] = value.text
+    row = column = -1
+    for event, element in iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                r = element.get("r")
+                row, column = (int(r) - 1 if r and r.isdigit() else row + 1), -1
+            continue
+        if tag != "c":
+            if tag == "row":
                 element.clear()
+            continue
+        row, column = _position(element.get("r"), row, column + 1)
+        children = {_local(child.tag): child for child in element}
+        formula, value = children.get("f"), children.get("v")
+        cached = value is not None and (bool(value.text) or element.get("t") == "str")
+        if formula is not None and not cached and scan.uncached_formula is None:
+            scan.uncached_formula = str(element.get("r") or "?")
+            return scan
+        if element.get("t") == "e" and value is not None and value.text:
+            scan.errors.setdefault(row, {})[column] = value.text
+        element.clear()
     return scan
 
 
@@ -227,19 +230,9 @@ def uncached_formula(path: Path, sheet_part: str) -> str | None:
     return scan_sheet(path, sheet_part).uncached_formula
 
 
-def _search(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
-    """Whether the part holds formulas, and error cells: one pass over its bytes."""
-    formulas = errors = False
-    overlap = b""
-    with archive.open(part) as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            window = overlap + chunk
-            formulas = formulas or any(needle in window for needle in _FORMULA)
-            errors = errors or any(needle in window for needle in _ERROR)
-            if formulas and errors:
-                break
-            overlap = window[-8:]
-    return formulas, errors
+def _search(data: bytes) -> tuple[bool, bool]:
+    """Whether the part holds formulas, and error cells (byte searches, in C)."""
+    return any(needle in data for needle in _FORMULA), any(needle in data for needle in _ERROR)
 
 
 # --- the rows -------------------------------------------------------------------------------
@@ -284,9 +277,12 @@ def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[Any]]:
         part = sheet_parts(path).get(sheet)
         if part is None:
             raise NormalizeError(path, f"sheet {sheet!r} has no part in the workbook: refused")
+        with zipfile.ZipFile(path) as archive:  # within the XML budget checked above
+            data = archive.read(part.lstrip("/"))
+        check_used_range(path, data)  # before calamine allocates the sheet's whole span
         # Calamine parses without the GIL: the formula and error-cell scan runs beside it.
         with ThreadPoolExecutor(1) as pool:
-            scanning = pool.submit(scan_sheet, path, part)
+            scanning = pool.submit(scan_sheet, path, part, data)
             try:
                 cells, failure = workbook.get_sheet_by_name(sheet), None
             except Exception as error:  # malformed sheet XML, bad shared strings, ...

@@ -73,6 +73,17 @@ LAUGHS = (
 BILLION_LAUGHS = _sheet_xml(
     '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>', LAUGHS
 )
+# A1 and the last cell a sheet can have: a few hundred bytes asking for 17 billion cells (the
+# reader allocates a sheet's whole span: the process aborted), and a cell far right of a row.
+SPARSE_CORNERS = _sheet_xml(
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'
+)
+SPARSE_FAR_RIGHT = _sheet_xml(
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    '<row r="20000"><c r="A20000" t="inlineStr"><is><t>y</t></is>'
+    '</c><c r="XFD20000" t="inlineStr"><is><t>z</t></is></c></row>'
+)
 EXTERNAL_ENTITY = (
     '<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&xxe;</t></si></sst>'
@@ -204,6 +215,8 @@ XLSX: list[Hostile] = [
     ),
     Hostile("xlsx_ratio_bomb.xlsx", _bomb(120 << 20), 2, ("compresses", "zip bomb")),
     Hostile("xlsx_many_parts.xlsx", _many_parts, 2, ("parts",)),
+    Hostile("xlsx_sparse_corners.xlsx", with_parts({SHEET: SPARSE_CORNERS}), 2, ("sparse",)),
+    Hostile("xlsx_sparse_far_right.xlsx", with_parts({SHEET: SPARSE_FAR_RIGHT}), 2, ("sparse",)),
     Hostile("xlsx_billion_laughs.xlsx", with_parts({SHEET: BILLION_LAUGHS}), 2, ("DTD",)),
     Hostile("xlsx_external_entity.xlsx", with_parts({SHARED: EXTERNAL_ENTITY}), 2, ("DTD",)),
     Hostile(
