@@ -122,6 +122,12 @@ def _derived_problems(spec: DatasetSpec) -> list[tuple[str, str]]:
         if name not in types:
             problems.append((key, f"{name!r} is not a field of {spec.schema_path}"))
             continue
+        identity = {*spec.primary_key, spec.normalize.partition_field} - {None}
+        if name in identity and (derived.default is not None or derived.override):
+            # a default or an override there would make up which project or agency a row is
+            problems.append(
+                (key, f"{name!r} identifies the row or its agency: no default or override")
+            )
         for read in derived.reads():
             if read not in types:
                 problems.append((key, f"reads {read!r}, not a field of {spec.schema_path}"))

@@ -36,7 +36,9 @@ ALIAS_SEPARATOR = "|"
 # (NFKC, as the names are when they meet it: "ำ" is decomposed there.)
 PREFIXES = unicodedata.normalize("NFKC", r"^\s*(?:สำนักงาน|สนง\.?|กรม|the\s+)")
 _PARENTHESISED = r"\([^()]*\)"
+_INNER = r"\((?P<inner>[^()]*)\)"
 CLOSEST = 3
+EXPLAINED = 20  # distinct unknown names given the closest registered ones, per column and batch
 
 
 class RegistryError(ValueError):
@@ -71,7 +73,15 @@ class Registry:
         keys = pa.array(list(self.lookup), pa.string())
         codes = pa.array(list(self.lookup.values()), pa.string())
         found = [pc.take(codes, pc.index_in(key, value_set=keys)) for key in name_keys(values)]
-        return pc.coalesce(*found)
+        resolved = pc.coalesce(*found)
+        # "fda (กรมบัญชีกลาง)": a parenthesised part naming another entry makes the cell name
+        # two of them, so it resolves to neither (a ministry in parentheses names no entry)
+        inner = pc.struct_field(pc.extract_regex(values.cast(pa.string()), _INNER), [0])
+        inner_code = pc.coalesce(
+            *(pc.take(codes, pc.index_in(key, value_set=keys)) for key in name_keys(inner))
+        )
+        other = pc.fill_null(pc.not_equal(inner_code, resolved), False)
+        return pc.if_else(other, pa.scalar(None, pa.string()), resolved)
 
     def explain(self, value: str) -> str:
         """Why a value resolves to no code: ambiguous, or unknown with the closest names."""
@@ -80,6 +90,12 @@ class Registry:
             if key in self.ambiguous:
                 codes = ", ".join(self.ambiguous[key])
                 return f"matches several entries of the {self.name} registry ({codes})"
+        inner = pc.struct_field(pc.extract_regex(pa.array([value]), _INNER), [0])
+        inner_codes = {self.lookup.get(str(k[0].as_py())) for k in name_keys(inner)} - {None}
+        outer = {self.lookup.get(str(key)) for key in keys} - {None}
+        if inner_codes and outer and inner_codes != outer:
+            codes = ", ".join(sorted(str(code) for code in outer | inner_codes))
+            return f"names two entries of the {self.name} registry ({codes})"
         probe = keys[1] or keys[0] or ""
         closest = difflib.get_close_matches(probe, list(self.labels), n=CLOSEST, cutoff=0.0)
         names = "; ".join(dict.fromkeys(self.labels[key] for key in closest))
@@ -128,6 +144,12 @@ def _load(path: Path, mtime_ns: int, name: str) -> Registry:
         for key, (_, code) in zip(keys.to_pylist(), entries, strict=True):
             if key is not None:
                 owners.setdefault(key, set()).add(code)
+    # An entry's own code is its own, whatever another entry lists as an alias ("DOH" of the
+    # Department of Health never takes the code doh from the Department of Highways).
+    code_keys = name_keys(pa.array(sorted({code for _, code in entries}), pa.string()))[0]
+    for key, code in zip(code_keys.to_pylist(), sorted({c for _, c in entries}), strict=True):
+        if key is not None:
+            owners[key] = {code}
     ambiguous = {key: sorted(codes) for key, codes in owners.items() if len(codes) > 1}
     lookup = {key: next(iter(codes)) for key, codes in owners.items() if len(codes) == 1}
     base_keys = name_keys(pa.array(list(labels), pa.string()))[1].to_pylist()
@@ -162,8 +184,12 @@ def resolve_column(
     errors: list[dict[str, Any]] = []
     shown = positions[:MAX_ERRORS_PER_FIELD]
     for index, cell in zip(shown.to_pylist(), pc.take(text, shown).to_pylist(), strict=True):
-        if cell not in notes:
-            notes[cell] = registry.explain(cell)
+        if cell not in notes:  # the closest names cost a scan of the registry: a few cells only
+            notes[cell] = (
+                registry.explain(cell)
+                if len(notes) < EXPLAINED
+                else f"not in the {registry.name} registry"
+            )
         errors.append(
             {
                 "row_number": row_offset + index + 2,

@@ -256,7 +256,7 @@ def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[Any]]:
     without its value is refused before any row is read. Calamine reads the whole sheet at
     once (its memory is bounded by the XML budget).
     """
-    from python_calamine import SheetTypeEnum, load_workbook
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum, load_workbook
 
     check_workbook(path)
     try:
@@ -270,9 +270,14 @@ def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[Any]]:
         if sheet is not None and sheet not in names:
             raise NormalizeError(path, f"no sheet {sheet!r}; sheets are {names}")
         if sheet is None:
-            sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            # the first worksheet the agency can see: a hidden one holds lookups or drafts
+            sheets = [
+                m.name
+                for m in workbook.sheets_metadata
+                if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+            ]
             if not sheets:
-                raise NormalizeError(path, f"no worksheet; sheets are {names}")
+                raise NormalizeError(path, f"no visible worksheet; sheets are {names}")
             sheet = sheets[0]
         part = sheet_parts(path).get(sheet)
         if part is None:

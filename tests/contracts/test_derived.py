@@ -88,6 +88,16 @@ def test_the_real_contract_loads_with_its_derived_fields(procurement: Path) -> N
             "derived.fiscal_year: `from` and `rule` go together",
         ),
         (
+            {"derived.project_id": {"default": "68000000001"}},
+            "derived.project_id: 'project_id' identifies the row or its agency: no default or"
+            " override",
+        ),
+        (
+            {"derived.agency_code": {"constant": "dla", "override": True}},
+            "derived.agency_code: 'agency_code' identifies the row or its agency: no default or"
+            " override",
+        ),
+        (
             {"derived.fiscal_year": {"from": "announce_date", "rule": "week"}},
             "derived.fiscal_year.rule: Input should be 'fiscal_year', 'calendar_year' or 'month'",
         ),

@@ -123,6 +123,34 @@ def test_a_name_two_registry_rows_share_resolves_to_neither(tmp_path: Path) -> N
     assert error["note"] == "matches several entries of the offices registry (north, south)"
 
 
+def test_an_entry_keeps_its_own_code_when_another_lists_it_as_an_alias(tmp_path: Path) -> None:
+    folder = tmp_path / "offices"
+    folder.mkdir()
+    with (folder / "offices.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["office_code", "name_th", "aliases"])
+        writer.writerow(["doh", "กรมทางหลวง", ""])
+        writer.writerow(["anamai", "กรมอนามัย", "อน.|DOH"])  # Department of Health
+    codes, errors = resolve("doh", "DOH", "กรมอนามัย", registry="offices", datasets=tmp_path)
+    assert (codes, errors) == (["doh", "doh", "anamai"], [])
+
+
+def test_a_parenthesised_part_naming_another_entry_resolves_to_neither() -> None:
+    codes, errors = resolve("fda (กรมบัญชีกลาง)", "กรมบัญชีกลาง (cgd)", "กรมชลประทาน (กระทรวงเกษตรฯ)")
+    assert codes == [None, "cgd", "rid"]
+    (error,) = errors
+    assert error["note"] == "names two entries of the agencies registry (cgd, fda)"
+
+
+def test_only_the_first_unknown_names_are_given_the_closest_ones() -> None:
+    from pipelines.normalize.resolve import EXPLAINED
+
+    _, errors = resolve(*(f"หน่วยงานที่ไม่มี {n}" for n in range(EXPLAINED + 5)))
+    notes = [error["note"] for error in errors]
+    assert all("closest registered" in note for note in notes[:EXPLAINED])
+    assert set(notes[EXPLAINED:]) == {"not in the agencies registry"}
+
+
 def test_resolution_works_once_per_distinct_value_on_a_million_rows() -> None:
     cells = pa.array([DLA, "สถ.", "dla", None, "กรมทางหลวงชนบท"] * 200_000, pa.string())
     codes, errors, renamed = resolve_column(
