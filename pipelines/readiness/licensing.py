@@ -14,9 +14,14 @@ application and decision dates. A decision is:
 
 Only ``decision_type`` licence and permit count (cabinet resolutions and agency orders are not
 licensing decisions); a withdrawn application is not a decision of the agency and is left out.
-The share is on time / (on time + late), n/N; unknown decisions make it provisional and are
-shown beside it. An agency that publishes no decisions dataset, or whose gate output is gone,
-has an unknown share; one with decisions but no licence or permit among them: not applicable.
+The share is on time / every licensing decision (on time + late + unknown), n/N: an unknown
+decision is in the denominator and never on time, and makes the share provisional (1 on time
+and 9 without a deadline is 1/10, provisional). The rows are every row that passed the schema
+(the gate's ``schema_valid.parquet``: decisions a business rule quarantined count too), else
+the publishable table. An agency that publishes no decisions dataset, or whose gate output is
+gone, has an unknown share; one with decisions but no licence or permit among them: not
+applicable. An agency whose decisions file was received (a gate report exists) but blocked or
+failed, or left nothing to read, makes the overall share provisional and is named in its note.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
+from pipelines.layout import report_json_path, schema_valid_path
 from pipelines.readiness.facts import PortalSnapshot
 from pipelines.readiness.figures import Figure, figure, register_labels, register_prefix, share
 from pipelines.readiness.published import PublishedRows, as_date, as_int, published_rows
@@ -113,8 +121,25 @@ def count(rows: Iterable[Mapping[str, object]]) -> LicensingCount:
 
 
 def read_decisions(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, PublishedRows]:
-    """Each agency's published decisions (portal dataset and gate-published rows)."""
-    return published_rows(snapshot, data_dir, FAMILY, COLUMNS)
+    """Each agency's published decisions dataset and the rows that passed the schema
+    (``schema_valid.parquet``, business-rule quarantine included; the publishable table when
+    there is none). A stopped gate (blocked or failed) leaves no rows."""
+    found = published_rows(snapshot, data_dir, FAMILY, COLUMNS)
+    for agency, published in found.items():
+        path = schema_valid_path(data_dir, FAMILY, agency)
+        if published.rows is not None and path.is_file():
+            table = pq.read_table(path)
+            missing = [name for name in COLUMNS if name not in table.column_names]
+            if missing:
+                raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+            rows = table.select(list(COLUMNS)).to_pylist()
+            found[agency] = PublishedRows(agency=agency, dataset=published.dataset, rows=rows)
+    return found
+
+
+def received(data_dir: Path, agency: str) -> bool:
+    """Whether the agency's decisions file reached the gate (its report exists)."""
+    return report_json_path(data_dir, FAMILY, agency).is_file()
 
 
 def licensing_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figure]:
@@ -132,7 +157,7 @@ def licensing_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Fig
         key = PER_AGENCY + org.name
         if published is None or published.rows is None:
             figures[key] = _unread(key, org.url if published is None else published.url)
-            if published is not None:
+            if published is not None or received(data_dir, org.name):
                 unread.append(org.name)
             continue
         counted = count(published.rows)
@@ -172,21 +197,23 @@ def _share(
     provisional = counted.unknown > 0 or bool(missing)
     note_th = (
         f"ไม่ทราบผล {counted.unknown} จาก {counted.total} รายการ "
-        "(ไม่มีระยะเวลาตามกฎหมายหรือวันที่ยื่นคำขอ/วันที่มีคำสั่ง ไม่นับว่าทันเวลา)"
+        "(ไม่มีระยะเวลาตามกฎหมายหรือวันที่ยื่นคำขอ/วันที่มีคำสั่ง นับในตัวหารแต่ไม่นับว่าทันเวลา)"
     )
     note_en = (
         f"{counted.unknown} of {counted.total} unknown (no statutory deadline, application or "
-        "decision date; never counted as on time)"
+        "decision date; in the denominator, never counted as on time)"
     )
     if missing:
-        note_th += f"; อ่านข้อมูลไม่ได้: {', '.join(missing)}"
-        note_en += f"; not readable: {', '.join(missing)}"
+        note_th += (
+            f"; อ่านข้อมูลไม่ได้: {', '.join(missing)} (ได้รับข้อมูลแต่ไม่ผ่านการตรวจสอบ หรือไม่มีผลการตรวจสอบแล้ว)"
+        )
+        note_en += f"; not readable: {', '.join(missing)} (received, but blocked, failed or gone)"
     return share(
         key,
         counted.on_time,
-        counted.assessed,
+        counted.total,
         [*evidence, ACT_URL],
-        status="provisional" if provisional and counted.assessed else None,
+        status="provisional" if provisional else None,
         note_th=note_th,
         note_en=note_en,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.layout import report_json_path, schema_valid_path
 from pipelines.readiness.licensing import (
     ACT_URL,
     LicensingCount,
@@ -64,10 +65,12 @@ def figures(tmp_path: Path) -> dict:
     return licensing_figures(snapshot(orgs, datasets), tmp_path)
 
 
-def test_the_share_is_on_time_over_assessed_and_provisional_with_unknowns(figures: dict) -> None:
-    aaa = figures["licensing_on_time_aaa"]
-    assert (aaa.numerator, aaa.denominator, aaa.status) == (2, 3, "provisional")
-    assert aaa.value == pytest.approx(2 / 3)
+def test_the_share_is_on_time_over_every_decision_and_provisional_with_unknowns(
+    figures: dict,
+) -> None:
+    aaa = figures["licensing_on_time_aaa"]  # 2 on time of 6 (1 late, 3 unknown)
+    assert (aaa.numerator, aaa.denominator, aaa.status) == (2, 6, "provisional")
+    assert aaa.value == pytest.approx(2 / 6)
     assert aaa.evidence == [f"{PORTAL}/dataset/aaa-decisions", ACT_URL]
     assert "3 of 6 unknown" in (aaa.note_en or "")
     assert "ไม่ทราบผล 3 จาก 6" in (aaa.note_th or "")
@@ -87,7 +90,7 @@ def test_no_licence_decision_is_not_applicable_and_no_data_is_unknown(figures: d
 
 def test_overall_adds_the_readable_agencies_and_names_the_unreadable(figures: dict) -> None:
     overall = figures["licensing_on_time"]
-    assert (overall.numerator, overall.denominator, overall.status) == (2, 3, "provisional")
+    assert (overall.numerator, overall.denominator, overall.status) == (2, 6, "provisional")
     assert "not readable: ddd" in (overall.note_en or "")
     assert all(
         url.startswith(("http://", "https://")) for f in figures.values() for url in f.evidence
@@ -120,4 +123,48 @@ def test_a_table_left_by_an_earlier_run_is_not_read_when_the_gate_now_failed(
     figures = licensing_figures(
         snapshot([organization("aaa")], [dataset("aaa", "decisions", [])]), tmp_path
     )
-    assert figures["licensing_on_time_aaa"].ratio == "2/3"
+    assert figures["licensing_on_time_aaa"].ratio == "2/6"
+
+
+def test_one_on_time_and_nine_without_deadline_is_one_in_ten_provisional(tmp_path: Path) -> None:
+    rows = [decision(1, "licence", D(2026, 1, 1), D(2026, 1, 10), 15)]
+    rows += [decision(n, "licence", D(2025, 1, 1), D(2026, 1, 1), None) for n in range(2, 11)]
+    write_published(tmp_path, "decisions", "aaa", rows)
+    figures = licensing_figures(
+        snapshot([organization("aaa")], [dataset("aaa", "decisions", [])]), tmp_path
+    )
+    for key in ("licensing_on_time_aaa", "licensing_on_time"):
+        assert (figures[key].ratio, figures[key].status) == ("1/10", "provisional")
+        assert figures[key].value == pytest.approx(0.1)
+
+
+def test_decisions_quarantined_by_a_business_rule_count(tmp_path: Path) -> None:
+    # published: #1 on time; schema-valid adds #2, late and quarantined (not published)
+    write_published(tmp_path, "decisions", "aaa", [AAA[0]])
+    valid = write_published(tmp_path, "decisions", "aaa", [AAA[0], AAA[1]])
+    valid.rename(schema_valid_path(tmp_path, "decisions", "aaa"))
+    write_published(tmp_path, "decisions", "aaa", [AAA[0]])
+    figures = licensing_figures(
+        snapshot([organization("aaa")], [dataset("aaa", "decisions", [])]), tmp_path
+    )
+    assert (figures["licensing_on_time_aaa"].ratio, figures["licensing_on_time_aaa"].status) == (
+        "1/2",
+        "ok",
+    )
+
+
+def test_a_received_and_blocked_agency_makes_the_overall_provisional_and_is_named(
+    tmp_path: Path,
+) -> None:
+    write_published(tmp_path, "decisions", "aaa", [AAA[0], AAA[1]])  # 1 on time, 1 late
+    report = report_json_path(tmp_path, "decisions", "bbb")  # bbb: received, blocked, no dataset
+    report.parent.mkdir(parents=True)
+    report.write_text('{"status": "blocked", "publishable": false}', encoding="utf-8")
+    orgs = [organization(name) for name in ("aaa", "bbb", "ccc")]  # ccc: nothing received
+    figures = licensing_figures(snapshot(orgs, [dataset("aaa", "decisions", [])]), tmp_path)
+    overall = figures["licensing_on_time"]
+    assert (overall.ratio, overall.status) == ("1/2", "provisional")
+    assert "not readable: bbb (received" in (overall.note_en or "")
+    assert "ccc" not in (overall.note_en or "")
+    assert "อ่านข้อมูลไม่ได้: bbb" in (overall.note_th or "")
+    assert figures["licensing_on_time_bbb"].status == "unknown"
