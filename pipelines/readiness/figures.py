@@ -287,3 +287,49 @@ def counted_share(
         note_th=f"{unknown_th}: {unknown} จาก {total} รายการ นับเป็นไม่ผ่าน",
         note_en=f"{unknown_en}: {unknown} of {total}, counted as not met",
     )
+
+
+PER_PARTITION: tuple[str, ...] = ("timeliness", "validation_pass_rate", "datastore_share")
+"""Scorecard shares counted over partitions: for the score, their denominators are the
+expected partitions (received + awaiting), so a partition awaiting data counts 0."""
+
+
+def composite_score(
+    figures: Mapping[str, Figure], weights: Mapping[str, float], awaiting: int
+) -> Figure:
+    """Weighted sum of the scorecard shares; a figure without a value counts 0 and makes the
+    score provisional. In the score, a partition share counts every expected partition: the
+    ``awaiting`` ones (expected, nothing received) count 0, so sending nothing never scores
+    better than sending and being blocked (the figures themselves keep awaiting apart)."""
+
+    def part(key: str) -> float:
+        fig = figures[key]
+        if key in PER_PARTITION and awaiting and fig.denominator is not None:
+            return (fig.numerator or 0) / (fig.denominator + awaiting)
+        return float(fig.value or 0)
+
+    value = sum(weight * part(key) for key, weight in weights.items())
+    evidence = [url for key in weights for url in figures[key].evidence]
+    shaky = [key for key in weights if figures[key].status != "ok"]
+    th_awaiting = f"; รอข้อมูล {awaiting} ชุด นับเป็น 0" if awaiting else ""
+    en_awaiting = f"; {awaiting} partitions awaiting data count 0" if awaiting else ""
+    if not shaky:
+        return figure(
+            "score",
+            round(value, 4),
+            "share",
+            evidence,
+            note_th=th_awaiting[2:] or None,
+            note_en=en_awaiting[2:] or None,
+        )
+    th = ", ".join(figures[key].label_th for key in shaky)
+    en = ", ".join(figures[key].label_en for key in shaky)
+    return figure(
+        "score",
+        round(value, 4),
+        "share",
+        evidence,
+        status="provisional",
+        note_th=f"เบื้องต้น: {th} ยังไม่สมบูรณ์ (นับเป็น 0 เมื่อไม่ทราบ){th_awaiting}",
+        note_en=f"provisional: {en} incomplete (unknown counts as 0){en_awaiting}",
+    )

@@ -13,7 +13,7 @@ n/N and a status; timeliness is by content (:mod:`pipelines.readiness.timeliness
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -33,7 +33,7 @@ from pipelines.readiness.facts import (
     serves_api,
     timely,
 )
-from pipelines.readiness.figures import Figure, counted_share, figure, share
+from pipelines.readiness.figures import Figure, composite_score, counted_share, figure, share
 from pipelines.readiness.methodology import Inputs, Methodology
 from pipelines.readiness.red_flag_rate import RESOURCE
 
@@ -138,7 +138,10 @@ def _agency_facts(
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
         tabular=tabular,
         api=[serves_api(p, tabular) for p in partitions.values() if p.received],
-        red_flags=local.red_flags.get(org.name),
+        # a red_flags.json left by an earlier run says nothing of a file blocked or failed now
+        red_flags=None
+        if PROCUREMENT in partitions and partitions[PROCUREMENT].blocked
+        else local.red_flags.get(org.name),
     )
 
 
@@ -276,31 +279,10 @@ def _scorecard(facts: _AgencyFacts, methodology: Methodology) -> AgencyScorecard
     org = facts.organization
     oit_items = _oit_items(facts, methodology)
     figures = _shared_figures([facts], list(oit_items.values()), methodology, [org.url])
-    figures["score"] = _composite(figures, methodology)
+    awaiting = len(facts.partitions) - len(facts.received)
+    figures["score"] = composite_score(figures, methodology.scorecard_weights, awaiting)
     return AgencyScorecard(
         agency=org.name, title=org.title, url=org.url, figures=figures, oit_items=oit_items
-    )
-
-
-def _composite(figures: Mapping[str, Figure], methodology: Methodology) -> Figure:
-    """Weighted sum of the scorecard shares; a missing figure counts as 0 (not published).
-    Provisional when a component is not ok (unknown, provisional)."""
-    weights = methodology.scorecard_weights
-    value = sum(weight * float(figures[key].value or 0) for key, weight in weights.items())
-    evidence = [url for key in weights for url in figures[key].evidence]
-    shaky = [key for key in weights if figures[key].status != "ok"]
-    if not shaky:
-        return figure("score", round(value, 4), "share", evidence)
-    th = ", ".join(figures[key].label_th for key in shaky)
-    en = ", ".join(figures[key].label_en for key in shaky)
-    return figure(
-        "score",
-        round(value, 4),
-        "share",
-        evidence,
-        status="provisional",
-        note_th=f"เบื้องต้น: {th} ยังไม่สมบูรณ์ (นับเป็น 0 เมื่อไม่ทราบ)",
-        note_en=f"provisional: {en} incomplete (unknown counts as 0)",
     )
 
 
@@ -312,7 +294,7 @@ def _overall(
 ) -> dict[str, Figure]:
     portal_orgs = [f"{snapshot.url}/organization"]
     items = [f for card in scorecards for f in card.oit_items.values()]
-    red_flags = [f.red_flags for f in facts if f.red_flags is not None]
+    red_flags = [f for f in facts if f.red_flags is not None]
     overall = {
         "agencies_total": figure(
             "agencies_total", len(snapshot.organizations), "count", portal_orgs
@@ -322,11 +304,16 @@ def _overall(
             "agencies_with_red_flags",
             len(red_flags),
             "count",
-            [s.evidence for s in red_flags] or portal_orgs,
+            [_procurement_page(f) for f in red_flags] or portal_orgs,
         ),
     }
     for family in methodology.portal.families:
-        publishing = [f.current[family] for f in facts if family in f.current]
+        # the latest file received was not refused (an older version online is not publishing)
+        publishing = [
+            f.current[family]
+            for f in facts
+            if family in f.current and not f.partitions[family].blocked
+        ]
         key = f"agencies_publishing_{family}"
         overall[key] = figure(
             key, len(publishing), "count", [d.url for d in publishing] or portal_orgs

@@ -85,8 +85,9 @@ def test_agency_figures_from_the_portal_only(config: OgpConfig) -> None:
     assert counts(dga["partitions_blocked_personal_data"]) == (0, 2, "ok")
     assert dga["values_masked_before_publication"].value == 0
     assert dga["red_flag_rate"].value is None
+    # in the score, the awaiting decisions partition counts 0 (validation 1/3, API 1/3)
     assert dga["score"].value == pytest.approx(
-        0.3 * 1 + 0.2 * 0 + 0.2 * 0.5 + 0.15 * 2 / 3 + 0.15 * 0.5, abs=1e-4
+        0.3 * 1 + 0.2 * 0 + 0.2 * 1 / 3 + 0.15 * 2 / 3 + 0.15 * 1 / 3, abs=1e-4
     )
     assert dga["score"].status == "provisional"
     assert "Timeliness" in (dga["score"].note_en or "")
@@ -226,3 +227,75 @@ def test_an_agency_with_nothing_received(config: OgpConfig) -> None:
         assert figures[key].value is None
         assert figures[key].evidence == [f"{PORTAL}/organization/empty"]
     assert figures["score"].value == 0
+
+
+FY, GOOD, BAD = 2026, "passed", "blocked"
+NEWEST = {
+    "budget": date(2026, 9, 30),
+    "procurement": date(2026, 1, 10),
+    "decisions": date(2026, 1, 14),
+}
+FIELDS = {"budget": ("yearly", 411), "procurement": ("monthly", 46), "decisions": ("daily", 8)}
+
+
+def _three_agencies(config: OgpConfig, red_flags: dict | None = None):
+    """full: three families passed; blocked: its procurement refused (the older version still
+    online); silent: procurement never sent. Same files otherwise."""
+    plan = {"full": dict.fromkeys(FIELDS, GOOD), "blocked": {**dict.fromkeys(FIELDS, GOOD)}}
+    plan["blocked"]["procurement"] = BAD
+    plan["silent"] = {"budget": GOOD, "decisions": GOOD}
+    validation, freshness, datasets = {}, {}, []
+    for agency, families in plan.items():
+        for family, status in families.items():
+            validation[f"{family}/{agency}"] = ValidationSummary(
+                valid=status == GOOD, privacy_findings=0, evidence=f"{PORTAL}/x", status=status
+            )
+            frequency, allowed = FIELDS[family]
+            freshness[f"{family}/{agency}"] = Freshness(
+                newest=NEWEST[family], field="d", frequency=frequency, allowed_days=allowed
+            )
+            datasets.append(dataset(agency, family, [(f"{family}-{FY}.csv", "CSV", True)]))
+    local = LocalOutputs(validation=validation, red_flags=red_flags or {}, freshness=freshness)
+    snap = snapshot([organization(a) for a in plan], datasets)
+    return compute_indicators(snap, local, config.methodology, FY, AS_OF)
+
+
+def test_sending_nothing_scores_no_better_than_being_blocked(config: OgpConfig) -> None:
+    result = _three_agencies(config)
+    cards = {card.agency: card.figures for card in result.agencies}
+    # the figures keep awaiting apart: silent is 2/2 on the partition shares
+    assert counts(cards["silent"]["validation_pass_rate"]) == (2, 2, "ok")
+    assert cards["silent"]["partitions_awaiting"].value == 1
+    # the score counts the awaiting partition 0: 0.30 x 2/6 + 0.20 x 2/3 + 0.20 x 2/3
+    # + 0.15 x 1 + 0.15 x 2/3 = 0.1 + 0.1333 + 0.1333 + 0.15 + 0.1 = 0.6167 (was 0.8)
+    assert cards["silent"]["score"].value == pytest.approx(0.6167)
+    assert cards["blocked"]["score"].value == pytest.approx(0.6167)
+    assert cards["silent"]["score"].value <= cards["blocked"]["score"].value
+    assert cards["full"]["score"].value == 1.0
+    assert "awaiting" in (cards["silent"]["score"].note_en or "")
+
+
+def test_an_agency_whose_latest_file_was_blocked_is_not_publishing(config: OgpConfig) -> None:
+    overall = _three_agencies(config).overall
+    # blocked's procurement is still online (older version) but its latest file was refused
+    assert overall["agencies_publishing_procurement"].value == 1
+    assert overall["agencies_publishing_procurement"].evidence == [
+        f"{PORTAL}/dataset/full-procurement"
+    ]
+    assert overall["agencies_blocked_procurement"].value == 1
+    assert overall["agencies_publishing_budget"].value == 3
+
+
+def test_red_flags_of_a_blocked_procurement_are_not_counted(config: OgpConfig) -> None:
+    flags = {
+        a: RedFlagSummary(projects=10, flagged_projects=3, evidence=f"data/integrity/{a}.json")
+        for a in ("full", "blocked")
+    }
+    result = _three_agencies(config, flags)
+    overall = result.overall
+    # blocked's red_flags.json is an earlier run's: the red-flag rate's rule leaves it out
+    assert overall["agencies_with_red_flags"].value == 1
+    assert overall["agencies_with_red_flags"].evidence == [f"{PORTAL}/dataset/full-procurement"]
+    assert counts(overall["red_flag_rate"]) == (3, 10, "ok")
+    cards = {card.agency: card.figures for card in result.agencies}
+    assert cards["blocked"]["red_flag_rate"].status == "unknown"
