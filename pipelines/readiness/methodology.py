@@ -89,6 +89,21 @@ class Band(_Model):
     points: int = Field(ge=0)
 
 
+class Scale(_Model):  # the range an index publishes its values on (EIU civil liberties 0-10)
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError("scale: min must be below max")
+        return self
+
+    def problem(self, value: float) -> str | None:
+        inside = self.min <= value <= self.max
+        return None if inside else f"{value} is outside the index's scale {self.min:g}-{self.max:g}"
+
+
 class CoverageGap(_Model):
     """The criterion's index does not cover ``country`` (published by the index or by OGP):
     the criterion then leaves the denominator (12 points instead of 16)."""
@@ -106,6 +121,7 @@ class Criterion(Named):
     components: list[Component] = []
     levels: list[Level] = []
     bands: list[Band] = []
+    scale: Scale | None = None  # bands: the index's published range; a value outside is refused
     bands_verified: bool = True
     rule_source: Source | None = None  # where the points rule (e.g. the bands) is published
     source: Source  # the index OGP reads for this criterion
@@ -118,6 +134,8 @@ class Criterion(Named):
             raise ValueError(f"criterion {self.key!r} of kind {self.kind!r} lists no {self.kind}")
         if self.kind == "components" and sum(c.points for c in self.components) != self.max_points:
             raise ValueError(f"criterion {self.key!r}: component points must add up to max_points")
+        if self.kind == "bands" and self.scale is None:
+            raise ValueError(f"criterion {self.key!r}: bands need the index's scale (min, max)")
         points = [level.points for level in self.levels] + [band.points for band in self.bands]
         if any(p > self.max_points for p in points):
             raise ValueError(f"criterion {self.key!r}: a level or band exceeds max_points")
@@ -136,9 +154,13 @@ class Eligibility(_Model):
         return next((g for g in criterion.not_covered if g.country.casefold() == wanted), None)
 
 
+class ValuesCheckIndicator(Named):
+    scale: Scale | None = None  # the index's published range, when recorded
+
+
 class ValuesCheckRules(_Model):
     source: Source
-    indicators: list[Named] = Field(min_length=1)
+    indicators: list[ValuesCheckIndicator] = Field(min_length=1)
     threshold: float
     threshold_verified: bool
     source_data: Source
@@ -323,9 +345,13 @@ def _check_inputs(methodology: Methodology, inputs: Inputs, path: Path) -> list[
             problem = _value_problem(criterion, entry.value)
             if problem:
                 problems.append(f"{path}: eligibility.{criterion.key}.value: {problem}")
+    scales = {i.key: i.scale for i in methodology.values_check.indicators}
     for key, entry in inputs.values_check.items():
         if entry.value is not None and isinstance(entry.value, bool | str | dict):
             problems.append(f"{path}: values_check.{key}.value: must be a number or null")
+        elif isinstance(entry.value, int | float) and (scale := scales.get(key)) is not None:
+            if (problem := scale.problem(float(entry.value))) is not None:
+                problems.append(f"{path}: values_check.{key}.value: {problem}")
     for key, entry in inputs.cocreation.items():
         if entry.value is not None and not isinstance(entry.value, bool):
             problems.append(f"{path}: cocreation.{key}.value: must be true, false or null")
@@ -349,6 +375,8 @@ def _value_problem(criterion: Criterion, value: InputValue) -> str | None:
             return f"expected one of {sorted(keys)}"
     elif isinstance(value, bool) or not isinstance(value, int | float):
         return "expected a number"
+    elif criterion.scale is not None:
+        return criterion.scale.problem(float(value))
     return None
 
 

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SourceKind = Literal["law", "publication", "official_page", "dataset", "index"]
 
-# Path segments that still name a site's front page: a language code or an index file.
+# Path segments that still name a site's front page: a language code, or an index, home, main
+# or default page with any extension (index.php, home.html, default.aspx, main.php5).
 _FRONT_SEGMENT = re.compile(
-    r"^([a-z]{2}([-_][a-z]{2})?|index(\.[a-z]+)?|home|default(\.[a-z]+)?|main)$", re.I
+    r"^([a-z]{2}([-_][a-z]{2})?|(index|home|main|default)(\.[a-z0-9]+)*)$", re.I
 )
 
 
@@ -47,10 +48,9 @@ class Source(BaseModel):
 
 
 def is_home_page(url: str) -> bool:
-    """A URL with no path beyond a language code or an index page, and no query."""
+    """A URL whose path is empty, "/", or only language codes and an index/home/main/default
+    page, with or without a query string or fragment (``/?lang=th``, ``/index.php?p=1``)."""
     parts = urlsplit(url)
-    if parts.query:
-        return False
     segments = [s for s in parts.path.split("/") if s]
     return all(_FRONT_SEGMENT.match(s) for s in segments)
 
@@ -63,6 +63,8 @@ def verification_problem(source: Source | None, flag: str = "verified: true") ->
         return f"{flag} needs a specific document URL, not a home page ({source.url})"
     if source.checked_on is None:
         return f"{flag} needs the date the document was checked (checked_on)"
+    if source.checked_on > date.today():
+        return f"{flag}: checked_on {source.checked_on} is after today"
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import yaml
 
 from pipelines.readiness.methodology import MethodologyError, OgpConfig, load_config
-from pipelines.readiness.sources import is_home_page
+from pipelines.readiness.sources import Source, is_home_page, verification_problem
 from pipelines.readiness.verified import (
     inputs_verified_figure,
     oit_mapping_figure,
@@ -232,11 +233,59 @@ def test_a_confirmed_oit_year_needs_its_manual_and_every_number(ogp_dir: Path) -
         ("https://www.thaigov.go.th/th/index.php", True),
         ("https://www.transparency.org/en/countries/thailand", False),
         ("https://www.opengovpartnership.org/eligibility", False),
-        ("https://example.org/?doc=act-2540", False),
+        # a front page with a query string or fragment is still a front page (R3 C10)
+        ("https://example.org/?doc=act-2540", True),
+        ("https://www.oic.go.th/?lang=th", True),
+        ("https://www.nacc.go.th/index.php?lang=th", True),
+        ("https://www.nacc.go.th/main.php", True),
+        ("https://www.nacc.go.th/home.html", True),
+        ("https://www.nacc.go.th/#top", True),
+        ("https://www.nacc.go.th/th/home/", True),
+        ("https://www.thaigov.go.th/index.html?utm_source=x", True),
+        ("https://www.example.go.th/en/Default.aspx", True),
+        ("https://www.nacc.go.th/homepage-notes.pdf", False),
+        ("https://www.oic.go.th/web/act.php?id=1", False),
     ],
 )
 def test_a_home_page_is_not_a_document(url: str, home: bool) -> None:
     assert is_home_page(url) is home
+
+
+def test_a_verified_source_checked_after_today_is_refused() -> None:
+    today = dt.date.today()
+    url = "https://example.org/laws/official-information-act-2540.pdf"
+    later = Source(title="t", url=url, checked_on=today + dt.timedelta(days=1))
+    assert (
+        verification_problem(later)
+        == f"verified: true: checked_on {later.checked_on} is after today"
+    )
+    assert verification_problem(Source(title="t", url=url, checked_on=today)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"), [(10.5, True), (-0.1, True), (10.0, False), (0.0, False)]
+)
+def test_an_index_value_outside_its_scale_is_refused_at_load(
+    ogp_dir: Path, value: float, refused: bool
+) -> None:
+    edit(
+        ogp_dir / "inputs.yaml",
+        lambda doc: doc["eligibility"]["citizen_engagement"].update(value=value),
+    )
+    if not refused:
+        assert load_config(ogp_dir).inputs.eligibility["citizen_engagement"].value == value
+        return
+    with pytest.raises(MethodologyError) as error:
+        load_config(ogp_dir)
+    assert str(error.value).endswith(
+        f"eligibility.citizen_engagement.value: {value} is outside the index's scale 0-10"
+    )
+
+
+def test_bands_without_their_index_scale_are_refused(ogp_dir: Path) -> None:
+    edit(ogp_dir / "methodology.yaml", lambda doc: doc["eligibility"]["criteria"][3].pop("scale"))
+    with pytest.raises(MethodologyError, match="bands need the index's scale"):
+        load_config(ogp_dir)
 
 
 def test_the_register_counts_what_is_verified_against_a_document(ogp_dir: Path) -> None:
