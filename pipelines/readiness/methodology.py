@@ -207,6 +207,9 @@ class OitItem(_Model):
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     number: str | None = None  # the item's number in that year's ITA manual, e.g. "O21"
     family: str
+    # the data resource that satisfies the item (name pattern); without it, a family serving
+    # several items cannot say which resource meets which, and those items are provisional
+    resource: str | None = None
     name_th: str
     name_en: str
 
@@ -350,8 +353,8 @@ def _check_inputs(methodology: Methodology, inputs: Inputs, path: Path) -> list[
         if entry.value is not None and isinstance(entry.value, bool | str | dict):
             problems.append(f"{path}: values_check.{key}.value: must be a number or null")
         elif isinstance(entry.value, int | float) and (scale := scales.get(key)) is not None:
-            if (problem := scale.problem(float(entry.value))) is not None:
-                problems.append(f"{path}: values_check.{key}.value: {problem}")
+            problem = scale.problem(float(entry.value))
+            problems += [f"{path}: values_check.{key}.value: {problem}"] if problem else []
     for key, entry in inputs.cocreation.items():
         if entry.value is not None and not isinstance(entry.value, bool):
             problems.append(f"{path}: cocreation.{key}.value: must be true, false or null")

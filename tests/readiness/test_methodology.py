@@ -350,3 +350,13 @@ def test_a_scale_level_without_a_label_is_refused(ogp_dir: Path) -> None:
         MethodologyError, match=r"methodology.yaml:\d+: irm: .*label for \['modest'\]"
     ):
         load_config(ogp_dir)
+
+
+def test_a_values_check_value_outside_a_recorded_scale_is_refused(ogp_dir: Path) -> None:
+    def scale(doc: dict) -> None:
+        doc["values_check"]["indicators"][0]["scale"] = {"min": -5.0, "max": 5.0}
+
+    edit(ogp_dir / "methodology.yaml", scale)
+    edit(ogp_dir / "inputs.yaml", lambda doc: doc["values_check"]["v2cseeorgs"].update(value=5.5))
+    with pytest.raises(MethodologyError, match=r"v2cseeorgs.value: 5.5 is outside .* -5-5$"):
+        load_config(ogp_dir)
