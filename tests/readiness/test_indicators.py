@@ -267,11 +267,12 @@ def test_sending_nothing_scores_no_better_than_being_blocked(config: OgpConfig) 
     assert counts(cards["silent"]["validation_pass_rate"]) == (2, 2, "ok")
     assert cards["silent"]["partitions_awaiting"].value == 1
     # the score counts the awaiting partition 0: 0.30 x 2/6 + 0.20 x 2/3 + 0.20 x 2/3
-    # + 0.15 x 1 + 0.15 x 2/3 = 0.1 + 0.1333 + 0.1333 + 0.15 + 0.1 = 0.6167 (was 0.8)
-    assert cards["silent"]["score"].value == pytest.approx(0.6167)
-    assert cards["blocked"]["score"].value == pytest.approx(0.6167)
+    # + 0.15 x 3/5 (CSV is 3 of the 5 stars) + 0.15 x 2/3
+    # = 0.1 + 0.1333 + 0.1333 + 0.09 + 0.1 = 0.5567 (was 0.8)
+    assert cards["silent"]["score"].value == pytest.approx(0.5567)
+    assert cards["blocked"]["score"].value == pytest.approx(0.5567)
     assert cards["silent"]["score"].value <= cards["blocked"]["score"].value
-    assert cards["full"]["score"].value == 1.0
+    assert cards["full"]["score"].value == pytest.approx(0.94)  # 1 - 0.15 x 2/5 (CSV: 3/5)
     assert "awaiting" in (cards["silent"]["score"].note_en or "")
 
 

@@ -41,6 +41,7 @@ def test_shipped_files_load(config: OgpConfig) -> None:
     assert all(not y.confirmed for y in methodology.oit.years)
     assert all(i.number is None for y in methodology.oit.years for i in y.items)
     assert methodology.openness.format_stars["CSV"] == 3
+    assert methodology.openness.max_stars == 5  # the 5-star scheme it cites: CSV is 3/5 (R3 A2)
     assert methodology.openness.format_stars["XLS"] == 2
     assert methodology.openness.format_stars["PDF"] == 1
     assert list(inputs.cpi.scores.values()) == [36, 36, 36, 35, 36, 35, 34, 33]
