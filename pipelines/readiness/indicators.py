@@ -35,7 +35,9 @@ from pipelines.readiness.facts import (
 )
 from pipelines.readiness.figures import Figure, composite_score, counted_share, figure, share
 from pipelines.readiness.methodology import Inputs, Methodology
+from pipelines.readiness.oit_items import oit_item_figures
 from pipelines.readiness.red_flag_rate import RESOURCE
+from pipelines.thai import ce_to_be
 
 
 class _Result(BaseModel):
@@ -86,7 +88,7 @@ def compute_indicators(
         _agency_facts(org, snapshot, local, methodology, fiscal_year, as_of)
         for org in snapshot.organizations
     ]
-    scorecards = [_scorecard(f, methodology) for f in facts]
+    scorecards = [_scorecard(f, methodology, ce_to_be(fiscal_year)) for f in facts]
     overall = _overall(snapshot, facts, scorecards, methodology)
     return IndicatorSet(fiscal_year=fiscal_year, agencies=scorecards, overall=overall)
 
@@ -172,12 +174,18 @@ def _shared_figures(
     privacy_blocked = [p for p in received if p.verdict is not None and p.verdict.privacy_blocked]
     blocked_evidence = [p.evidence for p in privacy_blocked] or fallback
     oit_met = sum(int(i.value or 0) for i in oit_items)
+    oit_shaky = [i for i in oit_items if i.status == "provisional"]
     return {
         "oit_coverage": share(
             "oit_coverage",
             oit_met,
             len(oit_items),
             [url for i in oit_items for url in i.evidence] or fallback,
+            status="provisional" if oit_shaky and oit_items else None,
+            note_th=f"เบื้องต้น {len(oit_shaky)} จาก {len(oit_items)} ข้อ" if oit_shaky else None,
+            note_en=f"{len(oit_shaky)} of {len(oit_items)} items provisional"
+            if oit_shaky
+            else None,
         ),
         "timeliness": counted_share(
             "timeliness",
@@ -257,27 +265,18 @@ def _procurement_page(facts: _AgencyFacts) -> str:
     return next((r.page_url for r in dataset.resources if r.name == RESOURCE), dataset.url)
 
 
-def _oit_items(facts: _AgencyFacts, methodology: Methodology) -> dict[str, Figure]:
-    items = {}
-    for item in methodology.oit.items:
-        dataset = facts.by_family.get(item.family)
-        partition = facts.partitions.get(item.family)
-        # Present for the fiscal year, and the latest file received was not refused.
-        met = item.family in facts.current and not (partition is not None and partition.blocked)
-        items[item.code] = Figure(
-            key=f"oit_{item.code}",
-            label_th=f"{item.code} {item.name_th}",
-            label_en=f"{item.code} {item.name_en}",
-            value=int(met),
-            unit="bool",
-            evidence=[dataset.url] if dataset is not None else [facts.organization.url],
-        )
-    return items
-
-
-def _scorecard(facts: _AgencyFacts, methodology: Methodology) -> AgencyScorecard:
+def _scorecard(facts: _AgencyFacts, methodology: Methodology, year_be: int) -> AgencyScorecard:
     org = facts.organization
-    oit_items = _oit_items(facts, methodology)
+    oit_items = oit_item_figures(
+        methodology.oit,
+        year_be,
+        facts.by_family,
+        {
+            family: family in facts.current and not p.blocked
+            for family, p in facts.partitions.items()
+        },
+        facts.organization.url,
+    )
     figures = _shared_figures([facts], list(oit_items.values()), methodology, [org.url])
     awaiting = len(facts.partitions) - len(facts.received)
     figures["score"] = composite_score(figures, methodology.scorecard_weights, awaiting)
