@@ -26,7 +26,11 @@ from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_
 from pipelines.readiness.methodology import Commitment, Cpi, OgpConfig
 from pipelines.readiness.present import environment
 from pipelines.readiness.scoring import CommitmentAssessment, assess_commitment
-from pipelines.readiness.values_check import ValuesCheckAssessment, assess_values_check
+from pipelines.readiness.values_check import (
+    ValuesCheckAssessment,
+    assess_values_check,
+    civic_participation_figures,
+)
 from pipelines.readiness.verified import inputs_verified_figure, oit_mapping_figure
 from pipelines.thai import ce_to_be
 
@@ -150,6 +154,9 @@ def build_report(
     methodology, inputs = config.methodology, config.inputs
     as_of = generated_at.date()
     figures = {**indicators.overall, **input_figures(inputs)}
+    # the inputs' checklist under its own label, never as "standards met" (R3 C11)
+    figures.pop("cocreation_standards_met", None)
+    figures.update(civic_participation_figures(inputs, methodology.cocreation_standards.source.url))
     eligibility = assess_eligibility(methodology.eligibility, inputs.eligibility, inputs.country)
     values = assess_values_check(methodology.values_check, inputs.values_check)
     beside = [

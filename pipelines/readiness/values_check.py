@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipelines.readiness.figures import Status
-from pipelines.readiness.methodology import EvidenceInput, ValuesCheckRules
+from pipelines.readiness.figures import Figure, Status, register_labels, share
+from pipelines.readiness.methodology import EvidenceInput, Inputs, ValuesCheckRules
 from pipelines.readiness.sources import verification_problem
 
 ValuesOutcome = Literal["pass", "fail", "provisional", "unknown"]
@@ -148,3 +148,50 @@ def assess_values_check(
         to_confirm=to_confirm,
         evidence=list(dict.fromkeys(evidence)),
     )
+
+
+# --- civic participation (the OGP values section) ------------------------------------------
+
+CIVIC_INPUTS = "cocreation_inputs_met"
+register_labels(
+    {
+        CIVIC_INPUTS: (
+            "ข้อกำหนดขั้นต่ำด้านการร่วมสร้างที่ผ่าน ตามที่ป้อนในข้อมูลนำเข้า "
+            "(นับเองจากข้อมูลนำเข้า ไม่ใช่ผลประเมินมาตรฐาน 5 ข้อ)",
+            "Co-creation minimum requirements met, as entered in the inputs "
+            "(the inputs' own count, not the five-standard assessment)",
+        )
+    }
+)
+
+
+def civic_participation_figures(inputs: Inputs, standards_url: str) -> dict[str, Figure]:
+    """The inputs' own co-creation checklist as n/N (N: every requirement the inputs list, one
+    not entered counts as not met), labelled as such so that it is never read as the
+    five-standard figure of :mod:`pipelines.readiness.cocreation`. Evidence is the specific
+    documents the inputs cite; a home page is not cited (the standards' page stands in and
+    the figure stays provisional until every entry is verified)."""
+    entries = list(inputs.cocreation.values())
+    met = sum(1 for e in entries if e.value is True)
+    blank = sum(1 for e in entries if e.value is None)
+    checked = sum(1 for e in entries if e.checked)
+    documents = [e.source.url for e in entries if e.source.specific]
+    homes = len(entries) - len([e for e in entries if e.source.specific])
+    note_th = f"ยืนยันกับเอกสารแล้ว {checked} จาก {len(entries)} ข้อ; ไม่ได้ป้อน {blank} ข้อ (ไม่นับว่าผ่าน)"
+    note_en = (
+        f"{checked} of {len(entries)} verified against a document; "
+        f"{blank} not entered (never counted as met)"
+    )
+    if homes:
+        note_th += f"; แหล่งที่มาเป็นหน้าแรกของเว็บไซต์ {homes} ข้อ (ไม่อ้างเป็นหลักฐาน)"
+        note_en += f"; {homes} cite a home page (not cited as evidence)"
+    figure = share(
+        CIVIC_INPUTS,
+        met,
+        len(entries),
+        list(dict.fromkeys(documents)) or [standards_url],
+        verified=bool(entries) and checked == len(entries),
+        note_th=note_th,
+        note_en=note_en,
+    )
+    return {CIVIC_INPUTS: figure}

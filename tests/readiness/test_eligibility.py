@@ -515,3 +515,66 @@ def test_portal_evidence_is_cited_beside_a_criterion_without_adding_points(
         cited["eligibility_asset_disclosure"].value == plain["eligibility_asset_disclosure"].value
     )
     assert cited["eligibility_points"] == plain["eligibility_points"]
+
+
+# --- civic participation in the OGP values section (R3 C11) ----------------------------------
+
+HOME = {
+    "title": "a site's front page",
+    "url": "https://www.thaigov.go.th/",
+    "kind": "official_page",
+}
+
+
+def test_civic_participation_is_the_inputs_own_count_with_n_of_n_and_no_home_page(
+    tmp_path: Path,
+) -> None:
+    from pipelines.readiness.report import build_report
+    from pipelines.readiness.values_check import civic_participation_figures
+
+    from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+
+    def cocreation(doc: Doc) -> None:
+        # hand-counted: met 1 (forum, verified document), not met 1 (home page), not entered 1
+        doc["cocreation"] = {
+            "forum_every_six_months": entered(True, "forum"),
+            "website_and_repository": {"value": False, "source": HOME, "verified": False},
+            "two_implementation_meetings": {"value": None, "source": HOME, "verified": False},
+        }
+
+    directory = tmp_path / "ogp"
+    shutil.copytree(OGP_DIR, directory)
+    edit(directory / "inputs.yaml", cocreation)
+    config = load_config(directory)
+    standards = config.methodology.cocreation_standards.source.url
+    civic = civic_participation_figures(config.inputs, standards)["cocreation_inputs_met"]
+    assert (civic.ratio, civic.status, civic.verified) == ("1/3", "provisional", False)
+    assert civic.evidence == ["https://example.org/documents/forum.pdf"]
+    assert "not the five-standard assessment" in civic.label_en
+    assert "1 of 3 verified" in (civic.note_en or "")
+    assert "1 not entered" in (civic.note_en or "")
+    assert "2 cite a home page" in (civic.note_en or "")
+    # nothing but home pages: the standards' page stands in, never the home page
+    only_home = config.inputs.model_copy(
+        update={
+            "cocreation": {
+                k: v for k, v in config.inputs.cocreation.items() if k != "forum_every_six_months"
+            }
+        }
+    )
+    fallback = civic_participation_figures(only_home, standards)["cocreation_inputs_met"]
+    assert (fallback.ratio, fallback.evidence) == ("0/2", [standards])
+    # in the report's values section: this figure, and no "standards met" under that label
+    snap = snapshot(
+        [organization("aaa")], [dataset("aaa", "budget", [("budget-2568.csv", "CSV", True)])]
+    )
+    from pipelines.readiness.indicators import compute_indicators
+
+    report = build_report(
+        config, compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF), PORTAL, AS_OF
+    )
+    section = next(v for v in report.ogp_values if v.key == "civic_participation")
+    assert [f.key for f in section.figures] == ["cocreation_inputs_met"]
+    assert section.figures[0].ratio == "1/3"
+    assert "cocreation_standards_met" not in report.overall
+    assert all("thaigov.go.th" not in url for f in report.overall.values() for url in f.evidence)
