@@ -133,4 +133,6 @@ class RegisterSource(Source):
 
 class CommitmentRegister(_Model):
     source: RegisterSource
+    # the IRM report page of the action plan: the only evidence a completion level cites
+    irm_report: RegisterSource | None = None
     commitments: list[Commitment]

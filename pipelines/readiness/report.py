@@ -31,7 +31,11 @@ from pipelines.readiness.values_check import (
     assess_values_check,
     civic_participation_figures,
 )
-from pipelines.readiness.verified import inputs_verified_figure, oit_mapping_figure
+from pipelines.readiness.verified import (
+    completion_evidence,
+    inputs_verified_figure,
+    oit_mapping_figure,
+)
 from pipelines.thai import ce_to_be
 
 REPORT_STEM = "ogp-readiness-report"
@@ -165,8 +169,11 @@ def build_report(
         oit_mapping_figure(config),
     ]
     register = config.commitments
+    cited, checked = completion_evidence(config)  # never a home page (R3 C12)
     commitments = [
-        assess_commitment(c, figures, as_of, methodology.irm, register.source.url)
+        assess_commitment(c, figures, as_of, methodology.irm, cited).model_copy(
+            update={"completion_verified": checked}
+        )
         for c in register.commitments
     ]
     report = Report(

@@ -293,6 +293,7 @@ class CommitmentAssessment(_Result):
     done_share: float
     milestones: list[MilestoneAssessment]
     evidence: list[str]
+    completion_verified: bool = False  # the evidence is the action plan's IRM report, checked
 
 
 class UnknownIndicatorError(KeyError):

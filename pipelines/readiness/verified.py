@@ -65,6 +65,9 @@ def verified_flags(
     flags.append(
         (COMMITMENTS_FILE, ("source", "verified"), register.source.verified, register.source)
     )
+    if register.irm_report is not None:
+        report = register.irm_report
+        flags.append((COMMITMENTS_FILE, ("irm_report", "verified"), report.verified, report))
     return flags
 
 
@@ -181,3 +184,14 @@ def oit_mapping_figure(config: OgpConfig) -> Figure:
         note_en=year.note_en
         or ("Confirmed from that year's ITA manual" if year.confirmed else None),
     )
+
+
+def completion_evidence(config: OgpConfig) -> tuple[str, bool]:
+    """What a commitment's completion level cites, and whether it is verified: the IRM report
+    page of the action plan when the register gives one as a specific document (verified when
+    it was checked against it), else the IRM's own guidance page (where the completion scale
+    is defined), unverified — never a site's home page."""
+    report = config.commitments.irm_report
+    if report is not None and report.specific:
+        return report.url, report.verified and verification_problem(report) is None
+    return config.methodology.irm.source.url, False

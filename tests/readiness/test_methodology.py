@@ -361,3 +361,48 @@ def test_a_values_check_value_outside_a_recorded_scale_is_refused(ogp_dir: Path)
     edit(ogp_dir / "inputs.yaml", lambda doc: doc["values_check"]["v2cseeorgs"].update(value=5.5))
     with pytest.raises(MethodologyError, match=r"v2cseeorgs.value: 5.5 is outside .* -5-5$"):
         load_config(ogp_dir)
+
+
+def test_commitment_completion_never_cites_a_home_page(ogp_dir: Path) -> None:
+    from pipelines.readiness.indicators import compute_indicators
+    from pipelines.readiness.report import build_report, render_html
+    from pipelines.readiness.verified import completion_evidence
+
+    from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+
+    irm_page = "https://www.opengovpartnership.org/irm-guidance-overview/"
+    # shipped: the register cites OGP's home page and gives no IRM report -> the IRM's page,
+    # unverified
+    config = load_config(ogp_dir)
+    assert config.commitments.source.url == "https://www.opengovpartnership.org/"
+    assert completion_evidence(config) == (irm_page, False)
+    snap = snapshot(
+        [organization("aaa")], [dataset("aaa", "budget", [("b-2568.csv", "CSV", True)])]
+    )
+    empty = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
+    report = build_report(config, empty, PORTAL, dt.datetime.combine(AS_OF, dt.time()))
+    assert report.commitments
+    for commitment in report.commitments:
+        assert commitment.completion_verified is False
+        assert "https://www.opengovpartnership.org/" not in commitment.evidence
+        assert commitment.evidence[0] == irm_page
+    assert render_html(report).count("unverified") >= len(report.commitments)
+
+    def irm_report(url: str, verified: bool) -> object:
+        def change(doc: dict) -> None:
+            doc["irm_report"] = {"title": "IRM report", "url": url, "verified": verified}
+            if verified:
+                doc["irm_report"]["checked_on"] = "2026-11-02"
+
+        return change
+
+    # an IRM report given as a home page is not cited either
+    edit(ogp_dir / "commitments.yaml", irm_report("https://www.opengovpartnership.org/?p=1", False))
+    assert completion_evidence(load_config(ogp_dir)) == (irm_page, False)
+    # the action plan's IRM report page, checked: cited and verified
+    plan = "https://www.opengovpartnership.org/documents/thailand-action-plan-review-2026/"
+    edit(ogp_dir / "commitments.yaml", irm_report(plan, True))
+    config = load_config(ogp_dir)
+    assert completion_evidence(config) == (plan, True)
+    report = build_report(config, empty, PORTAL, dt.datetime.combine(AS_OF, dt.time()))
+    assert all(c.completion_verified and c.evidence[0] == plan for c in report.commitments)
