@@ -12,15 +12,12 @@ streamed and read against the wall clock (``min(timeout, time left before the de
 size limit, so a portal dripping its reply byte by byte cannot outlast the deadline (requests'
 own timeout is per socket read).
 
-Secrets: reply bodies are parsed as they came (redacting JSON text would corrupt it); every
-exception leaving :meth:`CKANClient.call` — whatever its class — is rebuilt from redacted,
-summarised text without its cause or context, so a portal that echoes the ``Authorization``
-header (plainly, base64 or hex) cannot put the token in an error, a receipt or a log.
+Secrets: every exception leaving :meth:`CKANClient.call` is rebuilt from redacted, summarised
+text without its cause or context, so a portal echoing the ``Authorization`` header (plainly,
+base64 or hex) cannot put the token in an error, a receipt or a log.
 
-The one CKAN client of the project: the publisher, the ``ckan`` source connector, the readiness
-reader and the report publisher all talk to CKAN through it, file downloads (resources, the
-validation report JSON) included (:meth:`CKANClient.download`: same session, timeouts, retries,
-deadline and reply cap). :func:`client_from_settings` builds one with the settings' limits.
+The one CKAN client: the publisher, the ``ckan`` source, the readiness readers and the report
+publisher use it, for files too (:meth:`~CKANClient.download`, :meth:`~CKANClient.reachable`).
 """
 
 from __future__ import annotations
@@ -362,6 +359,16 @@ class CKANClient:
         return session.get(
             url, headers=sent, timeout=timeout, stream=True, hooks={"response": hooks}
         )
+
+    def reachable(self, url: str) -> bool:
+        """Whether ``url`` answers HEAD below 400 as the public sees it (no token, no retry;
+        redirects followed); a connection failure or a timeout is not reachable."""
+        timeout = self._start_reply_clock(self.remaining_s())
+        try:
+            reply = self._remote().session.head(url, timeout=timeout, allow_redirects=True)
+        except requests.RequestException:
+            return False
+        return bool(reply.status_code < 400)
 
     def close(self) -> None:
         with self._sessions_lock:

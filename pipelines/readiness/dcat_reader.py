@@ -55,7 +55,6 @@ def read_portal_metadata(
     organizations: Iterable[str] | None = None,
     exclude_organizations: Iterable[str] = (),
     check_urls: bool = True,
-    url_timeout_s: float = 10.0,
     max_workers: int = 4,
 ) -> PortalMetadata:
     """Every public dataset (of ``organizations`` when given, less ``exclude_organizations``):
@@ -73,7 +72,7 @@ def read_portal_metadata(
     host = urlsplit(ckan.url).netloc
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         found = list(
-            pool.map(lambda p: _record(ckan, p, host, check_urls, url_timeout_s), packages)
+            pool.map(lambda p: _record(ckan, p, host, check_urls), packages)
         )
     # A dataset deleted between the listing and its DCAT is no longer on the portal: left out
     # of both lists alike.
@@ -94,7 +93,7 @@ def _all_packages(ckan: CKANClient) -> list[dict[str, Any]]:
 
 
 def _record(
-    ckan: CKANClient, package: Mapping[str, Any], host: str, check_urls: bool, timeout_s: float
+    ckan: CKANClient, package: Mapping[str, Any], host: str, check_urls: bool
 ) -> DcatRecord | None:
     name = package["name"]
     dcat_url = f"{ckan.url}/dataset/{name}.jsonld"
@@ -110,7 +109,7 @@ def _record(
         dcat_url=dcat_url,
     )
     check: Callable[[str], bool | None] = lambda url: (  # noqa: E731
-        url_reachable(url, timeout_s) if check_urls and urlsplit(url).netloc == host else None
+        ckan.reachable(url) if check_urls and urlsplit(url).netloc == host else None
     )
     return record.model_copy(
         update={
@@ -128,16 +127,6 @@ def _record(
             ]
         }
     )
-
-
-def url_reachable(url: str, timeout_s: float) -> bool:
-    """Whether the URL answers below 400 to a HEAD request (redirects followed), as MQA's
-    accessibility check asks; a connection failure or timeout is not reachable."""
-    try:
-        response = requests.head(url, allow_redirects=True, timeout=timeout_s)
-    except requests.RequestException:
-        return False
-    return response.status_code < 400
 
 
 # --- JSON-LD (compacted, flat graph) -> DcatRecord ----------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.publish.client import CKANClient
 from pipelines.readiness import dcat_reader
-from pipelines.readiness.dcat_reader import PortalMetadata, read_portal_metadata, url_reachable
+from pipelines.readiness.dcat_reader import PortalMetadata, read_portal_metadata
 from pipelines.readiness.metadata_quality import mqa_figures, score_portal
 from pipelines.readiness.mqa_rules import MqaRules, load_mqa_rules
 from pipelines.readiness.thai_gdc import check_packages
@@ -122,8 +122,13 @@ def test_unchecked_urls_are_unknown_not_failed(catalog: dict[str, str], rules: M
 
 
 def test_a_missing_page_is_not_reachable(catalog: dict[str, str]) -> None:
-    assert url_reachable(f"{catalog['url']}/dataset/{catalog['full']}", 30)
-    assert not url_reachable(f"{catalog['url']}/dataset/{catalog['full']}-gone", 30)
+    client = CKANClient(catalog["url"], None, timeout_s=30)
+    try:
+        assert client.reachable(f"{catalog['url']}/dataset/{catalog['full']}")
+        assert not client.reachable(f"{catalog['url']}/dataset/{catalog['full']}-gone")
+        assert not client.reachable("http://127.0.0.1:9/")  # nothing listens: refused
+    finally:
+        client.close()
 
 
 def test_thai_gdc_fields_on_the_portal(catalog: dict[str, str], rules: MqaRules) -> None:
