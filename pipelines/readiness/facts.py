@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.readiness.figures import Figure
 from pipelines.readiness.timeliness import is_timely
 from pipelines.thai import ce_to_be
 
@@ -104,12 +105,14 @@ class RedFlagSummary(_Fact):
 class Freshness(_Fact):
     """The newest record of what the gate let through for one partition (None: nothing
     publishable, or no dated record), the contract's update frequency and how old the newest
-    record may be (None: the frequency is not assessed, e.g. as_needed)."""
+    record may be (None: the frequency is not assessed, e.g. as_needed). ``future``: records
+    dated after the report date, ignored for ``newest``."""
 
     newest: date | None
     field: str
     frequency: str
     allowed_days: int | None
+    future: int = 0
 
 
 class LocalOutputs(_Fact):
@@ -176,6 +179,21 @@ def timely(partition: AgencyFamily, as_of: datetime) -> bool | None:
     if fresh is None or fresh.newest is None or fresh.allowed_days is None:
         return None
     return is_timely(fresh.newest, as_of.date(), fresh.allowed_days)
+
+
+def future_noted(fig: Figure, received: Iterable[AgencyFamily]) -> Figure:
+    """Says how many records dated after the report date were ignored for the newest record."""
+    future = sum(p.freshness.future for p in received if p.freshness is not None)
+    if not future:
+        return fig
+    th = f"ไม่นับระเบียนที่ลงวันที่หลังวันที่รายงาน {future} รายการ"
+    en = f"{future} records dated after the report date ignored"
+    return fig.model_copy(
+        update={
+            "note_th": "; ".join(filter(None, [fig.note_th, th])),
+            "note_en": "; ".join(filter(None, [fig.note_en, en])),
+        }
+    )
 
 
 def serves_api(partition: AgencyFamily, tables: Iterable[PortalResource]) -> bool:

@@ -27,6 +27,7 @@ from pipelines.readiness.facts import (
     PortalResource,
     PortalSnapshot,
     RedFlagSummary,
+    future_noted,
     has_fiscal_year,
     name_matches,
     partition,
@@ -187,12 +188,15 @@ def _shared_figures(
             if oit_shaky
             else None,
         ),
-        "timeliness": counted_share(
-            "timeliness",
-            [t for f in facts for t in f.timely.values()],
-            [p.dataset.url if p.dataset else p.evidence for p in received] or fallback,
-            unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
-            unknown_en="newest record unknown",
+        "timeliness": future_noted(
+            counted_share(
+                "timeliness",
+                [t for f in facts for t in f.timely.values()],
+                [p.dataset.url if p.dataset else p.evidence for p in received] or fallback,
+                unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
+                unknown_en="newest record unknown",
+            ),
+            received,
         ),
         "validation_pass_rate": counted_share(
             "validation_pass_rate",
@@ -320,12 +324,15 @@ def _overall(
         overall.update(_coverage(family, facts, portal_orgs))
         # timeliness of one family (commitments about one family read this one)
         received = [f.partitions[family] for f in facts if family in f.timely]
-        overall[f"timeliness_{family}"] = counted_share(
-            f"timeliness_{family}",
-            [f.timely[family] for f in facts if family in f.timely],
-            [p.dataset.url if p.dataset else p.evidence for p in received] or portal_orgs,
-            unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
-            unknown_en="newest record unknown",
+        overall[f"timeliness_{family}"] = future_noted(
+            counted_share(
+                f"timeliness_{family}",
+                [f.timely[family] for f in facts if family in f.timely],
+                [p.dataset.url if p.dataset else p.evidence for p in received] or portal_orgs,
+                unknown_th="ไม่ทราบวันที่ของระเบียนล่าสุด",
+                unknown_en="newest record unknown",
+            ),
+            received,
         )
     return overall
 

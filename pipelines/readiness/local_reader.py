@@ -38,7 +38,13 @@ from pipelines.readiness.facts import (
     summarize_validation_report,
 )
 from pipelines.readiness.red_flag_rate import read_rate
-from pipelines.readiness.timeliness import ContentKind, TimelinessRules, load_rules, record_date
+from pipelines.readiness.timeliness import (
+    ContentKind,
+    TimelinessRules,
+    is_future,
+    load_rules,
+    record_date,
+)
 
 Shown = Callable[[Path], str]
 
@@ -49,13 +55,20 @@ def gate_report_path(data_dir: Path, family: str, agency: str) -> Path:
 
 
 def read_local_outputs(
-    data_dir: Path, repo_root: Path | None = None, *, datasets_dir: Path | None = None
+    data_dir: Path,
+    repo_root: Path | None = None,
+    *,
+    datasets_dir: Path | None = None,
+    as_of: dt.date | None = None,
 ) -> LocalOutputs:
     """Validation reports (``validation/<family>/<agency>/report.json``), the newest record of
     each publishable partition and red-flag summaries (``integrity/procurement/<agency>/``)
     under ``data_dir``; missing folders are fine. Evidence paths are shown relative to
     ``repo_root`` (default: the data folder's parent). ``datasets_dir`` holds the contracts and
-    ``ogp/timeliness.yaml`` (default: the settings' datasets folder)."""
+    ``ogp/timeliness.yaml`` (default: the settings' datasets folder). ``as_of``: the report
+    date (default today); records dated after it are ignored for the newest record (and
+    counted)."""
+    as_of = as_of or dt.datetime.now(dt.UTC).date()
     root = repo_root or data_dir.parent
     if datasets_dir is None:
         from pipelines.settings import get_settings
@@ -76,7 +89,7 @@ def read_local_outputs(
         validation[f"{family}/{agency}"] = summarize_validation_report(document, shown(path))
         if family in rules.content and family in frequencies:
             freshness[f"{family}/{agency}"] = partition_freshness(
-                path, family, frequencies[family], rules
+                path, family, frequencies[family], rules, as_of
             )
     red_flags = {}
     for folder in integrity_agency_dirs(data_dir):
@@ -87,28 +100,40 @@ def read_local_outputs(
 
 
 def partition_freshness(
-    report_json: Path, family: str, frequency: str, rules: TimelinessRules
+    report_json: Path,
+    family: str,
+    frequency: str,
+    rules: TimelinessRules,
+    as_of: dt.date | None = None,
 ) -> Freshness:
     """The newest record the gate let through (None when the partition is blocked or its
-    publishable table has no dated record), with the frequency it is judged against."""
+    publishable table has no dated record), with the frequency it is judged against. Records
+    dated after ``as_of`` (the report date) are not the newest: they are counted in ``future``."""
     content = rules.content[family]
+    newest, future = _newest(report_json, content.field, content.kind, as_of)
     return Freshness(
-        newest=_newest(report_json, content.field, content.kind),
+        newest=newest,
         field=content.field,
         frequency=frequency,
         allowed_days=rules.allowed_days(frequency),
+        future=future,
     )
 
 
-def _newest(report_json: Path, field: str, kind: ContentKind) -> dt.date | None:
+def _newest(
+    report_json: Path, field: str, kind: ContentKind, as_of: dt.date | None
+) -> tuple[dt.date | None, int]:
     gate = read_gate(report_json)
     table_path = report_json.parent / gate.table_file
     if not gate.publishable or not table_path.is_file():
-        return None
+        return None, 0
     if field not in pq.read_schema(table_path).names:
-        return None
-    newest = pc.max(pq.read_table(table_path, columns=[field])[field]).as_py()
-    return None if newest is None else record_date(newest, kind)
+        return None, 0
+    counts = pc.value_counts(pq.read_table(table_path, columns=[field])[field].drop_null())
+    dated = [(v.as_py(), n.as_py()) for v, n in zip(counts.field(0), counts.field(1), strict=True)]
+    future = sum(n for v, n in dated if as_of is not None and is_future(v, kind, as_of))
+    past = [v for v, _ in dated if as_of is None or not is_future(v, kind, as_of)]
+    return (record_date(max(past), kind) if past else None), future
 
 
 def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:

@@ -75,7 +75,9 @@ def run_report(
         )
     finally:
         public.close()
-    local = read_local_outputs(settings.data_dir, settings.data_dir.parent)
+    local = read_local_outputs(
+        settings.data_dir, settings.data_dir.parent, as_of=generated_at.date()
+    )
     indicators = compute_indicators(
         snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at
     )

@@ -73,6 +73,16 @@ def record_date(value: object, kind: ContentKind) -> dt.date:
     return dt.date(value, FISCAL_YEAR_FIRST_MONTH, 1) - dt.timedelta(days=1)
 
 
+def is_future(value: object, kind: ContentKind, as_of: dt.date) -> bool:
+    """Whether a record stands for a time after the report date: a date after it, or a period
+    that begins after it. Such a record (a typo, a plan) is no evidence of timeliness."""
+    end = record_date(value, kind)
+    if kind == "date":
+        return end > as_of
+    start = dt.date(end.year - 1, end.month, end.day) + dt.timedelta(days=1)
+    return start > as_of
+
+
 def is_timely(newest: dt.date, as_of: dt.date, allowed_days: int) -> bool:
     """Whether a newest record dated ``newest`` is recent enough on ``as_of``."""
     return (as_of - newest).days <= allowed_days

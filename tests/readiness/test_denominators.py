@@ -179,9 +179,13 @@ def test_the_blocked_agency_scores_lower_on_every_affected_figure(
     }
     for key, (for_a, for_b) in expected.items():
         assert (nn(a[key]), nn(b[key])) == (for_a, for_b), key
-        assert a[key].status == b[key].status == "ok", key
-    score_a = 0.3 * 4 / 6 + 0.2 * 1 + 0.2 * 1 + 0.15 * 1 + 0.15 * 1
-    score_b = 0.3 * 0 + 0.2 * 0.5 + 0.2 * 0.5 + 0.15 * 1 + 0.15 * 0.5
+        # the shipped OIT mapping is unconfirmed: its coverage is provisional
+        status = "provisional" if key == "oit_coverage" else "ok"
+        assert a[key].status == b[key].status == status, key
+    # in the score the awaiting budget partition counts 0 (partition shares over 3 expected);
+    # openness: CSV is 3 of the 5 stars
+    score_a = 0.3 * 4 / 6 + 0.2 * 2 / 3 + 0.2 * 2 / 3 + 0.15 * 3 / 5 + 0.15 * 2 / 3
+    score_b = 0.3 * 0 + 0.2 * 1 / 3 + 0.2 * 1 / 3 + 0.15 * 3 / 5 + 0.15 * 1 / 3
     assert a["score"].value == pytest.approx(score_a, abs=1e-4)
     assert b["score"].value == pytest.approx(score_b, abs=1e-4)
     for key in AFFECTED:

@@ -24,9 +24,9 @@ from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import Milestone, OgpConfig
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.scoring import assess_milestone
-from pipelines.readiness.timeliness import is_timely, load_rules, record_date
+from pipelines.readiness.timeliness import is_future, is_timely, load_rules, record_date
 
-from .conftest import OGP_DIR, REPO_ROOT
+from .conftest import AS_OF, OGP_DIR, REPO_ROOT, dataset, organization, snapshot
 from .partition_fixtures import gate_output, publish, records
 
 DATASETS = REPO_ROOT / "datasets"
@@ -97,6 +97,50 @@ def test_the_local_reader_reads_the_newest_period_of_what_was_let_through(
     assert budget.allowed_days == 411
     assert local.freshness["procurement/cgd"].newest == date(2025, 7, 16)
     assert local.freshness["procurement/cgd"].allowed_days == 46
+
+
+def test_a_record_after_the_report_date_is_future() -> None:
+    today = date(2026, 1, 15)
+    assert is_future(date(2026, 1, 16), "date", today)
+    assert not is_future(date(2026, 1, 15), "date", today)
+    # FY2026 (CE) began on 1 October 2025: under way, not future; FY2027 begins 1 October 2026
+    assert not is_future(2026, "fiscal_year", today)
+    assert is_future(2027, "fiscal_year", today)
+    assert not is_future(2026, "calendar_year", today)
+    assert is_future(2027, "calendar_year", today)
+
+
+def test_a_record_dated_after_the_report_date_does_not_make_a_partition_timely(
+    tmp_path: Path, config: OgpConfig
+) -> None:
+    """R3 A5a: the real records are 15 months old; two rows typed a year ahead are ignored for
+    the newest record (and said in a note), so the monthly partition is late, not timely."""
+    today = AS_OF.date()  # 2026-01-15
+    data = tmp_path / "data"
+    old = records("procurement", date(2024, 10, 15), n=3)
+    typo = records("procurement", date(2027, 1, 10), n=2)  # 2027-01-10 and 2027-01-09
+    for i, row in enumerate(typo):
+        row["project_id"] = f"t{i}"
+    gate_output(data, "procurement", "a", old + typo)
+
+    fresh = read_local_outputs(data, datasets_dir=DATASETS, as_of=today).freshness["procurement/a"]
+    assert (fresh.newest, fresh.future) == (date(2024, 10, 15), 2)
+    snap = snapshot(
+        [organization("a")], [dataset("a", "procurement", [("procurement-2026.csv", "CSV", True)])]
+    )
+    local = read_local_outputs(data, datasets_dir=DATASETS, as_of=today)
+    result = compute_indicators(snap, local, config.methodology, 2026, AS_OF)
+    figure = result.agencies[0].figures["timeliness"]
+    # 2024-10-15 is 457 days before 2026-01-15 > 46 allowed (monthly): late
+    assert (figure.numerator, figure.denominator, figure.value) == (0, 1, 0.0)
+    assert figure.note_en == "2 records dated after the report date ignored"
+    assert figure.note_th == "ไม่นับระเบียนที่ลงวันที่หลังวันที่รายงาน 2 รายการ"
+    assert result.overall["timeliness_procurement"].note_en == figure.note_en
+
+    # read without a report date: today's (after 2027-01-10 is still the future then)
+    assert read_local_outputs(data, datasets_dir=DATASETS).freshness["procurement/a"].future == (
+        2 if datetime.now(UTC).date() < date(2027, 1, 9) else 0
+    )
 
 
 # --- acceptance: published today, newest record 15 months old (real portal) ---------------
