@@ -215,7 +215,7 @@ def test_validation_from_the_portal_catches_a_file_replaced_behind_the_descripto
     assert {"hash-count", "byte-count"} <= {error[0] for error in errors}
 
 
-# --- ckanapi dump datasets --all -D DIR, anonymously ----------------------------------------------
+# --- ckanapi dump datasets NAME... -D DIR, anonymously -------------------------------------------
 
 CKANAPI = Path(sys.executable).parent / "ckanapi"
 # ckanapi 4.11 (the newest release) writes the bytes of a dataset's LAST resource into every file
@@ -270,19 +270,21 @@ def offline_proxy() -> Iterator[str]:
 
 
 def anonymous_dump(
-    portal_url: str, directory: Path, proxy: str
+    portal_url: str, directory: Path, proxy: str, names: list[str]
 ) -> subprocess.CompletedProcess[str]:
     """The real CLI as the public runs it: no API key, nothing from our environment that could
     hold one. ckanapi starts its worker processes by the name ``ckanapi``, so the virtualenv's
     scripts folder is on PATH, as in an activated virtualenv.
 
-    Other tests leave resources on the shared portal whose URLs are external
-    (http://example.org/b.csv). The public's machine would fetch them; a test machine without
-    internet (CI) fails to resolve the host, and ckanapi 4.11 then dies on its own bug (it writes
-    a str to its bytes stderr: TypeError). So every non-local host is reached through ``proxy``,
-    a local proxy that answers 404 (ckanapi saves that empty answer and carries on), and
-    NO_PROXY sends the portal's requests to it directly. An https URL would still fail (a proxy
-    cannot answer inside the tunnel); the portal's test resources have none."""
+    ``names``: the datasets to dump, not ``--all``: the other tests, running at the same time,
+    create and purge datasets on the shared portal (some with https resources on other hosts,
+    which no local proxy can answer inside the tunnel).
+
+    A resource whose URL is external (http://example.org/b.csv) is fetched as the public's
+    machine would; a test machine without internet (CI) fails to resolve the host, and ckanapi
+    4.11 then dies on its own bug (it writes a str to its bytes stderr: TypeError). So every
+    non-local host is reached through ``proxy``, a local proxy that answers 404 (ckanapi saves
+    that empty answer and carries on), and NO_PROXY sends the portal's requests to it directly."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -292,7 +294,7 @@ def anonymous_dump(
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         env[name] = proxy
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    argv = [str(CKANAPI), "dump", "datasets", "--all", "-D", str(directory), "-r", portal_url]
+    argv = [str(CKANAPI), "dump", "datasets", *names, "-D", str(directory), "-r", portal_url]
     return subprocess.run(
         [*argv, "-q", "-p", "2"],
         env=env,
@@ -308,8 +310,8 @@ def anonymous_dump(
 def dumped(
     ckan_portal, ckan, created, agency, report_files, tmp_path, offline_proxy
 ) -> tuple[dict[str, Any], Path]:
-    """A published test dataset, and the anonymous dump of the whole portal after it; beside
-    it, a dataset of ours whose resource is an external URL, as other tests leave them."""
+    """A published test dataset and, beside it, a dataset of ours whose resource is an external
+    URL, both dumped anonymously by ckanapi."""
     request = procurement_request(agency, report_files, {2024: 4, 2025: 3})
     publish(ckan_portal, request, tmp_path)
     external = f"http://example.org/{agency}.csv"
@@ -322,7 +324,8 @@ def dumped(
     NotFoundProxy.asked.clear()
     for _attempt in range(3):
         shutil.rmtree(tmp_path / "dump", ignore_errors=True)
-        proc = anonymous_dump(ckan_portal.url, tmp_path / "dump", offline_proxy)
+        names = [request.dataset.name, f"{agency}-external"]
+        proc = anonymous_dump(ckan_portal.url, tmp_path / "dump", offline_proxy, names)
         # the main process's error, wherever its workers' tracebacks (broken pipes) put it
         if VANISHED_DURING_DUMP not in proc.stderr:
             break
