@@ -58,7 +58,12 @@ class Sandbox:
         return Path(self.env["DAGSTER_HOME"])
 
     def datasets(self) -> list[str]:
-        """The CKAN datasets a full run may publish for the test agencies."""
+        """The CKAN datasets a full run publishes for the test agencies: the generated families,
+        which every agency sends (the data-only ones are sent by a few demo agencies)."""
+        return [f"{agency}-{family}" for agency in self.agencies for family in FAMILIES]
+
+    def every_dataset(self) -> list[str]:
+        """Every CKAN dataset a run may publish for the test agencies (what a purge removes)."""
         return [f"{agency}-{family}" for agency in self.agencies for family in self.families]
 
     def organizations(self) -> list[str]:
@@ -289,7 +294,7 @@ def catalog(ckan: ckanapi.RemoteCKAN, names: list[str]) -> dict[str, dict[str, i
 
 def purge(ckan: ckanapi.RemoteCKAN, sandbox: Sandbox) -> None:
     """Remove every dataset and organization the sandbox's runs created."""
-    for name in [*sandbox.datasets(), sandbox.report_dataset]:
+    for name in [*sandbox.every_dataset(), sandbox.report_dataset]:
         with contextlib.suppress(ckanapi.NotFound):
             ckan.action.dataset_purge(id=name)
     for organization in sandbox.organizations():
