@@ -91,6 +91,8 @@ class PortalSnapshot(_Fact):
     organizations: list[PortalOrganization]
     datasets: list[PortalDataset]
     validation: dict[str, ValidationSummary]  # by dataset name
+    # organizations on the portal outside the agency registry, ignored (none read: empty)
+    outside_registry: list[str] = []
 
 
 # --- what the pipeline wrote locally ------------------------------------------------------

@@ -296,11 +296,19 @@ def _overall(
     methodology: Methodology,
 ) -> dict[str, Figure]:
     portal_orgs = [f"{snapshot.url}/organization"]
+    n = len(snapshot.outside_registry)
     items = [f for card in scorecards for f in card.oit_items.values()]
     red_flags = [f for f in facts if f.red_flags is not None]
     overall = {
         "agencies_total": figure(
-            "agencies_total", len(snapshot.organizations), "count", portal_orgs
+            "agencies_total",
+            len(snapshot.organizations),
+            "count",
+            portal_orgs,
+            note_th=f"ไม่นับองค์กร {n} แห่งบนพอร์ทัลที่ไม่อยู่ในทะเบียนหน่วยงาน" if n else None,
+            note_en=f"{n} organizations on the portal outside the agency registry ignored"
+            if n
+            else None,
         ),
         **_shared_figures(facts, items, methodology, portal_orgs),
         "agencies_with_red_flags": figure(

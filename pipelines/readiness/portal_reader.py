@@ -5,7 +5,7 @@ timeouts, retries, deadline and reply cap for the API calls and the report downl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -32,14 +32,27 @@ def read_portal(
     rules: PortalRules,
     exclude_organizations: Iterable[str] = (),
     max_workers: int = 4,
+    agencies: Collection[str] | None = None,
 ) -> PortalSnapshot:
     """Read organizations, public datasets and published validation reports through the API.
 
     ``exclude_organizations``: organizations that are not agencies (e.g. the one publishing
-    this report); their datasets are left out too."""
+    this report); their datasets are left out too. ``agencies``: the agency registry's codes;
+    when given, an organization outside it is ignored with its datasets (named in
+    ``outside_registry``)."""
     base = ckan.url
     open_ids = {lic["id"] for lic in ckan.call("license_list") if _licence_is_open(lic)}
+    # Names only: CKAN caps all_fields listings at 25 a page; titles come with the datasets.
+    names = list(
+        _pages(
+            lambda offset: ckan.call(
+                "organization_list", {"limit": PAGE_SIZE, "offset": offset, "sort": "name"}
+            )
+        )
+    )
     skip = set(exclude_organizations)
+    outside = [] if agencies is None else sorted(set(names) - skip - set(agencies))
+    skip |= set(outside)
     packages = [
         package
         for package in _pages(
@@ -50,13 +63,7 @@ def read_portal(
         )
         if package.get("organization") and package["organization"]["name"] not in skip
     ]
-    # Names only: CKAN caps all_fields listings at 25 a page; titles come with the datasets.
     titles = {p["organization"]["name"]: p["organization"].get("title") for p in packages}
-    names = _pages(
-        lambda offset: ckan.call(
-            "organization_list", {"limit": PAGE_SIZE, "offset": offset, "sort": "name"}
-        )
-    )
     organizations = [
         PortalOrganization(
             name=name, title=titles.get(name) or name, url=f"{base}/organization/{name}"
@@ -75,7 +82,11 @@ def read_portal(
             if summary is not None
         }
     return PortalSnapshot(
-        url=base, organizations=organizations, datasets=datasets, validation=validation
+        url=base,
+        organizations=organizations,
+        datasets=datasets,
+        validation=validation,
+        outside_registry=outside,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.contracts import load_agencies
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.publish.client import client_from_settings
 from pipelines.readiness import history
@@ -67,6 +68,8 @@ def run_report(
             config.methodology.portal,
             exclude_organizations=[publication.organization],
             max_workers=settings.ckan_max_workers,
+            # only the agencies of the registry count; other organizations are ignored (a note)
+            agencies=[a.agency_code for a in load_agencies(settings.datasets_dir)],
         )
         metadata = read_portal_metadata(
             public,

@@ -1,5 +1,6 @@
 """Reading published validation reports: a report gone between the listing and its download
-(its dataset deleted meanwhile) counts as no report instead of failing the whole readiness run."""
+(its dataset deleted meanwhile) counts as no report instead of failing the whole readiness run.
+Only the agencies of the registry count: other organizations on the portal are ignored."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import json
 import threading
 from collections.abc import Iterator
 
+import ckanapi
 import pytest
 
 from pipelines.publish.client import CKANClient, RetryableHTTPError
 from pipelines.readiness.facts import PortalResource
-from pipelines.readiness.portal_reader import _fetch_summary
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.portal_reader import _fetch_summary, read_portal
+
+from .conftest import AS_OF, no_local
 
 REPORT = {"valid": True, "counts": {"rows": 3, "published_rows": 3}, "privacy": {"findings": {}}}
 
@@ -71,3 +77,41 @@ def test_a_server_error_still_fails(server: str) -> None:
     # After the client's retries: the same error as any other CKAN call's.
     with pytest.raises(RetryableHTTPError, match="HTTP 500"):
         _fetch_summary(_client(server), _resource(f"{server}/broken.json"))
+
+
+# --- B9: only the agencies of the registry count (real local portal) ------------------------
+
+
+@pytest.mark.portal
+def test_organizations_outside_the_registry_are_ignored(
+    ckan: ckanapi.RemoteCKAN, run_id: str, created: list[tuple[str, str]], config: OgpConfig
+) -> None:
+    listed, other = f"reg-{run_id}-listed", f"reg-{run_id}-other"
+    for name in (listed, other):
+        created.extend([("dataset", f"{name}-budget"), ("organization", name)])
+        ckan.action.organization_create(name=name, title=f"หน่วยงานทดสอบ {name}")
+        ckan.action.package_create(
+            name=f"{name}-budget", title=f"budget {name}", owner_org=name, license_id="cc-by"
+        )
+    public = CKANClient(ckan.address, None, timeout_s=60)
+    everyone = read_portal(public, config.methodology.portal)
+    snap = read_portal(public, config.methodology.portal, agencies=[listed])
+    # the registry names one of the two: the other and its dataset are left out, and named
+    assert [o.name for o in snap.organizations] == [listed]
+    assert [d.name for d in snap.datasets] == [f"{listed}-budget"]
+    # the other is named outside the registry, the listed one never (others' test
+    # organizations may come and go on the shared portal meanwhile: no exact list)
+    assert other in snap.outside_registry
+    assert listed not in snap.outside_registry
+    total = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF).overall[
+        "agencies_total"
+    ]
+    n = len(snap.outside_registry)
+    assert (total.value, total.note_en) == (
+        1,
+        f"{n} organizations on the portal outside the agency registry ignored",
+    )
+    assert total.note_th == f"ไม่นับองค์กร {n} แห่งบนพอร์ทัลที่ไม่อยู่ในทะเบียนหน่วยงาน"
+    # without a registry nothing is ignored (and nothing said)
+    assert everyone.outside_registry == []
+    assert {listed, other} <= {o.name for o in everyone.organizations}

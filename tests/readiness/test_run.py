@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import ckanapi
 import pytest
 
+from pipelines.contracts import load_agencies
 from pipelines.publish.client import CKANClient
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
@@ -19,6 +21,7 @@ from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.run import run_report
 from pipelines.settings import Settings
 
+from .conftest import REPO_ROOT
 from .html_scan import scan, source_titles
 
 pytestmark = pytest.mark.portal
@@ -133,10 +136,30 @@ def test_indicators_from_the_portal(
 
 
 def test_run_writes_the_report(
-    config: OgpConfig, agencies: tuple[str, str], ckan_portal: Any, tmp_path: Path
+    config: OgpConfig,
+    agencies: tuple[str, str],
+    ckan_portal: Any,
+    tmp_path: Path,
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    created: list[tuple[str, str]],
 ) -> None:
+    outside = f"rd-{run_id}-outside"  # on the portal, not in the registry
+    created.extend([("dataset", f"{outside}-budget"), ("organization", outside)])
+    make_agency(ckan, outside, {"budget": []})
+    # the run counts the agencies of its registry only: the test's own datasets folder lists
+    # the two test agencies beside the shipped ones
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
+    with (datasets / "agencies" / "agencies.csv").open("a", encoding="utf-8") as registry:
+        for name in agencies:
+            registry.write(f"{name},หน่วยงานทดสอบ {name},Test agency {name},-,-,department,,\n")
+    codes = {a.agency_code for a in load_agencies(datasets)}
     settings = Settings(
-        build_dir=tmp_path / "build", data_dir=tmp_path / "data", ckan_url=ckan_portal.url
+        build_dir=tmp_path / "build",
+        data_dir=tmp_path / "data",
+        datasets_dir=datasets,
+        ckan_url=ckan_portal.url,
     )
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     first = run_report(settings, publish=False, now=today - timedelta(days=1))
@@ -148,6 +171,11 @@ def test_run_writes_the_report(
     assert first.paths.markdown.read_text(encoding="utf-8").startswith("# รายงานความพร้อม")
     document = json.loads(second.paths.json_path.read_text(encoding="utf-8"))
     assert {a["agency"] for a in document["agencies"]} >= set(agencies)
+    # no organization outside the registry is counted (other tests' organizations are there)
+    assert {a["agency"] for a in document["agencies"]} <= codes
+    assert outside not in {a["agency"] for a in document["agencies"]}
+    total = document["overall"]["agencies_total"]
+    assert "outside the agency registry ignored" in total["note_en"]
     assert document["previous_run"] == first.paths.history.name
     assert len(list((tmp_path / "build" / "report" / "history").glob("*.json"))) == 2
 
