@@ -73,6 +73,7 @@ def run_report(
         )
         metadata = read_portal_metadata(
             public,
+            organizations=[o.name for o in snapshot.organizations],  # the registry's
             exclude_organizations=[publication.organization],
             max_workers=settings.ckan_max_workers,
         )
