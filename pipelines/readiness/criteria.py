@@ -28,6 +28,9 @@ def criterion_points(criterion: Criterion, value: InputValue) -> int:
         return next(level.points for level in criterion.levels if level.key == value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{criterion.key}: expected a number, got {value!r}")
+    problem = criterion.scale.problem(float(value)) if criterion.scale else None
+    if problem:  # the loader refuses it; a caller that built the inputs itself is refused too
+        raise ValueError(f"{criterion.key}: {problem}")
     bands = sorted(criterion.bands, key=lambda band: band.min, reverse=True)
     return next((band.points for band in bands if value >= band.min), 0)
 

@@ -578,3 +578,16 @@ def test_civic_participation_is_the_inputs_own_count_with_n_of_n_and_no_home_pag
     assert section.figures[0].ratio == "1/3"
     assert "cocreation_standards_met" not in report.overall
     assert all("thaigov.go.th" not in url for f in report.overall.values() for url in f.evidence)
+
+
+@pytest.mark.parametrize("score", [-3.0, 42.0])
+def test_a_score_outside_the_eiu_scale_never_gets_points(config: OgpConfig, score: float) -> None:
+    from pipelines.readiness.criteria import criterion_points
+
+    engagement = config.methodology.criterion("citizen_engagement")
+    assert criterion_points(engagement, 10.0) == 4
+    assert criterion_points(engagement, 0.0) == 1
+    with pytest.raises(
+        ValueError, match=f"citizen_engagement: {score} is outside the index's scale 0-10"
+    ):
+        criterion_points(engagement, score)
