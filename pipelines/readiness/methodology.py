@@ -33,7 +33,7 @@ from pipelines.readiness.input_models import (
     RegisterSource,
     Reported,
 )
-from pipelines.readiness.sources import Source
+from pipelines.readiness.sources import Scale, Source
 from pipelines.readiness.verified import check_verified
 from pipelines.readiness.yaml_models import MethodologyError, load_model
 
@@ -87,21 +87,6 @@ class Level(Named):
 class Band(_Model):
     min: float
     points: int = Field(ge=0)
-
-
-class Scale(_Model):  # the range an index publishes its values on (EIU civil liberties 0-10)
-    min: float
-    max: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Scale:
-        if self.min >= self.max:
-            raise ValueError("scale: min must be below max")
-        return self
-
-    def problem(self, value: float) -> str | None:
-        inside = self.min <= value <= self.max
-        return None if inside else f"{value} is outside the index's scale {self.min:g}-{self.max:g}"
 
 
 class CoverageGap(_Model):

@@ -47,6 +47,25 @@ class Source(BaseModel):
         return not is_home_page(self.url)
 
 
+class Scale(BaseModel):
+    """The range an index publishes its values on (EIU civil liberties 0-10)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError("scale: min must be below max")
+        return self
+
+    def problem(self, value: float) -> str | None:
+        inside = self.min <= value <= self.max
+        return None if inside else f"{value} is outside the index's scale {self.min:g}-{self.max:g}"
+
+
 def is_home_page(url: str) -> bool:
     """A URL whose path is empty, "/", or only language codes and an index/home/main/default
     page, with or without a query string or fragment (``/?lang=th``, ``/index.php?p=1``)."""
