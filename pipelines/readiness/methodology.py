@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pipelines import thai
 from pipelines.readiness.input_models import (
     Assessment,
     Commitment,
@@ -207,7 +208,7 @@ class OitItem(_Model):
 class OitYear(_Model):
     """The OIT items of one ITA assessment year (NACC renumbers them yearly)."""
 
-    year_be: int = Field(ge=2500, le=2700)
+    year_be: int = Field(ge=thai.DEFAULT_BE_WINDOW[0], le=thai.DEFAULT_BE_WINDOW[1])
     confirmed: bool  # true only with that year's manual as source (URL and checked_on)
     source: Source | None = None
     note_th: str | None = None
