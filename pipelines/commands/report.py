@@ -45,7 +45,7 @@ def report(
     result = outcome.report.eligibility
     console.print(
         f"Eligibility / คุณสมบัติ: [bold]{result.outcome}[/] "
-        f"{result.total}/{result.available} (pass at {result.threshold:g})"
+        f"{result.total}/{result.available} (pass at {result.needed}/{result.available})"
     )
     for path in (outcome.paths.html, outcome.paths.json_path, outcome.paths.markdown):
         console.print(f"written / เขียนแล้ว: {path}")

@@ -71,9 +71,7 @@ def read_portal_metadata(
     ]
     host = urlsplit(ckan.url).netloc
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        found = list(
-            pool.map(lambda p: _record(ckan, p, host, check_urls), packages)
-        )
+        found = list(pool.map(lambda p: _record(ckan, p, host, check_urls), packages))
     # A dataset deleted between the listing and its DCAT is no longer on the portal: left out
     # of both lists alike.
     kept = [(p, r) for p, r in zip(packages, found, strict=True) if r is not None]
