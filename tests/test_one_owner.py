@@ -19,6 +19,7 @@ import pytest
 
 from pipelines import layout, schema_types, thai
 from pipelines.contracts import load_specs
+from pipelines.settings import REPO_ROOT
 
 REPO = Path(__file__).resolve().parents[1]
 # A scanner reads one file and reports each copy it finds as "file:line: the line".
@@ -366,3 +367,16 @@ def test_the_owner_holds_what_the_layout_scan_looks_for() -> None:
     found = "\n".join(layout_copies(LAYOUT_OWNER))
     assert 'PROCUREMENT_OCDS = "procurement_ocds"' in found
     assert 'READINESS_REPORT = "ogp_readiness_report"' in found
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_of_the_pipeline_is_over_400_lines() -> None:
+    """Split by concern before a module grows past what one reader holds in mind."""
+    long = {
+        str(path.relative_to(REPO_ROOT)): lines
+        for path in sorted((REPO_ROOT / "pipelines").rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}

@@ -361,10 +361,9 @@ class CKANClient:
         )
 
     def reachable(self, url: str) -> bool:
-        """Whether ``url`` answers HEAD below 400 as the public sees it (no token, no retry;
-        redirects followed); a connection failure or a timeout is not reachable."""
+        """Whether ``url`` answers HEAD below 400 as the public sees it (no token, no retry)."""
         timeout = self._start_reply_clock(self.remaining_s())
-        try:
+        try:  # a connection failure or a timeout is not reachable
             reply = self._remote().session.head(url, timeout=timeout, allow_redirects=True)
         except requests.RequestException:
             return False
@@ -390,9 +389,8 @@ def client_from_settings(
     token: str | None = None,
     **options: Any,
 ) -> CKANClient:
-    """A client with the settings' timeout, overall deadline and reply cap (``options``
-    override them, e.g. a source's own timeout). ``token`` is passed explicitly: readers that
-    count what the public sees pass none."""
+    """A client with the settings' timeout, deadline and reply cap (``options`` override them);
+    ``token`` is explicit: readers counting what the public sees pass none."""
     settings = settings or get_settings()
     limits: dict[str, Any] = {
         "timeout_s": settings.ckan_timeout_s,

@@ -338,8 +338,7 @@ def scorecard_columns(report: Report) -> list[str]:
 
 
 def portal_figures(report: Report) -> list[Figure]:
-    """Portal-wide figures not already shown under an OGP value (coverage per family, personal
-    data, red-flag analysis, ...): every figure the report computes is shown somewhere."""
+    """Portal-wide figures not shown under an OGP value: every figure is shown somewhere."""
     shown = {f.key for v in report.ogp_values for f in v.figures} | NOT_SHOWN
     return [f for key, f in report.overall.items() if key not in shown]
 
@@ -369,13 +368,9 @@ def render_html(report: Report) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    return (
-        environment()
-        .get_template("report.md.j2")
-        .render(
-            report=report, columns=scorecard_columns(report), portal_figures=portal_figures(report)
-        )
-    )
+    template = environment().get_template("report.md.j2")
+    columns = scorecard_columns(report)
+    return template.render(report=report, columns=columns, portal_figures=portal_figures(report))
 
 
 class ReportPaths(_Part):

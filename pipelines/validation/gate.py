@@ -130,9 +130,8 @@ def cast_errors_to_schema_errors(cast_errors: Sequence[Mapping[str, Any]]) -> li
 def default_references(
     datasets_dir: Path | None = None, spec: DatasetSpec | None = None
 ) -> dict[str, ReferenceTable]:
-    """The registries the contract's foreign keys name (any family with ``partitioned: false``
-    under the datasets folder, its table ``<name>/<name>.csv``); without a contract, the agency
-    registry, the target of ``agency_code`` foreign keys."""
+    """The registries the contract's foreign keys name (``partitioned: false`` families, table
+    ``<name>/<name>.csv``); without a contract, the agency registry."""
     from pipelines.contracts.loader import (
         SpecError,
         foreign_key_resources,
