@@ -12,10 +12,9 @@ object, a nested object or list in a cell, NaN/Infinity, broken or undecodable J
 too deep, a document or a line too large to hold (a 1 GB single line is refused after reading
 :data:`MAX_LINE_BYTES` of it).
 
-The clean step says which source it reads with :func:`reading`; the reader dispatch
-(``readers.read_raw``) asks :func:`declared` and :func:`declares_ocds`. A ``.json`` file whose
-source declares no format is refused: JSON is read as OCDS only when the contract says
-``format: ocds``.
+The reader dispatch (``readers.read_raw``) is given the source the file came from: its
+``format`` decides. A ``.json`` file whose source declares no format is refused: JSON is read
+as OCDS only when the contract says ``format: ocds``.
 """
 
 from __future__ import annotations
@@ -23,17 +22,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.contracts import FileSource, HttpSource
-from pipelines.contracts.models import AnySource
 from pipelines.normalize.errors import NormalizeError
 
 if TYPE_CHECKING:
-    from pipelines.contracts import DatasetSpec
     from pipelines.normalize.headers import HeaderMap
     from pipelines.normalize.readers import RawTable
 
@@ -41,41 +36,6 @@ MAX_DOCUMENT_BYTES = 256 << 20  # a larger export is sent as JSON lines
 MAX_LINE_BYTES = 16 << 20  # one record of JSON lines
 
 JsonSource = FileSource | HttpSource
-_SOURCE: ContextVar[JsonSource | None] = ContextVar("json_records_source", default=None)
-
-
-@contextmanager
-def reading(source: AnySource | None) -> Iterator[None]:
-    """While the clean step reads ``source``'s files: JSON is read as its ``format`` says."""
-    token = _SOURCE.set(source if isinstance(source, FileSource | HttpSource) else None)
-    try:
-        yield
-    finally:
-        _SOURCE.reset(token)
-
-
-def reading_contract(spec: DatasetSpec, agency: str | None) -> AbstractContextManager[None]:
-    """Reading the files of ``agency``'s source (its ``format``), unless the caller already
-    said which source it reads (the clean step does)."""
-    if _SOURCE.get() is not None:
-        return nullcontext()
-    try:
-        source = spec.source_for(agency or "")
-    except LookupError:
-        return nullcontext()
-    return reading(source)
-
-
-def declared() -> JsonSource | None:
-    """The file source being read, when it declares plain JSON records; None otherwise."""
-    source = _SOURCE.get()
-    return source if source is not None and source.format in ("json", "jsonl") else None
-
-
-def declares_ocds() -> bool:
-    """Whether the source being read says its JSON files are OCDS."""
-    source = _SOURCE.get()
-    return source is not None and source.format == "ocds"
 
 
 class _Number(str):

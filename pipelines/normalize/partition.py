@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.contracts import DatasetSpec, FileSource, HttpSource
-from pipelines.normalize import json_records
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.output import CleanFiles, write_clean
 from pipelines.normalize.table import NormalizeResult, normalize_files
@@ -29,9 +28,8 @@ def clean(spec: DatasetSpec, agency: str | None, data_dir: Path) -> CleanPartiti
     sheet = source.sheet if isinstance(source, FileSource | HttpSource) else None
     landed = sorted(landed, key=lambda file: file.provenance.source)
     try:
-        with json_records.reading(source):  # JSON read as the source's format says
-            paths = [file.path for file in landed]
-            result = normalize_files(paths, spec, agency=agency, sheet=sheet)
+        paths = [file.path for file in landed]
+        result = normalize_files(paths, spec, agency=agency, sheet=sheet, source=source)
     except NormalizeError as error:
         sources = {str(file.path): file.provenance.source for file in landed}
         raise _named_by_source(error, sources) from None

@@ -63,17 +63,25 @@ class RawTable:
     header_row: int = 0  # 0-based index of the header row in the file or sheet
 
 
-def read_raw(path: Path, headers: HeaderMap, *, sheet: str | None = None) -> RawTable:
-    """Dispatch on the file's suffix (the landing area keeps the source's extension)."""
+def read_raw(
+    path: Path,
+    headers: HeaderMap,
+    *,
+    sheet: str | None = None,
+    source: json_records.JsonSource | None = None,
+) -> RawTable:
+    """Dispatch on the file's suffix (the landing area keeps the source's extension); a JSON
+    file is read as ``source`` declares (plain records, JSON lines or OCDS), or refused."""
+    fmt = source.format if source is not None else None
     suffix = path.suffix.lower()
     if not read_sample(path, 4096).strip():
         raise NormalizeError(path, "empty file")
-    if (json_source := json_records.declared()) is not None:  # format: json | jsonl
-        return json_records.read_records(path, headers, json_source)
+    if source is not None and fmt in ("json", "jsonl"):
+        return json_records.read_records(path, headers, source)
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, headers, sheet=sheet)
     if suffix in JSON_SUFFIXES:
-        if json_records.declares_ocds():
+        if fmt == "ocds":
             return read_ocds(path, headers)
         raise NormalizeError(
             path,

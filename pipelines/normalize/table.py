@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,8 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contracts import DatasetSpec
-from pipelines.normalize import json_records
+from pipelines.contracts import DatasetSpec, FileSource, HttpSource
+from pipelines.contracts.models import AnySource
 from pipelines.normalize.cast import MAX_ERRORS_PER_FIELD, CastContext, cast_column, cast_errors
 from pipelines.normalize.derive import derive
 from pipelines.normalize.headers import HeaderMap
@@ -242,10 +243,16 @@ def normalize_file(
     agency: str | None = None,
     sheet: str | None = None,
     row_offset: int = 0,
+    source: AnySource | None = None,
 ) -> NormalizeResult:
-    """One received file -> typed table. Raises NormalizeError when the file is unreadable."""
-    with json_records.reading_contract(spec, agency):  # JSON read as the source says
-        raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet)
+    """One received file -> typed table. Raises NormalizeError when the file is unreadable.
+    ``source``: the one it came from (default: the agency's in the contract); its ``format``
+    says how JSON is read."""
+    if source is None:
+        with contextlib.suppress(LookupError):
+            source = spec.source_for(agency or "")
+    json_source = source if isinstance(source, FileSource | HttpSource) else None
+    raw = read_raw(Path(path), HeaderMap.from_spec(spec), sheet=sheet, source=json_source)
     result = _typed(raw, spec, agency, row_offset, Path(path).name)
     result.sources = [
         mask_texts([str(path)])[0]
@@ -263,6 +270,7 @@ def normalize_files(
     *,
     agency: str | None = None,
     sheet: str | None = None,
+    source: AnySource | None = None,
 ) -> NormalizeResult:
     """Several received files of one partition (e.g. one per fiscal year) -> one table.
 
@@ -270,7 +278,9 @@ def normalize_files(
     """
     combined = NormalizeResult(pa.Table.from_batches([], schema=arrow_schema(spec)))
     for path in paths:
-        part = normalize_file(path, spec, agency=agency, sheet=sheet, row_offset=combined.rows)
+        part = normalize_file(
+            path, spec, agency=agency, sheet=sheet, row_offset=combined.rows, source=source
+        )
         combined.table = pa.concat_tables([combined.table, part.table])
         combined.counts.update(part.counts)
         combined.cast_errors.extend(part.cast_errors)

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pytest
 
 from pipelines.contracts import FileSource
-from pipelines.normalize import json_records
 from pipelines.normalize.errors import NormalizeError
 from pipelines.normalize.headers import HeaderMap
 from pipelines.normalize.readers import RawTable, read_raw
@@ -21,8 +20,7 @@ pytestmark = pytest.mark.timeout(60)
 
 def _read(path: Path, format: str | None, records: str | None = None) -> RawTable:
     source = FileSource(path=str(path), format=format, records=records)
-    with json_records.reading(source):
-        return read_raw(path, HEADERS)
+    return read_raw(path, HEADERS, source=source)
 
 
 def _rows(raw: RawTable) -> list[dict[str, str | None]]:
