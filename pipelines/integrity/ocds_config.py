@@ -100,3 +100,15 @@ def ocid_prefix(config: OcdsConfig) -> str:
     if "ocid_prefix" in settings.model_fields_set:
         return settings.ocid_prefix
     return config.ocid_prefix
+
+
+def ocid_for(project_id: str, prefix: str | None = None) -> str:
+    """The contracting process's ocid: ``<prefix>-<project_id>``.
+
+    ``project_id`` is the e-GP project number, unique nationally (the cross-agency check in
+    :mod:`pipelines.integrity.process_ids` refuses one under two agencies). ``prefix`` defaults
+    to :func:`ocid_prefix` of ocds.yaml (the setting ``OGP_OCID_PREFIX`` when set).
+    """
+    if not project_id:
+        raise ValueError("an ocid needs a project_id")
+    return f"{prefix or ocid_prefix(load_ocds_config())}-{project_id}"

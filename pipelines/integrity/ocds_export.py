@@ -29,7 +29,7 @@ from stdnum.th import moa
 
 from pipelines import thai
 from pipelines.files import replace_atomically
-from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_prefix
+from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_for, ocid_prefix
 from pipelines.integrity.procurement_table import DATE_COLUMNS, typed
 from pipelines.settings import get_settings
 
@@ -180,7 +180,7 @@ def _release(row: Json, context: _Context) -> Json:
     project_id = row["project_id"]
     status = config.statuses[row["status"]]
     release: Json = {
-        "ocid": f"{context.prefix}-{project_id}",
+        "ocid": ocid_for(project_id, context.prefix),
         "id": f"{project_id}-{row['status']}",
         "date": _release_date(row, context),
         "tag": list(status.tags),

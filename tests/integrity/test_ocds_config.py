@@ -38,3 +38,20 @@ def test_duplicate_method_details_are_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="details must be unique"):
         load_ocds_config(path)
+
+
+def test_ocid_for_is_the_prefix_and_the_project_number(monkeypatch):
+    from pipelines.integrity.ocds_config import ocid_for
+    from pipelines.settings import get_settings
+
+    assert ocid_for("67000000001", "ocds-abc123") == "ocds-abc123-67000000001"
+    assert ocid_for("67000000001") == f"{load_ocds_config().ocid_prefix}-67000000001"
+    monkeypatch.setenv("OGP_OCID_PREFIX", "ocds-zz9999")
+    get_settings.cache_clear()
+    try:
+        assert ocid_for("67000000001") == "ocds-zz9999-67000000001"
+    finally:
+        monkeypatch.delenv("OGP_OCID_PREFIX")
+        get_settings.cache_clear()
+    with pytest.raises(ValueError, match="project_id"):
+        ocid_for("")
