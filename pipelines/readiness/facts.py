@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.readiness.figures import Figure
-from pipelines.readiness.timeliness import is_timely
+from pipelines.readiness.timeliness import ContentKind, DueAt, is_timely, period_is_timely
 from pipelines.thai import ce_to_be
 
 
@@ -108,13 +108,20 @@ class Freshness(_Fact):
     """The newest record of what the gate let through for one partition (None: nothing
     publishable, or no dated record), the contract's update frequency and how old the newest
     record may be (None: the frequency is not assessed, e.g. as_needed). ``future``: records
-    dated after the report date, ignored for ``newest``."""
+    dated after the report date, ignored for ``newest``. A family dated by a period (``kind``
+    fiscal_year/calendar_year) also has its newest ``period`` (year, CE), when its data is
+    ``due`` (start/end of the period) and the ``grace_days``: it is timely only when that
+    period is the one now due (:func:`pipelines.readiness.timeliness.due_period`)."""
 
     newest: date | None
     field: str
     frequency: str
     allowed_days: int | None
     future: int = 0
+    kind: ContentKind = "date"
+    period: int | None = None
+    due: DueAt | None = None
+    grace_days: int | None = None
 
 
 class LocalOutputs(_Fact):
@@ -180,6 +187,10 @@ def timely(partition: AgencyFamily, as_of: datetime) -> bool | None:
     fresh = partition.freshness
     if fresh is None or fresh.newest is None or fresh.allowed_days is None:
         return None
+    if fresh.kind != "date":
+        if fresh.period is None or fresh.due is None or fresh.grace_days is None:
+            return None
+        return period_is_timely(fresh.period, fresh.kind, fresh.due, as_of.date(), fresh.grace_days)
     return is_timely(fresh.newest, as_of.date(), fresh.allowed_days)
 
 

@@ -112,17 +112,22 @@ def partition_freshness(
     content = rules.content[family]
     newest, future = _newest(report_json, content.field, content.kind, as_of)
     return Freshness(
-        newest=newest,
+        newest=record_date(newest, content.kind) if newest is not None else None,
         field=content.field,
         frequency=frequency,
         allowed_days=rules.allowed_days(frequency),
         future=future,
+        kind=content.kind,
+        period=newest if content.kind != "date" and isinstance(newest, int) else None,
+        due=content.due,
+        grace_days=rules.grace(frequency),
     )
 
 
 def _newest(
     report_json: Path, field: str, kind: ContentKind, as_of: dt.date | None
-) -> tuple[dt.date | None, int]:
+) -> tuple[object, int]:
+    """The newest value (a date, or a period's year) not after ``as_of``, and how many are."""
     gate = read_gate(report_json)
     table_path = report_json.parent / gate.table_file
     if not gate.publishable or not table_path.is_file():
@@ -133,7 +138,7 @@ def _newest(
     dated = [(v.as_py(), n.as_py()) for v, n in zip(counts.field(0), counts.field(1), strict=True)]
     future = sum(n for v, n in dated if as_of is not None and is_future(v, kind, as_of))
     past = [v for v, _ in dated if as_of is None or not is_future(v, kind, as_of)]
-    return (record_date(max(past), kind) if past else None), future
+    return (max(past) if past else None), future
 
 
 def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:

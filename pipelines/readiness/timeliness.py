@@ -1,7 +1,13 @@
 """Timeliness from content: the newest record's date against the contract's update frequency
 plus a grace period (``datasets/ogp/timeliness.yaml``). Publication timestamps are not evidence:
 a file of old records published today is late. One rule for the scorecards and for the
-commitments that depend on timeliness (they read the same ``timeliness`` figure)."""
+commitments that depend on timeliness (they read the same ``timeliness`` figure).
+
+A family dated by a period (a fiscal or calendar year) is timely only when its newest period is
+at least the period now due: :func:`due_period`. A budget is due at its year's start (the
+budget act is in force before the fiscal year begins), a report of a year's actuals at its end;
+either way plus the frequency's grace. Dating a period by its last day and allowing a year plus
+grace would call the FY2026 budget timely until November 2027, a year after FY2027's was due."""
 
 from __future__ import annotations
 
@@ -12,11 +18,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelines.thai import FISCAL_YEAR_FIRST_MONTH
+from pipelines.thai import FISCAL_YEAR_FIRST_MONTH, fiscal_year
 
 RULES_FILE = "timeliness.yaml"
 
 ContentKind = Literal["date", "fiscal_year", "calendar_year"]
+# When a period's data is due: at its start (a budget, published before its year begins) or at
+# its end (a report of what happened in it).
+DueAt = Literal["start", "end"]
 
 
 class _Model(BaseModel):
@@ -26,6 +35,13 @@ class _Model(BaseModel):
 class ContentDate(_Model):
     field: str
     kind: ContentKind
+    due: DueAt | None = None  # required for a period (fiscal_year, calendar_year), else None
+
+    @model_validator(mode="after")
+    def _a_period_says_when_it_is_due(self) -> ContentDate:
+        if (self.kind == "date") != (self.due is None):
+            raise ValueError(f"{self.field}: 'due' is required for a period and only for one")
+        return self
 
 
 class TimelinessRules(_Model):
@@ -50,6 +66,10 @@ class TimelinessRules(_Model):
         if frequency not in self.frequency_days:
             return None
         return self.frequency_days[frequency] + self.grace_days[frequency]
+
+    def grace(self, frequency: str) -> int | None:
+        """The grace (days) after a period's due date; None when not assessed."""
+        return self.grace_days.get(frequency)
 
 
 def load_rules(ogp_dir: Path) -> TimelinessRules:
@@ -86,3 +106,22 @@ def is_future(value: object, kind: ContentKind, as_of: dt.date) -> bool:
 def is_timely(newest: dt.date, as_of: dt.date, allowed_days: int) -> bool:
     """Whether a newest record dated ``newest`` is recent enough on ``as_of``."""
     return (as_of - newest).days <= allowed_days
+
+
+def due_period(kind: ContentKind, due: DueAt, as_of: dt.date, grace_days: int) -> int:
+    """The newest period (year, CE) whose data is due on ``as_of``: the period the day
+    ``as_of - grace`` falls in when data is due at a period's start, the period before it when
+    due at its end. E.g. a fiscal-year budget (due at the start, grace 45 days): on 2026-11-14
+    FY2026 is due, from 2026-11-15 (1 October 2026 + 45 days) FY2027."""
+    if kind == "date":
+        raise ValueError("a date-dated family has no period")
+    day = as_of - dt.timedelta(days=grace_days)
+    current = fiscal_year(day) if kind == "fiscal_year" else day.year
+    return current if due == "start" else current - 1
+
+
+def period_is_timely(
+    period: int, kind: ContentKind, due: DueAt, as_of: dt.date, grace_days: int
+) -> bool:
+    """Whether a newest period ``period`` is the one now due (or a later one)."""
+    return period >= due_period(kind, due, as_of, grace_days)

@@ -19,12 +19,20 @@ import pytest
 
 from pipelines.contracts import load_specs
 from pipelines.publish.client import CKANClient
+from pipelines.readiness.facts import AgencyFamily, timely
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import Milestone, OgpConfig
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.scoring import assess_milestone
-from pipelines.readiness.timeliness import is_future, is_timely, load_rules, record_date
+from pipelines.readiness.timeliness import (
+    due_period,
+    is_future,
+    is_timely,
+    load_rules,
+    period_is_timely,
+    record_date,
+)
 
 from .conftest import AS_OF, OGP_DIR, REPO_ROOT, dataset, organization, snapshot
 from .partition_fixtures import gate_output, publish, records
@@ -94,9 +102,73 @@ def test_the_local_reader_reads_the_newest_period_of_what_was_let_through(
         "fiscal_year",
         "annually",
     )
-    assert budget.allowed_days == 411
+    assert (budget.kind, budget.period, budget.due, budget.grace_days) == (
+        "fiscal_year",
+        2025,
+        "start",
+        45,
+    )
     assert local.freshness["procurement/cgd"].newest == date(2025, 7, 16)
     assert local.freshness["procurement/cgd"].allowed_days == 46
+
+
+def test_the_budget_due_on_a_report_date() -> None:
+    """A budget is due at its fiscal year's start plus 45 days' grace: FY2027 begins on
+    1 October 2026, so from 2026-11-15 (1 Oct + 45 days) the FY2027 budget is due."""
+    rules = load_rules(OGP_DIR)
+    assert (rules.content["budget"].due, rules.grace("annually")) == ("start", 45)
+    assert due_period("fiscal_year", "start", date(2026, 11, 14), 45) == 2026
+    assert due_period("fiscal_year", "start", date(2026, 11, 15), 45) == 2027
+    assert due_period("fiscal_year", "start", date(2026, 12, 15), 45) == 2027
+    # a year's actuals are due after it ends: FY2026 ends 30 Sep 2026, due from 2026-11-15
+    assert due_period("fiscal_year", "end", date(2026, 11, 14), 45) == 2025
+    assert due_period("fiscal_year", "end", date(2026, 11, 15), 45) == 2026
+    # calendar years: due at the start, 2027 from 14 February 2027 (1 Jan + 44 days = 14 Feb)
+    assert due_period("calendar_year", "start", date(2027, 2, 13), 44) == 2026
+    assert due_period("calendar_year", "start", date(2027, 2, 14), 44) == 2027
+    assert not period_is_timely(2026, "fiscal_year", "start", date(2026, 12, 15), 45)
+    assert period_is_timely(2027, "fiscal_year", "start", date(2026, 12, 15), 45)
+    with pytest.raises(ValueError, match="no period"):
+        due_period("date", "start", date(2026, 12, 15), 45)
+
+
+@pytest.mark.parametrize(
+    ("newest_year", "report_date", "expected"),
+    [
+        (2026, date(2026, 11, 14), True),  # the last day FY2026 is the budget due
+        (2026, date(2026, 11, 15), False),  # FY2027's is due from here
+        (2026, date(2026, 12, 15), False),  # in FY2027, the FY2026 budget is late
+        (2027, date(2026, 12, 15), True),
+        (2025, date(2026, 11, 14), False),  # FY2026 is due: FY2025 is a year late
+    ],
+)
+def test_a_budget_is_timely_only_when_its_fiscal_year_is_the_one_due(
+    tmp_path: Path, newest_year: int, report_date: date, expected: bool
+) -> None:
+    """R3 s2: a fiscal year dated by its last day (30 September) plus 366 + 45 days called the
+    FY2026 budget timely until 2027-11-14. Read through the local reader and the facts' rule."""
+    data = tmp_path / "data"
+    folder = data / "validation" / "budget" / "cgd"
+    folder.mkdir(parents=True)
+    report = {
+        "status": "passed",
+        "valid": True,
+        "publishable": True,
+        "publishable_table": "publishable.parquet",
+        "counts": {"rows": 2, "published_rows": 2},
+        "privacy": {"findings": []},
+    }
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    years = pa.array([newest_year - 1, newest_year], pa.int64())
+    pq.write_table(pa.table({"fiscal_year": years}), folder / "publishable.parquet")
+    local = read_local_outputs(data, datasets_dir=DATASETS, as_of=report_date)
+    fresh = local.freshness["budget/cgd"]
+    assert fresh.period == newest_year
+    part = AgencyFamily(
+        family="budget", dataset=None, verdict=None, freshness=fresh, evidence="https://x.test"
+    )
+    as_of = datetime(report_date.year, report_date.month, report_date.day, tzinfo=UTC)
+    assert timely(part, as_of) is expected
 
 
 def test_a_record_after_the_report_date_is_future() -> None:
