@@ -66,24 +66,21 @@ def export_release_package(
 ) -> Json:
     """Build the release package for ``buyer``'s rows of the clean procurement ``table``.
 
-    ``prefix`` defaults to the setting ``OGP_OCID_PREFIX`` or ocds.yaml; ``published`` to now.
+    ``prefix`` defaults to the setting ``OGP_OCID_PREFIX`` or ocds.yaml; ``published`` to the
+    newest release date (from the data: an unchanged input gives the same package, byte for byte).
     Raises :class:`OcdsExportError` for a year outside the plausible Common Era range, an
     unmapped method or status, or a row of another agency.
     """
     config = config or load_ocds_config()
-    context = _Context(
-        config=config,
-        buyer=buyer,
-        prefix=prefix or ocid_prefix(config),
-        published=_published(published, config),
-    )
+    context = _Context(config=config, buyer=buyer, prefix=prefix or ocid_prefix(config))
     rows = _checked_rows(table, context)
+    releases = [_release(row, context) for row in rows]
     package: Json = {
         "uri": uri or _package_uri(config, buyer),
         "version": config.version,
-        "publishedDate": context.published,
+        "publishedDate": _published(published, releases, config),
         "publisher": {"name": buyer.name_th},
-        "releases": [_release(row, context) for row in rows],
+        "releases": releases,
     }
     if config.license:
         package["license"] = config.license
@@ -105,15 +102,18 @@ class _Context:
     config: OcdsConfig
     buyer: Buyer
     prefix: str
-    published: str
 
 
-def _published(published: dt.datetime | None, config: OcdsConfig) -> str:
-    zone = dt.datetime.strptime(config.utc_offset, "%z").tzinfo
-    moment = published or dt.datetime.now(tz=zone)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.replace(microsecond=0).isoformat()
+def _published(published: dt.datetime | None, releases: list[Json], config: OcdsConfig) -> str:
+    """``published`` when given, else the newest release date: never the run's clock."""
+    if published is None:
+        if not releases:
+            raise OcdsExportError("a release package needs at least one release")
+        # Release dates share one offset and format, so the greatest string is the newest.
+        return max(str(release["date"]) for release in releases)
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=dt.datetime.strptime(config.utc_offset, "%z").tzinfo)
+    return published.replace(microsecond=0).isoformat()
 
 
 def _package_uri(config: OcdsConfig, buyer: Buyer) -> str:
@@ -199,8 +199,12 @@ def _release(row: Json, context: _Context) -> Json:
 
 
 def _release_date(row: Json, context: _Context) -> str:
+    """The latest stage event the record carries; a project with none yet (planned) is dated
+    with the first day of its fiscal year: from the data, the same on every run."""
     latest = next((row[name] for name in RELEASE_DATE_ORDER if row[name] is not None), None)
-    return _datetime(latest, context.config) if latest else context.published
+    if latest is None:
+        latest = dt.date.fromisoformat(thai.fiscal_year_span([row["fiscal_year"]])[0])
+    return _datetime(latest, context.config)
 
 
 def _parties(row: Json, context: _Context) -> list[Json]:

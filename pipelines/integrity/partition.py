@@ -36,7 +36,6 @@ from jsonschema import Draft4Validator
 
 from pipelines.contracts import load_agencies
 from pipelines.files import replace_atomically
-from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
 from pipelines.integrity.procurement_table import read_procurement
@@ -171,39 +170,22 @@ def export_partition(
     *,
     published: dt.datetime | None = None,
 ) -> OcdsOutcome:
-    """Export, validate, and write the agency's release package when it is valid."""
+    """Export, validate, and write the agency's release package when it is valid.
+
+    Everything in the package comes from the data (``publishedDate`` is the newest release
+    date unless ``published`` is given), so an unchanged table writes the same bytes again.
+    """
     table = read_procurement(gated_table_path(data_dir, agency_code))
     if table.num_rows == 0:  # a package needs at least one release
         return OcdsOutcome(releases=0, issues=[], path=None)
     buyer = buyer_from_registry(agency_code)
-    config = load_ocds_config()  # read once: the package may be built twice below
-    path = package_path(data_dir, agency_code)
-    previous = _previous_package(path) if published is None else None
-    if previous is not None:
-        # Same data as last time: keep that file, publishedDate included, so an unchanged
-        # partition re-publishes nothing.
-        again = export_release_package(
-            table,
-            buyer,
-            config=config,
-            published=dt.datetime.fromisoformat(previous["publishedDate"]),
-        )
-        if again == previous:
-            return OcdsOutcome(releases=len(again["releases"]), issues=[], path=path)
-    package = export_release_package(table, buyer, config=config, published=published)
+    package = export_release_package(table, buyer, published=published)
     issues = validate_package(package, validator)
     if issues:
         return OcdsOutcome(releases=len(package["releases"]), issues=issues, path=None)
+    path = package_path(data_dir, agency_code)
     write_release_package(package, path)
     return OcdsOutcome(releases=len(package["releases"]), issues=[], path=path)
-
-
-def _previous_package(path: Path) -> dict[str, Any] | None:
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return package if isinstance(package, dict) and "publishedDate" in package else None
 
 
 def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) -> FlagsOutcome:
