@@ -52,6 +52,14 @@ class YearRange(_Frozen):
     max: int
 
 
+class BidsTable(_Frozen):
+    """The bids table the export reads beside the procurement table (the same agency's)."""
+
+    family: str  # its dataset family (the gate's publishable table of that family)
+    key: str  # its column holding the procurement row's project_id
+    bidder: str  # its column holding the bidder's tax id (the winner's: winner_tax_id)
+
+
 class OcdsConfig(_Frozen):
     version: Literal["1.1"]
     ocid_prefix: str
@@ -65,6 +73,7 @@ class OcdsConfig(_Frozen):
     supplier_scheme: str
     methods: dict[str, MethodMapping]
     statuses: dict[str, StatusMapping]
+    bids: BidsTable | None = None  # None: no bids table declared, no bids section
 
     @model_validator(mode="after")
     def _details_are_unique(self) -> OcdsConfig:

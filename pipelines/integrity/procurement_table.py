@@ -22,6 +22,7 @@ COLUMNS = (
     "reference_price",
     "announce_date",
     "bid_close_date",
+    "award_date",
     "contract_date",
     "number_of_bidders",
     "winner_tax_id",
@@ -29,7 +30,9 @@ COLUMNS = (
     "contract_value",
     "status",
 )
-DATE_COLUMNS = ("announce_date", "bid_close_date", "contract_date")
+DATE_COLUMNS = ("announce_date", "bid_close_date", "award_date", "contract_date")
+# Optional columns: a table without one (written before it existed) reads it as nulls.
+OPTIONAL = ("award_date",)
 AMOUNT_COLUMNS = ("budget", "reference_price", "contract_value")
 TYPES: dict[str, pa.DataType] = {
     **dict.fromkeys(COLUMNS, pa.string()),
@@ -47,6 +50,9 @@ class ProcurementTableError(ValueError):
 
 def typed(table: pa.Table, source: str = "procurement table") -> pa.Table:
     """The canonical columns of ``table``, in order, cast to :data:`SCHEMA`."""
+    for name in OPTIONAL:
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, TYPES[name]))
     missing = [name for name in COLUMNS if name not in table.column_names]
     if missing:
         raise ProcurementTableError(f"{source}: missing column(s) {', '.join(missing)}")

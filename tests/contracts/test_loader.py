@@ -33,7 +33,15 @@ def expected_columns(family: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "family",
-    ["agencies", "decisions", "procurement", "budget", "asset_declarations", "forum_meetings"],
+    [
+        "agencies",
+        "decisions",
+        "procurement",
+        "procurement_bids",
+        "budget",
+        "asset_declarations",
+        "forum_meetings",
+    ],
 )
 def test_real_contract_loads_and_matches_the_data_model(family):
     spec = load_spec(family)
@@ -65,7 +73,7 @@ def test_agency_registry_spans_six_ministries():
 def test_source_template_and_override():
     spec = load_spec("procurement")
     assert spec.source_for("dla") == FileSource(
-        path="datasets/drops/dla/procurement_*", format="ocds"
+        path="datasets/drops/dla/procurement_[0-9]*", format="ocds"
     )
     override = spec.source_for("pcd")
     assert isinstance(override, FileSource)
@@ -162,7 +170,7 @@ def test_unknown_family(datasets):
 
 # --- issue 14 grammar: period, schedule, JSON file sources --------------------------------------
 
-FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_*", format: ocds}'
+FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_[0-9]*", format: ocds}'
 
 
 @pytest.mark.parametrize(

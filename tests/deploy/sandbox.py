@@ -116,7 +116,7 @@ def make_sandbox(
 
     for family in FAMILIES:
         # every test agency's source: the template agency's (the sheet of its workbooks)
-        source = f'kind: file, path: "{drops}/{{agency}}/{family}_*"'
+        source = f'kind: file, path: "{drops}/{{agency}}/{family}_[0-9]*"'
         if family == "procurement":
             source += ", sheet: จัดซื้อจัดจ้าง"
         contract = datasets / family / "dataset.yaml"

@@ -66,6 +66,7 @@ def procurement(**changes: list[Any]) -> pa.Table:
         "reference_price": [100.0, 200.0, 300.0],
         "announce_date": [D(2023, 11, 1), D(2024, 1, 10), D(2024, 10, 2)],
         "bid_close_date": [None, None, None],
+        "award_date": [None, None, None],
         "contract_date": [D(2023, 12, 1), D(2024, 2, 1), None],
         "number_of_bidders": [1, 3, None],
         "winner_tax_id": ["0105536012345", "0105536012345", None],
