@@ -6,10 +6,12 @@ the schema, also those a business rule quarantined — a contract over its budge
 thing a red flag is for). Output, beside each other in
 ``data/integrity/procurement/<agency>/``: ``ocds_release_package.json`` (written only when
 valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
-``red_flags.parquet`` (agency_code, project_id, flag_id, detail: no name, tax id or free text
-of the row) and ``red_flags.json`` (each flag's definition, parameters and flagged projects,
-the summary counts, and the ``rate``: flagged projects over the rows screened, with the flagged
-projects that were not published because a business rule quarantined them).
+``red_flags.parquet`` (agency_code, project_id, flag_id, detail, ocid, values, parameters: no
+name, personal id or free text of the row) and ``red_flags.json`` (each flag's definition,
+parameters, whether it was computable and its flagged projects, the summary counts, and the
+``rate``: flagged projects over the rows screened, with the flagged projects that were not
+published because a business rule quarantined them). The bids flags read the bids table's
+``schema_valid.parquet`` (family ``procurement_bids``); without one they are not computable.
 
 When the package is withheld (the schema is offline or unusable, no row passed the checks, or
 the package is invalid) :func:`withhold_package` writes ``ocds_release_package.json.withheld.json``
@@ -44,6 +46,7 @@ from pipelines.integrity.red_flags import (
     compute_flags,
     describe_flags,
     flag_rate,
+    not_computable,
     summarize,
 )
 from pipelines.layout import (  # the integrity stage's files (FAMILY: procurement)
@@ -58,6 +61,8 @@ from pipelines.layout import (  # the integrity stage's files (FAMILY: procureme
 )
 from pipelines.layout import PROCUREMENT as FAMILY
 
+BIDS_FAMILY = "procurement_bids"  # the bids table declared by the procurement contract
+
 
 def gated_table_path(data_dir: Path, agency_code: str) -> Path:
     """The table the validation gate let through (privacy-masked, quarantined rows out):
@@ -69,6 +74,11 @@ def screened_table_path(data_dir: Path, agency_code: str) -> Path:
     """Every row that passed the schema (masked like the publishable table), rows quarantined
     by business rules kept: what the red flags are computed over."""
     return schema_valid_path(data_dir, FAMILY, agency_code)
+
+
+def screened_bids_path(data_dir: Path, agency_code: str) -> Path:
+    """Every bid row that passed the schema: what the bid-based red flags read."""
+    return schema_valid_path(data_dir, BIDS_FAMILY, agency_code)
 
 
 def package_path(data_dir: Path, agency_code: str) -> Path:
@@ -193,12 +203,16 @@ def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) 
     table and their description (with the rate's numerator and denominator)."""
     screened = read_procurement(screened_table_path(data_dir, agency_code))
     published = pq.read_table(gated_table_path(data_dir, agency_code), columns=["project_id"])
-    flags = compute_flags(screened, specs)
+    bids_path = screened_bids_path(data_dir, agency_code)
+    bids = pq.read_table(bids_path) if bids_path.exists() else None
+    flags = compute_flags(screened, specs, bids)
     folder = integrity_dir(data_dir, agency_code)
     folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(flags)
+    skipped = not_computable(specs, bids)
     report = {
-        "flags": describe_flags(flags, specs),
+        "flags": describe_flags(flags, specs, skipped=skipped),
+        "not_computable": skipped,
         "summary": summary,
         "rate": flag_rate(flags, screened, published["project_id"].to_pylist()),
     }

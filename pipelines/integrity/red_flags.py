@@ -1,14 +1,20 @@
-"""Procurement red flags over every procurement row that passed the schema (the gate's
-``schema_valid.parquet``: rows a business rule quarantined included), vectorised in DuckDB.
+"""Procurement red flags over every row that passed the schema (the gate's
+``schema_valid.parquet`` of procurement and of its bids table: rows a business rule quarantined
+or flagged as a warning included), vectorised in DuckDB.
 
 The flags, their definitions, sources and parameters are data
-(``datasets/procurement/red_flags.yaml``); each flag's SQL is one module in
+(``datasets/procurement/red_flags.yaml``): Cardinal's indicators under their ids (R003, ...),
+the Thai-specific ones under ``TH-`` ids. Each flag's SQL is one module in
 :mod:`pipelines.integrity.flags`. The result is one row per (project, flag):
-``agency_code, project_id, flag_id, detail``.
+``agency_code, project_id, flag_id, detail, ocid, values, parameters`` (``values``: JSON of
+what triggered it; ``parameters``: JSON of the flag's settings). A flag that reads bids is not
+computable without a bids table: it is left out and named by :func:`not_computable`, never
+reported as zero flagged.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipelines.integrity.flags import CHECKS
-from pipelines.integrity.procurement_table import typed
+from pipelines.integrity.flags.inputs import (
+    AWARD_STATUSES,
+    bids_relation,
+    empty_bids,
+    procurement_relation,
+)
+from pipelines.integrity.flags.quartiles import MACROS
+from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.settings import get_settings
 
 FLAGS_SCHEMA = pa.schema(
@@ -29,9 +42,15 @@ FLAGS_SCHEMA = pa.schema(
         ("project_id", pa.string()),
         ("flag_id", pa.string()),
         ("detail", pa.string()),
+        ("ocid", pa.string()),
+        ("values", pa.string()),
+        ("parameters", pa.string()),
     ]
 )
-AWARD_STATUSES = ("awarded", "contracted")
+NO_BIDS = (
+    "no bids table that passed the schema for this agency (family procurement_bids): the flag "
+    "reads bids and is not computable; it is not zero flagged"
+)
 
 
 class BilingualName(BaseModel):
@@ -46,10 +65,23 @@ class FlagSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     check: str
+    thai_specific: bool
     name: BilingualName
     definition: str
     source: str
+    data: tuple[str, ...]
     parameters: dict[str, Any]
+
+    @property
+    def needs_bids(self) -> bool:
+        return CHECKS[self.check].needs_bids
+
+    @field_validator("id")
+    @classmethod
+    def _thai_ids(cls, flag_id: str) -> str:
+        if not (flag_id.startswith("TH-") or flag_id[:1] == "R"):
+            raise ValueError(f"flag id {flag_id!r}: Cardinal's R... or a Thai-specific TH-...")
+        return flag_id
 
     @field_validator("check")
     @classmethod
@@ -87,16 +119,37 @@ def load_flag_specs(path: Path | None = None) -> tuple[FlagSpec, ...]:
         raise ValueError(f"{path}: {error}") from error
 
 
-def compute_flags(table: pa.Table, specs: Sequence[FlagSpec] | None = None) -> pa.Table:
-    """Every flag raised on the clean procurement ``table``, one row per (project, flag)."""
+def not_computable(specs: Sequence[FlagSpec], bids: pa.Table | None) -> list[str]:
+    """The flags that need bids when there is no bids table (``bids`` is None)."""
+    return [spec.id for spec in specs if spec.needs_bids and bids is None]
+
+
+def compute_flags(
+    table: pa.Table, specs: Sequence[FlagSpec] | None = None, bids: pa.Table | None = None
+) -> pa.Table:
+    """Every flag raised on the procurement ``table`` (and its ``bids``), one row per (project,
+    flag). Without ``bids`` the flags that read bids are skipped (:func:`not_computable`)."""
     specs = load_flag_specs() if specs is None else specs
+    config = load_ocds_config()
+    procurement = procurement_relation(table, config)
+    ocids = dict(
+        zip(procurement["project_id"].to_pylist(), procurement["ocid"].to_pylist(), strict=True)
+    )
+    skipped = set(not_computable(specs, bids))
     with duckdb.connect() as connection:
-        connection.register("procurement", typed(table))
+        for macro in MACROS:
+            connection.execute(macro)
+        connection.register("procurement", procurement)
+        connection.register("bids", empty_bids() if bids is None else bids_relation(bids, config))
         statuses = ", ".join(f"'{status}'" for status in AWARD_STATUSES)
         connection.execute(
-            f"CREATE VIEW awards AS SELECT * FROM procurement WHERE status IN ({statuses})"  # noqa: S608 - constants
+            "CREATE VIEW processes AS SELECT * FROM procurement "
+            "WHERE tender_status IS DISTINCT FROM 'cancelled'"
         )
-        parts = [_run(connection, spec) for spec in specs]
+        connection.execute(
+            f"CREATE VIEW awards AS SELECT * FROM processes WHERE status IN ({statuses})"  # noqa: S608 - constants
+        )
+        parts = [_run(connection, spec, ocids) for spec in specs if spec.id not in skipped]
     if not parts:
         return FLAGS_SCHEMA.empty_table()
     return pa.concat_tables(parts).sort_by(
@@ -110,12 +163,20 @@ def flagged_projects(flags: pa.Table, flag_id: str) -> list[str]:
     return sorted(chosen["project_id"].to_pylist())
 
 
-def describe_flags(flags: pa.Table, specs: Sequence[FlagSpec]) -> list[dict[str, Any]]:
-    """Each flag as published: id, names, definition, source, parameters, flagged projects."""
-    return [
-        {**spec.model_dump(exclude={"check"}), "projects": flagged_projects(flags, spec.id)}
-        for spec in specs
-    ]
+def describe_flags(
+    flags: pa.Table, specs: Sequence[FlagSpec], *, skipped: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Each flag as published: id, names, definition, source, parameters, whether it could be
+    computed (and why not), and its flagged projects (None when not computable)."""
+    described = []
+    for spec in specs:
+        record = spec.model_dump(exclude={"check"})
+        if spec.id in skipped:
+            record.update(computable=False, not_computable_reason=NO_BIDS, projects=None)
+        else:
+            record.update(computable=True, projects=flagged_projects(flags, spec.id))
+        described.append(record)
+    return described
 
 
 def summarize(flags: pa.Table) -> dict[str, Any]:
@@ -169,18 +230,27 @@ def _counts(flags: pa.Table) -> dict[str, Any]:
     }
 
 
-def _run(connection: duckdb.DuckDBPyConnection, spec: FlagSpec) -> pa.Table:
+def _run(connection: duckdb.DuckDBPyConnection, spec: FlagSpec, ocids: dict[str, str]) -> pa.Table:
+    # A mapping parameter (R003's thresholds per method) reaches the SQL as JSON text.
+    params = {
+        name: json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+        for name, value in spec.parameters.items()
+    }
     try:
-        found = connection.sql(CHECKS[spec.check], params=spec.parameters).to_arrow_table()
+        found = connection.sql(CHECKS[spec.check].query, params=params).to_arrow_table()
     except duckdb.Error as error:
         raise ValueError(f"red flag {spec.id} ({spec.check}): {error}") from error
-    flag_ids = pa.array([spec.id] * found.num_rows, pa.string())
+    rows = found.num_rows
+    settings = json.dumps(spec.parameters, ensure_ascii=False, sort_keys=True)
     return pa.Table.from_arrays(
         [
             found["agency_code"].cast(pa.string()),
             found["project_id"].cast(pa.string()),
-            flag_ids,
+            pa.array([spec.id] * rows, pa.string()),
             found["detail"].cast(pa.string()),
+            pa.array([ocids.get(p) for p in found["project_id"].to_pylist()], pa.string()),
+            found["values"].cast(pa.string()),
+            pa.array([settings] * rows, pa.string()),
         ],
         schema=FLAGS_SCHEMA,
     )

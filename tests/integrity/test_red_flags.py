@@ -1,6 +1,7 @@
 """The red-flag runner: specs from YAML, the flags table, per-flag records and the summary."""
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ from pipelines.integrity.red_flags import (
     compute_flags,
     describe_flags,
     load_flag_specs,
+    not_computable,
     summarize,
 )
 
@@ -19,7 +21,11 @@ EXPECTED_FLAGS = {
     "R003",
     "R018",
     "R024",
+    "R035",
+    "R036",
+    "R038",
     "R058",
+    "TH-PRICE-REF",
     "TH-SPLIT",
     "TH-ABOVE-BUDGET",
     "TH-SUPPLIER-SHARE",
@@ -46,7 +52,16 @@ def test_every_flag_is_defined_bilingually_with_source_and_parameters():
         assert spec.name.en
         assert spec.definition
         assert spec.source
-        assert spec.parameters, spec.id
+        assert spec.parameters or spec.id == "R036", spec.id  # Cardinal's R036 has none
+        assert spec.thai_specific == spec.id.startswith("TH-"), spec.id
+        if spec.thai_specific:  # says so, and is not passed off as Cardinal's
+            assert "Thai-specific" in spec.definition, spec.id
+        else:
+            number = spec.id[1:]
+            assert spec.source == (
+                f"https://cardinal.readthedocs.io/en/latest/cli/indicators/R/{number}.html"
+            )
+        assert ("procurement_bids" in spec.data) == spec.needs_bids, spec.id
 
 
 def test_flags_table_has_one_row_per_project_and_flag(crafted):
@@ -61,7 +76,18 @@ def test_flags_table_has_one_row_per_project_and_flag(crafted):
         ("pcd", rows[2]["project_id"], "R018"),
     }
     short = next(r for r in flags.to_pylist() if r["flag_id"] == "R003")
-    assert short["detail"] == "bid period 4 days (fewer than 15)"
+    assert short["detail"] == "tender period 4 days (fewer than 15), procurement method open"
+    assert short["ocid"] == f"ocds-th0000-{rows[0]['project_id']}"
+    assert json.loads(short["values"]) == {
+        "tender_period_days": 4,
+        "threshold": 15,
+        "procurement_method": "open",
+    }
+    assert json.loads(short["parameters"]) == {
+        "threshold": 15,
+        "procurement_methods": [],
+        "procurement_method_details": {},
+    }
 
 
 def test_details_never_carry_names_or_tax_ids(crafted):
@@ -101,10 +127,22 @@ def test_summary_of_no_flags_is_zero():
 def test_each_flag_is_described_with_its_records(crafted):
     rows, table = crafted
     specs = load_flag_specs()
-    described = {d["id"]: d for d in describe_flags(compute_flags(table), specs)}
+    skipped = not_computable(specs, None)
+    assert skipped == ["R024", "R035", "R036", "R038", "R058"]
+    flags = compute_flags(table)
+    described = {d["id"]: d for d in describe_flags(flags, specs, skipped=skipped)}
     assert described["R018"]["projects"] == sorted([rows[0]["project_id"], rows[2]["project_id"]])
-    assert described["R024"]["projects"] == []
-    assert described["R003"]["parameters"] == {"methods": ["e_bidding"], "min_days": 15}
+    assert described["TH-PRICE-REF"]["projects"] == []
+    assert described["TH-PRICE-REF"]["computable"] is True
+    # no bids table: not computable, never "0 flagged"
+    assert described["R024"]["computable"] is False
+    assert described["R024"]["projects"] is None
+    assert "not computable" in described["R024"]["not_computable_reason"]
+    assert described["R003"]["parameters"] == {
+        "threshold": 15,
+        "procurement_methods": [],
+        "procurement_method_details": {},
+    }
     assert described["R003"]["name"]["th"] == "ระยะเวลายื่นข้อเสนอสั้นผิดปกติ"
 
 
@@ -127,9 +165,11 @@ def test_an_unknown_check_in_the_yaml_is_refused_naming_the_file(tmp_path: Path)
     spec = {
         "id": "X1",
         "check": "no_such_check",
+        "thai_specific": False,
         "name": {"th": "ก", "en": "a"},
         "definition": "d",
         "source": "s",
+        "data": ["procurement"],
         "parameters": {},
     }
     path.write_text(yaml.safe_dump({"flags": [spec]}), encoding="utf-8")
@@ -140,6 +180,6 @@ def test_an_unknown_check_in_the_yaml_is_refused_naming_the_file(tmp_path: Path)
 def test_a_parameter_missing_from_the_yaml_is_refused_naming_the_flag(crafted):
     _, table = crafted
     spec = next(s for s in load_flag_specs() if s.id == "R003")
-    broken = spec.model_copy(update={"parameters": {"methods": ["e_bidding"]}})
+    broken = spec.model_copy(update={"parameters": {"threshold": 15}})
     with pytest.raises(ValueError, match="red flag R003"):
         compute_flags(table, [broken])

@@ -1,9 +1,11 @@
-"""Contract value above budget (beyond a ``$tolerance`` fraction)."""
+"""TH-ABOVE-BUDGET (Thai-specific): contract value above the budget (beyond ``$tolerance``)."""
 
 QUERY = """
 SELECT agency_code, project_id,
        format('contract value {:,.2f} THB above budget {:,.2f} THB', contract_value, budget)
-           AS detail
+           AS detail,
+       to_json({'contract_value': contract_value, 'budget': budget,
+                'over_budget': (contract_value - budget) / budget})::VARCHAR AS "values"
 FROM awards
 WHERE contract_value IS NOT NULL
   AND budget IS NOT NULL

@@ -1,16 +1,16 @@
-"""The price difference shared by R024 and R058, and its IQR fences per (method, fiscal year).
+"""The price difference of TH-PRICE-REF and its IQR fences per (method, fiscal year).
 
-difference = (reference_price − contract_value) / contract_value, Cardinal's formula with the
-reference price standing in for the second-lowest bid, which the clean table does not hold.
-An outlier must also lie outside the box (below Q1, above Q3): when IQR = 0 the inclusive
-fences would otherwise flag every award at the group's typical value.
+difference = (reference_price − contract_value) / contract_value: Cardinal's R024 formula with
+the reference price in place of the second-lowest bid (Cardinal's own R024 and R058 compare
+bids: :mod:`.second_lowest_bid`). An outlier must also lie outside the box (below Q1): when
+IQR = 0 the inclusive fence would otherwise flag every award at the group's typical value.
 """
 
 from typing import Literal
 
 _PRICED = """
 WITH priced AS (
-    SELECT agency_code, project_id, method, fiscal_year,
+    SELECT agency_code, project_id, method, fiscal_year, contract_value, reference_price,
            (reference_price - contract_value) / contract_value AS difference
     FROM awards
     WHERE list_contains($methods, method)
@@ -37,20 +37,16 @@ _OUTLIERS = {
     "lower": """
 SELECT agency_code, project_id,
        format('price difference {:.2f}% at or below the lower fence {:.2f}% ({} FY{})',
-              100 * difference, 100 * lower_fence, method, fiscal_year) AS detail
+              100 * difference, 100 * lower_fence, method, fiscal_year) AS detail,
+       to_json({'contract_value': contract_value, 'reference_price': reference_price,
+                'difference': difference, 'q1': q1, 'q3': q3,
+                'lower_fence': lower_fence})::VARCHAR AS "values"
 FROM bounded
 WHERE difference <= lower_fence AND difference < q1
-""",
-    "upper": """
-SELECT agency_code, project_id,
-       format('price difference {:.2f}% at or above the upper fence {:.2f}% ({} FY{})',
-              100 * difference, 100 * upper_fence, method, fiscal_year) AS detail
-FROM bounded
-WHERE difference >= upper_fence AND difference > q3
 """,
 }
 
 
-def outlier_query(fence: Literal["lower", "upper"]) -> str:
+def outlier_query(fence: Literal["lower"]) -> str:
     """The query flagging awards beyond the ``fence`` of their group."""
     return _PRICED + _OUTLIERS[fence]

@@ -1,9 +1,12 @@
-"""R018 single bid: exactly ``$bidders`` tenderer in a competitive (open or selective) method."""
+"""R018 single bid received (Cardinal): tender.numberOfTenderers is 1 and the OCDS procurement
+method is in ``$procurement_methods`` (competitive: open and selective by default)."""
 
 QUERY = """
 SELECT agency_code, project_id,
-       format('{} bid received, method {}', number_of_bidders, method) AS detail
-FROM procurement
-WHERE list_contains($methods, method)
-  AND number_of_bidders = $bidders
+       format('1 tenderer, procurement method {}', ocds_method) AS detail,
+       to_json({'number_of_tenderers': number_of_bidders,
+                'procurement_method': ocds_method})::VARCHAR AS "values"
+FROM processes
+WHERE list_contains($procurement_methods, ocds_method)
+  AND number_of_bidders = 1
 """

@@ -1,9 +1,10 @@
-"""Split purchases: at least ``$min_count`` awards just under ``$threshold`` from one buyer to
-one supplier within ``$window_days`` days (first to last contract date)."""
+"""TH-SPLIT (Thai-specific) split purchases: at least ``$min_count`` awards just under
+``$threshold`` from one buyer to one supplier
+within ``$window_days`` days (first to last contract date)."""
 
 QUERY = """
 WITH qualifying AS (
-    SELECT agency_code, project_id, winner_tax_id, contract_date
+    SELECT agency_code, project_id, winner_tax_id, contract_date, contract_value
     FROM awards
     WHERE list_contains($methods, method)
       AND contract_date IS NOT NULL
@@ -21,7 +22,8 @@ windows AS (
     FROM qualifying
 ),
 flagged AS (
-    SELECT q.agency_code, q.project_id, max(w.awards_in_window) AS awards_in_window
+    SELECT q.agency_code, q.project_id, max(w.awards_in_window) AS awards_in_window,
+           any_value(q.contract_value) AS contract_value
     FROM qualifying AS q
     JOIN windows AS w
       ON q.agency_code = w.agency_code
@@ -34,6 +36,8 @@ flagged AS (
 SELECT agency_code, project_id,
        format('{} awards to one supplier within {} days, each {:,.0f} to under {:,.0f} THB',
               awards_in_window, $window_days,
-              CAST($threshold * (1 - $margin) AS DOUBLE), CAST($threshold AS DOUBLE)) AS detail
+              CAST($threshold * (1 - $margin) AS DOUBLE), CAST($threshold AS DOUBLE)) AS detail,
+       to_json({'awards_in_window': awards_in_window,
+                'contract_value': contract_value})::VARCHAR AS "values"
 FROM flagged
 """

@@ -1,5 +1,6 @@
-"""Supplier share: one supplier holds more than ``$max_share`` of a buyer's award value in a
-fiscal year (buyer-years with at least ``$min_buyer_awards`` awards)."""
+"""TH-SUPPLIER-SHARE (Thai-specific) supplier share: one supplier holds more than
+``$max_share`` of a buyer's award value in a fiscal year
+(buyer-years with at least ``$min_buyer_awards`` awards)."""
 
 QUERY = """
 WITH valued AS (
@@ -21,7 +22,9 @@ shares AS (
 )
 SELECT v.agency_code, v.project_id,
        format('supplier holds {:.1f}% of the buyer''s FY{} award value (more than {:.1f}%)',
-              100 * s.share, v.fiscal_year, 100 * $max_share) AS detail
+              100 * s.share, v.fiscal_year, 100 * $max_share) AS detail,
+       to_json({'supplier_share': s.share, 'fiscal_year': v.fiscal_year,
+                'contract_value': v.contract_value})::VARCHAR AS "values"
 FROM valued AS v JOIN shares AS s USING (agency_code, fiscal_year, winner_tax_id)
 WHERE s.share > $max_share
 """

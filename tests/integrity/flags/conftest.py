@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
+from pipelines.integrity.flags.inputs import BIDS_SCHEMA
 from pipelines.integrity.red_flags import (
     FlagSpec,
     compute_flags,
@@ -24,12 +26,20 @@ def specs() -> dict[str, FlagSpec]:
 
 @pytest.fixture
 def flagged(specs: dict[str, FlagSpec], make_table: Callable[..., Any]) -> Flagged:
-    """``flagged("R003", rows, min_days=20)`` -> the project ids R003 flags."""
+    """``flagged("R003", rows, threshold=20)`` -> the project ids R003 flags; ``bids=[...]``
+    (dicts with project_id, agency_code, bidder_tax_id, bid_amount, bid_status) for the bid
+    flags."""
 
-    def run(flag_id: str, rows: list[dict[str, Any]], **parameters: Any) -> list[str]:
+    def run(
+        flag_id: str,
+        rows: list[dict[str, Any]],
+        bids: list[dict[str, Any]] | None = None,
+        **parameters: Any,
+    ) -> list[str]:
         spec = specs[flag_id]
         if parameters:
             spec = spec.model_copy(update={"parameters": {**spec.parameters, **parameters}})
-        return flagged_projects(compute_flags(make_table(rows), [spec]), flag_id)
+        table = None if bids is None else pa.Table.from_pylist(bids, schema=BIDS_SCHEMA)
+        return flagged_projects(compute_flags(make_table(rows), [spec], table), flag_id)
 
     return run

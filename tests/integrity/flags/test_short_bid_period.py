@@ -1,4 +1,4 @@
-"""R003 short bid period: fewer than 15 days between announcement and bid closing."""
+"""R003 short submission period (Cardinal): fewer than 15 whole days, every method by default."""
 
 import datetime as dt
 
@@ -19,14 +19,46 @@ def test_14_days_is_flagged_and_15_is_not(flagged, make_project):
     assert flagged("R003", rows) == [rows[0]["project_id"]]
 
 
-def test_only_the_configured_open_methods_are_checked(flagged, make_project):
-    # e-market has statutory periods of a few days: not an R003 concern by default.
+def test_every_procurement_method_is_checked_by_default(flagged, make_project):
+    # Cardinal's default: no procurement_methods filter (the issue: 258 flagged vs 66).
+    methods = ["e_bidding", "e_market", "selection", "specific", "price_agreement"]
+    rows = [bid_period(make_project, n, 3, method=m) for n, m in enumerate(methods, 1)]
+    assert flagged("R003", rows) == sorted(row["project_id"] for row in rows)
+
+
+def test_procurement_methods_restrict_to_the_ocds_methods_listed(flagged, make_project):
     rows = [
-        bid_period(make_project, 1, 3, method="e_market"),
-        bid_period(make_project, 2, 3, method="specific"),
-        bid_period(make_project, 3, 3, method="e_bidding"),
+        bid_period(make_project, 1, 3, method="e_market"),  # open
+        bid_period(make_project, 2, 3, method="specific"),  # direct
+        bid_period(make_project, 3, 3, method="selection"),  # selective
     ]
-    assert flagged("R003", rows) == [rows[2]["project_id"]]
+    chosen = flagged("R003", rows, procurement_methods=["open", "selective"])
+    assert chosen == [rows[0]["project_id"], rows[2]["project_id"]]
+
+
+def test_a_threshold_per_procurement_method_details(flagged, make_project):
+    # Cardinal's [R003.procurement_method_details]: e-market's statutory period is shorter.
+    rows = [
+        bid_period(make_project, 1, 5, method="e_market"),
+        bid_period(make_project, 2, 4, method="e_market"),
+        bid_period(make_project, 3, 5, method="e_bidding"),
+    ]
+    details = {"ตลาดอิเล็กทรอนิกส์ (e-market)": 5}
+    assert flagged("R003", rows, procurement_method_details=details) == [
+        rows[1]["project_id"],
+        rows[2]["project_id"],
+    ]
+
+
+def test_cancelled_processes_are_excluded(flagged, make_project):
+    rows = [bid_period(make_project, 1, 3, status="cancelled"), bid_period(make_project, 2, 3)]
+    assert flagged("R003", rows) == [rows[1]["project_id"]]
+
+
+def test_cardinal_documented_example_one_day_is_flagged(flagged, make_project):
+    # docs/examples/R/003.jsonl: 2020-08-03 to 2020-08-04 -> flagged.
+    row = bid_period(make_project, 1, 1)
+    assert flagged("R003", [row]) == [row["project_id"]]
 
 
 def test_rows_without_both_dates_are_not_checked(flagged, make_project):
@@ -39,4 +71,4 @@ def test_rows_without_both_dates_are_not_checked(flagged, make_project):
 
 def test_the_minimum_is_a_parameter(flagged, make_project):
     rows = [bid_period(make_project, 1, 15), bid_period(make_project, 2, 20)]
-    assert flagged("R003", rows, min_days=20) == [rows[0]["project_id"]]
+    assert flagged("R003", rows, threshold=20) == [rows[0]["project_id"]]

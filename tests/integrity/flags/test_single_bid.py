@@ -1,4 +1,4 @@
-"""R018 single bid: exactly one tenderer in an open or selective method."""
+"""R018 single bid (Cardinal): numberOfTenderers 1, OCDS method open or selective."""
 
 import pytest
 
@@ -19,3 +19,13 @@ import pytest
 def test_single_bid(flagged, make_project, method, bidders, is_flagged):
     row = make_project(1, method=method, number_of_bidders=bidders)
     assert flagged("R018", [row]) == ([row["project_id"]] if is_flagged else [])
+
+
+def test_cancelled_processes_are_excluded(flagged, make_project):
+    rows = [make_project(1, number_of_bidders=1, status="cancelled")]
+    assert flagged("R018", rows) == []
+
+
+def test_the_competitive_methods_are_a_parameter(flagged, make_project):
+    rows = [make_project(1, method="specific", number_of_bidders=1)]
+    assert flagged("R018", rows, procurement_methods=["direct"]) == [rows[0]["project_id"]]
