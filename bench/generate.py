@@ -6,9 +6,13 @@
     python bench/generate.py egp --agency dla --rows 500 --out F [--encoding cp874|utf-8-sig]
 
 ``drops`` writes what agencies really send, for every agency in the registry x decisions,
-procurement, budget x fiscal years B.E. 2567 and 2568: each agency has its own habits (encoding,
-file type, header language, date form, digits, amounts; ``AGENCY_HABITS``), and a few files
-carry planted defects (``DEFECTS``, documented in ``datasets/drops/README.md``).
+procurement, procurement_bids, budget x fiscal years B.E. 2567 and 2568: each agency has its own
+habits (encoding, file type, header language, date form, digits, amounts; ``AGENCY_HABITS``), and
+a few files carry planted defects (``DEFECTS``, documented in ``datasets/drops/README.md``). The
+bids file of an agency and year is built from that agency's procurement rows of the year (the same
+seeded rows): ``number_of_bidders`` bids per awarded project, the winner's bid its contract value.
+Project numbers are nationally unique: B.E. year (2 digits), the agency's place in the registry
+(3 digits), a sequence (6 digits).
 
 The large-file mode writes N procurement rows as UTF-8 CSV with canonical headers: ``messy``
 (default) keeps valid-but-untidy values (BE years and dates, Thai method names, amounts with
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import io
 import random
 import re
@@ -43,7 +48,7 @@ from pipelines.contracts import DatasetSpec, load_agencies, load_specs  # noqa: 
 from pipelines.thai import THAI_DIGITS, be_to_ce, ce_to_be, format_date  # noqa: E402
 
 FISCAL_YEARS_BE = (2567, 2568)
-FAMILIES = ("decisions", "procurement", "budget")
+FAMILIES = ("decisions", "procurement", "procurement_bids", "budget")
 DEFAULT_SEED = 2568
 
 # --- Thai content pools ------------------------------------------------------------------------
@@ -193,7 +198,12 @@ AGENCY_HABITS: dict[str, Habits] = {
         title_row=True,
         excel_dates=True,
         with_agency_column=False,
-        sheet={"procurement": "จัดซื้อจัดจ้าง", "decisions": "ผลการพิจารณา", "budget": "งบประมาณ"},
+        sheet={
+            "procurement": "จัดซื้อจัดจ้าง",
+            "procurement_bids": "ผู้เสนอราคา",
+            "decisions": "ผลการพิจารณา",
+            "budget": "งบประมาณ",
+        },
     ),
     "dla": Habits(encoding="cp874", headers=1, date_style="slash_be", amounts="comma"),
     "rid": Habits(encoding="cp874", headers=2, date_style="abbr_be2", amounts="comma"),
@@ -257,6 +267,29 @@ def money(rng: random.Random, low: float, high: float) -> float:
 
 # --- rows (canonical values; habits are applied when writing) -----------------------------------
 
+
+def project_number(agency: str, fiscal_year_be: int, sequence: int) -> str:
+    """An 11-digit e-GP project number unique nationally: B.E. year, the agency's place in the
+    registry, the project's sequence (no number under two agencies)."""
+    return f"{fiscal_year_be % 100:02d}{_agency_number(agency):03d}{sequence:06d}"
+
+
+@functools.cache
+def _agency_number(agency: str) -> int:
+    codes = [item.agency_code for item in load_agencies()]
+    if agency not in codes:
+        raise SystemExit(f"agency {agency!r} is not in the registry: no project numbers for it")
+    return codes.index(agency) + 1
+
+
+def award_day(bid_close: dt.date, contract_date: dt.date | None, sequence: int) -> dt.date:
+    """The winner's announcement: after the bids close, before the contract is signed (drawn
+    from the dates, not the seeded stream, so the other columns keep their values)."""
+    if contract_date is not None:
+        return bid_close + dt.timedelta(days=max(1, (contract_date - bid_close).days * 2 // 3))
+    return bid_close + dt.timedelta(days=3 + sequence % 12)
+
+
 Row = dict[str, Any]
 
 
@@ -284,8 +317,11 @@ def procurement_row(rng: random.Random, agency: str, fiscal_year_be: int, sequen
         name = f"{name} จังหวัด{rng.choice(PROVINCES)}"
     awarded = status in ("awarded", "contracted")
     bidders = 1 if method == "specific" else rng.randint(1, 8)
+    contract_date = (
+        bid_close + dt.timedelta(days=rng.randint(10, 45)) if status == "contracted" else None
+    )
     return {
-        "project_id": f"{fiscal_year_be % 100:02d}{sequence:09d}",
+        "project_id": project_number(agency, fiscal_year_be, sequence),
         "agency_code": agency,
         "fiscal_year": be_to_ce(fiscal_year_be),
         "project_name": name,
@@ -294,9 +330,8 @@ def procurement_row(rng: random.Random, agency: str, fiscal_year_be: int, sequen
         "reference_price": reference if status != "planned" else None,
         "announce_date": announce if status != "planned" else None,
         "bid_close_date": bid_close if status not in ("planned",) else None,
-        "contract_date": bid_close + dt.timedelta(days=rng.randint(10, 45))
-        if status == "contracted"
-        else None,
+        "award_date": award_day(bid_close, contract_date, sequence) if awarded else None,
+        "contract_date": contract_date,
         "number_of_bidders": bidders if awarded else None,
         "winner_tax_id": thirteen_digit_id(rng, "0105") if awarded else None,
         "winner_name": company(rng) if awarded else None,
@@ -371,8 +406,16 @@ def plant_defect(rows: list[Row], defect: str, rng: random.Random) -> None:
     """Make one row genuinely wrong, the way real files are."""
     row = rows[len(rows) // 2]
     if defect == "contract_over_budget":
-        row.update(status="contracted", contract_value=round(row["budget"] * 1.6, 2))
-        row.update(contract_date=row["contract_date"] or row["bid_close_date"])
+        # 60% over budget, 7 days to bid, one valid bid (a lower one disqualified: the bids file)
+        announce = row["announce_date"] or fiscal_year_dates(be_year(row))[0] + dt.timedelta(30)
+        bid_close = announce + dt.timedelta(days=7)
+        contract = bid_close + dt.timedelta(days=15)
+        row.update(status="contracted", method="e_bidding", contract_value=row["budget"] * 1.6)
+        row.update(contract_value=round(row["contract_value"], 2), number_of_bidders=2)
+        row.update(announce_date=announce, bid_close_date=bid_close, contract_date=contract)
+        row.update(award_date=bid_close + dt.timedelta(days=5), reference_price=row["budget"])
+        row.update(winner_tax_id=row["winner_tax_id"] or thirteen_digit_id(rng, "0105"))
+        row.update(winner_name=row["winner_name"] or company(rng))
     elif defect == "disbursed_over_revised":
         row["disbursed"] = round(row["revised"] * 1.25, 2)
     elif defect == "bad_enum":
@@ -392,6 +435,91 @@ def plant_defect(rows: list[Row], defect: str, rng: random.Random) -> None:
             f"ติดต่อผู้ยื่นคำขอ เลขประจำตัวประชาชน {citizen} โทร 08{rng.randint(1, 9)}-"
             f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)} อีเมล somchai.j@example.com"
         )
+
+
+def be_year(row: Row) -> int:
+    return ce_to_be(row["fiscal_year"])
+
+
+# --- bids (one row per bid received, consistent with the procurement rows) ---------------------
+
+# Bids received on a project that are not the winner's: mostly valid, a few disqualified or
+# withdrawn, all above the winning price (the lowest valid bid wins).
+OTHER_BID_STATUS = (["valid", "disqualified", "withdrawn"], [80, 14, 6])
+
+
+def procurement_rows(agency: str, fiscal_year_be: int, seed: int) -> list[Row]:
+    """The agency's procurement rows of the year, as its procurement file holds them."""
+    rng = random.Random(f"{seed}:{agency}:procurement:{fiscal_year_be}")
+    count = rng.randint(*ROW_COUNTS["procurement"])
+    rows = [procurement_row(rng, agency, fiscal_year_be, n + 1) for n in range(count)]
+    defect = DEFECTS.get((agency, "procurement", fiscal_year_be))
+    if defect:
+        plant_defect(rows, defect, rng)
+    return rows
+
+
+def bids_rows(agency: str, fiscal_year_be: int, seed: int) -> list[Row]:
+    """``number_of_bidders`` bids per awarded or contracted project: the winner's at the contract
+    value (or a price under the reference when not yet contracted), the others higher. In each
+    file one project's second-lowest valid bid is within 0.3% of the winner's and one's is at
+    least 60% above it (a heavily discounted winning bid). The planted over-budget project has a
+    single valid bid and a lower one disqualified. One losing bidder in dla's B.E. 2568 file is
+    a sole trader (a citizen id: personal data, masked by the gate)."""
+    rng = random.Random(f"{seed}:{agency}:procurement_bids:{fiscal_year_be}")
+    every = procurement_rows(agency, fiscal_year_be, seed)
+    defect = DEFECTS.get((agency, "procurement", fiscal_year_be))
+    planted = every[len(every) // 2]["project_id"] if defect == "contract_over_budget" else None
+    projects = [
+        row for row in every if row["status"] in ("awarded", "contracted") and row["winner_tax_id"]
+    ]
+    contested = [row["project_id"] for row in projects if row["number_of_bidders"] >= 3]
+    close, discounted = rng.sample(contested, 2) if len(contested) >= 2 else (None, None)
+    rows: list[Row] = []
+    for row in projects:
+        winning = row["contract_value"] or round(row["reference_price"] * rng.uniform(0.8, 1), 2)
+        bids = [(row["winner_tax_id"], row["winner_name"], winning, "valid")]
+        if row["project_id"] == planted:
+            low = round(winning * rng.uniform(0.55, 0.6), 2)
+            bids.append((thirteen_digit_id(rng, "0105"), company(rng), low, "disqualified"))
+        else:
+            factor = {close: (1.0005, 1.003), discounted: (1.6, 1.9)}.get(
+                row["project_id"], (1.02, 1.3)
+            )
+            for rank in range(row["number_of_bidders"] - 1):
+                status = "valid" if rank == 0 else rng.choices(*OTHER_BID_STATUS)[0]
+                amount = round(winning * rng.uniform(*factor) * (1 + 0.05 * rank), 2)
+                bids.append((thirteen_digit_id(rng, "0105"), company(rng), amount, status))
+        rows.extend(_bid_rows(row, bids, rng))
+    if agency == "dla" and fiscal_year_be == 2568:
+        winners = {row["winner_tax_id"] for row in projects}
+        loser = next(bid for bid in rows if bid["bidder_tax_id"] not in winners)
+        loser.update(bidder_tax_id=thirteen_digit_id(rng, "3"), bidder_name=person(rng))
+    return rows
+
+
+def _bid_rows(
+    project: Row, bids: list[tuple[str, str, float, str]], rng: random.Random
+) -> list[Row]:
+    opened = project["announce_date"] if isinstance(project["announce_date"], dt.date) else None
+    closed = project["bid_close_date"]
+    rows = []
+    for tax_id, name, amount, status in bids:
+        day = random_day(rng, opened, closed) if opened and closed else closed
+        rows.append(
+            {
+                "project_id": project["project_id"],
+                "agency_code": project["agency_code"],
+                "fiscal_year": project["fiscal_year"],
+                "bidder_tax_id": tax_id,
+                "bidder_name": name,
+                "bid_amount": amount,
+                "bid_status": status,
+                "bid_date": day,
+            }
+        )
+    rng.shuffle(rows)  # in the order the agency's system lists them, not by price
+    return rows
 
 
 # --- writing with habits ------------------------------------------------------------------------
@@ -507,11 +635,14 @@ def drop_file(
     family = spec.name
     habits = AGENCY_HABITS.get(agency, DEFAULT_HABITS)
     rng = random.Random(f"{seed}:{agency}:{family}:{fiscal_year_be}")
-    count = rng.randint(*ROW_COUNTS[family])
-    rows = [ROW_MAKERS[family](rng, agency, fiscal_year_be, n + 1) for n in range(count)]
     defect = DEFECTS.get((agency, family, fiscal_year_be))
-    if defect and defect != "truncated":
-        plant_defect(rows, defect, rng)
+    if family == "procurement_bids":
+        rows = bids_rows(agency, fiscal_year_be, seed)
+    else:
+        count = rng.randint(*ROW_COUNTS[family])
+        rows = [ROW_MAKERS[family](rng, agency, fiscal_year_be, n + 1) for n in range(count)]
+        if defect and defect != "truncated":
+            plant_defect(rows, defect, rng)
     names = [n for n in spec.field_names if habits.with_agency_column or n != "agency_code"]
     header = header_names(spec, habits, names)
     cells = [[cell_text(spec, name, row[name], habits) for name in names] for row in rows]

@@ -35,12 +35,15 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 GENERATED = ("decisions_", "procurement_", "budget_")  # the families bench/generate.py writes
+# (procurement_ covers procurement_bids_)
 
 
 def test_generator_is_deterministic_and_matches_the_committed_drops(tmp_path):
-    written = generator().generate_drops(tmp_path / "drops")
+    gen = generator()
+    written = gen.generate_drops(tmp_path / "drops")
     agencies = load_agencies()
-    assert len(written) == len(agencies) * 3 * 2
+    assert gen.FAMILIES == ("decisions", "procurement", "procurement_bids", "budget")
+    assert len(written) == len(agencies) * 4 * 2
     committed = digests(DROPS)
     generated = {name: d for name, d in committed.items() if Path(name).name.startswith(GENERATED)}
     assert digests(tmp_path / "drops") == generated
@@ -78,7 +81,7 @@ def normalized(family, agency):
 
 PARTITIONS = [
     (family, agency.agency_code)
-    for family in ("decisions", "procurement", "budget")
+    for family in ("decisions", "procurement", "procurement_bids", "budget")
     for agency in load_agencies()
 ]
 
@@ -120,3 +123,64 @@ def test_personal_data_sits_only_in_dla_decisions_remarks():
         remarks = normalized("decisions", agency.agency_code).table.column("remarks").to_pylist()
         found = citizen_ids(remarks)
         assert len(found) == (1 if agency.agency_code == "dla" else 0), agency.agency_code
+
+
+def test_bids_agree_with_the_procurement_rows():
+    """Every agency's bids: number_of_bidders bids per awarded project, the winner's at the
+    contract value and the lowest valid bid; project numbers unique nationally."""
+    owners: dict[str, str] = {}
+    for agency in load_agencies():
+        code = agency.agency_code
+        projects = normalized("procurement", code).table.to_pylist()
+        for row in projects:
+            assert owners.setdefault(row["project_id"], code) == code, row["project_id"]
+        bids = normalized("procurement_bids", code).table.to_pylist()
+        by_project: dict[str, list[dict]] = {}
+        for bid in bids:
+            by_project.setdefault(bid["project_id"], []).append(bid)
+        awarded = [r for r in projects if r["status"] in ("awarded", "contracted")]
+        assert sorted(by_project) == sorted(r["project_id"] for r in awarded), code
+        for row in awarded:
+            received = by_project[row["project_id"]]
+            assert len(received) == row["number_of_bidders"], row["project_id"]
+            (winner,) = [b for b in received if b["bidder_tax_id"] == row["winner_tax_id"]]
+            assert winner["bid_status"] == "valid"
+            if row["contract_value"] is not None:
+                assert winner["bid_amount"] == row["contract_value"]
+            valid = [b["bid_amount"] for b in received if b["bid_status"] == "valid"]
+            assert min(valid) == winner["bid_amount"]
+            assert row["award_date"] is not None
+            assert row["award_date"] >= row["bid_close_date"]
+
+
+def test_the_planted_bids_are_there():
+    """cgd's over-budget project: 7 days to bid, a single valid bid, a lower one disqualified;
+    every file has a near-tie and a heavily discounted winning bid; dla's one sole trader."""
+    projects = {r["project_id"]: r for r in normalized("procurement", "cgd").table.to_pylist()}
+    (over,) = [r for r in projects.values() if (r["contract_value"] or 0) > r["budget"]]
+    assert (over["bid_close_date"] - over["announce_date"]).days == 7
+    bids = list(normalized("procurement_bids", "cgd").table.to_pylist())
+    received = sorted(
+        (b["bid_status"], b["bid_amount"]) for b in bids if b["project_id"] == over["project_id"]
+    )
+    assert [status for status, _ in received] == ["disqualified", "valid"]
+    assert received[0][1] < received[1][1] == over["contract_value"]
+    for agency in load_agencies():
+        gaps = []
+        table = normalized("procurement_bids", agency.agency_code).table.to_pylist()
+        for project in {b["project_id"] for b in table}:
+            valid = sorted(
+                b["bid_amount"]
+                for b in table
+                if b["project_id"] == project and b["bid_status"] == "valid"
+            )
+            if len(valid) >= 2:
+                gaps.append(valid[1] / valid[0] - 1)
+        assert sum(gap < 0.003 for gap in gaps) >= 2, agency.agency_code  # one a year, at least
+        assert sum(gap >= 0.6 for gap in gaps) >= 2, agency.agency_code
+    from stdnum.th import pin
+
+    for agency in load_agencies():
+        ids = normalized("procurement_bids", agency.agency_code).table.column("bidder_tax_id")
+        persons = [i for i in ids.to_pylist() if pin.is_valid(i) and not i.startswith("0")]
+        assert len(persons) == (1 if agency.agency_code == "dla" else 0), agency.agency_code
