@@ -4,7 +4,8 @@ submitted bids that were disqualified is a high outlier.
 Submitted bids (valid, disqualified, pending) of processes not cancelled, with or without an
 award. Per group in ``$groups``: ``tenderer`` (by the OCDS tenderer id; tenderers with fewer
 than ``$minimum_submitted_bids`` submitted bids left out) and ``buyer`` (the agency; buyers
-with fewer than ``$minimum_contracting_processes`` processes with submitted bids left out).
+below ``$minimum_contracting_processes`` left out, counted in submitted bids as Cardinal's
+implementation and its documented example do, although its page says processes).
 ratio = disqualified / submitted; upper fence = Q3 + 1.5 IQR of the group's ratios (Cardinal's
 quartiles), or ``$threshold`` when it is a number; a subject is flagged when the fence > 0 and
 its ratio ≥ the fence. Cardinal flags organizations, not processes: the red-flags file lists
@@ -28,7 +29,7 @@ subjects AS (
     SELECT 'buyer', agency_code, count(*) FILTER (WHERE out), count(*)
     FROM submitted
     GROUP BY agency_code
-    HAVING count(DISTINCT project_id) >= $minimum_contracting_processes
+    HAVING count(*) >= $minimum_contracting_processes  -- bids, as Cardinal counts it
 ),
 ratios AS (
     SELECT *, disqualified / submitted AS ratio FROM subjects WHERE list_contains($groups, grp)
