@@ -8,10 +8,12 @@ pipeline's machine is never shown: a figure with only local evidence says so).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from pipelines.readiness.figures import LABELS, PER_FAMILY, Figure, label
 from pipelines.readiness.wording import NO_DATA, OPERATORS, Words, family_words, term
@@ -97,6 +99,82 @@ def value_words(value: Any, unit: str = "") -> Words | None:
 
 def operator_words(op: str) -> Words:
     return OPERATORS[op]
+
+
+THAI = re.compile(r"[\u0E00-\u0E7F]")
+# an agency code stands alone: not inside a URL, a dataset name (cgd-budget) or a key
+_CODE_EDGE = r"A-Za-z0-9_./:@\-"
+
+
+class Names:
+    """Proper names inside the report's texts, shown in the reader's language.
+
+    A module's note may name agencies by their registry code ("not readable: dla") and cite a
+    publication by its title ("from EIU Democracy Index ..."). In a Thai text a code becomes
+    the agency's Thai name (registry ``name_th``), in an English text its English name; a
+    title is kept as published and marked with its own language (``<cite lang="en">``), so an
+    English-only title inside a Thai label is a citation, not an untranslated word."""
+
+    def __init__(
+        self,
+        agencies: Mapping[str, tuple[str, str]],
+        titles: Iterable[str],
+        *,
+        markup: bool = True,
+    ) -> None:
+        self.agencies = dict(agencies)
+        self.markup = markup
+        self.titles = sorted({t for t in titles if t}, key=len, reverse=True)
+        codes = sorted(self.agencies, key=len, reverse=True)
+        parts = [re.escape(t) for t in self.titles]
+        if codes:
+            alternatives = "|".join(re.escape(c) for c in codes)
+            parts.append(rf"(?<![{_CODE_EDGE}])(?:{alternatives})(?![{_CODE_EDGE}])")
+        self.pattern = re.compile("|".join(parts)) if parts else None
+
+    def th(self, text: object) -> Markup | str:
+        return self._show(text, 0)
+
+    def en(self, text: object) -> Markup | str:
+        return self._show(text, 1)
+
+    def agency(self, code: str) -> tuple[str, str] | None:
+        """The agency's (Thai, English) names; None when the registry does not list it (the
+        page then shows its portal title as a proper name)."""
+        return self.agencies.get(code)
+
+    def _show(self, text: object, language: int) -> Markup | str:
+        plain = "" if text is None else str(text)
+        if self.pattern is None:
+            return escape(plain) if self.markup else plain
+        shown = Markup("") if self.markup else ""  # Markup + str escapes the str
+        position = 0
+        for match in self.pattern.finditer(plain):
+            found = match.group(0)
+            shown += plain[position : match.start()]
+            if found in self.agencies:
+                shown += self.agencies[found][language]
+            elif self.markup:
+                own = "th" if THAI.search(found) else "en"
+                shown += Markup('<cite lang="{}">{}</cite>').format(own, found)
+            else:
+                shown += found
+            position = match.end()
+        return shown + plain[position:]
+
+
+def cited_titles(node: Any) -> list[str]:
+    """Every ``title`` in a configuration (a model dump): the publications it cites."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found |= {v for k, v in item.items() if k == "title" and isinstance(v, str)}
+            stack += list(item.values())
+        elif isinstance(item, list | tuple):
+            stack += list(item)
+    return sorted(found)
 
 
 def cell(text: object) -> str:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.files import replace_atomically
 from pipelines.readiness import charts, history
+from pipelines.readiness.actions import Action, grouped, next_steps
 from pipelines.readiness.eligibility import (
     EligibilityAssessment,
     assess_eligibility,
@@ -24,7 +25,7 @@ from pipelines.readiness.figures import Figure
 from pipelines.readiness.history import Trend
 from pipelines.readiness.indicators import AgencyScorecard, IndicatorSet, input_figures
 from pipelines.readiness.methodology import Commitment, Cpi, OgpConfig
-from pipelines.readiness.present import environment
+from pipelines.readiness.present import Names, cited_titles, environment
 from pipelines.readiness.scoring import CommitmentAssessment, assess_commitment
 from pipelines.readiness.values_check import (
     ValuesCheckAssessment,
@@ -39,8 +40,6 @@ from pipelines.readiness.verified import (
 from pipelines.thai import ce_to_be
 
 REPORT_STEM = "ogp-readiness-report"
-MAX_ACTIONS = 10
-PER_KIND = 2
 
 
 class _Part(BaseModel):
@@ -66,7 +65,8 @@ class AgencyFigures(_Part):
 class CheckRow(_Part):
     """One line of a section's checklist (e.g. a co-creation minimum requirement)."""
 
-    subject: str  # a proper name (an agency's title), shown as it is
+    subject: str  # a proper name (an agency's title), shown as it is without a registry name
+    subject_code: str | None = None  # the agency's code: the page shows its registry names
     group_th: str
     group_en: str
     item_th: str
@@ -101,14 +101,6 @@ class FigureSection(_Part):
         return [k for k in keys if all(k in a.figures for a in self.agencies)]
 
 
-class Action(_Part):
-    priority: int
-    subject: str | None = None  # a proper name (an agency's title), shown as it is
-    text_th: str
-    text_en: str
-    evidence: list[str]
-
-
 class ContextFact(_Part):
     key: str
     text_th: str
@@ -141,6 +133,10 @@ class Report(_Part):
     trends: list[Trend]
     previous_run: str | None
     actions: list[Action]
+    # the registry's names by agency code (Thai, English) and the titles of the publications
+    # cited: the page shows a name in each language, a title in its own (present.Names)
+    agency_names: dict[str, tuple[str, str]] = {}
+    source_titles: list[str] = []
 
 
 def build_report(
@@ -151,10 +147,12 @@ def build_report(
     previous: tuple[str, dict[str, Any]] | None = None,
     sections: Sequence[FigureSection] = (),
     eligibility_evidence: Mapping[str, Sequence[str]] | None = None,
+    agency_names: Mapping[str, tuple[str, str]] | None = None,
 ) -> Report:
     """Score everything and assemble the report (pure; ``previous`` = (reference, JSON);
     ``sections``: the figure groups of the other readiness modules, see ``run.sections``;
-    ``eligibility_evidence``: portal pages to cite beside a criterion, never points)."""
+    ``eligibility_evidence``: portal pages to cite beside a criterion, never points;
+    ``agency_names``: the registry's (Thai, English) names by agency code)."""
     methodology, inputs = config.methodology, config.inputs
     as_of = generated_at.date()
     figures = {**indicators.overall, **input_figures(inputs)}
@@ -169,6 +167,9 @@ def build_report(
         oit_mapping_figure(config),
     ]
     register = config.commitments
+    indicators_weakest_first = sorted(
+        indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)
+    )
     cited, checked = completion_evidence(config)  # never a home page (R3 C12)
     commitments = [
         assess_commitment(c, figures, as_of, methodology.irm, cited).model_copy(
@@ -176,7 +177,7 @@ def build_report(
         )
         for c in register.commitments
     ]
-    report = Report(
+    return Report(
         methodology_version=methodology.version,
         generated_at=generated_at,
         as_of=as_of,
@@ -199,7 +200,7 @@ def build_report(
         sections=list(sections),
         commitments=commitments,
         texts_th=_texts_th(register.commitments),
-        agencies=sorted(indicators.agencies, key=lambda a: float(a.figures["score"].value or 0)),
+        agencies=indicators_weakest_first,
         overall=figures,
         cpi=cpi_figures(inputs.cpi),
         context=[
@@ -215,9 +216,10 @@ def build_report(
         ],
         trends=history.compare(indicators.overall, previous[1], previous[0]) if previous else [],
         previous_run=previous[0] if previous else None,
-        actions=[],
+        actions=next_steps(eligibility, values, commitments, indicators_weakest_first),
+        agency_names=dict(agency_names or {}),
+        source_titles=cited_titles(config.model_dump()),
     )
-    return report.model_copy(update={"actions": prioritised_actions(report)})
 
 
 def _texts_th(commitments: Sequence[Commitment]) -> dict[str, str]:
@@ -241,72 +243,6 @@ def cpi_figures(cpi: Cpi) -> list[Figure]:
         )
         for year, score in sorted(cpi.scores.items())
     ]
-
-
-def prioritised_actions(report: Report) -> list[Action]:
-    """What to do next, most decisive first: eligibility gaps, then unverified inputs that the
-    outcome rests on, the Values Check, co-creation, overdue milestones and the weakest
-    agencies — at most ``PER_KIND`` of each kind, so the short list stays varied."""
-    todo: list[tuple[str, str, str, list[str]] | tuple[str, str, str, list[str], str]] = []
-    for c in report.eligibility.criteria:
-        for gain in c.improvements:
-            todo.append(
-                (
-                    "points",
-                    f"{c.name_th}: {gain.what_th} (+{gain.points} คะแนน)",
-                    f"{c.name_en}: {gain.what_en} (+{gain.points} points)",
-                    gain.evidence,
-                )
-            )
-    for confirm in report.eligibility.to_confirm:
-        todo.append(("verify", confirm.what_th, confirm.what_en, confirm.evidence))
-    for value in report.values_check.to_confirm:
-        todo.append(("values", value.what_th, value.what_en, value.evidence))
-    for commitment in report.commitments:
-        for m in commitment.milestones:
-            if m.status == "overdue":
-                todo.append(
-                    (
-                        "overdue",
-                        f"{m.id} เลยกำหนด {m.due.isoformat()}: {m.title_th}",
-                        f"{m.id} overdue since {m.due.isoformat()}: {m.title_en}",
-                        m.evidence,
-                    )
-                )
-    for agency in report.agencies:  # weakest first
-        missing = [f for f in agency.oit_items.values() if not f.value]
-        if missing:
-            todo.append(
-                (
-                    "agency",
-                    "เผยแพร่ " + "; ".join(_item_name(f.label_th) for f in missing),
-                    "publish " + "; ".join(_item_name(f.label_en) for f in missing),
-                    [agency.url],
-                    agency.title,
-                )
-            )
-    taken: dict[str, int] = {}
-    actions: list[Action] = []
-    for kind, th, en, evidence, *subject in todo:
-        if taken.get(kind, 0) < PER_KIND and len(actions) < MAX_ACTIONS:
-            taken[kind] = taken.get(kind, 0) + 1
-            actions.append(
-                Action(
-                    priority=len(actions) + 1,
-                    subject=subject[0] if subject else None,
-                    text_th=th,
-                    text_en=en,
-                    evidence=list(dict.fromkeys(evidence)),
-                )
-            )
-    return actions
-
-
-def _item_name(label: str) -> str:
-    """An OIT item's label without its key when no confirmed number names it (the key is
-    for machines: ``budget_spending_plan Budget spending plan`` -> ``Budget spending plan``)."""
-    head, _, rest = label.partition(" ")
-    return rest if "_" in head and rest else label
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -364,13 +300,21 @@ def render_html(report: Report) -> str:
         charts=svg,
         columns=scorecard_columns(report),
         portal_figures=portal_figures(report),
+        names=Names(report.agency_names, report.source_titles),
+        steps=grouped(report.actions),
     )
 
 
 def render_markdown(report: Report) -> str:
     template = environment().get_template("report.md.j2")
     columns = scorecard_columns(report)
-    return template.render(report=report, columns=columns, portal_figures=portal_figures(report))
+    return template.render(
+        report=report,
+        columns=columns,
+        portal_figures=portal_figures(report),
+        names=Names(report.agency_names, report.source_titles, markup=False),
+        steps=grouped(report.actions),
+    )
 
 
 class ReportPaths(_Part):

@@ -169,6 +169,7 @@ def cocreation_section(
     checks = [
         CheckRow(
             subject=titles.get(agency, agency),
+            subject_code=agency,
             group_th=standard.name.th,
             group_en=standard.name.en,
             item_th=requirement.text.th,

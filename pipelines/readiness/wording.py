@@ -75,6 +75,14 @@ VOCABULARY: dict[str, dict[str, Words]] = {
         "bool": ("ใช่/ไม่ใช่", "yes/no"),
     },
     "bool": {"true": ("ใช่", "yes"), "false": ("ไม่ใช่", "no")},
+    # kinds of next step (pipelines/readiness/actions.py), in the order the page shows them
+    "action": {
+        "points": ("เพิ่มคะแนนคุณสมบัติ", "Gain eligibility points"),
+        "verify": ("ป้อนและยืนยันข้อมูลคุณสมบัติ", "Enter and verify eligibility inputs"),
+        "values": ("ป้อนและยืนยันข้อมูลการตรวจสอบค่านิยม", "Enter and verify the Values Check"),
+        "overdue": ("ขั้นตอนพันธกิจที่เลยกำหนด", "Overdue commitment milestones"),
+        "agency": ("หน่วยงานที่ยังเผยแพร่ข้อมูลไม่ครบ", "Agencies with items to publish"),
+    },
     # text values of input figures (eligibility levels of access to information)
     "value": {
         "law": ("มีกฎหมาย", "law in force"),

@@ -5,21 +5,31 @@ scanner that says so catches each of those faults."""
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
+from pipelines.contracts import load_agencies
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
-from pipelines.readiness.present import key_words
+from pipelines.readiness.present import Names, key_words
 from pipelines.readiness.report import FigureSection, Report, build_report, render_html, to_json
 from pipelines.readiness.wording import term
+from tests.conftest import DEMO_CATALOG_GROUP
+from tests.deploy.sandbox import DemoCatalog
 
 from .conftest import AS_OF, PORTAL
-from .html_scan import scan, source_titles
+from .html_scan import scan
 from .test_report import indicators
 
 LOCAL_PATH = "data/integrity/procurement/dga/red_flags.csv"
+CITED = "EIU Democracy Index, civil liberties sub-score: Thailand"  # a title in inputs.yaml
+REGISTRY = {  # datasets/agencies/agencies.csv and a test agency
+    "cgd": ("กรมบัญชีกลาง", "The Comptroller General's Department"),
+    "dga": ("สำนักงานพัฒนารัฐบาลดิจิทัล", "Digital Government Development Agency"),
+}
 
 
 def sections() -> list[FigureSection]:
@@ -37,8 +47,9 @@ def sections() -> list[FigureSection]:
                     8,
                     [f"{PORTAL}/dataset/dga-decisions"],
                     verified=False,
-                    note_th="ยังไม่ยืนยันกำหนดเวลา",
-                    note_en="deadlines not yet confirmed",
+                    # as the modules write their notes: agencies by code, publications by title
+                    note_th=f"ยังไม่ยืนยันกำหนดเวลา; อ่านข้อมูลไม่ได้: cgd, dga (ตาม {CITED})",
+                    note_en=f"deadlines not yet confirmed; not readable: cgd, dga (per {CITED})",
                 ),
                 share("timeliness", 0, 0, [f"{PORTAL}/dataset/dga-decisions"]),
                 figure("red_flag_rate", 0.25, "share", [LOCAL_PATH], numerator=1, denominator=4),
@@ -50,16 +61,44 @@ def sections() -> list[FigureSection]:
 
 @pytest.fixture
 def full_report(config: OgpConfig) -> Report:
-    return build_report(config, indicators(config), PORTAL, AS_OF, sections=sections())
+    return build_report(
+        config, indicators(config), PORTAL, AS_OF, sections=sections(), agency_names=REGISTRY
+    )
 
 
 def test_the_report_scans_clean(config: OgpConfig, full_report: Report) -> None:
     html = render_html(full_report)
-    found = scan(html, source_titles(config.model_dump()))
+    # no allowance: a cited title is marked with its own language, an agency shown by name
+    found = scan(html)
     # every note of the shipped methodology, inputs and register has its Thai and English
     assert "note not yet translated" not in html
     assert found.problems == []
     assert found.links  # the scan really read the page's links
+
+
+def test_names_are_shown_in_the_readers_language(full_report: Report) -> None:
+    names = Names(REGISTRY, [CITED, "Cabinet resolution"])
+    assert names.th("อ่านข้อมูลไม่ได้: cgd, dga") == ("อ่านข้อมูลไม่ได้: กรมบัญชีกลาง, สำนักงานพัฒนารัฐบาลดิจิทัล")
+    assert names.en("not readable: cgd") == "not readable: The Comptroller General&#39;s Department"
+    # a code inside a URL, a dataset name, a key or a word is not an agency
+    kept = "http://portal.test/dataset/cgd-budget cgd_budget xcgd cgd.csv"
+    assert names.th(kept) == kept
+    assert names.th(f"จาก {CITED}") == f'จาก <cite lang="en">{CITED}</cite>'
+    assert names.en(f"from {CITED}") == f'from <cite lang="en">{CITED}</cite>'
+    assert names.th("<b>cgd</b>") == "&lt;b&gt;กรมบัญชีกลาง&lt;/b&gt;"  # escaped, never markup
+    plain = Names(REGISTRY, [CITED], markup=False)  # the Markdown edition
+    assert plain.th(f"cgd จาก {CITED}") == f"กรมบัญชีกลาง จาก {CITED}"
+    assert names.agency("cgd") == REGISTRY["cgd"]
+    assert names.agency("zzz") is None
+    # in the page: the section note names the agencies and cites the title in each language
+    html = render_html(full_report)
+    assert (
+        '<span lang="th">ยังไม่ยืนยันกำหนดเวลา; อ่านข้อมูลไม่ได้: กรมบัญชีกลาง, '
+        f'สำนักงานพัฒนารัฐบาลดิจิทัล (ตาม <cite lang="en">{CITED}</cite>)</span>'
+    ) in html
+    assert "not readable: The Comptroller General&#39;s Department, Digital Government" in html
+    # the scorecard names each agency in Thai and English, its code beside
+    assert '<span lang="th">กรมบัญชีกลาง</span><br><small lang="en">The Comptroller' in html
 
 
 def test_shares_show_their_counts(full_report: Report) -> None:
@@ -105,6 +144,16 @@ def test_local_paths_are_never_shown(full_report: Report) -> None:
             "percentage without n/N",
         ),
         ('<p><a href="data/validation/budget/cgd/report.json">x</a></p>', "not a web address"),
+        (  # an agency by its code inside Thai text (the reader wants its Thai name)
+            '<p><span lang="th">อ่านข้อมูลไม่ได้: dla</span> / '
+            '<span lang="en">not readable: dla</span></p>',
+            "English words inside a Thai label",
+        ),
+        (  # a publication's English title inside Thai text, not marked as cited
+            f'<p><span lang="th">ป้อนจาก {CITED}</span> / '
+            f'<span lang="en">enter from {CITED}</span></p>',
+            "English words inside a Thai label",
+        ),
     ],
 )
 def test_the_scanner_catches_each_fault(fragment: str, fault: str) -> None:
@@ -117,6 +166,8 @@ def test_the_scanner_passes_what_is_right() -> None:
         '<table><tr><td><span lang="th">อัตราการผ่าน</span><br><small lang="en">Pass rate</small>'
         '</td><td class="num"><a href="https://example.org/d">62.5% (5/8)</a></td></tr></table>'
         '<p><span translate="no">กรมบัญชีกลาง cgd</span></p>'
+        f'<p><span lang="th">ป้อนจาก <cite lang="en">{CITED}</cite></span> / '
+        f'<span lang="en">enter from <cite lang="en">{CITED}</cite></span></p>'
     )
     assert scan(f"<html><body>{good}</body></html>").problems == []
 
@@ -171,3 +222,34 @@ def test_every_share_in_the_json_carries_its_counts(full_report: Report) -> None
     html = render_html(full_report)
     score = full_report.agencies[0].figures["score"]
     assert f"{100 * float(score.value or 0):.1f} / 100" in html
+
+
+@pytest.mark.xdist_group(DEMO_CATALOG_GROUP)
+@pytest.mark.timeout(2400)  # a hang guard: the session's one `ogp run` of the demo catalog
+def test_the_report_of_a_demo_shaped_run_scans_clean(demo_catalog: DemoCatalog) -> None:
+    """The report `ogp run` wrote for the demo agencies' drops (sent by test agencies, every
+    family, published under test names): no allowance for names, as a reader sees it. The
+    small renders above passed while this page had agency codes and English titles inside
+    Thai text (R3)."""
+    sandbox = demo_catalog.sandbox
+    assert demo_catalog.result.code == 0, demo_catalog.result.console[-4000:]
+    page = Path(sandbox.env["OGP_BUILD_DIR"]) / "report" / "ogp-readiness-report.html"
+    html = page.read_text(encoding="utf-8")
+    registry = {
+        a.agency_code: (a.name_th, a.name_en)
+        for a in load_agencies(Path(sandbox.env["OGP_DATASETS_DIR"]))
+    }
+    assert set(registry) == set(sandbox.agencies)
+    # the sandbox's registry names end "(ทดสอบ <code>)": the code there is the test's name
+    # for the agency, not a code left in Thai text, so the suffix is read as one Thai word
+    for code in registry:
+        html = html.replace(f"(ทดสอบ {code})", "(ทดสอบ)")
+    found = scan(html)
+    assert found.problems == []
+    assert len(found.links) > 100  # the scan read the whole page
+    # every agency is named in Thai where Thai is shown and in English beside it
+    for code, (name_th, name_en) in registry.items():
+        th = name_th.replace(f"(ทดสอบ {code})", "(ทดสอบ)")
+        assert f'<span lang="th">{th}</span><br><small lang="en">{escape(name_en)}</small>' in html
+    # the cited publications keep their own language inside Thai text
+    assert '<span lang="th">ป้อนและยืนยัน การมีส่วนร่วมของพลเมือง จาก <cite lang="en">' in html

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
+from pipelines.readiness.actions import Action
 from pipelines.readiness.charts import UnsafeSvgError, safe_svg
 from pipelines.readiness.facts import ValidationSummary
 from pipelines.readiness.indicators import IndicatorSet, compute_indicators
 from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.present import Names
 from pipelines.readiness.report import (
     Report,
     build_report,
@@ -137,9 +140,10 @@ def test_shipped_inputs_are_provisional_out_of_16(report: Report) -> None:
     # the list of what to confirm, each item in both languages
     section = render_html(report).split('<section id="eligibility">')[1].split("</section>")[0]
     assert report.eligibility.to_confirm
+    names = Names(report.agency_names, report.source_titles)  # titles cited as <cite lang>
     for item in report.eligibility.to_confirm:
-        assert f'<span lang="en">{item.what_en}</span>' in section
-        assert f'<span lang="th">{item.what_th}</span>' in section
+        assert f'<span lang="en">{names.en(item.what_en)}</span>' in section
+        assert f'<span lang="th">{names.th(item.what_th)}</span>' in section
     headline = render_markdown(report).split("\n## ")[1].splitlines()[0]
     assert "provisional" in headline
     assert "12 / 16" in headline
@@ -330,3 +334,61 @@ def test_a_criterion_its_index_does_not_cover_renders_x_of_12_with_the_reason(
     assert "The Open Budget Survey does not assess this country" in html
     assert "การสำรวจงบประมาณแบบเปิดไม่ได้ประเมินประเทศนี้" in html
     assert scan(render_html(report), source_titles(edited.model_dump())).problems == []
+
+
+def actions_part(html: str) -> str:
+    return html.split('<section id="actions">')[1].split("</section>")[0]
+
+
+def test_every_next_step_is_shown_grouped_by_kind(report: Report) -> None:
+    """The shipped inputs: three criteria to verify and citizen engagement to enter (4), the
+    Values Check's two indicators and its threshold (3), and the two agencies' missing OIT
+    items (2): nine steps, none dropped (a list cut at two per kind lost "Enter Citizen
+    Engagement" and the third Values Check step)."""
+    steps = [(a.priority, a.kind, a.subject) for a in report.actions]
+    assert steps == [
+        (1, "verify", None),
+        (2, "verify", None),
+        (3, "verify", None),
+        (4, "verify", None),
+        (5, "values", None),
+        (6, "values", None),
+        (7, "values", None),
+        (8, "agency", "cgd"),  # the weaker agency first
+        (9, "agency", "dga"),
+    ]
+    assert report.actions[3].text_en.startswith("Enter and verify Citizen Engagement from ")
+    assert report.actions[6].text_en.startswith("Confirm the Values Check pass rule")
+    html = actions_part(render_html(report))
+    names = Names(report.agency_names, report.source_titles)
+    for action in report.actions:
+        assert f'<small lang="en">{names.en(action.text_en)}</small>' in html
+    assert html.count("<li>") == 9
+    # one group per kind, each with its words and its count, numbered on from the last group
+    assert html.count('<details class="steps"') == 3
+    assert '<ol start="5">' in html
+    assert '<span lang="en">Enter and verify eligibility inputs</span> (4)' in html
+    markdown = render_markdown(report)
+    assert all(escape(action.text_en) in markdown for action in report.actions)
+
+
+def test_a_long_group_of_steps_is_folded_never_cut(report: Report) -> None:
+    many = [
+        Action(
+            priority=n,
+            kind="agency",
+            subject="cgd",
+            text_th=f"เผยแพร่รายการที่ {n}",
+            text_en=f"publish item {n}",
+            evidence=[f"{PORTAL}/organization/cgd"],
+        )
+        for n in range(1, 13)
+    ]
+    html = actions_part(render_html(report.model_copy(update={"actions": many})))
+    assert html.count("<li>") == 12
+    assert "publish item 12" in html
+    assert '<details class="steps" id="steps-agency" open>' in html  # the first group is open
+    two = [many[0].model_copy(update={"kind": "verify"}), *many[1:]]
+    html = actions_part(render_html(report.model_copy(update={"actions": two})))
+    assert '<details class="steps" id="steps-agency">' in html  # 11 steps: folded
+    assert html.count("<li>") == 12
