@@ -8,7 +8,8 @@ project-scoped id that matches no tenderer, as a sole trader's citizen id is nev
 ``processes``: its rows whose tender is not cancelled (Cardinal excludes cancelled processes
 from every indicator). ``awards``: processes with an active award (status awarded or contracted).
 ``bids``: one row per bid (family ``procurement_bids``) with ``tenderer_id``, the id the OCDS
-export gives the tenderer (juristic ids only, else NULL: Cardinal skips a tenderer without id).
+export gives the tenderer: ``TH-TIN-<tax id>`` for a juristic-person number, else an id of its
+own (``<project_id>-tenderer-<row>``) that matches no supplier and no other bid.
 """
 
 from __future__ import annotations
@@ -89,9 +90,14 @@ def bids_relation(bids: pa.Table, config: OcdsConfig | None = None) -> pa.Table:
                 f"bids table, field {field.name}: cannot read as {field.type}: {error}"
             ) from error
     table = pa.Table.from_arrays(columns, schema=BIDS_SCHEMA)
-    return table.append_column(
-        "tenderer_id", organization_ids(table["bidder_tax_id"], config.supplier_scheme)
-    )
+    juristic = organization_ids(table["bidder_tax_id"], config.supplier_scheme).to_pylist()
+    ids = [
+        tin if tin is not None else f"{project}-tenderer-{row}"
+        for row, (tin, project) in enumerate(
+            zip(juristic, table["project_id"].to_pylist(), strict=True)
+        )
+    ]
+    return table.append_column("tenderer_id", pa.array(ids, pa.string()))
 
 
 def empty_bids() -> pa.Table:

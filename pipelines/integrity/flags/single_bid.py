@@ -1,12 +1,13 @@
-"""R018 single bid received (Cardinal): tender.numberOfTenderers is 1 and the OCDS procurement
-method is in ``$procurement_methods`` (competitive: open and selective by default)."""
+"""R018 single bid received (Cardinal): tender.numberOfTenderers (the count of bids when the
+process has bids, else number_of_bidders) is 1 and the OCDS procurement method is in
+``$procurement_methods`` (competitive: open and selective by default)."""
 
 QUERY = """
 SELECT agency_code, project_id,
        format('1 tenderer, procurement method {}', ocds_method) AS detail,
-       to_json({'number_of_tenderers': number_of_bidders,
+       to_json({'number_of_tenderers': number_of_tenderers,
                 'procurement_method': ocds_method})::VARCHAR AS "values"
 FROM processes
 WHERE list_contains($procurement_methods, ocds_method)
-  AND number_of_bidders = 1
+  AND number_of_tenderers = 1
 """

@@ -182,8 +182,9 @@ def test_r038_tenderer_ratio_is_a_high_outlier(flagged, make_project, make_juris
 
 
 def test_bid_flags_skip_tenderers_without_a_juristic_id(flagged, make_project, make_juristic_id):
-    # A sole trader's citizen id is never published as a tenderer id: Cardinal sees no id, so
-    # the winning bid cannot be matched to the supplier.
+    # A sole trader's citizen id is never published: the tenderer and the supplier get ids of
+    # their own in OCDS (<project>-tenderer-<n>, <project>-supplier), which Cardinal cannot
+    # match, so the winning bid is not the supplier's.
     row = make_project(1, winner_tax_id="1101700207030")
     bids = [
         {**bid(make_juristic_id, row, WINNER, 9.0), "bidder_tax_id": "1101700207030"},
