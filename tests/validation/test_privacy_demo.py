@@ -1,5 +1,6 @@
 """The guard on the committed demo drops: every agency x family partition keeps the gate outcome
-datasets/drops/README.md plans (personal data only in dla's decisions; no real-data shape —
+datasets/drops/README.md plans (personal data only in dla's decisions, and a sole trader's id in
+dla's bids, masked; no real-data shape —
 amounts, dates, project numbers, juristic ids, budget lines — mistaken for it)."""
 
 from __future__ import annotations
@@ -24,16 +25,17 @@ QUARANTINED = {
     ("budget", "obec"),
 }
 BLOCKED = {("decisions", "dla")}
-UNREADABLE = {("budget", "doh")}  # truncated mid-row: the clean stage refuses it
+UNREADABLE = {("budget", "doh")}
+MASKED = {("procurement_bids", "dla")}  # a sole trader's citizen id as bidder_tax_id: masked  # truncated mid-row: the clean stage refuses it
 PARTITIONS = [
     (family, agency.agency_code)
-    for family in ("decisions", "procurement", "budget")
+    for family in ("decisions", "procurement", "procurement_bids", "budget")
     for agency in load_agencies()
 ]
 
 
-def test_the_demo_has_21_partitions() -> None:
-    assert len(PARTITIONS) == 21
+def test_the_demo_has_28_partitions() -> None:
+    assert len(PARTITIONS) == 28
 
 
 @pytest.mark.timeout(300)
@@ -73,6 +75,8 @@ def test_demo_gate_outcome(family: str, agency: str, tmp_path: Path) -> None:
             "phone": 1,
             "personal_data": 0,
         }
+    elif (family, agency) in MASKED:
+        assert result.privacy.counts_by_kind() == {"citizen_id": 1}
     else:
         assert detected == set()
     # declared personal data: applicant names (decisions only), masked
