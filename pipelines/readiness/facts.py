@@ -58,9 +58,16 @@ class PortalDataset(_Fact):
 
 
 class PortalOrganization(_Fact):
+    """An agency of the registry: its organization on the portal, or (``on_portal`` False) an
+    agency with no organization there yet, kept so that it counts as awaiting data; its ``url``
+    is then the portal's organization list (where it is absent), never a page that does not
+    exist. ``title_en``: the registry's English name, when known."""
+
     name: str
     title: str
     url: str
+    on_portal: bool = True
+    title_en: str | None = None
 
 
 # failed: a file was received but could not be taken in (unreadable, or the gate itself failed)
@@ -94,14 +101,26 @@ class PortalSnapshot(_Fact):
     # organizations on the portal outside the agency registry, ignored (none read: empty)
     outside_registry: list[str] = []
 
+    @property
+    def without_organization(self) -> list[PortalOrganization]:
+        """Agencies of the registry with no organization on the portal."""
+        return [o for o in self.organizations if not o.on_portal]
+
 
 # --- what the pipeline wrote locally ------------------------------------------------------
 
 
 class RedFlagSummary(_Fact):
+    """One agency's red-flag rate block (the integrity stage's ``red_flags.json`` ``rate``):
+    ``flagged_projects`` over ``projects`` (every row that passed the schema), the rows
+    published and the flagged projects a business rule kept from publication. The figures are
+    :mod:`pipelines.readiness.red_flag_rate`'s alone."""
+
     projects: int
     flagged_projects: int
     evidence: str
+    published_rows: int
+    flagged_not_published: list[str] = []
 
 
 class Freshness(_Fact):

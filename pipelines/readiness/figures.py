@@ -130,7 +130,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "red_flag_rate": ("อัตราโครงการที่มีสัญญาณเตือน", "Procurement red-flag rate"),
     "agencies_with_red_flags": ("หน่วยงานที่มีผลวิเคราะห์สัญญาณเตือน", "Agencies with red-flag analysis"),
-    "agencies_total": ("จำนวนหน่วยงานบนพอร์ทัล", "Agencies on the portal"),
+    "agencies_total": ("จำนวนหน่วยงานตามทะเบียนหน่วยงาน", "Agencies of the agency registry"),
+    "agencies_without_organization": (
+        "หน่วยงานที่ยังไม่มีองค์กรบนพอร์ทัล",
+        "Agencies with no organization on the portal",
+    ),
     "score": ("คะแนนรวมของหน่วยงาน", "Agency score"),
     "ati_law": ("กฎหมายว่าด้วยการเข้าถึงข้อมูลข่าวสาร", "Access-to-information law"),
     "cpi_latest": ("ดัชนีการรับรู้การทุจริต (CPI) ล่าสุด", "Corruption Perceptions Index, latest"),

@@ -26,7 +26,6 @@ from pipelines.readiness.facts import (
     PortalOrganization,
     PortalResource,
     PortalSnapshot,
-    RedFlagSummary,
     future_noted,
     has_fiscal_year,
     name_matches,
@@ -37,7 +36,9 @@ from pipelines.readiness.facts import (
 from pipelines.readiness.figures import Figure, composite_score, counted_share, figure, share
 from pipelines.readiness.methodology import Inputs, Methodology
 from pipelines.readiness.oit_items import oit_item_figures
-from pipelines.readiness.red_flag_rate import RESOURCE
+from pipelines.readiness.red_flag_rate import AGENCIES as AGENCIES_WITH_RED_FLAGS
+from pipelines.readiness.red_flag_rate import OVERALL as RED_FLAG_RATE
+from pipelines.readiness.red_flag_rate import PER_AGENCY, rate_figures
 from pipelines.thai import ce_to_be
 
 
@@ -70,7 +71,6 @@ class _AgencyFacts(_Result):
     stars: list[tuple[PortalResource, int]]
     tabular: list[PortalResource]
     api: list[bool]  # per received partition: every data table in the DataStore
-    red_flags: RedFlagSummary | None
 
     @property
     def received(self) -> list[AgencyFamily]:
@@ -89,8 +89,19 @@ def compute_indicators(
         _agency_facts(org, snapshot, local, methodology, fiscal_year, as_of)
         for org in snapshot.organizations
     ]
-    scorecards = [_scorecard(f, methodology, ce_to_be(fiscal_year)) for f in facts]
+    # the red-flag rate is red_flag_rate's (its one owner), over the same local facts
+    verdicts = {
+        o.name: v
+        for o in snapshot.organizations
+        if (v := local.validation.get(f"{PROCUREMENT}/{o.name}"))
+    }
+    flags = rate_figures(snapshot, local.red_flags, verdicts)
+    scorecards = [
+        _scorecard(f, methodology, ce_to_be(fiscal_year), flags[PER_AGENCY + f.organization.name])
+        for f in facts
+    ]
     overall = _overall(snapshot, facts, scorecards, methodology)
+    overall |= {key: flags[key] for key in (RED_FLAG_RATE, AGENCIES_WITH_RED_FLAGS)}
     return IndicatorSet(fiscal_year=fiscal_year, agencies=scorecards, overall=overall)
 
 
@@ -141,10 +152,6 @@ def _agency_facts(
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
         tabular=tabular,
         api=[serves_api(p, tabular) for p in partitions.values() if p.received],
-        # a red_flags.json left by an earlier run says nothing of a file blocked or failed now
-        red_flags=None
-        if PROCUREMENT in partitions and partitions[PROCUREMENT].blocked
-        else local.red_flags.get(org.name),
     )
 
 
@@ -168,7 +175,6 @@ def _shared_figures(
     awaiting = [p for f in facts for p in f.partitions.values() if not p.received]
     verdicts = [p.verdict for p in received if p.verdict is not None]
     stars = [s for f in facts for s in f.stars]
-    red_flags = [(f, f.red_flags) for f in facts if f.red_flags is not None]
     mean_stars = sum(s for _, s in stars) / len(stars) if stars else None
     star_evidence = [r.page_url for r, _ in stars] or fallback
     received_evidence = [p.evidence for p in received] or fallback
@@ -252,24 +258,12 @@ def _shared_figures(
             note_th="ชุดข้อมูลที่ถูกระงับเพราะพบข้อมูลส่วนบุคคล",
             note_en="partitions blocked for personal data",
         ),
-        "red_flag_rate": share(
-            "red_flag_rate",
-            sum(s.flagged_projects for _, s in red_flags),
-            sum(s.projects for _, s in red_flags),
-            [_procurement_page(f) for f, _ in red_flags] or fallback,
-        ),
     }
 
 
-def _procurement_page(facts: _AgencyFacts) -> str:
-    """The red-flags.csv resource page, else the procurement dataset, else the agency."""
-    dataset = facts.by_family.get(PROCUREMENT)
-    if dataset is None:
-        return facts.organization.url
-    return next((r.page_url for r in dataset.resources if r.name == RESOURCE), dataset.url)
-
-
-def _scorecard(facts: _AgencyFacts, methodology: Methodology, year_be: int) -> AgencyScorecard:
+def _scorecard(
+    facts: _AgencyFacts, methodology: Methodology, year_be: int, red_flag_rate: Figure
+) -> AgencyScorecard:
     org = facts.organization
     oit_items = oit_item_figures(
         methodology.oit,
@@ -283,6 +277,7 @@ def _scorecard(facts: _AgencyFacts, methodology: Methodology, year_be: int) -> A
     )
     figures = _shared_figures([facts], list(oit_items.values()), methodology, [org.url])
     awaiting = len(facts.partitions) - len(facts.received)
+    figures[RED_FLAG_RATE] = red_flag_rate
     figures["score"] = composite_score(figures, methodology.scorecard_weights, awaiting)
     return AgencyScorecard(
         agency=org.name, title=org.title, url=org.url, figures=figures, oit_items=oit_items
@@ -298,25 +293,30 @@ def _overall(
     portal_orgs = [f"{snapshot.url}/organization"]
     n = len(snapshot.outside_registry)
     items = [f for card in scorecards for f in card.oit_items.values()]
-    red_flags = [f for f in facts if f.red_flags is not None]
+    absent = snapshot.without_organization
+    th = [f"ไม่นับองค์กร {n} แห่งบนพอร์ทัลที่ไม่อยู่ในทะเบียนหน่วยงาน"] * bool(n)
+    en = [f"{n} organizations on the portal outside the agency registry ignored"] * bool(n)
+    th += [f"รวม {len(absent)} หน่วยงานที่ยังไม่มีองค์กรบนพอร์ทัล (รอข้อมูล)"] * bool(absent)
+    en += [f"{len(absent)} with no organization on the portal (awaiting data)"] * bool(absent)
     overall = {
         "agencies_total": figure(
             "agencies_total",
             len(snapshot.organizations),
             "count",
             portal_orgs,
-            note_th=f"ไม่นับองค์กร {n} แห่งบนพอร์ทัลที่ไม่อยู่ในทะเบียนหน่วยงาน" if n else None,
-            note_en=f"{n} organizations on the portal outside the agency registry ignored"
-            if n
-            else None,
+            note_th="; ".join(th) or None,
+            note_en="; ".join(en) or None,
+        ),
+        # named: a registry agency the portal has no organization for awaits every family
+        "agencies_without_organization": figure(
+            "agencies_without_organization",
+            len(absent),
+            "count",
+            portal_orgs,
+            note_th=", ".join(o.title for o in absent) or None,
+            note_en=", ".join(o.title_en or o.name for o in absent) or None,
         ),
         **_shared_figures(facts, items, methodology, portal_orgs),
-        "agencies_with_red_flags": figure(
-            "agencies_with_red_flags",
-            len(red_flags),
-            "count",
-            [_procurement_page(f) for f in red_flags] or portal_orgs,
-        ),
     }
     for family in methodology.portal.families:
         # the latest file received was not refused (an older version online is not publishing)

@@ -26,7 +26,6 @@ import pyarrow.parquet as pq
 from pipelines.contracts import load_specs
 from pipelines.layout import (
     integrity_agency_dirs,
-    integrity_files,
     report_json_path,
     validation_reports,
 )
@@ -34,10 +33,9 @@ from pipelines.publish.partitions import read_gate
 from pipelines.readiness.facts import (
     Freshness,
     LocalOutputs,
-    RedFlagSummary,
     summarize_validation_report,
 )
-from pipelines.readiness.red_flag_rate import read_rate
+from pipelines.readiness.red_flag_rate import red_flag_summary
 from pipelines.readiness.timeliness import (
     ContentKind,
     TimelinessRules,
@@ -139,17 +137,3 @@ def _newest(
     future = sum(n for v, n in dated if as_of is not None and is_future(v, kind, as_of))
     past = [v for v, _ in dated if as_of is None or not is_future(v, kind, as_of)]
     return (max(past) if past else None), future
-
-
-def red_flag_summary(data_dir: Path, agency: str, shown: Shown = str) -> RedFlagSummary | None:
-    """Flagged projects over every procurement row that passed the schema (business-rule
-    quarantine included), from the integrity stage's ``red_flags.json`` rate block (the rule of
-    :mod:`pipelines.readiness.red_flag_rate`); None (the rate is unknown) without one."""
-    rate = read_rate(data_dir, agency)
-    if rate is None:
-        return None
-    return RedFlagSummary(
-        projects=rate["screened_rows"],
-        flagged_projects=rate["flagged_projects"],
-        evidence=shown(integrity_files(data_dir, agency).flags_json),
-    )

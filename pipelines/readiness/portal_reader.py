@@ -32,14 +32,16 @@ def read_portal(
     rules: PortalRules,
     exclude_organizations: Iterable[str] = (),
     max_workers: int = 4,
-    agencies: Collection[str] | None = None,
+    agencies: Collection[str] | Mapping[str, tuple[str, str]] | None = None,
 ) -> PortalSnapshot:
     """Read organizations, public datasets and published validation reports through the API.
 
     ``exclude_organizations``: organizations that are not agencies (e.g. the one publishing
     this report); their datasets are left out too. ``agencies``: the agency registry's codes;
     when given, an organization outside it is ignored with its datasets (named in
-    ``outside_registry``)."""
+    ``outside_registry``), and an agency of the registry without an organization on the portal
+    is kept (``on_portal`` False) so that every figure counts it as awaiting data. A mapping
+    gives each code its registry names (Thai, English), the titles of such agencies."""
     base = ckan.url
     open_ids = {lic["id"] for lic in ckan.call("license_list") if _licence_is_open(lic)}
     # Names only: CKAN caps all_fields listings at 25 a page; titles come with the datasets.
@@ -64,13 +66,26 @@ def read_portal(
         if package.get("organization") and package["organization"]["name"] not in skip
     ]
     titles = {p["organization"]["name"]: p["organization"].get("title") for p in packages}
+    registry = {} if agencies is None else _registry_names(agencies)
     organizations = [
         PortalOrganization(
-            name=name, title=titles.get(name) or name, url=f"{base}/organization/{name}"
+            name=name,
+            title=titles.get(name) or name,
+            url=f"{base}/organization/{name}",
+            title_en=registry[name][1] if name in registry else None,
         )
         for name in names
         if name not in skip
     ]
+    excluded = set(exclude_organizations)
+    organizations += [
+        PortalOrganization(
+            name=code, title=th, title_en=en, url=f"{base}/organization", on_portal=False
+        )
+        for code, (th, en) in registry.items()
+        if code not in names and code not in excluded
+    ]
+    organizations.sort(key=lambda o: o.name)
     datasets = [_dataset(base, package, open_ids) for package in packages]
     reports = [(d.name, r) for d in datasets if (r := _report_resource(d, rules)) is not None]
     # One GET per published report: fetched concurrently, they dominate the run time at scale.
@@ -88,6 +103,15 @@ def read_portal(
         validation=validation,
         outside_registry=outside,
     )
+
+
+def _registry_names(
+    agencies: Collection[str] | Mapping[str, tuple[str, str]],
+) -> dict[str, tuple[str, str]]:
+    """Registry code -> (Thai, English) name; the code itself when no names are given."""
+    if isinstance(agencies, Mapping):
+        return {code: (th, en) for code, (th, en) in agencies.items()}
+    return {code: (code, code) for code in agencies}
 
 
 def _licence_is_open(licence: Mapping[str, Any]) -> bool:

@@ -11,22 +11,32 @@ dataset page when the file is not there, which makes the figure provisional). An
 procurement file was received (a gate report exists) but has no computed rate — blocked or
 failed at the gate (a rate an earlier run left is not read), or the flags withheld — is
 unknown and makes the overall rate provisional, named in the note.
+
+This module is the one owner of the rate: :func:`rate_figures` is the rule (pure), used by the
+scorecards (:func:`pipelines.readiness.indicators.compute_indicators`, over the local reader's
+facts) and by :func:`red_flag_figures` (over a data folder); nothing else computes it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pipelines.layout import PROCUREMENT, integrity_files, report_json_path
-from pipelines.readiness.facts import PortalSnapshot
+from pipelines.readiness.facts import (
+    PortalSnapshot,
+    RedFlagSummary,
+    ValidationSummary,
+    summarize_validation_report,
+)
 from pipelines.readiness.figures import Figure, figure, register_prefix, share
 
 RESOURCE = "red-flags.csv"  # the derived resource's name (datasets/procurement/dataset.yaml)
 PER_AGENCY = "red_flag_rate_"
 OVERALL = "red_flag_rate"  # labelled in figures.LABELS
+AGENCIES = "agencies_with_red_flags"  # labelled in figures.LABELS
 
 register_prefix(PER_AGENCY, "อัตราโครงการที่มีสัญญาณเตือน หน่วยงาน", "Procurement red-flag rate, agency")
 
@@ -46,8 +56,47 @@ def read_rate(data_dir: Path, agency: str) -> dict[str, Any] | None:
     return dict(rate)
 
 
+def red_flag_summary(
+    data_dir: Path, agency: str, shown: Callable[[Path], str] = str
+) -> RedFlagSummary | None:
+    """Flagged projects over every procurement row that passed the schema (business-rule
+    quarantine included), from the agency's ``red_flags.json`` rate block; None without one."""
+    rate = read_rate(data_dir, agency)
+    if rate is None:
+        return None
+    return RedFlagSummary(
+        projects=rate["screened_rows"],
+        flagged_projects=rate["flagged_projects"],
+        evidence=shown(integrity_files(data_dir, agency).flags_json),
+        published_rows=rate["published_rows"],
+        flagged_not_published=[str(p) for p in rate.get("flagged_not_published") or []],
+    )
+
+
 def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figure]:
-    """Per agency on the portal and overall: flagged projects over the rows screened (n/N)."""
+    """:func:`rate_figures` over the integrity outputs and gate reports under ``data_dir``."""
+    rates: dict[str, RedFlagSummary] = {}
+    verdicts: dict[str, ValidationSummary] = {}
+    for org in snapshot.organizations:
+        summary = red_flag_summary(data_dir, org.name)
+        if summary is not None:
+            rates[org.name] = summary
+        report = report_json_path(data_dir, PROCUREMENT, org.name)
+        if report.is_file():
+            document = json.loads(report.read_text(encoding="utf-8"))
+            verdicts[org.name] = summarize_validation_report(document, str(report))
+    return rate_figures(snapshot, rates, verdicts)
+
+
+def rate_figures(
+    snapshot: PortalSnapshot,
+    rates: Mapping[str, RedFlagSummary],
+    verdicts: Mapping[str, ValidationSummary],
+) -> dict[str, Figure]:
+    """Per agency of the snapshot and overall: flagged projects over the rows screened (n/N),
+    and the agencies with a rate. ``rates``: each agency's rate block; ``verdicts``: the gate's
+    verdict on its latest procurement file (received when present; a rate left by an earlier
+    run says nothing of a file blocked or failed now, and is not read)."""
     datasets = {d.name: d for d in snapshot.datasets}
     figures: dict[str, Figure] = {}
     flagged = screened = 0
@@ -57,10 +106,9 @@ def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figu
     for org in snapshot.organizations:
         key = PER_AGENCY + org.name
         dataset = datasets.get(f"{org.name}-{PROCUREMENT}")
-        report = report_json_path(data_dir, PROCUREMENT, org.name)
-        received = report.is_file()
-        # a red_flags.json left by an earlier run says nothing of a file blocked or failed now
-        rate = None if _stopped(report) else read_rate(data_dir, org.name)
+        verdict = verdicts.get(org.name)
+        received = verdict is not None
+        rate = None if verdict is not None and verdict.blocked else rates.get(org.name)
         if rate is None:
             if received:
                 missing.append(org.name)
@@ -84,12 +132,10 @@ def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figu
         links = [page or (dataset.url if dataset else org.url)]
         if page is None:
             off_portal.append(org.name)
-        flagged += rate["flagged_projects"]
-        screened += rate["screened_rows"]
+        flagged += rate.flagged_projects
+        screened += rate.projects
         evidence.extend(links)
-        figures[key] = _rate(
-            key, rate["flagged_projects"], rate["screened_rows"], links, rate, page is None
-        )
+        figures[key] = _rate(key, rate, links, page is None)
     note_th, note_en = [], []
     if missing:
         note_th.append(f"ไม่มีผลของหน่วยงานที่ได้รับข้อมูล: {', '.join(missing)}")
@@ -106,27 +152,21 @@ def red_flag_figures(snapshot: PortalSnapshot, data_dir: Path) -> dict[str, Figu
         note_th="; ".join(note_th) or None,
         note_en="; ".join(note_en) or None,
     )
+    figures[AGENCIES] = figure(
+        AGENCIES, len(evidence), "count", evidence or [f"{snapshot.url}/organization"]
+    )
     return figures
 
 
-def _stopped(report: Path) -> bool:
-    """Whether the gate's latest verdict on the received file is blocked or failed."""
-    if not report.is_file():
-        return False
-    status = json.loads(report.read_text(encoding="utf-8")).get("status")
-    return status in ("blocked", "failed")
-
-
-def _rate(
-    key: str, flagged: int, screened: int, links: list[str], rate: Mapping[str, Any], off: bool
-) -> Figure:
-    hidden = list(rate.get("flagged_not_published") or [])
+def _rate(key: str, rate: RedFlagSummary, links: list[str], off: bool) -> Figure:
+    hidden = rate.flagged_not_published
+    screened, published = rate.projects, rate.published_rows
     note_th = (
-        f"คำนวณจากทุกแถวที่ผ่านโครงสร้างข้อมูล {screened} แถว (เผยแพร่ {rate['published_rows']} แถว); "
+        f"คำนวณจากทุกแถวที่ผ่านโครงสร้างข้อมูล {screened} แถว (เผยแพร่ {published} แถว); "
         f"โครงการที่มีสัญญาณเตือนแต่ถูกกักไว้ไม่เผยแพร่ {len(hidden)} โครงการ"
     )
     note_en = (
-        f"over every row that passed the schema, {screened} ({rate['published_rows']} published); "
+        f"over every row that passed the schema, {screened} ({published} published); "
         f"{len(hidden)} flagged project(s) quarantined by a business rule, not published"
     )
     if hidden:
@@ -137,7 +177,7 @@ def _rate(
         note_en += "; the red-flag file is not on the portal"
     return share(
         key,
-        flagged,
+        rate.flagged_projects,
         screened,
         links,
         status="provisional" if off and screened else None,

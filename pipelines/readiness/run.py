@@ -23,7 +23,6 @@ from pipelines.readiness.methodology import OgpConfig, load_config
 from pipelines.readiness.mqa_rules import load_mqa_rules
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.publish import PublishedReport, publish_report
-from pipelines.readiness.red_flag_rate import red_flag_figures
 from pipelines.readiness.report import (
     FigureSection,
     Report,
@@ -35,7 +34,6 @@ from pipelines.readiness.sections import (
     cocreation_section,
     metadata_section,
     module_section,
-    with_figures,
 )
 from pipelines.readiness.thai_gdc import check_packages
 from pipelines.settings import Settings, get_settings
@@ -59,6 +57,8 @@ def run_report(
     # portal gives the same bytes, so publishing it again uploads nothing.
     generated_at = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     config = load_config(settings.datasets_dir / "ogp")
+    # the registry's (Thai, English) names by agency code
+    registry = {a.agency_code: (a.name_th, a.name_en) for a in load_agencies(settings.datasets_dir)}
     publication = config.inputs.publication
     # Read anonymously: the report counts what the public can see, not what the token can.
     public = client_from_settings(settings, user_agent=USER_AGENT)
@@ -68,12 +68,13 @@ def run_report(
             config.methodology.portal,
             exclude_organizations=[publication.organization],
             max_workers=settings.ckan_max_workers,
-            # only the agencies of the registry count; other organizations are ignored (a note)
-            agencies=[a.agency_code for a in load_agencies(settings.datasets_dir)],
+            # only the agencies of the registry count; other organizations are ignored (a
+            # note); one without an organization on the portal counts as awaiting data
+            agencies=registry,
         )
         metadata = read_portal_metadata(
             public,
-            organizations=[o.name for o in snapshot.organizations],  # the registry's
+            organizations=[o.name for o in snapshot.organizations if o.on_portal],
             exclude_organizations=[publication.organization],
             max_workers=settings.ckan_max_workers,
         )
@@ -82,12 +83,10 @@ def run_report(
     local = read_local_outputs(
         settings.data_dir, settings.data_dir.parent, as_of=generated_at.date()
     )
+    # the red-flag rate (red_flag_rate's, over every row received, quarantined rows included)
+    # comes with the indicators, computed once
     indicators = compute_indicators(
         snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at
-    )
-    # the red-flag rate over every row received (quarantined rows included), not the published
-    indicators = with_figures(
-        indicators, red_flag_figures(snapshot, settings.data_dir), "red_flag_rate"
     )
     extra = sections(settings, config, snapshot, metadata, generated_at.date())
     asset_pages = asset_disclosure_evidence(snapshot, settings.data_dir)
@@ -102,6 +101,7 @@ def run_report(
         previous,
         extra,
         eligibility_evidence={"asset_disclosure": asset_pages},
+        agency_names=registry,
     )
     paths = write_report(report, out_dir)
     published = None

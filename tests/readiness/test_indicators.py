@@ -4,16 +4,23 @@ n/N, timeliness comes from the newest record, evidence is the portal's."""
 
 from __future__ import annotations
 
+import inspect
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+from pipelines.layout import integrity_files, report_json_path
+from pipelines.readiness import indicators
 from pipelines.readiness.facts import Freshness, LocalOutputs, RedFlagSummary, ValidationSummary
 from pipelines.readiness.figures import Figure
 from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.local_reader import read_local_outputs
 from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.red_flag_rate import red_flag_figures
 
-from .conftest import AS_OF, PORTAL, dataset, no_local, organization, snapshot
+from .conftest import AS_OF, PORTAL, REPO_ROOT, dataset, no_local, organization, snapshot
 
 BUDGET_ITEMS, PROCUREMENT_ITEMS = 2, 4  # OIT items per family in the methodology
 
@@ -191,29 +198,69 @@ def test_timeliness_is_the_newest_record_against_the_frequency(config: OgpConfig
 
 
 def test_red_flags_with_counts_and_portal_evidence(config: OgpConfig) -> None:
+    def summary(projects: int, flagged: int) -> RedFlagSummary:
+        return RedFlagSummary(
+            projects=projects, flagged_projects=flagged, evidence="x", published_rows=projects
+        )
+
     local = LocalOutputs(
         validation={},
-        red_flags={
-            "dga": RedFlagSummary(projects=5, flagged_projects=2, evidence="dga/red_flags.csv"),
-            "cgd": RedFlagSummary(projects=10, flagged_projects=1, evidence="cgd/red_flags.csv"),
-            "mof": RedFlagSummary(projects=4, flagged_projects=1, evidence="mof/red_flags.csv"),
-        },
+        red_flags={"dga": summary(5, 2), "cgd": summary(10, 1), "mof": summary(4, 1)},
     )
     snap = snapshot(
         [organization("dga"), organization("cgd"), organization("doh")],
-        [dataset("dga", "procurement", [("p-2025.csv", "CSV", False)])],
+        [dataset("dga", "procurement", [("red-flags.csv", "CSV", False)])],
     )
     result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
     cards = {card.agency: card.figures for card in result.agencies}
     assert counts(cards["dga"]["red_flag_rate"]) == (2, 5, "ok")
-    assert cards["dga"]["red_flag_rate"].evidence == [f"{PORTAL}/dataset/dga-procurement"]
+    page = f"{PORTAL}/dataset/dga-procurement/resource/dga-procurement-red-flags-csv"
+    assert cards["dga"]["red_flag_rate"].evidence == [page]
+    # no red-flags.csv on the portal: the agency's page, and provisional (red_flag_rate's rule)
     assert cards["cgd"]["red_flag_rate"].evidence == [f"{PORTAL}/organization/cgd"]
+    assert counts(cards["cgd"]["red_flag_rate"]) == (1, 10, "provisional")
     # no red-flag summary: unknown, never zero
     assert cards["doh"]["red_flag_rate"].value is None
     assert cards["doh"]["red_flag_rate"].status == "unknown"
     # only agencies on the portal count (mof has no organization there)
-    assert counts(result.overall["red_flag_rate"]) == (3, 15, "ok")
+    assert counts(result.overall["red_flag_rate"]) == (3, 15, "provisional")
     assert result.overall["agencies_with_red_flags"].value == 2
+
+
+def test_the_red_flag_rate_has_one_owner(config: OgpConfig, tmp_path: Path) -> None:
+    """R3: indicators.py and red_flag_rate.py both computed the rate; the report showed the
+    latter's. Now the scorecards carry red_flag_rate's own figures, equal to what it computes
+    from the data folder: hand-counted, a quarantined flagged project in the numerator."""
+    for agency, flagged, screened, hidden in (("aaa", 2, 10, ["67000000007"]), ("bbb", 1, 5, [])):
+        path = integrity_files(tmp_path, agency).flags_json
+        path.parent.mkdir(parents=True)
+        rate = {
+            "flagged_projects": flagged,
+            "screened_rows": screened,
+            "published_rows": screened - len(hidden),
+            "flagged_not_published": hidden,
+        }
+        path.write_text(json.dumps({"flags": [], "rate": rate}), encoding="utf-8")
+    report = report_json_path(tmp_path, "procurement", "ccc")  # received, blocked
+    report.parent.mkdir(parents=True)
+    report.write_text('{"status": "blocked", "valid": false, "publishable": false}', "utf-8")
+    snap = snapshot(
+        [organization(a) for a in ("aaa", "bbb", "ccc")],
+        [dataset("aaa", "procurement", [("red-flags.csv", "CSV", False)])],
+    )
+    local = read_local_outputs(tmp_path, datasets_dir=REPO_ROOT / "datasets", as_of=AS_OF.date())
+    result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
+    owner = red_flag_figures(snap, tmp_path)
+    assert result.overall["red_flag_rate"] == owner["red_flag_rate"]
+    assert result.overall["agencies_with_red_flags"] == owner["agencies_with_red_flags"]
+    for card in result.agencies:
+        assert card.figures["red_flag_rate"] == owner[f"red_flag_rate_{card.agency}"]
+    assert counts(result.overall["red_flag_rate"]) == (3, 15, "provisional")
+    aaa = next(c for c in result.agencies if c.agency == "aaa").figures["red_flag_rate"]
+    assert "67000000007" in (aaa.note_en or "")
+    assert "received but not computed: ccc" in (result.overall["red_flag_rate"].note_en or "")
+    # the counts of the rate are read in red_flag_rate alone
+    assert "flagged_projects" not in inspect.getsource(indicators)
 
 
 def test_an_agency_with_nothing_received(config: OgpConfig) -> None:
@@ -290,7 +337,7 @@ def test_an_agency_whose_latest_file_was_blocked_is_not_publishing(config: OgpCo
 
 def test_red_flags_of_a_blocked_procurement_are_not_counted(config: OgpConfig) -> None:
     flags = {
-        a: RedFlagSummary(projects=10, flagged_projects=3, evidence=f"data/integrity/{a}.json")
+        a: RedFlagSummary(projects=10, flagged_projects=3, evidence="x", published_rows=10)
         for a in ("full", "blocked")
     }
     result = _three_agencies(config, flags)
@@ -298,6 +345,11 @@ def test_red_flags_of_a_blocked_procurement_are_not_counted(config: OgpConfig) -
     # blocked's red_flags.json is an earlier run's: the red-flag rate's rule leaves it out
     assert overall["agencies_with_red_flags"].value == 1
     assert overall["agencies_with_red_flags"].evidence == [f"{PORTAL}/dataset/full-procurement"]
-    assert counts(overall["red_flag_rate"]) == (3, 10, "ok")
+    # red_flag_rate's rule: blocked was received but has no rate now, and full's red-flags.csv
+    # is not on the portal: provisional, both named
+    assert counts(overall["red_flag_rate"]) == (3, 10, "provisional")
+    assert overall["red_flag_rate"].note_en == (
+        "received but not computed: blocked; red-flag file not on the portal: full"
+    )
     cards = {card.agency: card.figures for card in result.agencies}
     assert cards["blocked"]["red_flag_rate"].status == "unknown"

@@ -97,7 +97,10 @@ def test_validation_reports_and_red_flags_from_the_gate(tmp_path: Path) -> None:
     }
     assert local.red_flags == {
         "dga": RedFlagSummary(
-            projects=6, flagged_projects=2, evidence="data/integrity/procurement/dga/red_flags.json"
+            projects=6,
+            flagged_projects=2,
+            evidence="data/integrity/procurement/dga/red_flags.json",
+            published_rows=5,
         )
     }
 

@@ -8,10 +8,12 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import ckanapi
 import pytest
 
+from pipelines.contracts import load_agencies
 from pipelines.publish.client import CKANClient, RetryableHTTPError
 from pipelines.readiness.facts import PortalResource
 from pipelines.readiness.indicators import compute_indicators
@@ -115,3 +117,64 @@ def test_organizations_outside_the_registry_are_ignored(
     # without a registry nothing is ignored (and nothing said)
     assert everyone.outside_registry == []
     assert {listed, other} <= {o.name for o in everyone.organizations}
+
+
+# --- a registry agency with no organization on the portal awaits data (real local portal) ---
+
+
+@pytest.mark.portal
+def test_a_registry_agency_without_an_organization_awaits_every_family(
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    created: list[tuple[str, str]],
+    config: OgpConfig,
+    tmp_path: Path,
+) -> None:
+    """R3: an agency of the registry the portal has no organization for was in no figure. Now
+    it is an agency of the report awaiting its three families, named. Hand count: present
+    publishes procurement (awaits budget and decisions: 2), absent awaits all 3: 5 partitions
+    awaiting, 1 of 2 agencies received procurement."""
+    present, absent = f"reg-{run_id}-present", f"reg-{run_id}-absent"
+    created.extend([("dataset", f"{present}-procurement"), ("organization", present)])
+    ckan.action.organization_create(name=present, title=f"หน่วยงานทดสอบ {present}")
+    ckan.action.package_create(
+        name=f"{present}-procurement", title="procurement", owner_org=present, license_id="cc-by"
+    )
+    # the test's own registry, generated: the two agencies, nothing else
+    datasets = tmp_path / "datasets"
+    (datasets / "agencies").mkdir(parents=True)
+    lines = [
+        "agency_code,name_th,name_en,ministry_th,ministry_en,kind,website,aliases",
+        f"{present},กรมทดสอบมี,Present Test Department,-,-,department,,",
+        f"{absent},กรมทดสอบไม่มี,Absent Test Department,-,-,department,,",
+    ]
+    (datasets / "agencies" / "agencies.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    registry = {a.agency_code: (a.name_th, a.name_en) for a in load_agencies(datasets)}
+    public = CKANClient(ckan.address, None, timeout_s=60)
+    snap = read_portal(public, config.methodology.portal, agencies=registry)
+
+    assert [(o.name, o.on_portal) for o in snap.organizations] == [(absent, False), (present, True)]
+    missing = snap.without_organization[0]
+    # its evidence is the portal's organization list (where it is absent), never a dead page
+    assert (missing.title, missing.title_en, missing.url) == (
+        "กรมทดสอบไม่มี",
+        "Absent Test Department",
+        f"{ckan.address}/organization",
+    )
+    result = compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF)
+    overall = result.overall
+    assert overall["agencies_total"].value == 2
+    assert overall["partitions_awaiting"].value == 2 + 3
+    assert overall["agencies_awaiting_procurement"].value == 1
+    assert overall["agencies_awaiting_budget"].value == 2
+    assert overall["agencies_awaiting_procurement"].evidence == [f"{ckan.address}/organization"]
+    named = overall["agencies_without_organization"]
+    assert (named.value, named.note_th, named.note_en) == (
+        1,
+        "กรมทดสอบไม่มี",
+        "Absent Test Department",
+    )
+    card = next(c for c in result.agencies if c.agency == absent).figures
+    assert card["partitions_awaiting"].value == 3
+    assert card["score"].value == 0
+    assert card["oit_coverage"].ratio == "0/6"

@@ -145,6 +145,7 @@ def test_run_writes_the_report(
     created: list[tuple[str, str]],
 ) -> None:
     outside = f"rd-{run_id}-outside"  # on the portal, not in the registry
+    absent = f"rd-{run_id}-absent"  # in the registry, not on the portal
     created.extend([("dataset", f"{outside}-budget"), ("organization", outside)])
     make_agency(ckan, outside, {"budget": []})
     # the run counts the agencies of its registry only: the test's own datasets folder lists
@@ -154,6 +155,10 @@ def test_run_writes_the_report(
     with (datasets / "agencies" / "agencies.csv").open("a", encoding="utf-8") as registry:
         for name in agencies:
             registry.write(f"{name},หน่วยงานทดสอบ {name},Test agency {name},-,-,department,,\n")
+        # an agency of the registry with no organization on the portal: awaiting data, named
+        registry.write(
+            f"{absent},กรมทดสอบที่ไม่มีองค์กร,Department without organization,-,-,department,,\n"
+        )
     codes = {a.agency_code for a in load_agencies(datasets)}
     settings = Settings(
         build_dir=tmp_path / "build",
@@ -176,6 +181,11 @@ def test_run_writes_the_report(
     assert outside not in {a["agency"] for a in document["agencies"]}
     total = document["overall"]["agencies_total"]
     assert "outside the agency registry ignored" in total["note_en"]
+    cards = {a["agency"]: a["figures"] for a in document["agencies"]}
+    assert cards[absent]["partitions_awaiting"]["value"] == 3
+    named = document["overall"]["agencies_without_organization"]
+    assert "Department without organization" in named["note_en"]
+    assert "กรมทดสอบที่ไม่มีองค์กร" in named["note_th"]
     assert document["previous_run"] == first.paths.history.name
     assert len(list((tmp_path / "build" / "report" / "history").glob("*.json"))) == 2
 
