@@ -16,6 +16,8 @@ import altair as alt
 import vl_convert as vlc
 from markupsafe import Markup
 
+from pipelines.readiness.wording import term
+
 FONT = "Sarabun, Loma, Garuda, TlwgTypist, sans-serif"
 _FORBIDDEN_TAGS = {"script", "foreignObject", "iframe", "object", "embed"}
 
@@ -80,28 +82,52 @@ def eligibility_chart(criteria: Sequence[Mapping[str, Any]]) -> Markup:
     return _render(eligibility(criteria))
 
 
+def eligibility_rows(criteria: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One bar per criterion: its points, or an empty bar (0) when it has none yet, labelled
+    with its points ("3 / 4") or its state ("ยังไม่ได้กรอก / not entered"), never drawn at its
+    maximum (a full grey bar read as full points)."""
+    rows = []
+    for c in criteria:
+        points = c["points"]
+        if points is None:
+            th, en = term("criterion_state", c.get("state") or "not_entered")
+            label = f"{th} / {en}"
+        else:
+            label = f"{points:g} / {c['max_points']:g}"
+        rows.append(
+            {
+                "criterion": f"{c['name_th']} / {c['name_en']}",
+                "points": points or 0,
+                "label": label,
+                "entered": points is not None,
+            }
+        )
+    return rows
+
+
 def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
-    rows = [
-        {
-            "criterion": f"{c['name_th']} / {c['name_en']}",
-            "points": c["points"] or 0,
-            "max": c["max_points"],
-        }
-        for c in criteria
-    ]
+    rows = eligibility_rows(criteria)
+    most = max((int(c["max_points"]) for c in criteria), default=4)
     base = alt.Chart(
         alt.Data(values=rows),
         width=420,
         height=25 * len(rows) + 20,
         title="คะแนนคุณสมบัติ / Eligibility points",
     )
-    zero = alt.Scale(zero=True, domainMin=0)
-    return base.mark_bar(color="#d9d9d9").encode(
-        y=alt.Y("criterion:N", title=None, sort=None),
-        x=alt.X("max:Q", title="คะแนน / Points", scale=zero),
-    ) + base.mark_bar(color="#2b6cb0").encode(
-        y=alt.Y("criterion:N", sort=None), x=alt.X("points:Q", scale=zero)
+    # the whole scale of a criterion, 0..4, every point a tick: a bar's length is its points
+    scale = alt.Scale(domain=[0, most], zero=True, nice=False)
+    axis = alt.Axis(values=list(range(most + 1)), format="d")
+    y = alt.Y("criterion:N", title=None, sort=None)
+    bars = base.mark_bar(color="#2b6cb0").encode(
+        y=y, x=alt.X("points:Q", title="คะแนน / Points", scale=scale, axis=axis)
     )
+    labels = base.mark_text(align="left", dx=4, fontWeight="bold").encode(
+        y=y,
+        x=alt.X("points:Q", scale=scale),
+        text="label:N",
+        color=alt.condition("datum.entered", alt.value("#1a202c"), alt.value("#b7791f")),
+    )
+    return bars + labels
 
 
 def agency_chart(scores: Sequence[tuple[str, float]]) -> Markup:

@@ -21,7 +21,7 @@ VOCABULARY: dict[str, dict[str, Words]] = {
     "criterion_state": {
         "verified": ("ยืนยันกับเอกสารแล้ว", "verified against a document"),
         "unverified": ("ยังไม่ยืนยัน", "unverified"),
-        "not_entered": ("ยังไม่ได้ป้อนข้อมูล", "not entered"),
+        "not_entered": ("ยังไม่ได้กรอก", "not entered"),
         "not_covered": ("ดัชนีไม่ครอบคลุมประเทศนี้", "the index does not cover the country"),
     },
     # a figure's status (pipelines/readiness/figures.py)

@@ -85,3 +85,56 @@ def test_titles_are_bilingual(chart: alt.TopLevelMixin) -> None:
         assert THAI.search(th), title
         assert en, title
         assert not THAI.search(en), title
+
+
+SHIPPED = [  # as datasets/ogp/inputs.yaml has them: three scored, citizen engagement not entered
+    {"name_th": "การคลัง", "name_en": "Fiscal", "points": 4, "max_points": 4, "state": "unverified"},
+    {
+        "name_th": "ข้อมูล",
+        "name_en": "Information",
+        "points": 4,
+        "max_points": 4,
+        "state": "unverified",
+    },
+    {"name_th": "ทรัพย์สิน", "name_en": "Assets", "points": 2, "max_points": 4, "state": "verified"},
+    {
+        "name_th": "พลเมือง",
+        "name_en": "Citizens",
+        "points": None,
+        "max_points": 4,
+        "state": "not_entered",
+    },
+]
+
+
+def test_a_criterion_not_entered_is_an_empty_bar_with_its_words() -> None:
+    """A grey bar drawn to the maximum for a criterion without points read as full points:
+    the chart draws points only, 0 for a criterion not entered, labelled so."""
+    spec = charts.spec(charts.eligibility(SHIPPED))
+    rows = spec["data"]["values"]
+    assert [(r["points"], r["label"]) for r in rows] == [
+        (4, "4 / 4"),
+        (4, "4 / 4"),
+        (2, "2 / 4"),
+        (0, "ยังไม่ได้กรอก / not entered"),
+    ]
+    # every bar's length is its points: no layer draws the maximum
+    fields = {c["field"] for c in quantitative(spec)}
+    assert fields == {"points"}
+    assert "max" not in rows[0]
+    # the axis is the criterion's whole scale, zero-based, every point a tick
+    (bar,) = [p for p in spec["layer"] if p["mark"]["type"] == "bar"]
+    assert bar["encoding"]["x"]["scale"]["domain"] == [0, 4]
+    assert bar["encoding"]["x"]["axis"]["values"] == [0, 1, 2, 3, 4]
+    # drawn: the not-entered bar has no width, its label is on the page
+    svg = charts.eligibility_chart(SHIPPED)
+    widths = {
+        label: float(width)
+        for label, width in re.findall(
+            r'aria-label="[^"]*: (\d+); criterion: [^"]*"[^>]*d="M[\d.]+,[\d.]+h([\d.]+)', svg
+        )
+    }
+    assert widths == {"4": 420.0, "2": 210.0, "0": 0.0}
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "ยังไม่ได้กรอก / not entered" in texts
+    assert [t for t in texts if re.fullmatch(r"\d", t)] == ["0", "1", "2", "3", "4"]
