@@ -87,7 +87,9 @@ def test_titles_are_bilingual(chart: alt.TopLevelMixin) -> None:
         assert not THAI.search(en), title
 
 
-SHIPPED = [  # as datasets/ogp/inputs.yaml has them: three scored, citizen engagement not entered
+SHIPPED: list[
+    dict[str, Any]
+] = [  # as datasets/ogp/inputs.yaml has them: three scored, citizen engagement not entered
     {"name_th": "การคลัง", "name_en": "Fiscal", "points": 4, "max_points": 4, "state": "unverified"},
     {
         "name_th": "ข้อมูล",
