@@ -34,15 +34,15 @@ from functools import cache
 from pathlib import Path
 
 import dagster as dg
-from jsonschema import Draft4Validator
+import jsonschema_rs
 
 from pipelines.integrity.ocds_schema import (
     OcdsSchemaError,
     OcdsSchemaUnavailableError,
     load_schemas,
-    package_validator,
     schema_directory,
 )
+from pipelines.integrity.ocds_validate import package_validator
 from pipelines.integrity.partition import (
     NOT_PRODUCED,
     Withheld,
@@ -76,12 +76,12 @@ NO_ROWS = Withheld(
 
 
 @cache
-def _validator_for(directory: Path) -> Draft4Validator:
+def _validator_for(directory: Path) -> jsonschema_rs.Validator:
     # Reading the schema once per process and folder, not once per partition.
     return package_validator(load_schemas(directory))
 
 
-def _validator() -> Draft4Validator:
+def _validator() -> jsonschema_rs.Validator:
     """The package validator; :class:`OcdsSchemaUnavailableError` when the schema is offline
     (a failed download is remembered by ``ocds_schema`` for the process), another
     :class:`OcdsSchemaError` when a schema at hand is unusable."""

@@ -60,6 +60,14 @@ class BidsTable(_Frozen):
     bidder: str  # its column holding the bidder's tax id (the winner's: winner_tax_id)
 
 
+class ExtensionRef(_Frozen):
+    """An OCDS extension the packages declare: its extension.json URL (what the package lists)
+    and the vendored copy validation merges in (a folder relative to ocds.yaml's)."""
+
+    url: str
+    path: str
+
+
 class OcdsConfig(_Frozen):
     version: Literal["1.1"]
     ocid_prefix: str
@@ -71,6 +79,7 @@ class OcdsConfig(_Frozen):
     license: str | None = None
     publication_policy: str | None = None
     supplier_scheme: str
+    extensions: tuple[ExtensionRef, ...] = ()
     methods: dict[str, MethodMapping]
     statuses: dict[str, StatusMapping]
     bids: BidsTable | None = None  # None: no bids table declared, no bids section

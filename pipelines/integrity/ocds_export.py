@@ -75,13 +75,12 @@ def export_release_package(
     context = _Context(config=config, buyer=buyer, prefix=prefix or ocid_prefix(config))
     rows = _checked_rows(table, context)
     releases = [_release(row, context) for row in rows]
-    package: Json = {
-        "uri": uri or _package_uri(config, buyer),
-        "version": config.version,
-        "publishedDate": _published(published, releases, config),
-        "publisher": {"name": buyer.name_th},
-        "releases": releases,
-    }
+    package: Json = {"uri": uri or _package_uri(config, buyer), "version": config.version}
+    if config.extensions:  # validated against their vendored copies (ocds_validate)
+        package["extensions"] = [extension.url for extension in config.extensions]
+    package["publishedDate"] = _published(published, releases, config)
+    package["publisher"] = {"name": buyer.name_th}
+    package["releases"] = releases
     if config.license:
         package["license"] = config.license
     if config.publication_policy:

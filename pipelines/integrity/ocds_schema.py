@@ -1,10 +1,11 @@
-"""The official OCDS 1.1.5 schemas and a Draft 4 validator for release packages.
+"""The official OCDS 1.1.5 schemas: found, downloaded, cached and checked.
 
 No Python package ships the schema. A local copy named by the setting ``ocds_schema_dir``
 (``OGP_OCDS_SCHEMA_DIR``) wins; otherwise the schemas are downloaded once from
 ``ocds_schema_url`` into ``<data_dir>/cache/ocds/<version>-<url hash>/``. The package schema
-refers to the release schema by its absolute URL, so both are registered with :mod:`referencing`.
-A format checker is on: without it jsonschema silently accepts any string as a date-time.
+refers to the release schema by its absolute URL (the validator registers it under that id).
+Validation (the compiled validator, the extensions merged in) is in
+:mod:`pipelines.integrity.ocds_validate`.
 
 Offline is a normal condition: when the schema is not configured and cannot be downloaded (no
 DNS, connection refused, timeout, an HTTP error, a reply that is not JSON or not the schema, a
@@ -18,20 +19,13 @@ folder is named after the version and a hash of the URL: a corrected URL is a ne
 A failure is remembered for the process (:data:`UNREACHABLE_TTL_S`): the partitions of one run
 do not each wait for the network. A configured folder that is missing files or holds a corrupt
 schema is still an :class:`OcdsSchemaError`.
-
-One keyword is checked outside jsonschema: the package's ``releases`` are ``uniqueItems``, which
-jsonschema tests by comparing every pair of releases, O(n²) — days for a 100,000-project
-agency. :func:`validate_package` makes the same check in linear time by hashing each release's
-canonical JSON.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -39,9 +33,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from jsonschema import Draft4Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from pipelines.files import replace_atomically
 from pipelines.layout import cache_dir
@@ -317,72 +308,6 @@ def load_schemas(directory: Path | None = None) -> OcdsSchemas:
     if problem is not None:
         raise OcdsSchemaError(f"{directory / problem[0]} is {problem[1]}")
     return OcdsSchemas(release=release, package=package, directory=directory)
-
-
-def package_validator(schemas: OcdsSchemas | None = None) -> Draft4Validator:
-    """A Draft 4 validator for release packages, release schema registered, formats checked."""
-    schemas = schemas or load_schemas()
-    _require_date_time_checks(Draft4Validator.FORMAT_CHECKER)
-    release = Resource.from_contents(schemas.release, default_specification=DRAFT4)
-    registry: Registry[Any] = Registry().with_resource(schemas.release["id"], release)
-    return Draft4Validator(
-        _without_pairwise_uniqueness(schemas.package),
-        registry=registry,
-        format_checker=Draft4Validator.FORMAT_CHECKER,
-    )
-
-
-def validate_package(
-    package: Mapping[str, Any], validator: Draft4Validator | None = None
-) -> list[ValidationIssue]:
-    """Every schema violation in ``package``, sorted by path; empty when valid."""
-    validator = validator or package_validator()
-    issues = [
-        ValidationIssue(
-            path="/".join(str(part) for part in error.absolute_path),
-            message=error.message[:MESSAGE_LIMIT],
-            validator=str(error.validator),
-        )
-        for error in validator.iter_errors(package)
-    ]
-    return sorted([*issues, *_duplicate_releases(package)], key=lambda issue: issue.path)
-
-
-def _require_date_time_checks(checker: FormatChecker) -> None:
-    # jsonschema checks "date-time" only when rfc3339-validator is importable; otherwise every
-    # string passes in silence, and OCDS dates are exactly what this validation is for.
-    if "date-time" not in checker.checkers:
-        raise OcdsSchemaError(
-            "jsonschema cannot check date-time formats: install rfc3339-validator"
-        )
-
-
-def _without_pairwise_uniqueness(package_schema: dict[str, Any]) -> dict[str, Any]:
-    schema = copy.deepcopy(package_schema)
-    schema["properties"]["releases"].pop("uniqueItems", None)
-    return schema
-
-
-def _duplicate_releases(package: Mapping[str, Any]) -> list[ValidationIssue]:
-    """The package schema's ``releases`` uniqueItems, in linear time."""
-    releases = package.get("releases")
-    if not isinstance(releases, list):
-        return []
-    first_seen: dict[str, int] = {}
-    issues = []
-    for index, release in enumerate(releases):
-        canonical = json.dumps(release, sort_keys=True, ensure_ascii=False)
-        if canonical in first_seen:
-            issues.append(
-                ValidationIssue(
-                    path=f"releases/{index}",
-                    message=f"duplicate of releases/{first_seen[canonical]} (items must be unique)",
-                    validator="uniqueItems",
-                )
-            )
-        else:
-            first_seen[canonical] = index
-    return issues
 
 
 def _version_folder(url: str) -> str:

@@ -31,15 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from jsonschema import Draft4Validator
 
 from pipelines.contracts import load_agencies
 from pipelines.files import replace_atomically
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
-from pipelines.integrity.ocds_schema import ValidationIssue, validate_package
+from pipelines.integrity.ocds_schema import ValidationIssue
+from pipelines.integrity.ocds_validate import validate_package
 from pipelines.integrity.procurement_table import read_procurement
 from pipelines.integrity.red_flags import (
     FlagSpec,
@@ -176,7 +177,7 @@ class FlagsOutcome:
 def export_partition(
     agency_code: str,
     data_dir: Path,
-    validator: Draft4Validator,
+    validator: jsonschema_rs.Validator,
     *,
     published: dt.datetime | None = None,
 ) -> OcdsOutcome:

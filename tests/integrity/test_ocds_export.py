@@ -1,16 +1,22 @@
 """The OCDS export: mapping of each field, stages per status, refusals, and the reference check
 by the Data Review Tool's library (libcoveocds, offline with the local schema zip)."""
 
+import contextlib
 import datetime as dt
+import io
 import json
 import tempfile
+import zipfile
 
 import pytest
+import requests
+import urllib3
 from stdnum.th import pin
 
-from pipelines.integrity.ocds_config import load_ocds_config
+from pipelines.integrity.ocds_config import default_config_path, load_ocds_config
 from pipelines.integrity.ocds_export import OcdsExportError, export_release_package
-from pipelines.integrity.ocds_schema import load_schemas, package_validator, validate_package
+from pipelines.integrity.ocds_schema import load_schemas
+from pipelines.integrity.ocds_validate import package_validator, validate_package
 from pipelines.settings import get_settings
 
 PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
@@ -216,6 +222,100 @@ def test_the_data_review_tool_check_can_fail(export, make_project, ocds_schema_d
     assert closed["releases/tender/procurementMethod"]["values"] == ["auction"]
 
 
+def test_the_data_review_tool_applies_the_bid_extension_offline(
+    export, make_project, ocds_schema_dir
+):
+    # The package declares the bid extension; libcoveocds reads it from the vendored copy (no
+    # network) and checks bids against it: the control has a closed-codelist status and a
+    # statistic whose value is not a number.
+    package = export([make_project(1)])
+    assert package["extensions"] == [BID_EXTENSION]
+    report = _libcove(package, ocds_schema_dir)
+    assert report["extensions"]["invalid_extension"] == {}
+    assert report["extensions"]["is_extended_schema"] is True
+    assert report["validation_errors"] == []
+    package["releases"][0]["bids"] = {
+        "statistics": [{"id": "1", "measure": "bids", "value": "three"}],
+        "details": [{"id": "b1", "status": "won"}],
+    }
+    report = _libcove(package, ocds_schema_dir)
+    (error,) = report["validation_errors"]
+    assert error["field"] == "releases/bids/statistics/value"
+    assert "not a number" in error["description"]
+    closed = report["additional_closed_codelist_values"]
+    assert closed["releases/bids/details/status"]["values"] == ["won"]
+
+
+BID_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/"
+    "extension.json"
+)
+
+
+class _VendoredExtension(requests.adapters.BaseAdapter):
+    """Serves an extension's vendored copy (datasets/procurement/ocds_extensions/) at its URLs:
+    libcoveocds fetches declared extensions over HTTP (a GitHub one as the repository's archive
+    of the tag), and tests have no network."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def send(self, request, **kwargs):
+        response = requests.models.Response()
+        name = request.url.rsplit("/", 1)[-1]
+        if name.endswith(".zip"):
+            content = self._archive()
+        else:
+            path = self.folder / request.url.split("/extension.json")[0].rsplit("/", 1)[-1]
+            path = self.folder / name if (self.folder / name).is_file() else path
+            content = path.read_bytes() if path.is_file() else None
+        status, body = (404, b"") if content is None else (200, content)
+        response.raw = urllib3.HTTPResponse(  # requests-cache keeps the raw response
+            body=io.BytesIO(body), status=status, preload_content=False, request_url=request.url
+        )
+        response.status_code, response.url, response.request = status, request.url, request
+        return response
+
+    def _archive(self) -> bytes:
+        # GitHub's archive: one top folder first, then every file under it.
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("extension/", b"")
+            for path in sorted(self.folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"extension/{path.relative_to(self.folder)}")
+        return buffer.getvalue()
+
+    def close(self):
+        pass
+
+
+@contextlib.contextmanager
+def _extensions_offline():
+    from ocdsextensionregistry.util import session
+
+    config = load_ocds_config()
+    base = default_config_path().parent
+    prefixes = []
+    for extension in config.extensions:
+        # https://raw.githubusercontent.com/<owner>/<repo>/<tag>/extension.json
+        owner, repo = extension.url.split("/")[3:5]
+        adapter = _VendoredExtension(base / extension.path)
+        for prefix in (
+            extension.url.rsplit("/", 1)[0] + "/",
+            f"https://github.com/{owner}/{repo}/archive/",
+        ):
+            session.mount(prefix, adapter)
+            prefixes.append(prefix)
+    try:
+        yield
+    finally:
+        for prefix in prefixes:
+            session.adapters.pop(prefix, None)
+        session.cache.clear()
+
+
 def _libcove(package, schema_dir):
     # libcoveocds is AGPL and test-only: imported here, never by the package.
     from libcoveocds.api import ocds_json_output
@@ -228,5 +328,8 @@ def _libcove(package, schema_dir):
             "context": "api",
         }
     )
-    with tempfile.TemporaryDirectory() as output_dir:
-        return ocds_json_output(output_dir, json_data=package, lib_cove_ocds_config=config)
+    with tempfile.TemporaryDirectory() as output_dir, _extensions_offline():
+        report = ocds_json_output(output_dir, json_data=package, lib_cove_ocds_config=config)
+    # A declared extension libcoveocds could not read is silently dropped: never accept that.
+    assert report["extensions"]["invalid_extension"] == {}
+    return report

@@ -6,7 +6,8 @@ import json
 import pyarrow.parquet as pq
 
 from pipelines.integrity.ocds_export import export_release_package
-from pipelines.integrity.ocds_schema import load_schemas, package_validator
+from pipelines.integrity.ocds_schema import load_schemas
+from pipelines.integrity.ocds_validate import package_validator
 from pipelines.integrity.partition import export_partition, gated_table_path
 
 
@@ -51,7 +52,8 @@ def test_two_runs_over_unchanged_input_write_identical_bytes(
     path.parent.mkdir(parents=True)
     pq.write_table(make_table(_rows(make_project)), path)
     first = export_partition("cgd", tmp_path, validator)
-    assert first.path is not None and first.issues == []
+    assert first.path is not None
+    assert first.issues == []
     before = first.path.read_bytes()
     first.path.unlink()  # nothing of the first run is read back by the second
     second = export_partition("cgd", tmp_path, validator)

@@ -25,8 +25,11 @@ from pipelines.integrity.ocds_schema import (
     download_schemas,
     forget_unreachable,
     load_schemas,
-    package_validator,
     schema_directory,
+)
+from pipelines.integrity.ocds_validate import (
+    package_validator,
+    reference_validator,
     validate_package,
 )
 from pipelines.settings import Settings
@@ -161,6 +164,20 @@ def test_a_validator_is_refused_when_dates_cannot_be_checked(ocds_schema_dir, mo
     without.checkers = {k: v for k, v in without.checkers.items() if k != "date-time"}
     monkeypatch.setattr(Draft4Validator, "FORMAT_CHECKER", without)
     with pytest.raises(OcdsSchemaError, match="rfc3339-validator"):
+        reference_validator(load_schemas(ocds_schema_dir))
+
+
+def test_a_compiled_validator_without_format_checks_is_refused(ocds_schema_dir, monkeypatch):
+    # jsonschema-rs checks formats only when told to: a validator built without is refused.
+    import jsonschema_rs
+
+    compiled = jsonschema_rs.Draft4Validator
+
+    def formats_off(schema, **options):
+        return compiled(schema, **{**options, "validate_formats": False})
+
+    monkeypatch.setattr(jsonschema_rs, "Draft4Validator", formats_off)
+    with pytest.raises(OcdsSchemaError, match="does not check date-time"):
         package_validator(load_schemas(ocds_schema_dir))
 
 

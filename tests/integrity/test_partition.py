@@ -10,7 +10,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.integrity.ocds_schema import load_schemas, package_validator
+from pipelines.integrity.ocds_schema import load_schemas
+from pipelines.integrity.ocds_validate import package_validator
 from pipelines.integrity.partition import (
     buyer_from_registry,
     export_partition,
@@ -86,7 +87,7 @@ def test_an_invalid_package_is_not_written_and_the_previous_stays(
     before = previous.read_bytes()
     schemas = load_schemas(ocds_schema_dir)
     stricter = copy.deepcopy(schemas)
-    stricter.package["required"] = [*stricter.package["required"], "extensions"]
+    stricter.package["required"] = [*stricter.package["required"], "x-not-in-the-package"]
     outcome = export_partition(
         "cgd", data_dir, package_validator(stricter), published=dt.datetime(2025, 1, 1)
     )
