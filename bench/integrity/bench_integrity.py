@@ -39,11 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipelines.integrity.ocds_export import Buyer, export_release_package  # noqa: E402
-from pipelines.integrity.ocds_schema import (  # noqa: E402
-    load_schemas,
-    package_validator,
-    validate_package,
-)
+from pipelines.integrity.ocds_schema import load_schemas  # noqa: E402
+from pipelines.integrity.ocds_validate import package_validator, validate_package  # noqa: E402
 from pipelines.integrity.procurement_table import SCHEMA, read_procurement  # noqa: E402
 from pipelines.integrity.red_flags import compute_flags, load_flag_specs, summarize  # noqa: E402
 
