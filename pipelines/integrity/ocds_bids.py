@@ -1,0 +1,180 @@
+"""What the bids table adds to a release of the OCDS export: bids, tenderers, the award date.
+
+The procurement table says how many bids a project received and who won; the bids table
+(family ``procurement_bids``, declared in ocds.yaml as ``bids``) says who offered what and
+whether the bid was found valid. For each project with bids, :func:`add_bids` writes the OCDS
+bid extension's ``bids.details`` (one per bid: its date, status, tenderer and value) and
+``bids.statistics`` (``bids``, ``validBids``, ``disqualifiedBids``), sets
+``tender.numberOfTenderers`` to the number of bids, and lists each bidder in ``parties`` with the
+role ``tenderer`` (the winner's supplier party gains the role). A project without bids (an agency
+that sent no bids file) gets no ``bids`` section; its ``numberOfTenderers`` stays the procurement
+row's ``number_of_bidders``. ``award_date`` becomes ``awards[].date`` either way.
+
+A bidder is identified with the ``TH-TIN`` scheme only when its tax id is a juristic-person
+number (``stdnum.th.moa``); a sole trader bids under the citizen id, personal data, which never
+appears: neither as an identifier nor inside an id (ids are positional: ``<project>-bid-<n>``,
+``<project>-tenderer-<n>``, n counting the project's bids in order of amount).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from stdnum.th import moa
+
+from pipelines.integrity.ocds_config import BidsTable, OcdsConfig
+
+Json = dict[str, Any]
+BidsIndex = Mapping[str, list[Json]]  # project_id -> its bids, in order of amount
+
+COLUMNS = (
+    "project_id",
+    "agency_code",
+    "fiscal_year",
+    "bidder_tax_id",
+    "bidder_name",
+    "bid_amount",
+    "bid_status",
+    "bid_date",
+)
+TYPES: dict[str, pa.DataType] = {
+    **dict.fromkeys(COLUMNS, pa.string()),
+    "fiscal_year": pa.int64(),
+    "bid_amount": pa.float64(),
+    "bid_date": pa.date32(),
+}
+SCHEMA = pa.schema([(name, TYPES[name]) for name in COLUMNS])
+# OCDS bidStatus codes the table may hold, and the statistics counted from them.
+STATUSES = ("valid", "disqualified", "withdrawn")
+MEASURES = (("bids", None), ("validBids", "valid"), ("disqualifiedBids", "disqualified"))
+
+
+class BidsTableError(ValueError):
+    """The bids table cannot be read or belongs to another agency; the message says where."""
+
+
+def typed_bids(table: pa.Table, source: str = "bids table") -> pa.Table:
+    """The canonical columns of ``table``, in order, cast to :data:`SCHEMA`."""
+    missing = [name for name in COLUMNS if name not in table.column_names]
+    if missing:
+        raise BidsTableError(f"{source}: missing column(s) {', '.join(missing)}")
+    columns = []
+    for field in SCHEMA:
+        try:
+            columns.append(pc.cast(table[field.name], field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise BidsTableError(
+                f"{source}, field {field.name}: cannot read as {field.type}: {error}"
+            ) from error
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
+def read_bids(path: Path, declared: BidsTable | None = None) -> pa.Table | None:
+    """The gate's bids table of an agency, typed; None when the agency sent none (or it was
+    blocked) or ocds.yaml declares no bids table: the export then has no bids section.
+    ``declared`` names the table's project and bidder columns (ocds.yaml ``bids``)."""
+    if declared is None or not path.is_file():
+        return None
+    table = pq.read_table(path)
+    names = {declared.key: "project_id", declared.bidder: "bidder_tax_id"}
+    table = table.rename_columns([names.get(name, name) for name in table.column_names])
+    return typed_bids(table, source=str(path))
+
+
+def index_bids(table: pa.Table | None, agency_code: str) -> dict[str, list[Json]]:
+    """The bids of ``agency_code`` by project, each project's in a fixed order (amount, then
+    the other columns), so the same table gives the same package whatever its row order.
+    Refuses a row of another agency or a status outside :data:`STATUSES`."""
+    if table is None:
+        return {}
+    table = typed_bids(table)
+    for name, known in (("agency_code", [agency_code]), ("bid_status", list(STATUSES))):
+        bad = pc.invert(pc.is_in(table[name], value_set=pa.array(known, pa.string())))
+        bad = pc.fill_null(bad, True)
+        if pc.any(bad).as_py():
+            row = pc.index(bad, True).as_py()
+            raise BidsTableError(
+                f"bids of project {table['project_id'][row]} (row {row + 1}), field {name}: "
+                f"{table[name][row].as_py()!r} is not {' or '.join(known)}"
+            )
+    grouped: dict[str, list[Json]] = {}
+    for bid in table.to_pylist():
+        grouped.setdefault(bid["project_id"], []).append(bid)
+    return {project: sorted(bids, key=_order) for project, bids in sorted(grouped.items())}
+
+
+def _order(bid: Json) -> tuple[Any, ...]:
+    amount = bid["bid_amount"] if bid["bid_amount"] is not None else float("inf")
+    return (amount, *("" if bid[name] is None else str(bid[name]) for name in COLUMNS[3:]))
+
+
+def add_bids(release: Json, row: Json, bids: list[Json] | None, config: OcdsConfig) -> None:
+    """Complete ``release`` (built from the procurement ``row``) with the award date and, when
+    the project has ``bids``, the bids section, the tenderers and the number of tenderers."""
+    if row.get("award_date") is not None and release.get("awards"):
+        release["awards"][0]["date"] = _datetime(row["award_date"], config)
+    if not bids:
+        return
+    project_id = row["project_id"]
+    details = []
+    for number, bid in enumerate(bids, start=1):
+        tenderer = _tenderer(bid, f"{project_id}-tenderer-{number}", config)
+        _add_party(release["parties"], tenderer)
+        detail: Json = {"id": f"{project_id}-bid-{number}"}
+        if bid["bid_date"] is not None:
+            detail["date"] = _datetime(bid["bid_date"], config)
+        detail["status"] = bid["bid_status"]
+        detail["tenderers"] = [{k: tenderer[k] for k in ("id", "name") if tenderer[k]}]
+        if bid["bid_amount"] is not None:
+            detail["value"] = _value(bid["bid_amount"], config)
+        details.append(detail)
+    statistics = [
+        {
+            "id": f"{project_id}-{measure}",
+            "measure": measure,
+            "value": sum(status is None or bid["bid_status"] == status for bid in bids),
+        }
+        for measure, status in MEASURES
+    ]
+    release["bids"] = {"statistics": statistics, "details": details}
+    release["tender"]["numberOfTenderers"] = len(bids)
+
+
+def _tenderer(bid: Json, fallback_id: str, config: OcdsConfig) -> Json:
+    tax_id, name = bid["bidder_tax_id"], bid["bidder_name"]
+    if tax_id is not None and moa.is_valid(tax_id):
+        scheme = config.supplier_scheme
+        identifier: Json = {"scheme": scheme, "id": tax_id}
+        if name is not None:
+            identifier["legalName"] = name
+        return {"id": f"{scheme}-{tax_id}", "name": name, "identifier": identifier}
+    # Not a juristic-person number (a sole trader's citizen id, or its mask): no identifier.
+    return {"id": fallback_id, "name": name}
+
+
+def _add_party(parties: list[Json], tenderer: Json) -> None:
+    """The bidder as a party with the role tenderer; the winner's supplier party gains it."""
+    for party in parties:
+        if party["id"] == tenderer["id"]:
+            if "tenderer" not in party["roles"]:
+                party["roles"] = [*party["roles"], "tenderer"]
+            return
+    party = {key: value for key, value in tenderer.items() if value is not None}
+    parties.append({**party, "roles": ["tenderer"]})
+
+
+def _value(amount: float, config: OcdsConfig) -> Json:
+    # Whole baht print as integers, as in the rest of the export.
+    number: float | int = int(amount) if float(amount).is_integer() else amount
+    return {"amount": number, "currency": config.currency}
+
+
+def _datetime(day: dt.date, config: OcdsConfig) -> str:
+    # Midnight Thai time: the tables hold calendar days in Thailand.
+    return f"{day.isoformat()}T00:00:00{config.utc_offset}"
