@@ -26,6 +26,7 @@ class UnsafeSvgError(ValueError):
     """The rendered SVG holds active content."""
 
 
+LABEL_LIMIT = 480  # px: a criterion's or an agency's whole name, in Thai and English, not cut
 CPI_SCALE = (0, 100)  # Transparency International's CPI runs from 0 to 100
 
 
@@ -117,7 +118,7 @@ def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     # the whole scale of a criterion, 0..4, every point a tick: a bar's length is its points
     scale = alt.Scale(domain=[0, most], zero=True, nice=False)
     axis = alt.Axis(values=list(range(most + 1)), format="d")
-    y = alt.Y("criterion:N", title=None, sort=None)
+    y = alt.Y("criterion:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     bars = base.mark_bar(color="#2b6cb0").encode(
         y=y, x=alt.X("points:Q", title="คะแนน / Points", scale=scale, axis=axis)
     )
@@ -145,7 +146,7 @@ def agencies(scores: Sequence[tuple[str, float]]) -> alt.Chart:
         )
         .mark_bar(color="#2f855a")
         .encode(
-            y=alt.Y("agency:N", title=None, sort="-x"),
+            y=alt.Y("agency:N", title=None, sort="-x", axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X(
                 "score:Q",
                 title="คะแนน (0–100) / Score (0–100)",

@@ -281,8 +281,9 @@ def portal_figures(report: Report) -> list[Figure]:
 
 def render_html(report: Report) -> str:
     document = to_json(report)
-    scores = [
-        (a.title, float(a.figures["score"].value))
+    names = {code: f"{th} / {en}" for code, (th, en) in report.agency_names.items()}
+    scores = [  # each agency by its registry names in Thai and English (its title otherwise)
+        (names.get(a.agency, a.title), float(a.figures["score"].value))
         for a in report.agencies
         if isinstance(a.figures["score"].value, int | float)
     ]
