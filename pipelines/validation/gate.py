@@ -1,5 +1,4 @@
 """The validation gate of one partition (family × agency): schema, suite, privacy, policy.
-
 Status, per the spec's policy:
 
 - ``blocked``: nothing is published (the previous version stays live);
@@ -10,7 +9,8 @@ Status, per the spec's policy:
 
 Errors that no row carries — header errors, a failed table-level ``error`` business rule (or a
 row-level one whose rows cannot be named, see :mod:`pipelines.validation.rule_rows`), personal
-data whose action is ``block`` — always block. ``warning`` rules never quarantine nor block.
+data whose action is ``block`` — always block. ``warning`` rules never quarantine nor block:
+their rows are published, named in ``rule_rows`` with severity ``warning``.
 """
 
 from __future__ import annotations

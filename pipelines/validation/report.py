@@ -111,7 +111,10 @@ def build_report(
 ) -> dict[str, Any]:
     errors = result.schema.errors
     shown = errors[:limit_errors] if limit_errors else errors
-    rule_rows_shown = result.rule_rows[:limit_errors] if limit_errors else result.rule_rows
+    rule_rows = [row for row in result.rule_rows if row.severity == "error"]
+    warned = [row for row in result.rule_rows if row.severity != "error"]
+    rule_rows_shown = rule_rows[:limit_errors] if limit_errors else rule_rows
+    warned_shown = warned[:limit_errors] if limit_errors else warned
     published = result.published_rows
     text_fields = frozenset(
         f["name"] for f in spec.fields if f.get("type") in (None, "string", "any")
@@ -131,9 +134,11 @@ def build_report(
             "invalid_rows": len(
                 result.schema.invalid_rows
                 | {e.row_number for e in errors if e.row_number}
-                | {row.row_number for row in result.rule_rows}
+                | {row.row_number for row in rule_rows}
             ),
-            "business_rule_rows": len(result.rule_rows),
+            "business_rule_rows": len(rule_rows),
+            # published and flagged: rows a ``warning`` rule names
+            "warning_rule_rows": len({row.row_number for row in warned}),
             "published_rows": published,
             "errors_by_type": result.schema.counts_by_type(),
             "personal_data_by_kind": result.privacy.counts_by_kind(),
@@ -152,7 +157,9 @@ def build_report(
             "outcomes": [outcome.to_dict() for outcome in result.suite.outcomes],
             # Row, rule and columns only: never a cell (it may hold personal data).
             "failedRows": [row.to_dict() for row in rule_rows_shown],
-            "failedRowsTruncated": len(rule_rows_shown) < len(result.rule_rows),
+            "failedRowsTruncated": len(rule_rows_shown) < len(rule_rows),
+            "warningRows": [row.to_dict() for row in warned_shown],
+            "warningRowsTruncated": len(warned_shown) < len(warned),
         },
         "privacy": {
             "findings": [finding.to_dict() for finding in result.privacy.findings],

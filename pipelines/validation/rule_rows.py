@@ -1,5 +1,6 @@
 """Which rows broke a row-level business rule, so that a ``quarantine`` policy can leave them
-out like rows with schema errors.
+out like rows with schema errors, and which rows a ``warning`` rule flags (published all the
+same, and listed in the report: a contract over its budget is published and red-flagged).
 
 GX names a failing row by its primary key (the second pass of
 :func:`~pipelines.validation.suite.failed_row_keys`); here the keys become row numbers in the
@@ -32,6 +33,7 @@ from pipelines.validation.suite import (
 )
 
 _ROW = "__ogp_row_number"
+WARNING_ROWS_NAMED = 10_000  # a warning rule failing on more rows is reported by its count
 _KEY = "__ogp_key"
 
 
@@ -43,6 +45,7 @@ class RuleRow:
     rule: str
     type: str
     columns: tuple[str, ...]
+    severity: str = "error"  # "warning": the row is published and flagged, not quarantined
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,20 +53,22 @@ class RuleRow:
             "rule": self.rule,
             "type": self.type,
             "columns": list(self.columns),
+            "severity": self.severity,
         }
 
 
 @dataclass(slots=True)
 class RuleRows:
-    """The rows of the failed ``error`` rules that could be named, and the rules that could not
-    (these block the partition)."""
+    """The rows of the failed rules that could be named (``error`` rows are quarantined,
+    ``warning`` rows flagged), and the ``error`` rules that could not (these block)."""
 
     rows: list[RuleRow] = field(default_factory=list)
     blocking: list[ExpectationOutcome] = field(default_factory=list)
 
     @property
     def row_numbers(self) -> set[int]:
-        return {row.row_number for row in self.rows}
+        """The rows to quarantine: those of ``error`` rules only."""
+        return {row.row_number for row in self.rows if row.severity == "error"}
 
 
 def locate_rule_rows(
@@ -76,41 +81,57 @@ def locate_rule_rows(
     engine: Engine = "duckdb",
     parameters: Mapping[str, Any] | None = None,
 ) -> RuleRows:
-    """Name the rows behind each failed ``error`` rule of ``report`` (``warning`` rules never
-    quarantine nor block). ``max_rows``: the most invalid rows the policy tolerates; a rule
-    failing on more blocks without a second pass."""
-    failed = {
-        index: outcome
-        for index, outcome in enumerate(report.outcomes)
-        if not outcome.success and outcome.severity == "error"
-    }
-    nameable = {
-        index: int(outcome.unexpected_count)
-        for index, outcome in failed.items()
-        if key_columns
-        and outcome.unexpected_count is not None
-        and 0 < outcome.unexpected_count <= max_rows
-        and is_row_level(suite.expectations[index])
-    }
-    if not failed:
-        return RuleRows()
-    if len(nameable) < len(failed):  # the partition blocks whatever the rows: save the pass
+    """Name the rows behind each failed rule of ``report``: an ``error`` rule's rows are
+    quarantined (one that cannot be named blocks), a ``warning`` rule's rows are flagged and
+    published (one that cannot be named is reported by its count only, never blocks).
+    ``max_rows``: the most invalid rows the policy tolerates; an ``error`` rule failing on more
+    blocks without a second pass. A ``warning`` rule is named up to ``WARNING_ROWS_NAMED`` rows
+    (or ``max_rows`` if more): it costs no publication, so the error rate does not bound it."""
+    failed = _failed(report, "error")
+    warned = _failed(report, "warning")
+
+    def nameable(outcomes: dict[int, ExpectationOutcome], most: int) -> dict[int, int]:
+        return {
+            index: int(outcome.unexpected_count)
+            for index, outcome in outcomes.items()
+            if key_columns
+            and outcome.unexpected_count is not None
+            and 0 < outcome.unexpected_count <= most
+            and is_row_level(suite.expectations[index])
+        }
+
+    named_errors = nameable(failed, max_rows)
+    named_warnings = nameable(warned, max(max_rows, WARNING_ROWS_NAMED))
+    if len(named_errors) < len(failed):  # the partition blocks whatever the rows: save the pass
         return RuleRows(blocking=list(failed.values()))
-    keys = failed_row_keys(
-        suite, table, nameable, key_columns, engine=engine, parameters=parameters
-    )
+    if not failed and not named_warnings:
+        return RuleRows()
+    wanted = {**named_errors, **named_warnings}
+    keys = failed_row_keys(suite, table, wanted, key_columns, engine=engine, parameters=parameters)
     located = RuleRows()
     with _KeyIndex(table, key_columns) as index:
-        for number, outcome in failed.items():
+        for number in wanted:
+            outcome = report.outcomes[number]
             found = keys[number]
             numbers = None if found is None else index.row_numbers(found)
             if numbers is None:
-                located.blocking.append(outcome)
+                if outcome.severity == "error":
+                    located.blocking.append(outcome)
                 continue
             columns = _columns(suite.expectations[number])
-            located.rows += [RuleRow(n, outcome.label, outcome.type, columns) for n in numbers]
+            located.rows += [
+                RuleRow(n, outcome.label, outcome.type, columns, outcome.severity) for n in numbers
+            ]
     located.rows.sort(key=lambda row: (row.row_number, row.rule))
     return located
+
+
+def _failed(report: SuiteReport, severity: str) -> dict[int, ExpectationOutcome]:
+    return {
+        index: outcome
+        for index, outcome in enumerate(report.outcomes)
+        if not outcome.success and outcome.severity == severity
+    }
 
 
 def _columns(spec: ExpectationSpec) -> tuple[str, ...]:

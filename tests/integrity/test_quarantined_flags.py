@@ -1,16 +1,18 @@
-"""Red flags over every row that passed the schema (issue 15, item 4).
+"""Red flags over every row that passed the schema (issue 15, item 4; issue 16, item 3).
 
 A contract 60% over its budget with a 7-day bid period breaks the suite's "contract within the
-budget" rule, so the gate quarantines it: it is not published. It is exactly what a red flag is
-for, so it must be in the red flags and in the rate's numerator; a row with a schema error (a
-budget that is not a number) is in neither, and not in the denominator.
+budget" rule, a *warning* since issue 16: the gate publishes it, names it in its report, and the
+red flags flag it. A contract awarded with no bidder breaks an *error* rule and is quarantined,
+not published: it is still screened and flagged (a 7-day period), and counted in the rate's
+numerator as a flagged project not published. A row with a schema error (a budget that is not a
+number) is in neither, and not in the denominator.
 
 Hand-computed: 25 rows received, 1 with a schema error → 24 screened (N); the gate publishes
-23 (the over-budget row quarantined); flagged projects n = 1, the over-budget row: short bid
-period (7 < 15 days), above budget, and price close to the reference (R024: its difference
-(1,000,000 − 1,600,000) / 1,600,000 = −37.5% is below the lower fence, 11.1% for every other
-row, IQR 0). Every other row: distinct suppliers (1/24 of the value each), the
-same price difference (no IQR outlier), 3 bidders, a 30-day bid period.
+23 (the no-bidder row quarantined); flagged projects n = 2. The over-budget row: short
+submission period (R003, 7 < 15 days), above budget, and price close to the reference
+(TH-PRICE-REF: (1,000,000 − 1,600,000) / 1,600,000 = −37.5% is below the lower fence, 11.1% for
+every other row, IQR 0). The no-bidder row: R003 only. Every other row: distinct suppliers (1/24
+of the value each), the same price difference, 3 bidders, a 30-day bid period.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pipelines.validation.gate import validate_partition
 SPEC = load_spec("procurement")
 OVER_BUDGET = 19  # the row number in the file (header = 1) is this + 1
 SCHEMA_ERROR = 25
+NO_BIDDER = 22
 
 
 def tax_id(serial: int) -> str:
@@ -62,6 +65,8 @@ def row(number: int) -> dict[str, str]:
     }
     if number == OVER_BUDGET:  # 60% over the budget, bids closed after 7 days
         values.update(contract_value="1600000", bid_close_date="2024-01-08")
+    if number == NO_BIDDER:  # an error rule: awarded with no bidder; bids closed after 7 days
+        values.update(number_of_bidders="0", bid_close_date="2024-01-08")
     if number == SCHEMA_ERROR:  # not a number: a schema error, over budget all the same
         values.update(budget="lots", contract_value="1600000")
     return values
@@ -81,16 +86,20 @@ def gate(data_dir: Path) -> None:
         out_dir=validation_dir(data_dir, "procurement", "cgd"),
     )
     assert result.status == "quarantined", result.reasons
-    assert result.quarantined_rows == [OVER_BUDGET + 1, SCHEMA_ERROR + 1]
-    assert [r.row_number for r in result.rule_rows] == [OVER_BUDGET + 1]
+    assert result.quarantined_rows == [NO_BIDDER + 1, SCHEMA_ERROR + 1]
+    assert [(r.row_number, r.severity) for r in result.rule_rows] == [
+        (OVER_BUDGET + 1, "warning"),
+        (NO_BIDDER + 1, "error"),
+    ]
 
 
-def test_a_quarantined_contract_over_budget_is_flagged_and_counted(tmp_path: Path) -> None:
+def test_a_contract_over_budget_is_published_and_flagged(tmp_path: Path) -> None:
     gate(tmp_path)
     published = pq.read_table(gated_table_path(tmp_path, "cgd"))["project_id"].to_pylist()
     screened = pq.read_table(screened_table_path(tmp_path, "cgd"))["project_id"].to_pylist()
-    assert project_id(OVER_BUDGET) not in published
-    assert project_id(OVER_BUDGET) in screened
+    assert project_id(OVER_BUDGET) in published  # a warning: published
+    assert project_id(NO_BIDDER) not in published  # an error: quarantined
+    assert project_id(NO_BIDDER) in screened
     assert project_id(SCHEMA_ERROR) not in screened
     assert (len(published), len(screened)) == (23, 24)
 
@@ -98,16 +107,19 @@ def test_a_quarantined_contract_over_budget_is_flagged_and_counted(tmp_path: Pat
 
     assert [(f["project_id"], f["flag_id"]) for f in outcome.flags.to_pylist()] == [
         (project_id(OVER_BUDGET), "R003"),
-        (project_id(OVER_BUDGET), "R024"),
         (project_id(OVER_BUDGET), "TH-ABOVE-BUDGET"),
+        (project_id(OVER_BUDGET), "TH-PRICE-REF"),
+        (project_id(NO_BIDDER), "R003"),
     ]
     report = json.loads(outcome.report.read_text(encoding="utf-8"))
     assert report["rate"] == {
-        "flagged_projects": 1,
+        "flagged_projects": 2,
         "screened_rows": 24,
         "published_rows": 23,
-        "flagged_not_published": [project_id(OVER_BUDGET)],
+        "flagged_not_published": [project_id(NO_BIDDER)],
     }
+    # no bids table in this data folder: the bid flags are not computable, not "0 flagged"
+    assert report["not_computable"] == ["R024", "R035", "R036", "R038", "R058"]
 
 
 def test_the_published_flags_carry_no_name_tax_id_or_local_path(tmp_path: Path) -> None:
@@ -118,9 +130,10 @@ def test_the_published_flags_carry_no_name_tax_id_or_local_path(tmp_path: Path) 
         assert reader.fieldnames == FLAGS_SCHEMA.names
         rows = list(reader)
     assert [r["detail"] for r in rows] == [
-        "bid period 7 days (fewer than 15)",
-        "price difference -37.50% at or below the lower fence 11.11% (e_bidding FY2024)",
+        "tender period 7 days (fewer than 15), procurement method open",
         "contract value 1,600,000.00 THB above budget 1,000,000.00 THB",
+        "price difference -37.50% at or below the lower fence 11.11% (e_bidding FY2024)",
+        "tender period 7 days (fewer than 15), procurement method open",
     ]
     published_text = outcome.csv.read_text(encoding="utf-8") + outcome.report.read_text(
         encoding="utf-8"

@@ -87,16 +87,17 @@ def test_block_policy_blocks_on_one_bad_row(tmp_path: Path) -> None:
 
 
 def test_failed_business_rule_blocks(tmp_path: Path) -> None:
-    result = run(tmp_path, [row(1, contract_value="5000")])
+    result = run(tmp_path, [row(1, number_of_bidders="0")])
     assert result.status == "blocked"
     assert not result.check_passed("suite")
 
 
-OVER_BUDGET = "Contract value within the budget (× tolerance) / มูลค่าสัญญาไม่เกินวงเงินงบประมาณ"
+# An error rule (contract value within the budget is a warning since issue 16: published, flagged)
+NO_BIDDER = "At least one bidder on awarded projects / โครงการที่มีผู้ชนะต้องมีผู้เสนอราคาอย่างน้อยหนึ่งราย"
 
 
 def test_business_rule_row_is_quarantined(tmp_path: Path) -> None:
-    rows = [row(1), row(2, contract_value="1600"), row(3), row(4)]
+    rows = [row(1), row(2, number_of_bidders="0"), row(3), row(4)]
     result = run(tmp_path, rows, policy("quarantine", 0.25))
     assert result.status == "quarantined", result.reasons
     assert result.quarantined_rows == [3]
@@ -107,15 +108,21 @@ def test_business_rule_row_is_quarantined(tmp_path: Path) -> None:
     assert report["quarantined_rows"] == [3]
     assert report["counts"]["invalid_rows"] == 1
     assert report["suite"]["failedRows"] == [
-        {"rowNumber": 3, "rule": OVER_BUDGET, "type": "unexpected_rows_expectation", "columns": []}
+        {
+            "rowNumber": 3,
+            "rule": NO_BIDDER,
+            "type": "unexpected_rows_expectation",
+            "columns": [],
+            "severity": "error",
+        }
     ]
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
-    assert "<tr><td>3</td><td>Contract value within the budget" in html
-    assert "1600" not in json.dumps(report["suite"]["failedRows"]) + html
+    assert "<tr><td>3</td><td>At least one bidder on awarded projects" in html
+    assert "0105536012345" not in json.dumps(report["suite"]["failedRows"]) + html
 
 
 def test_column_pair_rule_rows_name_their_columns(tmp_path: Path) -> None:
-    early = row(2, contract_date="2023-10-01", contract_value="1600")  # breaks two rules
+    early = row(2, contract_date="2023-10-01", number_of_bidders="0")  # breaks two rules
     result = run(tmp_path, [row(1), early, row(3), row(4)], policy("quarantine", 0.25))
     assert result.status == "quarantined", result.reasons
     assert result.quarantined_rows == [3]
@@ -127,7 +134,7 @@ def test_column_pair_rule_rows_name_their_columns(tmp_path: Path) -> None:
 
 
 def test_business_rule_rows_count_with_schema_errors_against_the_rate(tmp_path: Path) -> None:
-    rows = [row(1), row(2, budget="x"), row(3), row(4, contract_value="1600"), row(5)]
+    rows = [row(1), row(2, budget="x"), row(3), row(4, number_of_bidders="0"), row(5)]
     quarantined = run(tmp_path, rows, policy("quarantine", 0.4))
     assert quarantined.status == "quarantined", quarantined.reasons
     assert quarantined.quarantined_rows == [3, 5]
@@ -137,22 +144,22 @@ def test_business_rule_rows_count_with_schema_errors_against_the_rate(tmp_path: 
 
 
 def test_too_many_business_rule_rows_block(tmp_path: Path) -> None:
-    rows = [row(1, contract_value="1600"), row(2, contract_value="1700"), row(3), row(4)]
+    rows = [row(1, number_of_bidders="0"), row(2, number_of_bidders="0"), row(3), row(4)]
     result = run(tmp_path, rows, policy("quarantine", 0.25))
     assert result.status == "blocked"
     assert not result.check_passed("suite")
-    assert any(OVER_BUDGET in reason for reason in result.reasons)
+    assert any(NO_BIDDER in reason for reason in result.reasons)
 
 
 def test_business_rule_row_blocks_in_block_mode(tmp_path: Path) -> None:
-    result = run(tmp_path, [row(1), row(2, contract_value="1600"), row(3)], policy("block"))
+    result = run(tmp_path, [row(1), row(2, number_of_bidders="0"), row(3)], policy("block"))
     assert result.status == "blocked"
     assert result.quarantined_rows == []
     assert result.rule_rows == []
 
 
 def test_table_level_rule_still_blocks(tmp_path: Path) -> None:
-    rows = [row(1), row(2, contract_value="1600"), row(3)]
+    rows = [row(1), row(2, number_of_bidders="0"), row(3)]
     result = run(tmp_path, rows, policy("quarantine", 0.5), suite_parameters={"max_rows": 2})
     assert result.status == "blocked"
     assert any("absurdly many" in reason for reason in result.reasons)
@@ -164,7 +171,26 @@ def test_warning_rule_neither_quarantines_nor_blocks(tmp_path: Path) -> None:
     assert [o.label for o in result.suite.failed_warnings] == [
         "Fiscal year matches the announcement date (Oct–Sep) / ปีงบประมาณตรงกับวันที่ประกาศ"
     ]
-    assert result.rule_rows == []
+    # named in the report as a warning, published all the same
+    assert [(r.row_number, r.severity) for r in result.rule_rows] == [(3, "warning")]
+    assert result.quarantined_rows == []
+    assert result.published_rows == 2
+
+
+def test_a_contract_over_budget_is_published_and_named_as_a_warning(tmp_path: Path) -> None:
+    rows = [row(1), row(2, contract_value="1600"), row(3)]
+    result = run(tmp_path, rows, policy("quarantine", 0.1))
+    assert result.status == "passed", result.reasons
+    assert result.published_rows == 3
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["suite"]["failedRows"] == []
+    assert report["counts"]["warning_rule_rows"] == 1
+    assert report["counts"]["invalid_rows"] == 0
+    assert [(w["rowNumber"], w["severity"]) for w in report["suite"]["warningRows"]] == [
+        (3, "warning")
+    ]
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "<tr><td>3</td><td>Contract value within the budget" in html
 
 
 def test_cast_errors_from_normalization_count_as_invalid_rows(tmp_path: Path) -> None:

@@ -131,8 +131,14 @@ def test_compound_uniqueness_on_sql_blocks(tmp_path: Path) -> None:
     assert [o.type for o in found.blocking] == ["expect_compound_columns_to_be_unique"]
 
 
-def test_warning_rules_are_neither_named_nor_blocking(tmp_path: Path) -> None:
+def test_warning_rules_are_named_but_neither_quarantine_nor_block(tmp_path: Path) -> None:
+    # issue 16: a warning row is published and flagged, and the report names it
     warning = {**IN_SET, "meta": {"severity": "warning"}}
     found = locate(tmp_path, [warning], table(bad_kinds=range(3)))
-    assert found.rows == []
+    assert [(row.row_number, row.severity) for row in found.rows] == [
+        (2, "warning"),
+        (3, "warning"),
+        (4, "warning"),
+    ]
+    assert found.row_numbers == set()  # nothing to quarantine
     assert found.blocking == []
