@@ -189,22 +189,42 @@ def _sorted(issues: list[ValidationIssue]) -> list[ValidationIssue]:
 
 
 def duplicate_releases(package: Mapping[str, Any]) -> list[ValidationIssue]:
-    """The package schema's ``releases`` uniqueItems, in linear time."""
+    """The package schema's ``releases`` uniqueItems, in linear time: releases are grouped by
+    (ocid, id), which equal releases share, and only a group of several is compared by its
+    members' canonical JSON (serialising every release cost more than the compiled schema)."""
     releases = package.get("releases")
     if not isinstance(releases, list):
         return []
-    first_seen: dict[str, int] = {}
-    issues = []
+    groups: dict[str, list[int]] = {}
     for index, release in enumerate(releases):
-        canonical = json.dumps(release, sort_keys=True, ensure_ascii=False)
-        if canonical in first_seen:
-            issues.append(
-                ValidationIssue(
-                    path=f"releases/{index}",
-                    message=f"duplicate of releases/{first_seen[canonical]} (items must be unique)",
-                    validator="uniqueItems",
+        groups.setdefault(_identity(release), []).append(index)
+    issues = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first_seen: dict[str, int] = {}
+        for index in members:
+            canonical = json.dumps(releases[index], sort_keys=True, ensure_ascii=False)
+            if canonical in first_seen:
+                issues.append(
+                    ValidationIssue(
+                        path=f"releases/{index}",
+                        message=f"duplicate of releases/{first_seen[canonical]} "
+                        "(items must be unique)",
+                        validator="uniqueItems",
+                    )
                 )
-            )
-        else:
-            first_seen[canonical] = index
+            else:
+                first_seen[canonical] = index
     return issues
+
+
+def _identity(release: Any) -> str:
+    """A key equal releases share: (ocid, id) of a release object, else the whole item."""
+    if isinstance(release, dict):
+        return repr((_plain(release.get("ocid")), _plain(release.get("id"))))
+    return json.dumps(release, sort_keys=True, ensure_ascii=False)
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
