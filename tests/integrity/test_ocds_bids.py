@@ -5,14 +5,18 @@ demo path (one demo agency's drops through `ogp run` to the real local portal)."
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
+import ckanapi
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import requests
 from stdnum.th import pin
 
 from pipelines.integrity.ocds_bids import SCHEMA, BidsTableError, index_bids
@@ -21,6 +25,9 @@ from pipelines.integrity.ocds_export import export_release_package
 from pipelines.integrity.ocds_schema import load_schemas
 from pipelines.integrity.ocds_validate import package_validator, validate_package
 from pipelines.integrity.partition import export_partition, gated_bids_path, gated_table_path
+from tests.conftest import Portal
+from tests.deploy.sandbox import make_sandbox, on_portal
+from tests.deploy.sandbox import run as sandbox_run
 
 PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
 PROJECT = "67000000001"
@@ -223,3 +230,87 @@ def test_the_partition_reads_the_gates_bids_file(
     releases = json.loads(outcome.path.read_text(encoding="utf-8"))["releases"]
     assert [len(r.get("bids", {}).get("details", [])) for r in releases] == [3, 0]
     assert SOLE_TRADER not in outcome.path.read_text(encoding="utf-8")
+
+
+# --- the demo path: one demo agency's drops through `ogp run`, the real local portal ----------
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_AGENCY = "dla"  # cp874 CSVs, Thai headers and statuses; a sole trader among its 2568 bidders
+
+
+def generated_bids(agency: str) -> list[dict[str, Any]]:
+    """The bids the generator wrote into the agency's drops (bench/generate.py)."""
+    spec = importlib.util.spec_from_file_location("bench_generate_bids", REPO / "bench/generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return [
+        row
+        for year in module.FISCAL_YEARS_BE
+        for row in module.bids_rows(agency, year, module.DEFAULT_SEED)
+    ]
+
+
+@pytest.mark.timeout(2400)
+def test_one_demo_agency_publishes_its_bids_and_their_ocds(
+    tmp_path: Path, run_id: str, ckan_portal: Portal, ckan: ckanapi.RemoteCKAN, ocds_schema_dir
+):
+    """dla's drops, sent by a test agency (tests/deploy/sandbox.py): the bids family passes the
+    gate and is published (CSV per fiscal year, DataStore), the OCDS package carries every bid
+    of every published project, and the sole trader's citizen id is nowhere on the portal."""
+    expected = generated_bids(DEMO_AGENCY)
+    (sole_trader,) = [
+        b["bidder_tax_id"] for b in expected if not b["bidder_tax_id"].startswith("0")
+    ]
+    made = make_sandbox(tmp_path / "box", f"{run_id}bd", 0, ocds_schema_dir, [DEMO_AGENCY])
+    with on_portal(ckan, ckan_portal.token_file.parent, made) as sandbox:
+        (agency,) = sandbox.agencies
+        result = sandbox_run(sandbox, "bids")
+        assert result.row(agency, "procurement_bids")["status"] == "published", result.console
+        assert result.row(agency, "OCDS package")["status"] == "published", result.console
+
+        dataset = ckan.action.package_show(id=f"{agency}-procurement_bids")
+        csvs = sorted(r["name"] for r in dataset["resources"] if r["name"].endswith(".csv"))
+        assert csvs == ["procurement_bids-fy2024.csv", "procurement_bids-fy2025.csv"]
+        published_rows = 0
+        for resource in dataset["resources"]:
+            if not resource["name"].endswith(".csv"):
+                continue
+            text = requests.get(resource["url"], timeout=60).text
+            assert sole_trader not in text
+            published_rows += len(text.splitlines()) - 1
+            store = ckan.action.datastore_search(resource_id=resource["id"], q=sole_trader)
+            assert store["total"] == 0
+        assert published_rows == len(expected)  # every bid passed the gate
+
+        data = Path(sandbox.env["OGP_DATA_DIR"])
+        package_text = (
+            data / "integrity/procurement" / agency / "ocds_release_package.json"
+        ).read_text(encoding="utf-8")
+        assert sole_trader not in package_text
+        releases = json.loads(package_text)["releases"]
+        by_project: dict[str, list[dict[str, Any]]] = {}
+        for row in expected:
+            by_project.setdefault(row["project_id"], []).append(row)
+        with_bids = [r for r in releases if "bids" in r]
+        assert with_bids
+        for release in with_bids:
+            bids = by_project.pop(release["tender"]["id"])
+            statistics = {s["measure"]: s["value"] for s in release["bids"]["statistics"]}
+            assert statistics == {
+                "bids": len(bids),
+                "validBids": sum(b["bid_status"] == "valid" for b in bids),
+                "disqualifiedBids": sum(b["bid_status"] == "disqualified" for b in bids),
+            }
+            assert release["tender"]["numberOfTenderers"] == len(bids)
+            assert sorted(d["value"]["amount"] for d in release["bids"]["details"]) == sorted(
+                b["bid_amount"] for b in bids
+            )
+            assert "date" in release["awards"][0]
+        # the projects left are those the gate did not publish (none here) or not awarded
+        published = {r["tender"]["id"] for r in releases}
+        assert not set(by_project) & published
+        tenderers = [p for r in with_bids for p in r["parties"] if p["roles"] == ["tenderer"]]
+        assert sum("identifier" not in p for p in tenderers) == 1  # the sole trader, no id
