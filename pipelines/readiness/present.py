@@ -44,7 +44,7 @@ def key_words(key: str) -> Words:
     for prefix, (th, en) in PER_FAMILY.items():
         if key.startswith(prefix):
             family_th, family_en = family_words(key.removeprefix(prefix))
-            return f"{th} {family_th}", f"{en} {family_en}"
+            return f"{th}: {family_th}", f"{en}: {family_en}"
     return label(key)
 
 

@@ -113,6 +113,11 @@ def test_shares_show_their_counts(full_report: Report) -> None:
     assert f'<span lang="th">{th}</span>' in html
     assert f'<small lang="en">{en}</small>' in html
     assert "decisions" not in th
+    # the family follows the label, set apart ("Agencies awaiting data budget" read as one)
+    assert key_words("agencies_awaiting_budget") == (
+        "หน่วยงานที่ยังไม่ได้ส่งข้อมูล: งบประมาณ",
+        "Agencies awaiting data: budget",
+    )
 
 
 def test_local_paths_are_never_shown(full_report: Report) -> None:
