@@ -7,6 +7,9 @@ this project holds no data for it. A requirement is ``met``, ``not_met`` or ``no
 a standard is met only when every requirement is met, not met when one is not met, and
 otherwise not assessed — never met on missing evidence. Meetings after the report date are
 ignored; windows end on the report date.
+
+The standards apply to the country's OGP process, its multi-stakeholder forum: the national
+figures are :mod:`pipelines.readiness.cocreation_national`'s.
 """
 
 from __future__ import annotations

@@ -138,7 +138,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "score": ("คะแนนรวมของหน่วยงาน", "Agency score"),
     "ati_law": ("กฎหมายว่าด้วยการเข้าถึงข้อมูลข่าวสาร", "Access-to-information law"),
     "cpi_latest": ("ดัชนีการรับรู้การทุจริต (CPI) ล่าสุด", "Corruption Perceptions Index, latest"),
-    "cocreation_standards_met": ("มาตรฐานการมีส่วนร่วมและการร่วมสร้างที่ผ่าน", "Co-creation standards met"),
 }
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from pipelines.layout import PROCUREMENT
+from pipelines.readiness.cocreation_national import NATIONAL
 from pipelines.readiness.facts import (
     AgencyFamily,
     LocalOutputs,
@@ -83,8 +84,10 @@ def compute_indicators(
     methodology: Methodology,
     fiscal_year: int,
     as_of: datetime,
+    national_cocreation: Figure | None = None,
 ) -> IndicatorSet:
-    """Per-agency scorecards and portal-wide figures (pure: no I/O)."""
+    """Per-agency scorecards and portal-wide figures (pure: no I/O). ``national_cocreation``:
+    :mod:`pipelines.readiness.cocreation_national`'s figure; without it, unknown."""
     facts = [
         _agency_facts(org, snapshot, local, methodology, fiscal_year, as_of)
         for org in snapshot.organizations
@@ -102,6 +105,10 @@ def compute_indicators(
     ]
     overall = _overall(snapshot, facts, scorecards, methodology)
     overall |= {key: flags[key] for key in (RED_FLAG_RATE, AGENCIES_WITH_RED_FLAGS)}
+    overall[NATIONAL] = national_cocreation or figure(
+        NATIONAL, None, "count", [f"{snapshot.url}/organization"],
+        note_th="ไม่ได้ประเมินเวทีระดับชาติ", note_en="the national forum was not assessed",
+    )  # fmt: skip
     return IndicatorSet(fiscal_year=fiscal_year, agencies=scorecards, overall=overall)
 
 
@@ -365,8 +372,6 @@ def input_figures(inputs: Inputs) -> dict[str, Figure]:
     """Figures that come from the inputs file rather than the portal (context for the values)."""
     ati = inputs.eligibility["access_to_information"]
     latest_year = max(inputs.cpi.scores)
-    met = [entry for entry in inputs.cocreation.values() if entry.value is True]
-    known = [entry for entry in inputs.cocreation.values() if entry.value is not None]
     return {
         "ati_law": figure(
             "ati_law",
@@ -385,14 +390,5 @@ def input_figures(inputs: Inputs) -> dict[str, Figure]:
             verified=inputs.cpi.verified,
             note_th=f"ค.ศ. {latest_year}",
             note_en=f"{latest_year}",
-        ),
-        "cocreation_standards_met": figure(
-            "cocreation_standards_met",
-            len(met) if known else None,
-            "count",
-            [entry.source.url for entry in inputs.cocreation.values()],
-            verified=all(entry.verified for entry in inputs.cocreation.values()),
-            note_th=f"จาก {len(inputs.cocreation)} ข้อที่ป้อนในข้อมูลนำเข้า",
-            note_en=f"of {len(inputs.cocreation)} entered in the inputs",
         ),
     }

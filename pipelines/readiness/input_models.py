@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelines.readiness.sources import Source, verification_problem
+from pipelines.readiness.sources import Source, require_verifiable, verification_problem
 
 
 class _Model(BaseModel):
@@ -45,6 +45,19 @@ class EvidenceInput(_Model):
         return self.verified and verification_problem(self.source) is None
 
 
+class NationalForum(EvidenceInput):
+    """The agency of the registry (``value``: its agency_code) hosting the country's OGP
+    multi-stakeholder forum (the OGP point of contact), to which the five Participation and
+    Co-Creation Standards apply; None: no host recorded (the national figure is unknown)."""
+
+    value: str | None = Field(pattern=r"^[a-z0-9_-]{2,100}$")
+
+    @model_validator(mode="after")
+    def _verified_needs_a_document(self) -> NationalForum:
+        require_verifiable(self.verified, self.source)
+        return self
+
+
 class Cpi(_Model):
     source: Source
     verified: bool
@@ -77,6 +90,7 @@ class Inputs(_Model):
     eligibility: dict[str, EvidenceInput]
     values_check: dict[str, EvidenceInput]
     cocreation: dict[str, EvidenceInput]
+    national_forum: NationalForum | None = None  # None: no host recorded
     cpi: Cpi
     context: list[ContextItem]
     assessment: Assessment

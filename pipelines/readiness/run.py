@@ -3,7 +3,8 @@ gate and integrity outputs, score, write ``build/report/`` and publish to the po
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,10 +12,18 @@ from pipelines.contracts import load_agencies
 from pipelines.publish.ckan import CKANPublisher, default_receipts_dir
 from pipelines.publish.client import client_from_settings
 from pipelines.readiness import history
-from pipelines.readiness.cocreation import cocreation_figures
+from pipelines.readiness.cocreation import (
+    COLUMNS,
+    FAMILY,
+    StandardResult,
+    cocreation_figures,
+    load_standards,
+)
+from pipelines.readiness.cocreation_national import NATIONAL, national_figures
 from pipelines.readiness.dcat_reader import PortalMetadata, read_portal_metadata
 from pipelines.readiness.disclosure import asset_disclosure_evidence, disclosure_figures
 from pipelines.readiness.facts import PortalSnapshot
+from pipelines.readiness.figures import Figure
 from pipelines.readiness.indicators import compute_indicators
 from pipelines.readiness.licensing import licensing_figures
 from pipelines.readiness.local_reader import read_local_outputs
@@ -23,6 +32,7 @@ from pipelines.readiness.methodology import OgpConfig, load_config
 from pipelines.readiness.mqa_rules import load_mqa_rules
 from pipelines.readiness.portal_reader import read_portal
 from pipelines.readiness.publish import PublishedReport, publish_report
+from pipelines.readiness.published import published_rows
 from pipelines.readiness.report import (
     FigureSection,
     Report,
@@ -85,10 +95,21 @@ def run_report(
     )
     # the red-flag rate (red_flag_rate's, over every row received, quarantined rows included)
     # comes with the indicators, computed once
-    indicators = compute_indicators(
-        snapshot, local, config.methodology, config.inputs.assessment.fiscal_year, generated_at
+    # the co-creation standards per agency and for the national forum, whose figure goes with
+    # the OGP values (civic participation)
+    cocreation, results = cocreation_figures(
+        snapshot, settings.data_dir, settings.datasets_dir / "ogp", generated_at.date()
     )
-    extra = sections(settings, config, snapshot, metadata, generated_at.date())
+    cocreation |= national_cocreation(settings, config, snapshot, results)
+    indicators = compute_indicators(
+        snapshot,
+        local,
+        config.methodology,
+        config.inputs.assessment.fiscal_year,
+        generated_at,
+        national_cocreation=cocreation[NATIONAL],
+    )
+    extra = sections(settings, config, snapshot, metadata, (cocreation, results))
     asset_pages = asset_disclosure_evidence(snapshot, settings.data_dir)
     out_dir = settings.build_dir / "report"
     earlier = history.latest_before(out_dir / "history", generated_at)
@@ -120,11 +141,12 @@ def sections(
     config: OgpConfig,
     snapshot: PortalSnapshot,
     metadata: PortalMetadata,
-    as_of: date,
+    cocreation: tuple[Mapping[str, Figure], Mapping[str, Sequence[StandardResult]]],
 ) -> list[FigureSection]:
     """The report's sections beyond the scorecards, each from its module (see
     :mod:`pipelines.readiness.sections`): what was published, as the public sees it, and the
-    gate's outputs for the rows behind it (never a clean table)."""
+    gate's outputs for the rows behind it (never a clean table). ``cocreation``: the figures
+    and per-agency results of the co-creation standards, national figures included."""
     data_dir, ogp_dir = settings.data_dir, settings.datasets_dir / "ogp"
     organizations = snapshot.organizations
     rules = load_mqa_rules(ogp_dir)
@@ -138,7 +160,7 @@ def sections(
             organizations,
         ),
         cocreation_section(
-            *cocreation_figures(snapshot, data_dir, ogp_dir, as_of),
+            *cocreation,
             organizations,
             forums=[d.organization for d in snapshot.datasets if d.name in forum_datasets],
         ),
@@ -155,6 +177,19 @@ def sections(
             organizations,
         ),
     ]
+
+
+def national_cocreation(
+    settings: Settings,
+    config: OgpConfig,
+    snapshot: PortalSnapshot,
+    results: Mapping[str, Sequence[StandardResult]],
+) -> dict[str, Figure]:
+    """The five standards for the national forum (its host: ``inputs.yaml`` national_forum)."""
+    standards = load_standards(settings.datasets_dir / "ogp")
+    forums = published_rows(snapshot, settings.data_dir, FAMILY, COLUMNS)
+    host = config.inputs.national_forum
+    return national_figures(standards, host, snapshot, forums, results)
 
 
 LICENSING = (

@@ -10,9 +10,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.readiness.cocreation import assess_agency, cocreation_figures, load_standards
+from pipelines.readiness.cocreation import (
+    COLUMNS,
+    FAMILY,
+    assess_agency,
+    cocreation_figures,
+    load_standards,
+)
+from pipelines.readiness.cocreation_national import national_figures
+from pipelines.readiness.indicators import compute_indicators
+from pipelines.readiness.input_models import NationalForum
+from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.published import published_rows
+from pipelines.readiness.report import build_report
 
-from .conftest import OGP_DIR, PORTAL, dataset, organization, snapshot
+from .conftest import AS_OF as REPORT_AS_OF
+from .conftest import OGP_DIR, PORTAL, dataset, no_local, organization, snapshot
 from .published_data import meeting, write_published
 
 D = dt.date
@@ -138,3 +151,84 @@ def test_a_gap_over_six_months_fails_even_with_many_meetings_before_it() -> None
     # last meeting 2025-03-11: 310 days to the report date
     assert results[0].requirements[0].verdict == "not_met"
     assert results[0].requirements[0].detail.en.endswith("310 days")
+
+
+# --- the national forum: the standards apply to the country's OGP process -------------------
+
+CABINET = {
+    "title": "Cabinet resolution",
+    "url": "https://www.thaigov.go.th/",
+    "kind": "official_page",
+}
+
+
+def national(tmp_path: Path, host: str | None, **extra: object) -> dict:
+    """The national figures over the fixture's three agencies with ``host`` recorded."""
+    write_published(tmp_path, "forum_meetings", "aaa", AAA)
+    orgs = [organization(name) for name in ("aaa", "bbb", "ccc")]
+    snap = snapshot(orgs, [dataset("aaa", "forum_meetings", [])])
+    standards = load_standards(OGP_DIR)
+    _, results = cocreation_figures(snap, tmp_path, OGP_DIR, AS_OF)
+    forums = published_rows(snap, tmp_path, FAMILY, COLUMNS)
+    forum = NationalForum.model_validate(
+        {"value": host, "source": CABINET, "verified": False, **extra}
+    )
+    return national_figures(standards, forum, snap, forums, results)
+
+
+def test_the_national_forum_is_assessed_from_its_hosts_meetings(tmp_path: Path) -> None:
+    figures = national(tmp_path, "aaa")
+    # aaa (hand-checked above): standards 1-4 have a requirement not assessed, 5 is met
+    overall = figures["cocreation_national_standards_met"]
+    assert (overall.value, overall.ratio, overall.status) == (1, "1/5", "provisional")
+    assert overall.verified is False  # the host is not verified against a document
+    assert overall.evidence == [f"{PORTAL}/dataset/aaa-forum_meetings", STANDARDS_URL]
+    one = figures["cocreation_national_standard_1"]
+    assert (one.value, one.ratio, one.status) == (2, "2/3", "provisional")
+    assert one.note_en == "1a met; 1b met; 1c not assessed (no data)"
+    assert one.note_th == "ข้อ 1a ผ่าน; ข้อ 1b ผ่าน; ข้อ 1c ไม่ได้ประเมิน (ไม่มีข้อมูล)"
+    two = figures["cocreation_national_standard_2"]
+    assert (two.ratio, two.note_en) == ("2/3", "2a not assessed (no data); 2b met; 2c met")
+    five = figures["cocreation_national_standard_5"]
+    assert (five.value, five.ratio, five.status) == (1, "1/1", "ok")
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        (None, "no host of the national forum recorded"),
+        ("zzz", "the host is not an agency of the registry"),
+        ("ccc", "no readable published forum meetings"),  # an agency without forum data
+    ],
+)
+def test_the_national_figure_is_unknown_without_a_host_or_its_data(
+    tmp_path: Path, host: str | None, why: str
+) -> None:
+    figures = national(tmp_path, host)
+    overall = figures["cocreation_national_standards_met"]
+    assert (overall.value, overall.status, overall.note_en) == (None, "unknown", why)
+    # the portal's organizations and the standards, never the home page the inputs cite
+    assert overall.evidence == [f"{PORTAL}/organization", STANDARDS_URL]
+    for n in "12345":
+        standard = figures[f"cocreation_national_standard_{n}"]
+        assert (standard.value, standard.status) == (None, "unknown")
+        assert "met" not in (standard.note_en or "").replace("not assessed", "")
+
+
+def test_a_verified_host_needs_a_document(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="specific document"):
+        national(tmp_path, "aaa", verified=True)
+
+
+def test_the_values_section_shows_the_national_figure(config: OgpConfig) -> None:
+    """R3: the civic participation value showed the inputs' own count as if it were the five
+    standards. The inputs record no host yet: the national figure is shown, unknown."""
+    assert config.inputs.national_forum is not None
+    assert config.inputs.national_forum.value is None
+    snap = snapshot([organization("aaa")], [])
+    result = compute_indicators(snap, no_local(), config.methodology, 2025, REPORT_AS_OF)
+    report = build_report(config, result, PORTAL, REPORT_AS_OF)
+    civic = next(v for v in report.ogp_values if v.key == "civic_participation")
+    keys = [f.key for f in civic.figures]
+    assert keys == ["cocreation_national_standards_met", "cocreation_inputs_met"]
+    assert (civic.figures[0].value, civic.figures[0].status) == (None, "unknown")

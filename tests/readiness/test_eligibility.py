@@ -574,8 +574,12 @@ def test_civic_participation_is_the_inputs_own_count_with_n_of_n_and_no_home_pag
         config, compute_indicators(snap, no_local(), config.methodology, 2025, AS_OF), PORTAL, AS_OF
     )
     section = next(v for v in report.ogp_values if v.key == "civic_participation")
-    assert [f.key for f in section.figures] == ["cocreation_inputs_met"]
-    assert section.figures[0].ratio == "1/3"
+    # the national five-standard figure first (unknown: no host recorded), then this one
+    assert [f.key for f in section.figures] == [
+        "cocreation_national_standards_met",
+        "cocreation_inputs_met",
+    ]
+    assert section.figures[1].ratio == "1/3"
     assert "cocreation_standards_met" not in report.overall
     assert all("thaigov.go.th" not in url for f in report.overall.values() for url in f.evidence)
 
