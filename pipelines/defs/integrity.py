@@ -26,6 +26,11 @@ file of an earlier run, and fail the asset's non-blocking check (``ocds_package_
 ``red_flags_computed``, severity ERROR) so the UI shows it red; ``published_procurement`` then
 publishes the data without that file. A fault of ours that is not about the file (no gated
 table, an agency missing from the registry) still fails the step.
+
+A project number the agency publishes that another agency publishes too
+(:mod:`~pipelines.integrity.process_ids`) withholds the agency's whole package the same way
+(``failed``, the check fails), but its note carries the one-line reason naming the project, both
+agencies and their files: the steward of either agency can act on it from the dataset page.
 """
 
 # No ``from __future__ import annotations``: Dagster inspects the context annotation at runtime.
@@ -54,6 +59,7 @@ from pipelines.integrity.partition import (
     withhold_flags,
     withhold_package,
 )
+from pipelines.integrity.process_ids import find_conflicts
 from pipelines.integrity.red_flags import load_flag_specs
 from pipelines.layout import PROCUREMENT, PROCUREMENT_OCDS, PROCUREMENT_RED_FLAGS, clean_key
 from pipelines.settings import get_settings
@@ -184,6 +190,11 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         agency = context.partition_key
         _require_gated_table(agency)
         data_dir = get_settings().data_dir
+        conflict = find_conflicts(agency, data_dir)
+        if conflict is not None:
+            # The whole package is withheld: an ocid must name one process, nationally.
+            withhold_package(agency, data_dir, Withheld(conflict.reason, conflict.reason_th))
+            return _failed(context, OCDS_CHECK, conflict.reason)
         try:
             validator = _validator()
         except OcdsSchemaUnavailableError as offline:
