@@ -172,8 +172,8 @@ one agency's release package of {projects:,} projects (every stage and method) e
 the pipeline from a table the bench generates (seed {SEED}), {figures["bids"]:,} bids added as \
 the bid extension has them; OCDS 1.1.5 release schema merged with the bid extension v1.1.5; \
 Draft 4 with formats (date-time, uri) checked by both; the package's `releases` uniqueItems \
-hashed (linear) for both. Before and after measured in the same run on this 2-core machine shared with other work \
-(jsonschema once, jsonschema-rs best of {figures.get("repeats", 3)}).
+hashed (linear) for both. Before and after measured in the same run on this 2-core machine \
+shared with other work (jsonschema once, jsonschema-rs best of {figures.get("repeats", 3)}).
 
 | validator | releases | time | rate | vs before |
 |---|---|---|---|---|
