@@ -141,7 +141,8 @@ class Eligibility(_Model):
 
 
 class ValuesCheckIndicator(Named):
-    scale: Scale | None = None  # the index's published range, when recorded
+    scale: Scale  # V-Dem's published range (0-4); an input outside it is refused
+    scale_source: Source  # where V-Dem publishes the scale (its codebook)
 
 
 class ValuesCheckRules(_Model):

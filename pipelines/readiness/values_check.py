@@ -79,6 +79,10 @@ def assess_values_check(
     for rule in rules.indicators:
         given = inputs[rule.key]
         number = None if given.value is None else _number(given.value)
+        # a value off V-Dem's scale is no score (the loader refuses it too)
+        problem = rule.scale.problem(number) if number is not None else None
+        if problem:
+            raise ValueError(f"values_check.{rule.key}: {problem}")
         state: IndicatorState
         if number is None:
             state = "not_entered"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -406,3 +407,50 @@ def test_commitment_completion_never_cites_a_home_page(ogp_dir: Path) -> None:
     assert completion_evidence(config) == (plan, True)
     report = build_report(config, empty, PORTAL, dt.datetime.combine(AS_OF, dt.time()))
     assert all(c.completion_verified and c.evidence[0] == plan for c in report.commitments)
+
+
+def test_the_values_check_records_v_dems_scale_with_its_source(config: OgpConfig) -> None:
+    """R3: the V-Dem scale was not recorded, so any number was taken. Both indicators are on
+    V-Dem's 0-4 scale (the measurement model's estimates on the original scale), cited to V-Dem's
+    codebook, and OGP's threshold lies on it."""
+    rules = config.methodology.values_check
+    assert [(i.key, i.scale.min, i.scale.max) for i in rules.indicators] == [
+        ("v2cseeorgs", 0.0, 4.0),
+        ("v2csreprss", 0.0, 4.0),
+    ]
+    for indicator in rules.indicators:
+        assert indicator.scale_source.url == "https://v-dem.net/data/reference-documents/"
+        assert "ordinal 0-4" in indicator.scale_source.title
+        assert not is_home_page(indicator.scale_source.url)
+        assert indicator.scale.problem(rules.threshold) is None
+    assert rules.threshold == 1.0
+    assert rules.source.url == "https://www.opengovpartnership.org/eligibility"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(4.5, "4.5"), (-0.2, "-0.2")])
+def test_a_values_check_value_off_v_dems_scale_is_refused(
+    ogp_dir: Path, value: float, shown: str
+) -> None:
+    # e.g. the measurement model's unbounded raw estimate entered instead of the 0-4 one
+    edit(ogp_dir / "inputs.yaml", lambda doc: doc["values_check"]["v2csreprss"].update(value=value))
+    with pytest.raises(
+        MethodologyError, match=rf"v2csreprss.value: {re.escape(shown)} is outside .* 0-4$"
+    ):
+        load_config(ogp_dir)
+
+
+def test_a_values_check_indicator_without_its_scale_is_refused(ogp_dir: Path) -> None:
+    edit(
+        ogp_dir / "methodology.yaml", lambda doc: doc["values_check"]["indicators"][1].pop("scale")
+    )
+    with pytest.raises(MethodologyError, match="scale"):
+        load_config(ogp_dir)
+
+
+def test_the_values_check_refuses_a_value_off_the_scale(config: OgpConfig) -> None:
+    from pipelines.readiness.values_check import assess_values_check
+
+    given = config.inputs.values_check["v2cseeorgs"].model_copy(update={"value": 5.0})
+    inputs = {**config.inputs.values_check, "v2cseeorgs": given}
+    with pytest.raises(ValueError, match=r"v2cseeorgs: 5\.0 is outside the index's scale 0-4"):
+        assess_values_check(config.methodology.values_check, inputs)
