@@ -133,6 +133,7 @@ def test_every_contract_declares_patterns_its_demo_codes_match() -> None:
     samples = {
         "project_id": "67000000001",
         "winner_tax_id": "0105536012345",
+        "bidder_tax_id": "0105536012345",
         "agency_code": "cgd",
         "budget_line_id": "0625670001",  # pcd's: 06 is the agency, not a mobile prefix
         "decision_id": "CGD-2567/0001",
