@@ -15,7 +15,14 @@ from pipelines.contracts import load_agencies
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
 from pipelines.readiness.present import Names, key_words
-from pipelines.readiness.report import FigureSection, Report, build_report, render_html, to_json
+from pipelines.readiness.report import (
+    FigureSection,
+    Report,
+    build_report,
+    render_html,
+    render_markdown,
+    to_json,
+)
 from pipelines.readiness.wording import term
 from tests.conftest import DEMO_CATALOG_GROUP
 from tests.deploy.sandbox import DemoCatalog
@@ -99,6 +106,10 @@ def test_names_are_shown_in_the_readers_language(full_report: Report) -> None:
     assert "not readable: The Comptroller General&#39;s Department, Digital Government" in html
     # the scorecard names each agency in Thai and English, its code beside
     assert '<span lang="th">กรมบัญชีกลาง</span><br><small lang="en">The Comptroller' in html
+    # and so does the Markdown edition
+    markdown = render_markdown(full_report)
+    cgd = f"[กรมบัญชีกลาง / The Comptroller General&#39;s Department]({PORTAL}/organization/cgd)"
+    assert f"| {cgd} |" in markdown
 
 
 def test_shares_show_their_counts(full_report: Report) -> None:
