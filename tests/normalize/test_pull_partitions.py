@@ -35,6 +35,7 @@ def test_assets_for_every_family_partitioned_by_the_registry():
             "decisions",
             "forum_meetings",
             "procurement",
+            "procurement_bids",
         )
     }
     assert "doh" in agency_partitions.get_partition_keys()
