@@ -77,6 +77,8 @@ def amount(
         return f"{100 * value:.1f} / 100"
     if unit == "stars":
         return f"{value:.2f} ★"
+    if unit == "points" and denominator and numerator == value:
+        return f"{value:g} / {denominator}"  # points out of the points available: 12 / 16
     counts = f" ({numerator}/{denominator})" if numerator is not None and denominator else ""
     if isinstance(value, float):
         return f"{value:g}{counts}"

@@ -14,7 +14,7 @@ from markupsafe import escape
 from pipelines.contracts import load_agencies
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
-from pipelines.readiness.present import Names, key_words
+from pipelines.readiness.present import Names, amount, key_words
 from pipelines.readiness.report import (
     FigureSection,
     Report,
@@ -269,3 +269,20 @@ def test_the_report_of_a_demo_shaped_run_scans_clean(demo_catalog: DemoCatalog) 
         assert f'<span lang="th">{th}</span><br><small lang="en">{escape(name_en)}</small>' in html
     # the cited publications keep their own language inside Thai text
     assert '<span lang="th">ป้อนและยืนยัน การมีส่วนร่วมของพลเมือง จาก <cite lang="en">' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "numerator", "denominator", "shown"),
+    [
+        (0.625, "share", 5, 8, "62.5% (5/8)"),
+        (0.6, "share", None, None, "60.0 / 100"),  # a weighted score: never a bare percentage
+        (12, "points", 12, 16, "12 / 16"),  # points out of those available, not "12 (12/16)"
+        (1, "count", 1, 21, "1 (1/21)"),
+        (191.2, "points", None, None, "191.2"),
+        (3.0, "stars", None, None, "3.00 ★"),
+    ],
+)
+def test_amounts(
+    value: float, unit: str, numerator: int | None, denominator: int | None, shown: str
+) -> None:
+    assert amount(value, unit, numerator, denominator) == shown
