@@ -75,9 +75,13 @@ class OcdsConfig(_Frozen):
     language: str
     utc_offset: str
     plausible_years: YearRange
+    # Package metadata, each a template of {ckan_url}, {agency_code}, {dataset} (its CKAN name),
+    # {resource} (package_resource) and {resource_id} (the stable id it is created under).
+    package_resource: str
     package_uri: str
-    license: str | None = None
-    publication_policy: str | None = None
+    publisher_uri: str
+    license: str
+    publication_policy: str
     supplier_scheme: str
     extensions: tuple[ExtensionRef, ...] = ()
     methods: dict[str, MethodMapping]

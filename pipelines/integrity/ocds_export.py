@@ -8,8 +8,9 @@ that covers several stages, and reserves ``compiled`` for records. The release i
 ``<project_id>-<status>``, so a project that moves on between runs gains a new release under
 the same ocid and consumers (ocdskit compile) can merge the history.
 
-Fields the table does not carry are left out rather than guessed: there is no award-decision
-date (``contract_date`` is the signing date, published as ``contracts[].dateSigned``).
+Fields the table does not carry are left out rather than guessed. ``award_date`` (the winner's
+announcement) is ``awards[].date``, ``contract_date`` the signing date (``contracts[].dateSigned``);
+the bids table of the same agency adds ``bids`` and the tenderers (:mod:`ocds_bids`).
 A supplier is identified with the ``TH-TIN`` scheme only when its tax id is a juristic-person
 number (``stdnum.th.moa``): sole traders bid under their citizen id, which is personal data.
 """
@@ -29,12 +30,16 @@ from stdnum.th import moa
 
 from pipelines import thai
 from pipelines.files import replace_atomically
+from pipelines.integrity.ocds_bids import BidsIndex, add_bids, index_bids
 from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_for, ocid_prefix
 from pipelines.integrity.procurement_table import DATE_COLUMNS, typed
+from pipelines.layout import PROCUREMENT
+from pipelines.publish.model import stable_resource_id
+from pipelines.publish.partitions import dataset_name
 from pipelines.settings import get_settings
 
 # The latest stage event a record carries dates its release (deterministic across runs).
-RELEASE_DATE_ORDER = ("contract_date", "bid_close_date", "announce_date")
+RELEASE_DATE_ORDER = ("contract_date", "award_date", "bid_close_date", "announce_date")
 
 Json = dict[str, Any]
 
@@ -63,6 +68,7 @@ def export_release_package(
     prefix: str | None = None,
     published: dt.datetime | None = None,
     uri: str | None = None,
+    bids: pa.Table | None = None,
 ) -> Json:
     """Build the release package for ``buyer``'s rows of the clean procurement ``table``.
 
@@ -72,20 +78,44 @@ def export_release_package(
     unmapped method or status, or a row of another agency.
     """
     config = config or load_ocds_config()
-    context = _Context(config=config, buyer=buyer, prefix=prefix or ocid_prefix(config))
+    context = _Context(
+        config=config,
+        buyer=buyer,
+        prefix=prefix or ocid_prefix(config),
+        bids=index_bids(bids, buyer.agency_code),  # the bids table, if any (ocds_bids)
+    )
     rows = _checked_rows(table, context)
     releases = [_release(row, context) for row in rows]
-    package: Json = {"uri": uri or _package_uri(config, buyer), "version": config.version}
+    links = package_links(config, buyer.agency_code)
+    package: Json = {"uri": uri or links["uri"], "version": config.version}
     if config.extensions:  # validated against their vendored copies (ocds_validate)
         package["extensions"] = [extension.url for extension in config.extensions]
     package["publishedDate"] = _published(published, releases, config)
-    package["publisher"] = {"name": buyer.name_th}
+    package["publisher"] = {"name": buyer.name_th, "uri": links["publisher"]}
+    package["license"] = links["license"]
+    package["publicationPolicy"] = links["publicationPolicy"]
     package["releases"] = releases
-    if config.license:
-        package["license"] = config.license
-    if config.publication_policy:
-        package["publicationPolicy"] = config.publication_policy
     return package
+
+
+def package_links(config: OcdsConfig, agency_code: str) -> dict[str, str]:
+    """The package's ``uri`` (the resource's portal URL: the id the publisher creates it under
+    is derived from the dataset and resource names), the publisher's ``uri``, the ``license``
+    and the ``publicationPolicy``, from ocds.yaml's templates."""
+    dataset = dataset_name(PROCUREMENT, agency_code)
+    values = {
+        "ckan_url": get_settings().ckan_url.rstrip("/"),
+        "agency_code": agency_code,
+        "dataset": dataset,
+        "resource": config.package_resource,
+        "resource_id": stable_resource_id(dataset, config.package_resource),
+    }
+    return {
+        "uri": config.package_uri.format(**values),
+        "publisher": config.publisher_uri.format(**values),
+        "license": config.license.format(**values),
+        "publicationPolicy": config.publication_policy.format(**values),
+    }
 
 
 def write_release_package(package: Mapping[str, Any], path: Path) -> Path:
@@ -101,6 +131,7 @@ class _Context:
     config: OcdsConfig
     buyer: Buyer
     prefix: str
+    bids: BidsIndex
 
 
 def _published(published: dt.datetime | None, releases: list[Json], config: OcdsConfig) -> str:
@@ -113,13 +144,6 @@ def _published(published: dt.datetime | None, releases: list[Json], config: Ocds
     if published.tzinfo is None:
         published = published.replace(tzinfo=dt.datetime.strptime(config.utc_offset, "%z").tzinfo)
     return published.replace(microsecond=0).isoformat()
-
-
-def _package_uri(config: OcdsConfig, buyer: Buyer) -> str:
-    settings = get_settings()
-    return config.package_uri.format(
-        ckan_url=settings.ckan_url.rstrip("/"), agency_code=buyer.agency_code
-    )
 
 
 # --- input checks (vectorised, before any release is built) -------------------------------
@@ -194,6 +218,7 @@ def _release(row: Json, context: _Context) -> Json:
         release["awards"] = [_award(row, config)]
     if "contract" in status.tags:
         release["contracts"] = [_contract(row, config)]
+    add_bids(release, row, context.bids.get(project_id), config)  # award date, bids, tenderers
     return release
 
 

@@ -38,6 +38,8 @@ import pyarrow.parquet as pq
 
 from pipelines.contracts import load_agencies
 from pipelines.files import replace_atomically
+from pipelines.integrity.ocds_bids import read_bids
+from pipelines.integrity.ocds_config import BidsTable, load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue
 from pipelines.integrity.ocds_validate import validate_package
@@ -75,6 +77,11 @@ def screened_table_path(data_dir: Path, agency_code: str) -> Path:
     """Every row that passed the schema (masked like the publishable table), rows quarantined
     by business rules kept: what the red flags are computed over."""
     return schema_valid_path(data_dir, FAMILY, agency_code)
+
+
+def gated_bids_path(data_dir: Path, agency_code: str, declared: BidsTable | None = None) -> Path:
+    """The bids the gate let through (a sole trader's id masked): what the OCDS export reads."""
+    return publishable_path(data_dir, declared.family if declared else BIDS_FAMILY, agency_code)
 
 
 def screened_bids_path(data_dir: Path, agency_code: str) -> Path:
@@ -190,7 +197,9 @@ def export_partition(
     if table.num_rows == 0:  # a package needs at least one release
         return OcdsOutcome(releases=0, issues=[], path=None)
     buyer = buyer_from_registry(agency_code)
-    package = export_release_package(table, buyer, published=published)
+    declared = load_ocds_config().bids  # the bids table ocds.yaml declares, if any
+    bids = read_bids(gated_bids_path(data_dir, agency_code, declared), declared)  # None: none sent
+    package = export_release_package(table, buyer, published=published, bids=bids)
     issues = validate_package(package, validator)
     if issues:
         return OcdsOutcome(releases=len(package["releases"]), issues=issues, path=None)

@@ -47,7 +47,7 @@ from pipelines.publish.metadata import (
     organization_dict,
     resource_dict,
 )
-from pipelines.publish.model import ResourceFile
+from pipelines.publish.model import ResourceFile, stable_resource_id
 from pipelines.publish.plan import (
     STATE_CREATING,
     STATE_KEY,
@@ -319,9 +319,12 @@ class DatasetPublisher:
         )
         upload = (resource.name, resource.content, resource.mimetype)
         if plan.existing_id is None:
+            # A stable-id resource (the OCDS package, which cites its own URL) gets that id.
+            fixed = {"id": stable_resource_id(self.plan.name, resource.name)}
             created = self.client.call(
                 "resource_create",
-                {"package_id": package_id, **resource_dict(resource)},
+                {"package_id": package_id, **(fixed if resource.stable_id else {})}
+                | resource_dict(resource),
                 upload,
                 already_done=lambda: find_resource(self.client, package_id, resource),
             )

@@ -8,6 +8,7 @@ bytes that will be uploaded, so the content hash is the hash of what the public 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -65,6 +66,9 @@ class ResourceFile:
     description: str = ""
     period: str | None = None  # e.g. "fy2024" for a per-fiscal-year resource
     datastore: DatastoreTable | None = None
+    # Created under stable_resource_id(dataset, name): the file can cite its own portal URL
+    # before it is published (the OCDS package's uri).
+    stable_id: bool = False
 
     @cached_property
     def content_hash(self) -> str:
@@ -73,6 +77,11 @@ class ResourceFile:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+def stable_resource_id(dataset: str, resource: str) -> str:
+    """The id a ``stable_id`` resource is created under: the same for a dataset and name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ogp-pipeline:{dataset}/{resource}"))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,12 @@ from pipelines.publish.metadata import (
     organization_dict,
     resource_metadata_hash,
 )
-from pipelines.publish.model import OrganizationSpec, PublishRequest, ResourceFile
+from pipelines.publish.model import (
+    OrganizationSpec,
+    PublishRequest,
+    ResourceFile,
+    stable_resource_id,
+)
 
 
 class Action(StrEnum):
@@ -238,6 +243,11 @@ def plan_dataset(request: PublishRequest, existing: Mapping[str, Any] | None) ->
     if existing is not None and existing.get("private") and not is_being_created(existing):
         return DatasetPlan(request, Action.WITHHELD, dict(existing), False, ())
     current_by_name, duplicates = _resources_by_name(existing or {})
+    for resource in request.resources:  # a stable-id resource under another id is replaced
+        found = current_by_name.get(resource.name)
+        stable = stable_resource_id(request.dataset.name, resource.name)
+        if resource.stable_id and found is not None and found["id"] != stable:
+            duplicates.append(current_by_name.pop(resource.name)["id"])
     urls = portal_urls(current_by_name)
     resources = tuple(
         plan_descriptor(resource, current_by_name.get(resource.name), urls)

@@ -186,6 +186,7 @@ def derived_resources(
                     format=derived.format,
                     mimetype=derived.mimetype,
                     description=f"{derived.description.th} / {derived.description.en}",
+                    stable_id=True,  # the OCDS package cites its own URL
                 )
             )
     return tuple(files)

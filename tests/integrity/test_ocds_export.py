@@ -17,6 +17,7 @@ from pipelines.integrity.ocds_config import default_config_path, load_ocds_confi
 from pipelines.integrity.ocds_export import OcdsExportError, export_release_package
 from pipelines.integrity.ocds_schema import load_schemas
 from pipelines.integrity.ocds_validate import package_validator, validate_package
+from pipelines.publish.model import stable_resource_id
 from pipelines.settings import get_settings
 
 PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
@@ -84,7 +85,25 @@ def test_a_contracted_project_carries_every_stage(export, make_project):
     package = export([row])
     assert package["version"] == "1.1"
     assert package["publishedDate"] == "2024-06-01T09:30:00+07:00"
-    assert package["publisher"] == {"name": "กรมบัญชีกลาง"}
+    portal = get_settings().ckan_url.rstrip("/")
+    assert package["publisher"] == {"name": "กรมบัญชีกลาง", "uri": f"{portal}/organization/cgd"}
+    assert package["license"] == "http://www.opendefinition.org/licenses/cc-by"
+    assert package["publicationPolicy"] == f"{portal}/dataset/cgd-procurement"
+    assert package["uri"] == (
+        f"{portal}/dataset/cgd-procurement/resource/"
+        f"{stable_resource_id('cgd-procurement', 'ocds-release-package.json')}"
+        "/download/ocds-release-package.json"
+    )
+    assert list(package) == [
+        "uri",
+        "version",
+        "extensions",
+        "publishedDate",
+        "publisher",
+        "license",
+        "publicationPolicy",
+        "releases",
+    ]
     (release,) = package["releases"]
     assert release["ocid"] == f"ocds-th0000-{row['project_id']}"
     assert release["tag"] == ["tender", "award", "contract"]
