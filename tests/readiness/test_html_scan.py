@@ -12,6 +12,7 @@ import pytest
 from markupsafe import escape
 
 from pipelines.contracts import load_agencies
+from pipelines.readiness.actions import KINDS
 from pipelines.readiness.figures import figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
 from pipelines.readiness.present import Names, amount, key_words
@@ -196,6 +197,7 @@ def test_the_scanner_passes_what_is_right() -> None:
         ("status", ("ok", "provisional", "unknown", "fail", "not_applicable")),
         ("outcome", ("pass", "fail", "provisional", "not_enough_data")),
         ("milestone", ("done", "pending", "overdue")),
+        ("action", KINDS),  # the next steps' groups
     ],
 )
 def test_every_state_has_words_in_both_languages(kind: str, keys: tuple[str, ...]) -> None:
