@@ -182,8 +182,9 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"json"},
-        description="OCDS 1.1 release package of the agency's procurement, validated against "
-        "the OCDS 1.1.5 schema; written only when valid.",
+        description="OCDS 1.1 release package of the agency's procurement (bids per the bid "
+        "extension), validated against the OCDS 1.1.5 schema merged with its extensions; written "
+        "only when valid, withheld when a project number is also another agency's.",
         check_specs=[_check_spec(OCDS_CHECK, PROCUREMENT_OCDS, partitions_def)],
     )
     def procurement_ocds(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -240,8 +241,8 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         partitions_def=partitions_def,
         group_name=GROUP,
         kinds={"duckdb", "csv"},
-        description="Procurement red flags (R003, R018, R024, R058, split purchases, above "
-        "budget, supplier share) of the agency, per datasets/procurement/red_flags.yaml.",
+        description="Procurement red flags of the agency (Cardinal's R003, R018, R024, R035, "
+        "R036, R038, R058 and Thailand's own TH- flags), per datasets/procurement/red_flags.yaml.",
         check_specs=[_check_spec(FLAGS_CHECK, PROCUREMENT_RED_FLAGS, partitions_def)],
     )
     def procurement_red_flags(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
