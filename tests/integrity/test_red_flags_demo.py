@@ -1,0 +1,110 @@
+"""The red flags of the demo agencies, run on the committed drops in a test-owned data folder
+(never the demo catalog): normalise and gate procurement and its bids, then flag each agency.
+
+Proves the issue's acceptance case — the cgd contract planted 60% over its budget is published
+(the budget rule is a warning) and flagged TH-ABOVE-BUDGET — and keeps docs/RED_FLAGS.md true:
+the per-flag counts its "demo" rows state are the ones this run raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.contracts import load_agencies, load_specs
+from pipelines.contracts.models import FileSource
+from pipelines.integrity.partition import BIDS_FAMILY, flag_partition, gated_table_path
+from pipelines.integrity.red_flags import load_flag_specs
+from pipelines.layout import PROCUREMENT, validation_dir
+from pipelines.normalize import normalize_files
+from pipelines.sources.file import matching_files
+from pipelines.validation.gate import validate_partition
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "RED_FLAGS.md"
+FAMILIES = (PROCUREMENT, BIDS_FAMILY)
+
+
+def gate_demo(data_dir: Path, family: str, agency: str) -> str:
+    spec = load_specs()[family]
+    source = spec.source_for(agency)
+    assert isinstance(source, FileSource)
+    files = matching_files(source.path, REPO)
+    normal = normalize_files(files, spec, agency=agency, sheet=getattr(source, "sheet", None))
+    result = validate_partition(
+        family,
+        agency,
+        normal.table,
+        spec,
+        cast_errors=normal.cast_errors,
+        personal_data=normal.personal_data,
+        out_dir=validation_dir(data_dir, family, agency),
+    )
+    return str(result.status)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Per agency: its red_flags.json and the flags table (as rows)."""
+    data_dir = tmp_path_factory.mktemp("demo-flags")
+    specs = load_flag_specs()
+    out: dict[str, dict] = {}
+    for agency in (a.agency_code for a in load_agencies()):
+        statuses = {family: gate_demo(data_dir, family, agency) for family in FAMILIES}
+        if statuses[PROCUREMENT] == "blocked":
+            continue
+        outcome = flag_partition(agency, data_dir, specs)
+        out[agency] = {
+            "report": json.loads(outcome.report.read_text(encoding="utf-8")),
+            "flags": outcome.flags.to_pylist(),
+            "published": pq.read_table(gated_table_path(data_dir, agency))
+            .column("project_id")
+            .to_pylist(),
+            "bids": statuses[BIDS_FAMILY],
+        }
+    return out
+
+
+def doc_counts() -> dict[str, int]:
+    """The ``| demo | <n> ...`` row of each flag's table in docs/RED_FLAGS.md."""
+    counts: dict[str, int] = {}
+    flag = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^## (R\d{3}|TH-[A-Z-]+)\b", line)
+        if heading:
+            flag = heading.group(1)
+        row = re.match(r"^\| demo \| (\d+) ", line)
+        if row and flag:
+            counts[flag] = int(row.group(1))
+    return counts
+
+
+@pytest.mark.timeout(600)
+def test_the_planted_contract_60_percent_over_budget_is_published_and_flagged(demo) -> None:
+    cgd = demo["cgd"]
+    over = [f for f in cgd["flags"] if f["flag_id"] == "TH-ABOVE-BUDGET"]
+    ratios = [round(json.loads(f["values"])["over_budget"], 4) for f in over]
+    assert 0.6 in ratios
+    planted = over[ratios.index(0.6)]
+    assert planted["project_id"] in cgd["published"]
+    assert planted["ocid"].endswith("-" + planted["project_id"])
+
+
+@pytest.mark.timeout(600)
+def test_every_agency_with_bids_computes_the_bid_flags(demo) -> None:
+    for agency, run in demo.items():
+        computable = {f["id"]: f["computable"] for f in run["report"]["flags"]}
+        assert all(computable.values()), (agency, computable)
+        assert run["report"]["not_computable"] == []
+
+
+@pytest.mark.timeout(600)
+def test_the_docs_state_the_demo_counts(demo) -> None:
+    raised = Counter(f["flag_id"] for run in demo.values() for f in run["flags"])
+    specs = [spec.id for spec in load_flag_specs()]
+    assert doc_counts() == {flag: raised.get(flag, 0) for flag in specs}
