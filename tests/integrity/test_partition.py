@@ -119,7 +119,10 @@ def test_flags_are_written_as_csv_parquet_and_a_described_report(clean_cgd):
             "agency_code": "cgd",
             "project_id": rows[0]["project_id"],
             "flag_id": "R018",
-            "detail": "1 bid received, method e_bidding",
+            "detail": "1 tenderer, procurement method open",
+            "ocid": f"ocds-th0000-{rows[0]['project_id']}",
+            "values": '{"number_of_tenderers":1,"procurement_method":"open"}',
+            "parameters": '{"procurement_methods": ["open", "selective"]}',
         }
     ]
     report = json.loads(outcome.report.read_text(encoding="utf-8"))
