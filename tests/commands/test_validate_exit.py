@@ -94,10 +94,11 @@ def test_schema_error_exits_1_naming_row_and_field(tmp_path: Path) -> None:
 
 
 def test_business_rule_failure_exits_1_after_both_suite_passes(tmp_path: Path) -> None:
-    """One row of twenty over its budget: GX runs twice (the suite, then the failing rows'
-    keys), the row is quarantined, the file is not valid."""
+    """One row of twenty awarded with no bidder (an error rule; over budget is a warning since
+    issue 16): GX runs twice (the suite, then the failing rows' keys), the row is quarantined,
+    the file is not valid."""
     rows = [_row(n) for n in range(1, 21)]
-    rows[6] = _row(7, contract_value="5000")
+    rows[6] = _row(7, number_of_bidders="0")
     path = _csv(tmp_path, rows)
     result = _ogp("validate", str(path), "--dataset", "procurement", "--json")
     _assert_quiet(result)

@@ -1,6 +1,7 @@
 """Issue 15 acceptance, against the real portal: a contract over its budget that the suite
-quarantines is in the red flags and in the rate's numerator; the rate's evidence is the
-portal's red-flags.csv page. The new figures (licensing, co-creation, asset disclosure) read
+quarantines (awarded with no bidder, an error rule; over budget alone is a warning since issue
+16, published and flagged) is in the red flags and in the rate's numerator; the rate's evidence
+is the portal's red-flags.csv page. The new figures (licensing, co-creation, asset disclosure) read
 the same portal and link its dataset pages.
 
 Hand-computed: 20 procurement rows received, 1 with a schema error (budget not a number) → 19
@@ -66,7 +67,7 @@ def row(number: int) -> dict[str, str]:
         "status": "contracted",
     }
     if number == OVER_BUDGET:  # 60% over its budget, bids closed after 7 days
-        values.update(contract_value="1600000", bid_close_date="2024-01-08")
+        values.update(contract_value="1600000", bid_close_date="2024-01-08", number_of_bidders="0")
     if number == SCHEMA_ERROR:
         values.update(budget="lots", contract_value="1600000")
     return values
