@@ -566,8 +566,10 @@ def cell_text(spec: DatasetSpec, name: str, value: Any, habits: Habits) -> Any:
         return _amount(float(value), habits)
     if name in spec.normalize.buddhist_era_year_fields:
         return _digits(str(ce_to_be(value) if habits.fiscal_year_be else value), habits)
-    if field_type == "integer" or DIGIT_ID.match(
-        str(spec.field(name).get("constraints", {}).get("pattern", ""))
+    if (
+        field_type == "integer"
+        or name.endswith("_tax_id")
+        or DIGIT_ID.match(str(spec.field(name).get("constraints", {}).get("pattern", "")))
     ):
         return _digits(str(value), habits)
     aliases = spec.aliases.values.get(name, {})

@@ -273,6 +273,19 @@ def dataset_metadata(
     )
 
 
+def _as_published(spec: DatasetSpec) -> dict[str, Any]:
+    """The contract's Table Schema as the published cells follow it: a column the privacy policy
+    masks may hold masked cells (``3-xxxx-xxxxx-xx-9``), so its input pattern is left out."""
+    masked = {rule.column for rule in spec.privacy.personal_data if rule.action == "mask"}
+    fields = [
+        {**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "pattern"}}
+        if f["name"] in masked and "pattern" in f.get("constraints", {})
+        else f
+        for f in spec.schema.get("fields", [])
+    ]
+    return {**spec.schema, "fields": fields}
+
+
 def build_request(
     spec: DatasetSpec,
     agency: Agency,
@@ -289,7 +302,7 @@ def build_request(
     """
     data, years = csv_resources(spec, clean_table)
     metadata = dataset_metadata(spec, agency, years, withheld)
-    descriptor = datapackage_resource(metadata, (*data, *extra_resources), spec.schema)
+    descriptor = datapackage_resource(metadata, (*data, *extra_resources), _as_published(spec))
     return PublishRequest(
         organization=organization_spec(agency),
         dataset=metadata,
