@@ -179,6 +179,22 @@ def cited_titles(node: Any) -> list[str]:
     return sorted(found)
 
 
+def shared_notes(
+    rows: Iterable[Mapping[str, Figure]], keys: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """The notes every row of a per-agency table shares in a column (two rows or more, both
+    languages), by column key: shown once under the heading, not repeated in each cell."""
+    figures = list(rows)
+    shared: dict[str, tuple[str, str]] = {}
+    for key in keys:
+        notes = {(f[key].note_th, f[key].note_en) for f in figures if key in f}
+        if len(figures) > 1 and len(notes) == 1:
+            th, en = next(iter(notes))
+            if th and en:
+                shared[key] = (th, en)
+    return shared
+
+
 def cell(text: object) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -205,5 +221,6 @@ def environment() -> Environment:
         value_words=value_words,
         operator_words=operator_words,
         ratio=ratio,
+        shared_notes=shared_notes,
     )
     return env

@@ -13,9 +13,9 @@ from markupsafe import escape
 
 from pipelines.contracts import load_agencies
 from pipelines.readiness.actions import KINDS
-from pipelines.readiness.figures import figure, share
+from pipelines.readiness.figures import Figure, figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
-from pipelines.readiness.present import Names, amount, key_words
+from pipelines.readiness.present import Names, amount, key_words, shared_notes
 from pipelines.readiness.report import (
     FigureSection,
     Report,
@@ -288,3 +288,26 @@ def test_amounts(
     value: float, unit: str, numerator: int | None, denominator: int | None, shown: str
 ) -> None:
     assert amount(value, unit, numerator, denominator) == shown
+
+
+def test_a_note_every_agency_shares_is_shown_once_under_its_heading(full_report: Report) -> None:
+    def noted(note: str | None) -> Figure:
+        return share("timeliness", 1, 2, [PORTAL], note_th=note, note_en=note)
+
+    rows = [
+        {"a": noted("ร่วม"), "b": noted("หนึ่ง")},
+        {"a": noted("ร่วม"), "b": noted("สอง")},
+        {"a": noted("ร่วม")},
+    ]
+    assert shared_notes(rows, ["a", "b"]) == {"a": ("ร่วม", "ร่วม")}
+    assert shared_notes(rows[:1], ["a"]) == {}  # one row: its note stays in its cell
+    assert shared_notes([{"a": noted(None)}, {"a": noted(None)}], ["a"]) == {}
+    # in the page: the two agencies' OIT coverage share their note, shown once
+    cards = {a.agency: a.figures["oit_coverage"] for a in full_report.agencies}
+    assert cards["cgd"].note_en == cards["dga"].note_en
+    assert cards["cgd"].note_en
+    html = render_html(full_report)
+    table = html.split('id="scorecards"')[1].split("</table>")[0]
+    heading = table.split("</thead>")[0]
+    assert table.count(str(escape(cards["cgd"].note_en))) == 1
+    assert str(escape(cards["cgd"].note_en)) in heading
