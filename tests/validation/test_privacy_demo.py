@@ -16,8 +16,8 @@ from pipelines.sources.file import matching_files
 from pipelines.validation.gate import validate_partition
 
 REPO = Path(__file__).resolve().parents[2]
+# cgd's procurement contract over its budget is a warning since issue 16 (published, red-flagged)
 QUARANTINED = {
-    ("procurement", "cgd"),
     ("budget", "cgd"),
     ("procurement", "rid"),
     ("procurement", "pcd"),
