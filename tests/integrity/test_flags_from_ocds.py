@@ -117,7 +117,7 @@ def project_bids(rng: random.Random, row: Json, number: int, winner: int | None,
         plan.append((tin(2030), round(value * 1.3, 2), "disqualified"))
     if number % 13 == 0:  # R036: the lowest bid disqualified
         plan.append((tin(2020), round(value * 0.8, 2), "disqualified"))
-    if number % 11 == 0:  # R035: all but the winner disqualified
+    if number % 11 == 0 and plan:  # R035: all but the winner disqualified
         plan = [plan[0]] + [(t, a, "disqualified") for t, a, _ in plan[1:]]
         plan.append((tin(2021), round(value * 1.2, 2), "disqualified"))
     if number % 19 == 0:  # a sole trader's bid (its id never published)
