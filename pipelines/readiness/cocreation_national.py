@@ -82,6 +82,16 @@ def national_figures(
             status="provisional" if "not_assessed" in verdicts.values() else "ok",
             note_th=th, note_en=en,
         )  # fmt: skip
+    for standard in standards.standards:  # each labelled with its standard's name
+        key = NATIONAL_STANDARD + standard.id
+        figures[key] = figures[key].model_copy(
+            update={
+                "label_th": f"มาตรฐานที่ {standard.id} {standard.name.th}: "
+                "ข้อกำหนดขั้นต่ำที่ผ่าน (ระดับประเทศ)",
+                "label_en": f"Standard {standard.id}, {standard.name.en}: "
+                "minimum requirements met (national)",
+            }
+        )
     if not assessed or code is None:
         note = why or ("", "")
         figures[NATIONAL] = figure(

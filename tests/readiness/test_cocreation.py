@@ -187,6 +187,11 @@ def test_the_national_forum_is_assessed_from_its_hosts_meetings(tmp_path: Path) 
     assert (one.value, one.ratio, one.status) == (2, "2/3", "provisional")
     assert one.note_en == "1a met; 1b met; 1c not assessed (no data)"
     assert one.note_th == "ข้อ 1a ผ่าน; ข้อ 1b ผ่าน; ข้อ 1c ไม่ได้ประเมิน (ไม่มีข้อมูล)"
+    assert one.label_en == (
+        "Standard 1, Establishing a space for ongoing dialogue and collaboration: "
+        "minimum requirements met (national)"
+    )
+    assert one.label_th.startswith("มาตรฐานที่ 1 พื้นที่สำหรับการหารือ")
     two = figures["cocreation_national_standard_2"]
     assert (two.ratio, two.note_en) == ("2/3", "2a not assessed (no data); 2b met; 2c met")
     five = figures["cocreation_national_standard_5"]
