@@ -18,12 +18,23 @@ import pytest
 
 from pipelines.contracts import load_agencies, load_specs
 from pipelines.contracts.models import FileSource
-from pipelines.integrity.partition import BIDS_FAMILY, flag_partition, gated_table_path
+from pipelines.integrity.ocds_bids import read_bids
+from pipelines.integrity.ocds_config import load_ocds_config
+from pipelines.integrity.ocds_export import export_release_package
+from pipelines.integrity.partition import (
+    BIDS_FAMILY,
+    buyer_from_registry,
+    flag_partition,
+    gated_table_path,
+)
+from pipelines.integrity.procurement_table import read_procurement
 from pipelines.integrity.red_flags import load_flag_specs
-from pipelines.layout import PROCUREMENT, validation_dir
+from pipelines.layout import PROCUREMENT, publishable_path, validation_dir
 from pipelines.normalize import normalize_files
 from pipelines.sources.file import matching_files
 from pipelines.validation.gate import validate_partition
+
+from .test_flags_from_ocds import oracle
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "RED_FLAGS.md"
@@ -66,8 +77,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             .column("project_id")
             .to_pylist(),
             "bids": statuses[BIDS_FAMILY],
+            "procurement": statuses[PROCUREMENT],
+            "package": package(data_dir, agency),
         }
     return out
+
+
+def package(data_dir: Path, agency: str) -> dict:
+    """The agency's OCDS release package as the export builds it from the gate's tables."""
+    declared = load_ocds_config().bids
+    bids = read_bids(publishable_path(data_dir, BIDS_FAMILY, agency), declared)
+    table = read_procurement(gated_table_path(data_dir, agency))
+    return json.loads(
+        json.dumps(export_release_package(table, buyer_from_registry(agency), bids=bids))
+    )
 
 
 def doc_counts() -> dict[str, int]:
@@ -114,3 +137,16 @@ def test_the_docs_state_the_demo_counts(demo) -> None:
     raised = Counter(f["flag_id"] for run in demo.values() for f in run["flags"])
     specs = [spec.id for spec in load_flag_specs()]
     assert doc_counts() == {flag: raised.get(flag, 0) for flag in specs}
+
+
+@pytest.mark.timeout(600)
+def test_the_demo_flags_are_recomputed_from_the_demo_ocds(demo) -> None:
+    """Where nothing was quarantined (the OCDS holds every screened row and bid), the oracle of
+    test_flags_from_ocds finds exactly red-flags.csv's (ocid, flag) pairs in the package."""
+    specs = {spec.id: spec for spec in load_flag_specs()}
+    compared = [a for a, run in demo.items() if run["procurement"] == run["bids"] == "passed"]
+    assert len(compared) >= 4, compared
+    for agency in compared:
+        run = demo[agency]
+        got = {(f["ocid"], f["flag_id"]) for f in run["flags"]}
+        assert got == set(oracle(run["package"], specs)), agency
