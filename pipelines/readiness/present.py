@@ -16,7 +16,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from pipelines.readiness.figures import LABELS, PER_FAMILY, Figure, label
-from pipelines.readiness.wording import NO_DATA, OPERATORS, Words, family_words, term
+from pipelines.readiness.wording import (
+    NO_DATA,
+    OPERATORS,
+    VOCABULARY,
+    Words,
+    family_words,
+    term,
+)
 from pipelines.thai import ce_to_be
 
 
@@ -43,8 +50,11 @@ def key_words(key: str) -> Words:
         return th.removesuffix(AGENCY_TAIL[0]), en.removesuffix(AGENCY_TAIL[1])
     for prefix, (th, en) in PER_FAMILY.items():
         if key.startswith(prefix):
-            family_th, family_en = family_words(key.removeprefix(prefix))
-            return f"{th}: {family_th}", f"{en}: {family_en}"
+            tail = key.removeprefix(prefix)
+            family_th, family_en = family_words(tail)
+            # a family is set apart ("awaiting data: budget"); a number or code follows on
+            sep = ": " if tail in VOCABULARY["family"] else " "
+            return f"{th}{sep}{family_th}", f"{en}{sep}{family_en}"
     return label(key)
 
 

@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from pipelines.contracts import load_agencies
 from pipelines.readiness.actions import KINDS
-from pipelines.readiness.figures import Figure, figure, share
+from pipelines.readiness.figures import Figure, figure, register_prefix, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
 from pipelines.readiness.present import Names, amount, key_words, shared_notes
 from pipelines.readiness.report import (
@@ -130,6 +130,8 @@ def test_shares_show_their_counts(full_report: Report) -> None:
         "หน่วยงานที่ยังไม่ได้ส่งข้อมูล: งบประมาณ",
         "Agencies awaiting data: budget",
     )
+    register_prefix("test_standard_met_", "มาตรฐานที่", "standard")  # a numbered tail
+    assert key_words("test_standard_met_2") == ("มาตรฐานที่ 2", "standard 2")
 
 
 def test_local_paths_are_never_shown(full_report: Report) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pipelines.readiness.licensing  # noqa: F401 - registers the licensing labels
 from pipelines.readiness.figures import share
 from pipelines.readiness.methodology import OgpConfig
-from pipelines.readiness.report import build_report, render_html
+from pipelines.readiness.report import CheckRow, FigureSection, build_report, render_html
 from pipelines.readiness.sections import module_section, split_by_agency, with_figures
 
 from .conftest import AS_OF, PORTAL, organization
@@ -62,3 +62,47 @@ def test_the_scorecards_take_a_modules_own_figure(config: OgpConfig) -> None:
     before = {a.agency: a.figures["red_flag_rate"] for a in base.agencies}
     assert cards["cgd"] == before["cgd"]
     assert updated.overall["red_flag_rate"].ratio == "1/24"
+
+
+def check(agency: str, title: str, item: str, verdict: str) -> CheckRow:
+    words = {"met": ("ผ่าน", "met"), "not_met": ("ไม่ผ่าน", "not met")}[verdict]
+    return CheckRow(
+        subject=title,
+        subject_code=agency,
+        group_th="พื้นที่สำหรับการหารือ",
+        group_en="Space for dialogue",
+        item_th=f"ข้อ {item}",
+        item_en=f"item {item}",
+        verdict=verdict,
+        verdict_th=words[0],
+        verdict_en=words[1],
+        detail_th="",
+        detail_en="",
+        evidence=EVIDENCE,
+    )
+
+
+def test_the_checklist_is_folded_by_agency_every_row_kept(config: OgpConfig) -> None:
+    rows = [
+        check("cgd", "กรมบัญชีกลาง", "1a", "met"),
+        check("cgd", "กรมบัญชีกลาง", "1b", "not_met"),
+        check("dga", "กรมตัวอย่าง", "1a", "not_met"),
+    ]
+    section = FigureSection(
+        key="cocreation", name_th="ร่วมสร้าง", name_en="Co-creation", figures=[], checks=rows
+    )
+    registry = {"cgd": ("กรมบัญชีกลาง", "Comptroller General"), "dga": ("กรมตัวอย่าง", "Example")}
+    html = render_html(
+        build_report(
+            config, indicators(config), PORTAL, AS_OF, sections=[section], agency_names=registry
+        )
+    )
+    part = html.split('id="section-cocreation"')[1].split("</section>")[0]
+    assert part.count('<details class="checks">') == 2  # one per agency, in their order
+    folds = part.split('<details class="checks">')[1:]
+    summaries = [f.split("<summary>")[1].split("</summary>")[0] for f in folds]
+    assert "Comptroller General" in summaries[0]
+    assert summaries[0].endswith("requirements met</span> 1 / 2")
+    assert summaries[1].endswith("requirements met</span> 0 / 1")
+    assert part.count("<tr><td>") == 3  # every requirement row is there
+    assert scan(html).problems == []
