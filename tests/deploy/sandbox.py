@@ -96,6 +96,7 @@ def make_sandbox(
     with registry.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(demo_rows[TEMPLATE_AGENCY]))
         writer.writeheader()
+        senders: dict[str, int] = {}  # test agencies sending one demo agency's files so far
         for agency, code in origin.items():
             row = demo_rows[code]
             writer.writerow(
@@ -108,6 +109,9 @@ def make_sandbox(
             )
             # the agency "sends" the demo agency's files
             _copy_drops(REPO_ROOT / "datasets" / "drops" / code, drops / agency, code, agency)
+            senders[code] = senders.get(code, 0) + 1
+            if senders[code] > 1:  # project numbers are national: each sender its own
+                _own_project_numbers(drops / agency, 900 + senders[code])
 
     if demo_agencies is not None:  # every family's drops, as the demo agencies send them
         for family in _partitioned_families(datasets):
@@ -142,6 +146,32 @@ def _copy_drops(source: Path, target: Path, code: str, agency: str) -> None:
     )
     for path in target.glob("*.csv"):
         path.write_bytes(cell.sub(rb"\g<1>" + agency.encode(), path.read_bytes()))
+
+
+# An e-GP project number: BE year (2), agency segment (3), serial (6); the whole cell.
+_PROJECT_NUMBER = re.compile(r"^(\d{2})\d{3}(\d{6})$")
+_PROJECT_CELL = re.compile(rb'(^|[,;\t|])("?)(\d{2})\d{3}(\d{6})("?)(?=[,;\t|]|\r?\n|$)', re.M)
+
+
+def _own_project_numbers(folder: Path, segment: int) -> None:
+    """Give a second (third, ...) test agency sending the same demo files project numbers of
+    its own (agency segment ``segment``) in its procurement and bids drops: a number under two
+    agencies is refused by the OCDS export's cross-agency check (issue 16)."""
+    import openpyxl
+
+    for path in sorted(folder.glob("procurement*")):
+        if path.suffix == ".csv":
+            text = _PROJECT_CELL.sub(rb"\g<1>\g<2>\g<3>%03d\g<4>\g<5>" % segment, path.read_bytes())
+            path.write_bytes(text)
+        elif path.suffix == ".xlsx":
+            workbook = openpyxl.load_workbook(path)
+            for sheet in workbook.worksheets:
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        found = _PROJECT_NUMBER.match(str(cell.value or ""))
+                        if found and isinstance(cell.value, str):
+                            cell.value = f"{found[1]}{segment:03d}{found[2]}"
+            workbook.save(path)
 
 
 def _partitioned_families(datasets: Path) -> tuple[str, ...]:
