@@ -1,22 +1,23 @@
 """TH-SPLIT (Thai-specific) split purchases: at least ``$min_count`` awards just under
 ``$threshold`` from one buyer to one supplier
-within ``$window_days`` days (first to last contract date)."""
+within ``$window_days`` days (first to last contract date). One supplier: one OCDS supplier id
+(a sole trader, its citizen id masked, is a supplier of its own per award)."""
 
 QUERY = """
 WITH qualifying AS (
-    SELECT agency_code, project_id, winner_tax_id, contract_date, contract_value
+    SELECT agency_code, project_id, supplier_id, contract_date, contract_value
     FROM awards
     WHERE list_contains($methods, method)
       AND contract_date IS NOT NULL
-      AND winner_tax_id IS NOT NULL
+      AND supplier_id IS NOT NULL
       AND contract_value >= $threshold * (1 - $margin)
       AND contract_value < $threshold
 ),
 windows AS (
     -- one window per qualifying award, starting at its contract date
-    SELECT agency_code, winner_tax_id, contract_date AS window_start,
+    SELECT agency_code, supplier_id, contract_date AS window_start,
            count(*) OVER (
-               PARTITION BY agency_code, winner_tax_id ORDER BY contract_date
+               PARTITION BY agency_code, supplier_id ORDER BY contract_date
                RANGE BETWEEN CURRENT ROW AND to_days(CAST($window_days AS INTEGER)) FOLLOWING
            ) AS awards_in_window
     FROM qualifying
@@ -27,7 +28,7 @@ flagged AS (
     FROM qualifying AS q
     JOIN windows AS w
       ON q.agency_code = w.agency_code
-     AND q.winner_tax_id = w.winner_tax_id
+     AND q.supplier_id = w.supplier_id
      AND q.contract_date >= w.window_start
      AND q.contract_date <= w.window_start + to_days(CAST($window_days AS INTEGER))
     WHERE w.awards_in_window >= $min_count

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from ..conftest import juristic_id  # suppliers are juristic: OCDS ids TH-TIN-...
+
 START = dt.date(2024, 5, 1)
 
 
@@ -18,7 +20,7 @@ def award(make_project, number, day, value=499_999.0, supplier=7, **overrides):
         "reference_price": 500_000.0,
         "contract_value": value,
         "contract_date": START + dt.timedelta(days=day),
-        "winner_tax_id": f"{supplier:013d}",
+        "winner_tax_id": juristic_id(supplier),
     }
     return make_project(number, **{**fields, **overrides})
 

@@ -1,5 +1,7 @@
 """A supplier's share of a buyer's award value in a fiscal year above 50%."""
 
+from ..conftest import juristic_id  # suppliers are juristic: OCDS ids TH-TIN-...
+
 
 def awards(make_project, values_by_supplier, first=1, **overrides):
     rows, number = [], first
@@ -7,7 +9,7 @@ def awards(make_project, values_by_supplier, first=1, **overrides):
         for value in values:
             rows.append(
                 make_project(
-                    number, winner_tax_id=f"{supplier:013d}", contract_value=value, **overrides
+                    number, winner_tax_id=juristic_id(supplier), contract_value=value, **overrides
                 )
             )
             number += 1
@@ -15,7 +17,7 @@ def awards(make_project, values_by_supplier, first=1, **overrides):
 
 
 def ids_of(rows, supplier):
-    return sorted(r["project_id"] for r in rows if r["winner_tax_id"] == f"{supplier:013d}")
+    return sorted(r["project_id"] for r in rows if r["winner_tax_id"] == juristic_id(supplier))
 
 
 def test_a_supplier_above_half_is_flagged_on_all_its_awards(flagged, make_project):
@@ -42,3 +44,12 @@ def test_shares_are_per_buyer_and_fiscal_year(flagged, make_project):
     rows = fy2024 + fy2025 + other_buyer
     expected = sorted(ids_of(fy2024, 1) + ids_of(fy2025, 2) + ids_of(other_buyer, 3))
     assert flagged("TH-SUPPLIER-SHARE", rows) == expected
+
+
+def test_sole_traders_are_suppliers_of_their_own_per_award(flagged, make_project):
+    # a citizen id (masked in the gate's tables): never one supplier across awards, as in OCDS
+    rows = [
+        make_project(n, winner_tax_id="1101700207030", contract_value=200_000.0)
+        for n in range(1, 4)
+    ] + [make_project(n, contract_value=100_000.0) for n in range(4, 6)]
+    assert flagged("TH-SUPPLIER-SHARE", rows) == []
