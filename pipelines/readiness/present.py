@@ -59,8 +59,13 @@ def key_words(key: str) -> Words:
 
 
 def figure_words(f: Figure) -> Words:
-    """The label to show: per-family keys in each language, otherwise the figure's own."""
-    if f.key not in LABELS and any(f.key.startswith(prefix) for prefix in PER_FAMILY):
+    """The label to show: a per-family key names its family in each language (its own label
+    may carry the family's key); any other figure keeps its own label (e.g. a national
+    co-creation standard labelled with the standard's name)."""
+    families = VOCABULARY["family"]
+    if f.key not in LABELS and any(
+        f.key.startswith(prefix) and f.key.removeprefix(prefix) in families for prefix in PER_FAMILY
+    ):
         return key_words(f.key)
     return f.label_th, f.label_en
 

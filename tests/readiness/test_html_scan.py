@@ -15,7 +15,7 @@ from pipelines.contracts import load_agencies
 from pipelines.readiness.actions import KINDS
 from pipelines.readiness.figures import Figure, figure, register_prefix, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
-from pipelines.readiness.present import Names, amount, key_words, shared_notes
+from pipelines.readiness.present import Names, amount, figure_words, key_words, shared_notes
 from pipelines.readiness.report import (
     FigureSection,
     Report,
@@ -132,6 +132,19 @@ def test_shares_show_their_counts(full_report: Report) -> None:
     )
     register_prefix("test_standard_met_", "มาตรฐานที่", "standard")  # a numbered tail
     assert key_words("test_standard_met_2") == ("มาตรฐานที่ 2", "standard 2")
+    # a figure under such a key keeps its own label (the standard's name), a per-family one
+    # is named by its family
+    own = share("test_standard_met_2", 1, 3, [PORTAL]).model_copy(
+        update={"label_th": "มาตรฐานที่ 2 ข้อมูล", "label_en": "Standard 2, information"}
+    )
+    assert figure_words(own) == ("มาตรฐานที่ 2 ข้อมูล", "Standard 2, information")
+    family = share("timeliness_budget", 0, 1, [PORTAL]).model_copy(
+        update={"label_th": "ความทันเวลา budget", "label_en": "Timeliness budget"}
+    )
+    assert figure_words(family) == (
+        "ความทันเวลาของการปรับปรุงข้อมูล: งบประมาณ",
+        "Timeliness of updates: budget",
+    )
 
 
 def test_local_paths_are_never_shown(full_report: Report) -> None:
