@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -28,7 +29,7 @@ from pipelines.layout import report_json_path
 
 OCDSKIT = Path(sys.executable).parent / "ocdskit"
 AGENCIES = ("cgd", "pcd", "doh")
-STAGES = [
+STAGES: list[dict[str, Any]] = [
     {},
     {"status": "awarded", "contract_date": None, "method": "selection"},
     {"status": "announced", "contract_date": None, "winner_tax_id": None, "winner_name": None},

@@ -7,6 +7,9 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -308,24 +311,24 @@ class _VendoredExtension(requests.adapters.BaseAdapter):
     libcoveocds fetches declared extensions over HTTP (a GitHub one as the repository's archive
     of the tag), and tests have no network."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: Path, raw_prefix: str) -> None:
         super().__init__()
-        self.folder = folder
+        self.folder, self.raw_prefix = folder, raw_prefix
 
-    def send(self, request, **kwargs):
-        response = requests.models.Response()
-        name = request.url.rsplit("/", 1)[-1]
-        if name.endswith(".zip"):
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        url = str(request.url)
+        content: bytes | None = None
+        if url.endswith(".zip"):
             content = self._archive()
-        else:
-            path = self.folder / request.url.split("/extension.json")[0].rsplit("/", 1)[-1]
-            path = self.folder / name if (self.folder / name).is_file() else path
+        elif url.startswith(self.raw_prefix):
+            path = self.folder / url[len(self.raw_prefix) :]
             content = path.read_bytes() if path.is_file() else None
         status, body = (404, b"") if content is None else (200, content)
+        response = requests.models.Response()
         response.raw = urllib3.HTTPResponse(  # requests-cache keeps the raw response
-            body=io.BytesIO(body), status=status, preload_content=False, request_url=request.url
+            body=io.BytesIO(body), status=status, preload_content=False, request_url=url
         )
-        response.status_code, response.url, response.request = status, request.url, request
+        response.status_code, response.url, response.request = status, url, request
         return response
 
     def _archive(self) -> bytes:
@@ -338,12 +341,12 @@ class _VendoredExtension(requests.adapters.BaseAdapter):
                     archive.write(path, f"extension/{path.relative_to(self.folder)}")
         return buffer.getvalue()
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
 @contextlib.contextmanager
-def _extensions_offline():
+def _extensions_offline() -> Iterator[None]:
     from ocdsextensionregistry.util import session
 
     config = load_ocds_config()
@@ -352,11 +355,9 @@ def _extensions_offline():
     for extension in config.extensions:
         # https://raw.githubusercontent.com/<owner>/<repo>/<tag>/extension.json
         owner, repo = extension.url.split("/")[3:5]
-        adapter = _VendoredExtension(base / extension.path)
-        for prefix in (
-            extension.url.rsplit("/", 1)[0] + "/",
-            f"https://github.com/{owner}/{repo}/archive/",
-        ):
+        raw_prefix = extension.url.rsplit("/", 1)[0] + "/"
+        adapter = _VendoredExtension(base / extension.path, raw_prefix)
+        for prefix in (raw_prefix, f"https://github.com/{owner}/{repo}/archive/"):
             session.mount(prefix, adapter)
             prefixes.append(prefix)
     try:

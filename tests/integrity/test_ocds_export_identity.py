@@ -144,7 +144,7 @@ def test_the_asset_withholds_the_whole_package_with_the_reason(two_agencies, set
     (event,) = result.get_asset_materialization_events()
     metadata = event.step_materialization_data.materialization.metadata
     assert metadata["status"].value == "failed"
-    assert "project 67000000004 is under two agencies" in metadata["reason"].value
+    assert "project 67000000004 is under two agencies" in str(metadata["reason"].value)
     (check,) = result.get_asset_check_evaluations()
     assert check.passed is False
     assert not earlier.exists()  # nothing half-published, nothing stale
