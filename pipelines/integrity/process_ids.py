@@ -79,9 +79,9 @@ def find_conflicts(agency_code: str, data_dir: Path) -> ConflictReport | None:
     for family, other, _report in validation_reports(data_dir):
         if family != PROCUREMENT or other == agency_code:
             continue
-        common = mine & _published_ids(publishable_path(data_dir, PROCUREMENT, other))
-        if common:
-            shared[other] = common
+        theirs = _published_ids(publishable_path(data_dir, PROCUREMENT, other))
+        if not mine.isdisjoint(theirs):
+            shared[other] = set(mine & theirs)
     if not shared:
         return None
     own_files = _files_holding(data_dir, agency_code, set().union(*shared.values()))
@@ -101,11 +101,24 @@ def find_conflicts(agency_code: str, data_dir: Path) -> ConflictReport | None:
     return ConflictReport(tuple(sorted(conflicts, key=lambda c: (c.project_id, c.other))))
 
 
-def _published_ids(path: Path) -> set[str]:
-    if not path.is_file():
-        return set()
+# path -> ((mtime_ns, size), project numbers): each agency's table is read once per change in a
+# process (`ogp run` checks every agency against every other: read N tables, not N² times).
+_read: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+
+
+def _published_ids(path: Path) -> frozenset[str]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return frozenset()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _read.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     column = pq.read_table(path, columns=["project_id"])["project_id"]
-    return {str(value) for value in column.drop_null().to_pylist()}
+    ids = frozenset(str(value) for value in column.drop_null().to_pylist())
+    _read[path] = (stamp, ids)
+    return ids
 
 
 def _files_holding(

@@ -116,6 +116,17 @@ def test_distinct_numbers_are_no_conflict(tmp_path, make_project, make_table):
     assert find_conflicts("pcd", tmp_path) is None
 
 
+def test_a_table_that_changed_is_read_again(tmp_path, make_project, make_table):
+    # Tables are remembered per process (read once per change): a new file is seen.
+    _agency(tmp_path, make_table, "cgd", {"a.csv": [make_project(1)]})
+    _agency(tmp_path, make_table, "pcd", {"b.csv": [make_project(2, agency_code="pcd")]})
+    assert find_conflicts("cgd", tmp_path) is None
+    _agency(tmp_path, make_table, "pcd", {"b.csv": [make_project(1, agency_code="pcd")]})
+    report = find_conflicts("cgd", tmp_path)
+    assert report is not None
+    assert [c.project_id for c in report.conflicts] == ["67000000001"]
+
+
 @pytest.fixture
 def settings_for(monkeypatch, ocds_schema_dir):
     def use(data_dir):
