@@ -60,6 +60,7 @@ VOCABULARY: dict[str, dict[str, Words]] = {
     "family": {
         "budget": ("งบประมาณ", "budget"),
         "procurement": ("จัดซื้อจัดจ้าง", "procurement"),
+        "procurement_bids": ("ผู้เสนอราคาจัดซื้อจัดจ้าง", "procurement bids"),
         "decisions": ("การอนุมัติอนุญาต", "decisions"),
         "asset_declarations": ("บัญชีทรัพย์สิน", "asset declarations"),
         "forum_meetings": ("การประชุมเวทีร่วม", "forum meetings"),
