@@ -15,6 +15,7 @@ SUITES = [
     "normalize/bench_xlsx.py",
     "validate/bench_validate.py",
     "integrity/bench_integrity.py",
+    "ocds_validate.py",
     "publish/bench_publish.py",
     "search/bench_search.py",
     "demo/bench_demo.py",
