@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from pipelines.contracts import load_agencies
 from pipelines.readiness.actions import KINDS
-from pipelines.readiness.figures import Figure, figure, register_prefix, share
+from pipelines.readiness.figures import PER_FAMILY, Figure, figure, share
 from pipelines.readiness.methodology import CompletionLevel, OgpConfig, Potential
 from pipelines.readiness.present import Names, amount, figure_words, key_words, shared_notes
 from pipelines.readiness.report import (
@@ -113,7 +113,7 @@ def test_names_are_shown_in_the_readers_language(full_report: Report) -> None:
     assert f"| {cgd} |" in markdown
 
 
-def test_shares_show_their_counts(full_report: Report) -> None:
+def test_shares_show_their_counts(full_report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
     html = render_html(full_report)
     assert "37.5% (3/8)" in html
     assert "25.0% (1/4)" in html
@@ -130,7 +130,8 @@ def test_shares_show_their_counts(full_report: Report) -> None:
         "หน่วยงานที่ยังไม่ได้ส่งข้อมูล: งบประมาณ",
         "Agencies awaiting data: budget",
     )
-    register_prefix("test_standard_met_", "มาตรฐานที่", "standard")  # a numbered tail
+    # a numbered tail (registered for this test only: the labels are global)
+    monkeypatch.setitem(PER_FAMILY, "test_standard_met_", ("มาตรฐานที่", "standard"))
     assert key_words("test_standard_met_2") == ("มาตรฐานที่ 2", "standard 2")
     # a figure under such a key keeps its own label (the standard's name), a per-family one
     # is named by its family
