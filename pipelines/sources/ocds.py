@@ -16,6 +16,7 @@ budget              ``planning.budget.amount.amount``
 reference_price     ``tender.value.amount``
 announce_date       ``tender.tenderPeriod.startDate`` (date part, local time)
 bid_close_date      ``tender.tenderPeriod.endDate``
+award_date          ``awards[0].date``
 contract_date       ``contracts[0].dateSigned``
 number_of_bidders   ``tender.numberOfTenderers``
 winner_tax_id       first supplier of the first award: its ``TH-TIN`` identifier (scheme +
@@ -190,6 +191,7 @@ def release_to_row(release: dict[str, Any]) -> dict[str, Any]:
         "reference_price": _get(release, "tender", "value", "amount"),
         "announce_date": _day(_get(release, "tender", "tenderPeriod", "startDate")),
         "bid_close_date": _day(_get(release, "tender", "tenderPeriod", "endDate")),
+        "award_date": _day(_get(release, "awards", 0, "date")),
         "contract_date": _day(_get(release, "contracts", 0, "dateSigned")),
         "number_of_bidders": _get(release, "tender", "numberOfTenderers"),
         "winner_tax_id": _supplier_tax_id(supplier) if supplier else None,

@@ -188,6 +188,17 @@ def test_award_date_dates_an_awarded_release(export, make_project):
     assert release["awards"][0]["date"] == release["date"]
 
 
+def test_an_ocds_source_reads_the_award_date_back(export, make_project):
+    """An agency sending OCDS (pipelines/sources/ocds.py): awards[].date is its award_date."""
+    from pipelines.sources.ocds import release_to_row
+
+    row = make_project(1, status="awarded", contract_date=None, award_date=dt.date(2024, 2, 9))
+    (release,) = export([row])["releases"]
+    assert release_to_row(release)["award_date"] == "2024-02-09"
+    (contracted,) = export([make_project(2)])["releases"]
+    assert release_to_row(contracted)["award_date"] is None
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

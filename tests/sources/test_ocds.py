@@ -72,6 +72,7 @@ def test_releases_merge_into_one_row_per_ocid():
         "reference_price": 2400000,
         "announce_date": "2023-11-01",
         "bid_close_date": "2023-11-20",
+        "award_date": None,  # the award carries no date
         "contract_date": "2023-12-15",
         "number_of_bidders": 3,
         "winner_tax_id": "0105561234567",
