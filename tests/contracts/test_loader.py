@@ -170,7 +170,9 @@ def test_unknown_family(datasets):
 
 # --- issue 14 grammar: period, schedule, JSON file sources --------------------------------------
 
-FILE_SOURCE = 'default: {kind: file, path: "datasets/drops/{agency}/procurement_[0-9]*", format: ocds}'
+FILE_SOURCE = (
+    'default: {kind: file, path: "datasets/drops/{agency}/procurement_[0-9]*", format: ocds}'
+)
 
 
 @pytest.mark.parametrize(

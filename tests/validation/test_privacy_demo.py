@@ -25,8 +25,8 @@ QUARANTINED = {
     ("budget", "obec"),
 }
 BLOCKED = {("decisions", "dla")}
-UNREADABLE = {("budget", "doh")}
-MASKED = {("procurement_bids", "dla")}  # a sole trader's citizen id as bidder_tax_id: masked  # truncated mid-row: the clean stage refuses it
+UNREADABLE = {("budget", "doh")}  # truncated mid-row: the clean stage refuses it
+MASKED = {("procurement_bids", "dla")}  # a sole trader's citizen id as bidder_tax_id: masked
 PARTITIONS = [
     (family, agency.agency_code)
     for family in ("decisions", "procurement", "procurement_bids", "budget")
