@@ -181,15 +181,21 @@ def assess_criterion(
     rules: Eligibility, criterion: Criterion, given: EvidenceInput, country: str
 ) -> tuple[CriterionAssessment, list[ToConfirm]]:
     """One criterion and what to confirm about it."""
-    gap = rules.gap(criterion, country)
+    claimed = rules.gap(criterion, country)
+    # Only a gap verified against a specific document leaves the denominator; one still to
+    # confirm keeps the criterion counted (out of 16), with the coverage to confirm.
+    gap_confirmed = claimed is not None and (
+        claimed.verified and verification_problem(claimed.source) is None
+    )
+    gap = claimed if gap_confirmed else None
     state: State = "not_covered" if gap is not None else _state(given)
     counted = gap is None
     points = (
         None if not counted or given.value is None else criterion_points(criterion, given.value)
     )
     evidence = [given.source.url, criterion.source.url]
-    if gap is not None:
-        evidence = [gap.source.url, criterion.source.url]
+    if claimed is not None:
+        evidence = [claimed.source.url, *([] if gap else [given.source.url]), criterion.source.url]
     assessment = CriterionAssessment(
         key=criterion.key,
         name_th=criterion.name_th,
@@ -210,14 +216,15 @@ def assess_criterion(
         improvements=improvements(criterion, given.value, points),
     )
     confirm = _confirm_items(assessment, criterion)
-    if gap is not None and not (gap.verified and verification_problem(gap.source) is None):
+    if claimed is not None and gap is None:
         confirm.append(
             ToConfirm(
                 key=f"{criterion.key}.coverage",
-                what_th=f"ยืนยันว่าดัชนีของ {criterion.name_th} ไม่ครอบคลุมประเทศ ({gap.source.title})",
+                what_th=f"ยืนยันว่าดัชนีของ {criterion.name_th} ไม่ครอบคลุมประเทศ "
+                f"({claimed.source.title})",
                 what_en=f"Confirm that the index of {criterion.name_en} does not cover the "
-                f"country ({gap.source.title})",
-                evidence=[gap.source.url],
+                f"country ({claimed.source.title})",
+                evidence=[claimed.source.url],
             )
         )
     return assessment, confirm

@@ -241,7 +241,9 @@ def test_a_gap_recorded_for_another_country_does_not_apply(tmp_path: Path) -> No
     assert verdict(config) == ("provisional", 9, 16)
 
 
-def test_an_unverified_coverage_gap_keeps_the_verdict_provisional(tmp_path: Path) -> None:
+def test_an_unverified_coverage_gap_keeps_the_criterion_in_the_denominator_provisional(
+    tmp_path: Path,
+) -> None:
     def gap(methodology: Doc) -> None:
         confirm_rules(methodology)
         methodology["eligibility"]["criteria"][3]["not_covered"] = [
@@ -267,8 +269,21 @@ def test_an_unverified_coverage_gap_keeps_the_verdict_provisional(tmp_path: Path
     result = assess_eligibility(
         config.methodology.eligibility, config.inputs.eligibility, config.inputs.country
     )
-    assert (result.outcome, result.total, result.available) == ("provisional", 12, 12)
-    assert [t.key for t in result.to_confirm] == ["citizen_engagement.coverage"]
+    # Unconfirmed, the gap leaves nothing out of the denominator: 12/16, not 12/12 (a claim
+    # cited to a home page must not turn a missing input into a full score).
+    assert (result.outcome, result.total, result.available, result.needed) == (
+        "provisional",
+        12,
+        16,
+        12,
+    )
+    assert [t.key for t in result.to_confirm] == [
+        "citizen_engagement",
+        "citizen_engagement.coverage",
+    ]
+    assert result.excluded == []
+    points = eligibility_figures(config)["eligibility_points"]
+    assert (points.ratio, points.status) == ("12/16", "provisional")
 
 
 def test_two_criteria_not_covered_is_not_enough_data(tmp_path: Path) -> None:
