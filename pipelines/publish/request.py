@@ -125,7 +125,7 @@ def _csv_resource(
         mimetype="text/csv",
         description=description,
         period=period,
-        datastore=DatastoreTable(fields, table, tuple(spec.primary_key)),
+        datastore=DatastoreTable(fields, table, published_key(spec)),
     )
 
 
@@ -273,17 +273,35 @@ def dataset_metadata(
     )
 
 
+def _masked(spec: DatasetSpec) -> set[str]:
+    return {rule.column for rule in spec.privacy.personal_data if rule.action == "mask"}
+
+
+def published_key(spec: DatasetSpec) -> tuple[str, ...]:
+    """The primary key the published table keeps: the contract's, unless the privacy policy
+    masks one of its columns. Two persons' ids can mask to the same cell (``3-xxxx-xxxxx-xx-3``
+    for two sole traders bidding on one project), so a masked key is no key once published: the
+    gate checked it on the unmasked rows; the DataStore table and datapackage.json declare none
+    (a keyed DataStore table would refuse the second row and leave the dataset half-loaded)."""
+    key = tuple(spec.primary_key)
+    return () if set(key) & _masked(spec) else key
+
+
 def _as_published(spec: DatasetSpec) -> dict[str, Any]:
     """The contract's Table Schema as the published cells follow it: a column the privacy policy
-    masks may hold masked cells (``3-xxxx-xxxxx-xx-9``), so its input pattern is left out."""
-    masked = {rule.column for rule in spec.privacy.personal_data if rule.action == "mask"}
+    masks may hold masked cells (``3-xxxx-xxxxx-xx-9``), so its input pattern is left out, and
+    so is a primary key holding such a column (:func:`published_key`)."""
+    masked = _masked(spec)
     fields = [
         {**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "pattern"}}
         if f["name"] in masked and "pattern" in f.get("constraints", {})
         else f
         for f in spec.schema.get("fields", [])
     ]
-    return {**spec.schema, "fields": fields}
+    schema = {**spec.schema, "fields": fields}
+    if not published_key(spec):
+        schema.pop("primaryKey", None)
+    return schema
 
 
 def build_request(
