@@ -24,7 +24,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pipelines.layout import PROCUREMENT, integrity_files, report_json_path
+import pyarrow.parquet as pq
+
+from pipelines.integrity.red_flags import load_flag_specs
+from pipelines.layout import PROCUREMENT, integrity_files, report_json_path, schema_valid_path
 from pipelines.readiness.facts import (
     PortalSnapshot,
     RedFlagSummary,
@@ -41,19 +44,48 @@ AGENCIES = "agencies_with_red_flags"  # labelled in figures.LABELS
 register_prefix(PER_AGENCY, "อัตราโครงการที่มีสัญญาณเตือน หน่วยงาน", "Procurement red-flag rate, agency")
 
 
-def read_rate(data_dir: Path, agency: str) -> dict[str, Any] | None:
-    """The ``rate`` block of the agency's ``red_flags.json``; None without one."""
+def read_flags_json(data_dir: Path, agency: str) -> dict[str, Any] | None:
+    """The agency's ``red_flags.json`` when it has a ``rate`` block of counts; None without."""
     path = integrity_files(data_dir, agency).flags_json
     if not path.is_file():
         return None
-    rate = json.loads(path.read_text(encoding="utf-8")).get("rate")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    rate = document.get("rate")
     if not isinstance(rate, Mapping):
         return None
     for name in ("flagged_projects", "screened_rows", "published_rows"):
         value = rate.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{path}: rate.{name} is not a count")
-    return dict(rate)
+    return dict(document)
+
+
+def read_rate(data_dir: Path, agency: str) -> dict[str, Any] | None:
+    """The ``rate`` block of the agency's ``red_flags.json``; None without one."""
+    document = read_flags_json(data_dir, agency)
+    return None if document is None else dict(document["rate"])
+
+
+def staleness(data_dir: Path, agency: str, document: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why ``red_flags.json`` is not of the current screened table or flag set (Thai, English),
+    or None: its rows screened differ from the gate's ``schema_valid.parquet`` row count, or
+    the flags it describes are not the flags ``datasets/procurement/red_flags.yaml`` defines."""
+    screened = schema_valid_path(data_dir, PROCUREMENT, agency)
+    rows = document["rate"]["screened_rows"]
+    if screened.is_file():
+        current = pq.ParquetFile(screened).metadata.num_rows
+        if current != rows:
+            return (
+                f"ผลวิเคราะห์มาจากไฟล์ก่อนหน้า ({rows} แถว ไฟล์ปัจจุบัน {current} แถว)",
+                f"the analysis is of an earlier file ({rows} rows; the current file has {current})",
+            )
+    described = [f.get("id") for f in document.get("flags") or [] if isinstance(f, Mapping)]
+    if described and set(described) != {spec.id for spec in load_flag_specs()}:
+        return (
+            "ผลวิเคราะห์มาจากชุดสัญญาณเตือนก่อนหน้า (ไม่ตรงกับชุดปัจจุบัน)",
+            "the analysis is of an earlier set of red flags (not the current one)",
+        )
+    return None
 
 
 def red_flag_summary(
@@ -61,15 +93,20 @@ def red_flag_summary(
 ) -> RedFlagSummary | None:
     """Flagged projects over every procurement row that passed the schema (business-rule
     quarantine included), from the agency's ``red_flags.json`` rate block; None without one."""
-    rate = read_rate(data_dir, agency)
-    if rate is None:
+    document = read_flags_json(data_dir, agency)
+    if document is None:
         return None
+    rate = document["rate"]
+    stale = staleness(data_dir, agency, document)
     return RedFlagSummary(
         projects=rate["screened_rows"],
         flagged_projects=rate["flagged_projects"],
         evidence=shown(integrity_files(data_dir, agency).flags_json),
         published_rows=rate["published_rows"],
         flagged_not_published=[str(p) for p in rate.get("flagged_not_published") or []],
+        not_computable=[str(f) for f in document.get("not_computable") or []],
+        stale_th=stale[0] if stale else None,
+        stale_en=stale[1] if stale else None,
     )
 
 
@@ -103,12 +140,26 @@ def rate_figures(
     evidence: list[str] = []
     missing: list[str] = []
     off_portal: list[str] = []
+    partial: list[str] = []
     for org in snapshot.organizations:
         key = PER_AGENCY + org.name
         dataset = datasets.get(f"{org.name}-{PROCUREMENT}")
         verdict = verdicts.get(org.name)
         received = verdict is not None
         rate = None if verdict is not None and verdict.blocked else rates.get(org.name)
+        if rate is not None and rate.stale_en is not None:
+            # a rate of an earlier file or flag set says nothing of today's: unknown, named
+            missing.append(org.name)
+            figures[key] = figure(
+                key,
+                None,
+                "share",
+                [dataset.url if dataset else org.url],
+                status="unknown",
+                note_th=f"ไม่ใช้ผลวิเคราะห์สัญญาณเตือน: {rate.stale_th}",
+                note_en=f"red-flag analysis not used: {rate.stale_en}",
+            )
+            continue
         if rate is None:
             if received:
                 missing.append(org.name)
@@ -124,6 +175,8 @@ def rate_figures(
                 + (" (data received, but blocked or not computed)" if received else ""),
             )
             continue
+        if rate.not_computable:
+            partial.append(org.name)
         page = (
             next((r.page_url for r in dataset.resources if r.name == RESOURCE), None)
             if dataset
@@ -143,12 +196,15 @@ def rate_figures(
     if off_portal:
         note_th.append(f"ไฟล์สัญญาณเตือนไม่อยู่บนพอร์ทัล: {', '.join(off_portal)}")
         note_en.append(f"red-flag file not on the portal: {', '.join(off_portal)}")
+    if partial:
+        note_th.append(f"บางสัญญาณเตือนคำนวณไม่ได้ (ไม่มีข้อมูลการเสนอราคา): {', '.join(partial)}")
+        note_en.append(f"some red flags not computable (no bids): {', '.join(partial)}")
     figures[OVERALL] = share(
         OVERALL,
         flagged,
         screened,
         evidence or [snapshot.url],
-        status="provisional" if (missing or off_portal) and screened else None,
+        status="provisional" if (missing or off_portal or partial) and screened else None,
         note_th="; ".join(note_th) or None,
         note_en="; ".join(note_en) or None,
     )
@@ -175,12 +231,23 @@ def _rate(key: str, rate: RedFlagSummary, links: list[str], off: bool) -> Figure
     if off:
         note_th += "; ไฟล์สัญญาณเตือนไม่อยู่บนพอร์ทัล"
         note_en += "; the red-flag file is not on the portal"
+    skipped = rate.not_computable
+    if skipped:
+        # flags that need bids were not computed: the rate is a floor, never a final figure
+        note_th += (
+            f"; คำนวณไม่ได้ {len(skipped)} สัญญาณเตือน เพราะไม่มีข้อมูลการเสนอราคาที่ผ่านการตรวจสอบ"
+            f" ({', '.join(skipped)}): อัตราจริงอาจสูงกว่านี้"
+        )
+        note_en += (
+            f"; {len(skipped)} red flag(s) not computable without a bids table that passed the "
+            f"gate ({', '.join(skipped)}): the true rate may be higher"
+        )
     return share(
         key,
         rate.flagged_projects,
         screened,
         links,
-        status="provisional" if off and screened else None,
+        status="provisional" if (off or skipped) and screened else None,
         note_th=note_th,
         note_en=note_en,
     )

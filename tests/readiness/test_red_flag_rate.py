@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from pipelines.layout import integrity_files, report_json_path
+from pipelines.integrity.red_flags import load_flag_specs
+from pipelines.layout import integrity_files, report_json_path, schema_valid_path
 from pipelines.readiness.red_flag_rate import red_flag_figures
 
 from .conftest import PORTAL, dataset, organization, snapshot
@@ -77,3 +80,84 @@ def test_received_without_a_rate_is_unknown_and_named_in_the_overall(figures: di
         "received but not computed: ccc; red-flag file not on the portal: bbb"
     )
     assert overall.note_th is not None
+
+
+# --- a rate that is not of today's file or flag set, or misses flags (R4 f1, f2, f9) -------------
+
+
+def write_screened(data_dir: Path, agency: str, rows: int) -> None:
+    """The gate's schema_valid table (only its row count is read) and a passed verdict."""
+    folder = report_json_path(data_dir, "procurement", agency).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.table({"project_id": [f"p{i}" for i in range(rows)]})
+    pq.write_table(table, schema_valid_path(data_dir, "procurement", agency))
+    (folder / "report.json").write_text(
+        '{"status": "passed", "valid": true, "publishable": true}', "utf-8"
+    )
+
+
+def add_to_flags_json(data_dir: Path, agency: str, **extra: object) -> None:
+    path = integrity_files(data_dir, agency).flags_json
+    document = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(document | extra), encoding="utf-8")
+
+
+def current_flags() -> list[dict[str, str]]:
+    return [{"id": spec.id} for spec in load_flag_specs()]
+
+
+@pytest.fixture
+def partial(tmp_path: Path) -> dict:
+    # full: 2/10, every flag computed, the flag set of today's red_flags.yaml -> ok
+    write_screened(tmp_path, "full", 10)
+    write_rate(tmp_path, "full", 2, 10, [])
+    add_to_flags_json(tmp_path, "full", flags=current_flags(), not_computable=[])
+    # nobids: 1/10 but the bid flags were skipped (no bids table passed the gate)
+    write_screened(tmp_path, "nobids", 10)
+    write_rate(tmp_path, "nobids", 1, 10, [])
+    add_to_flags_json(tmp_path, "nobids", not_computable=["R024", "R036"])
+    # rows: today's gate passed 10 rows; red_flags.json is of an earlier 100-row file
+    write_screened(tmp_path, "rows", 10)
+    write_rate(tmp_path, "rows", 2, 100, [])
+    # oldset: same rows, but written by an earlier set of flags
+    write_screened(tmp_path, "oldset", 10)
+    write_rate(tmp_path, "oldset", 1, 10, [])
+    add_to_flags_json(tmp_path, "oldset", flags=[{"id": "R003"}, {"id": "OLD-FLAG"}])
+    names = ("full", "nobids", "rows", "oldset")
+    orgs = [organization(name) for name in names]
+    datasets = [dataset(name, "procurement", [("red-flags.csv", "CSV", False)]) for name in names]
+    return red_flag_figures(snapshot(orgs, datasets), tmp_path)
+
+
+def test_a_complete_current_rate_is_ok(partial: dict) -> None:
+    full = partial["red_flag_rate_full"]
+    assert (full.ratio, full.status) == ("2/10", "ok")
+    assert "not computable" not in (full.note_en or "")
+
+
+def test_flags_not_computable_make_the_rate_provisional_and_named(partial: dict) -> None:
+    nobids = partial["red_flag_rate_nobids"]
+    assert (nobids.ratio, nobids.status) == ("1/10", "provisional")
+    assert "2 red flag(s) not computable" in (nobids.note_en or "")
+    assert "R024, R036" in (nobids.note_en or "")
+    assert "R024, R036" in (nobids.note_th or "")
+
+
+def test_a_rate_of_an_earlier_file_is_unknown_not_its_old_ratio(partial: dict) -> None:
+    rows = partial["red_flag_rate_rows"]
+    assert (rows.value, rows.ratio, rows.status) == (None, None, "unknown")
+    assert "earlier file (100 rows; the current file has 10)" in (rows.note_en or "")
+
+
+def test_a_rate_of_an_earlier_flag_set_is_unknown(partial: dict) -> None:
+    oldset = partial["red_flag_rate_oldset"]
+    assert (oldset.value, oldset.status) == (None, "unknown")
+    assert "earlier set of red flags" in (oldset.note_en or "")
+
+
+def test_the_overall_rate_counts_only_current_rates_and_is_provisional(partial: dict) -> None:
+    overall = partial["red_flag_rate"]
+    # full 2/10 + nobids 1/10; rows and oldset are unknown, named as received without a rate
+    assert (overall.ratio, overall.status) == ("3/20", "provisional")
+    assert "received but not computed: rows, oldset" in (overall.note_en or "")
+    assert "not computable (no bids): nobids" in (overall.note_en or "")
