@@ -4,7 +4,8 @@ The procurement table says how many bids a project received and who won; the bid
 (family ``procurement_bids``, declared in ocds.yaml as ``bids``) says who offered what and
 whether the bid was found valid. For each project with bids, :func:`add_bids` writes the OCDS
 bid extension's ``bids.details`` (one per bid: its date, status, tenderer and value) and
-``bids.statistics`` (``bids``, ``validBids``, ``disqualifiedBids``), sets
+``bids.statistics`` (``bids``, ``validBids``, ``disqualifiedBidders``: the measures of the
+extension's bidStatistics codelist), sets
 ``tender.numberOfTenderers`` to the number of bids, and lists each bidder in ``parties`` with the
 role ``tenderer`` (the winner's supplier party gains the role). A project without bids (an agency
 that sent no bids file) gets no ``bids`` section; its ``numberOfTenderers`` stays the procurement
@@ -52,7 +53,8 @@ TYPES: dict[str, pa.DataType] = {
 SCHEMA = pa.schema([(name, TYPES[name]) for name in COLUMNS])
 # OCDS bidStatus codes the table may hold, and the statistics counted from them.
 STATUSES = ("valid", "disqualified", "withdrawn")
-MEASURES = (("bids", None), ("validBids", "valid"), ("disqualifiedBids", "disqualified"))
+# The extension's bidStatistics.csv codes: it has no "disqualifiedBids"; one bid per bidder row.
+MEASURES = (("bids", None), ("validBids", "valid"), ("disqualifiedBidders", "disqualified"))
 
 
 class BidsTableError(ValueError):

@@ -85,7 +85,8 @@ def export_release_package(
         bids=index_bids(bids, buyer.agency_code),  # the bids table, if any (ocds_bids)
     )
     rows = _checked_rows(table, context)
-    releases = [_release(row, context) for row in rows]
+    # A stable order (ocid, then release id): the same rows in any order give the same bytes.
+    releases = sorted((_release(row, context) for row in rows), key=_release_order)
     links = package_links(config, buyer.agency_code)
     package: Json = {"uri": uri or links["uri"], "version": config.version}
     if config.extensions:  # validated against their vendored copies (ocds_validate)
@@ -220,6 +221,10 @@ def _release(row: Json, context: _Context) -> Json:
         release["contracts"] = [_contract(row, config)]
     add_bids(release, row, context.bids.get(project_id), config)  # award date, bids, tenderers
     return release
+
+
+def _release_order(release: Json) -> tuple[str, str]:
+    return (release["ocid"], release["id"])
 
 
 def _release_date(row: Json, context: _Context) -> str:

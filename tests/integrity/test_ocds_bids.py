@@ -84,7 +84,11 @@ def test_three_bids_give_the_hand_computed_section(
         "statistics": [
             {"id": f"{PROJECT}-bids", "measure": "bids", "value": 3},
             {"id": f"{PROJECT}-validBids", "measure": "validBids", "value": 2},
-            {"id": f"{PROJECT}-disqualifiedBids", "measure": "disqualifiedBids", "value": 1},
+            {
+                "id": f"{PROJECT}-disqualifiedBidders",
+                "measure": "disqualifiedBidders",
+                "value": 1,
+            },
         ],
         "details": [  # in order of amount
             {
@@ -313,7 +317,7 @@ def test_one_demo_agency_publishes_its_bids_and_their_ocds(
             assert statistics == {
                 "bids": len(bids),
                 "validBids": sum(b["bid_status"] == "valid" for b in bids),
-                "disqualifiedBids": sum(b["bid_status"] == "disqualified" for b in bids),
+                "disqualifiedBidders": sum(b["bid_status"] == "disqualified" for b in bids),
             }
             assert release["tender"]["numberOfTenderers"] == len(bids)
             assert sorted(d["value"]["amount"] for d in release["bids"]["details"]) == sorted(
