@@ -16,7 +16,7 @@ and each finding's ``action`` (mask/drop/block) when present.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from fnmatch import fnmatch
 from typing import Any, Literal
@@ -199,6 +199,30 @@ def partition(
         if dataset is not None
         else org.url,
     )
+
+
+def other_partitions(
+    org: PortalOrganization,
+    snapshot: PortalSnapshot,
+    local: LocalOutputs,
+    scored: Sequence[str],
+    name_pattern: str,
+) -> list[AgencyFamily]:
+    """Every family outside ``scored`` the gate judged for ``org`` (asset declarations, bids,
+    forum meetings...): a file blocked for personal data there is still a partition blocked."""
+    datasets = {d.name: d for d in snapshot.datasets if d.organization == org.name}
+    keys = sorted(k.split("/", 1) for k in local.validation if "/" in k)
+    return [
+        partition(
+            family,
+            org,
+            datasets.get(name_pattern.format(agency=org.name, family=family)),
+            snapshot,
+            local,
+        )
+        for family, agency in keys
+        if agency == org.name and family not in scored
+    ]
 
 
 def timely(partition: AgencyFamily, as_of: datetime) -> bool | None:

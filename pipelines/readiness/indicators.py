@@ -30,6 +30,7 @@ from pipelines.readiness.facts import (
     future_noted,
     has_fiscal_year,
     name_matches,
+    other_partitions,
     partition,
     serves_api,
     timely,
@@ -72,6 +73,7 @@ class _AgencyFacts(_Result):
     stars: list[tuple[PortalResource, int]]
     tabular: list[PortalResource]
     api: list[bool]  # per received partition: every data table in the DataStore
+    others: list[AgencyFamily] = []  # judged by the gate, outside the scored families
 
     @property
     def received(self) -> list[AgencyFamily]:
@@ -159,6 +161,7 @@ def _agency_facts(
         stars=[(res, _stars(res, dataset, methodology)) for dataset, res in data_resources],
         tabular=tabular,
         api=[serves_api(p, tabular) for p in partitions.values() if p.received],
+        others=other_partitions(org, snapshot, local, rules.families, rules.dataset_name_pattern),
     )
 
 
@@ -185,7 +188,9 @@ def _shared_figures(
     mean_stars = sum(s for _, s in stars) / len(stars) if stars else None
     star_evidence = [r.page_url for r, _ in stars] or fallback
     received_evidence = [p.evidence for p in received] or fallback
-    privacy_blocked = [p for p in received if p.verdict is not None and p.verdict.privacy_blocked]
+    # personal data: over every partition the gate judged, the unscored families included
+    judged = received + [p for f in facts for p in f.others if p.received]
+    privacy_blocked = [p for p in judged if p.verdict is not None and p.verdict.privacy_blocked]
     blocked_evidence = [p.evidence for p in privacy_blocked] or fallback
     oit_met = sum(int(i.value or 0) for i in oit_items)
     oit_shaky = [i for i in oit_items if i.status == "provisional"]
@@ -246,7 +251,7 @@ def _shared_figures(
             "count",
             blocked_evidence,
             numerator=len(privacy_blocked),
-            denominator=len(received),
+            denominator=len(judged),
         ),
         "values_masked_before_publication": figure(
             "values_masked_before_publication",
@@ -261,7 +266,7 @@ def _shared_figures(
             "count",
             blocked_evidence,
             numerator=len(privacy_blocked),
-            denominator=len(received),
+            denominator=len(judged),
             note_th="ชุดข้อมูลที่ถูกระงับเพราะพบข้อมูลส่วนบุคคล",
             note_en="partitions blocked for personal data",
         ),

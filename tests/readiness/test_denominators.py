@@ -252,3 +252,42 @@ def test_a_file_that_cannot_be_read_counts_as_received_and_failed(
     assert (figures["partitions_received"].value, figures["partitions_awaiting"].value) == (1, 2)
     for key in ("validation_pass_rate", "timeliness", "datastore_share"):
         assert (nn(figures[key]), figures[key].value, figures[key].status) == ((0, 1), 0.0, "ok")
+
+
+# --- personal data blocked in a family outside the scores (R4 f5) ---------------------------
+
+
+def test_a_partition_blocked_in_an_unscored_family_is_counted_blocked(config: OgpConfig) -> None:
+    ok = ValidationSummary(valid=True, privacy_findings=0, evidence="x", status="passed")
+    blocked = ValidationSummary(
+        valid=False, privacy_findings=1, evidence="x", status="blocked", privacy_blocked=True
+    )
+    families = ("budget", "procurement", "decisions")
+    snap = snapshot(
+        [organization("aaa"), organization("bbb")],
+        [dataset("aaa", f, [(f"{f}-2025.csv", "CSV", True)]) for f in families]
+        + [dataset("aaa", "asset_declarations", [("asset_declarations-2025.csv", "CSV", True)])],
+    )
+    validation = {f"{f}/aaa": ok for f in families}
+    # aaa: its asset declarations and its bids refused for personal data; bbb: one bids file
+    validation |= {
+        "asset_declarations/aaa": blocked,
+        "procurement_bids/aaa": blocked,
+        "procurement_bids/bbb": ok,
+    }
+    local = LocalOutputs(validation=validation, red_flags={})
+    result = compute_indicators(snap, local, config.methodology, 2025, AS_OF)
+    overall = result.overall["partitions_blocked_personal_data"]
+    # 2 blocked of the 6 partitions the gate judged (aaa: 3 scored + 2 others; bbb: 1)
+    assert (overall.value, nn(overall)) == (2, (2, 6))
+    assert nn(result.overall["privacy_incidents_blocked"]) == (2, 6)
+    cards = {card.agency: card.figures for card in result.agencies}
+    assert nn(cards["aaa"]["partitions_blocked_personal_data"]) == (2, 5)
+    assert nn(cards["bbb"]["partitions_blocked_personal_data"]) == (0, 1)
+    # evidence on the portal: the asset declarations dataset, else the organization page
+    assert cards["aaa"]["partitions_blocked_personal_data"].evidence == [
+        f"{PORTAL}/dataset/aaa-asset_declarations",
+        f"{PORTAL}/organization/aaa",
+    ]
+    # the scored figures keep their own denominators (the three scored families)
+    assert nn(cards["aaa"]["validation_pass_rate"]) == (3, 3)
