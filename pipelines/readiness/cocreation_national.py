@@ -64,6 +64,10 @@ def national_figures(
     else:
         why = None
     assessed = list(results[code]) if why is None and code is not None else []
+    # the host unconfirmed, every national figure is provisional and unverified, named
+    confirmed = bool(host and host.checked)
+    host_th = "" if confirmed else "; ยังไม่ยืนยันหน่วยงานเจ้าภาพเวทีระดับชาติกับเอกสาร"
+    host_en = "" if confirmed else "; the host of the national forum is not yet verified"
     figures: dict[str, Figure] = {}
     for i, standard in enumerate(standards.standards):
         key = NATIONAL_STANDARD + standard.id
@@ -77,10 +81,11 @@ def national_figures(
         if not assessed:
             figures[key] = figure(key, None, "count", evidence, note_th=th, note_en=en)
             continue
+        shaky_standard = "not_assessed" in verdicts.values() or not confirmed
         figures[key] = figure(
             key, met, "count", evidence, numerator=met, denominator=len(ids),
-            status="provisional" if "not_assessed" in verdicts.values() else "ok",
-            note_th=th, note_en=en,
+            status="provisional" if shaky_standard else "ok", verified=confirmed,
+            note_th=th + host_th, note_en=en + host_en,
         )  # fmt: skip
     for standard in standards.standards:  # each labelled with its standard's name
         key = NATIONAL_STANDARD + standard.id
@@ -99,11 +104,11 @@ def national_figures(
         )
         return figures
     met = sum(1 for s in assessed if s.verdict == "met")
-    shaky = any(s.verdict == "not_assessed" for s in assessed) or not (host and host.checked)
+    shaky = any(s.verdict == "not_assessed" for s in assessed) or not confirmed
     figures[NATIONAL] = figure(
         NATIONAL, met, "count", evidence, numerator=met, denominator=len(assessed),
-        status="provisional" if shaky else "ok", verified=bool(host and host.checked),
-        note_th=f"เวทีของ {agencies[code].title}",
-        note_en=f"the forum of {agencies[code].title_en or code}",
+        status="provisional" if shaky else "ok", verified=confirmed,
+        note_th=f"เวทีของ {agencies[code].title}{host_th}",
+        note_en=f"the forum of {agencies[code].title_en or code}{host_en}",
     )  # fmt: skip
     return figures

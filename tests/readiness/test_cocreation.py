@@ -185,17 +185,44 @@ def test_the_national_forum_is_assessed_from_its_hosts_meetings(tmp_path: Path) 
     assert overall.evidence == [f"{PORTAL}/dataset/aaa-forum_meetings", STANDARDS_URL]
     one = figures["cocreation_national_standard_1"]
     assert (one.value, one.ratio, one.status) == (2, "2/3", "provisional")
-    assert one.note_en == "1a met; 1b met; 1c not assessed (no data)"
-    assert one.note_th == "ข้อ 1a ผ่าน; ข้อ 1b ผ่าน; ข้อ 1c ไม่ได้ประเมิน (ไม่มีข้อมูล)"
+    assert one.note_en == (
+        "1a met; 1b met; 1c not assessed (no data); "
+        "the host of the national forum is not yet verified"
+    )
+    assert one.note_th == (
+        "ข้อ 1a ผ่าน; ข้อ 1b ผ่าน; ข้อ 1c ไม่ได้ประเมิน (ไม่มีข้อมูล); ยังไม่ยืนยันหน่วยงานเจ้าภาพเวทีระดับชาติกับเอกสาร"
+    )
     assert one.label_en == (
         "Standard 1, Establishing a space for ongoing dialogue and collaboration: "
         "minimum requirements met (national)"
     )
     assert one.label_th.startswith("มาตรฐานที่ 1 พื้นที่สำหรับการหารือ")
     two = figures["cocreation_national_standard_2"]
-    assert (two.ratio, two.note_en) == ("2/3", "2a not assessed (no data); 2b met; 2c met")
+    assert (two.ratio, two.note_en) == (
+        "2/3",
+        "2a not assessed (no data); 2b met; 2c met; "
+        "the host of the national forum is not yet verified",
+    )
+    # every requirement of standard 5 met, but the host is unconfirmed: provisional (R4 f8)
     five = figures["cocreation_national_standard_5"]
-    assert (five.value, five.ratio, five.status) == (1, "1/1", "ok")
+    assert (five.value, five.ratio, five.status, five.verified) == (1, "1/1", "provisional", False)
+    assert all(f.verified is False for f in figures.values())
+
+
+def test_with_a_verified_host_a_fully_met_standard_is_ok(tmp_path: Path) -> None:
+    document = {
+        "title": "Cabinet resolution naming the OGP point of contact",
+        "url": "https://www.example.org/cabinet/ogp-point-of-contact.pdf",
+        "kind": "official_page",
+        "checked_on": "2026-11-02",
+    }
+    figures = national(tmp_path, "aaa", verified=True, source=document)
+    five = figures["cocreation_national_standard_5"]
+    assert (five.ratio, five.status, five.verified) == ("1/1", "ok", True)
+    assert "not yet verified" not in (five.note_en or "")
+    one = figures["cocreation_national_standard_1"]
+    assert (one.status, one.verified) == ("provisional", True)  # 1c not assessed
+    assert figures["cocreation_national_standards_met"].verified is True
 
 
 @pytest.mark.parametrize(
