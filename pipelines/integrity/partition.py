@@ -6,7 +6,8 @@ the schema, also those a business rule quarantined — a contract over its budge
 thing a red flag is for). Output, beside each other in
 ``data/integrity/procurement/<agency>/``: ``ocds_release_package.json`` (written only when
 valid, so a bad run leaves the previous package in place), ``red_flags.csv`` and
-``red_flags.parquet`` (agency_code, project_id, flag_id, detail, ocid, values, parameters: no
+``red_flags.parquet`` (agency_code, project_id, flag_id, detail, ocid, values, parameters,
+published, held_back_by: see :mod:`pipelines.integrity.flags.published`; no
 name, personal id or free text of the row) and ``red_flags.json`` (each flag's definition,
 parameters, whether it was computable and its flagged projects, the summary counts, and the
 ``rate``: flagged projects over the rows screened, with the flagged projects that were not
@@ -38,6 +39,7 @@ import pyarrow.parquet as pq
 
 from pipelines.contracts import load_agencies
 from pipelines.files import replace_atomically
+from pipelines.integrity.flags.published import publication, with_publication
 from pipelines.integrity.ocds_bids import read_bids
 from pipelines.integrity.ocds_config import BidsTable, load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
@@ -60,6 +62,7 @@ from pipelines.layout import (  # the integrity stage's files (FAMILY: procureme
     integrity_dir,
     integrity_files,
     publishable_path,
+    report_json_path,
     schema_valid_path,
 )
 from pipelines.layout import PROCUREMENT as FAMILY
@@ -187,8 +190,10 @@ def export_partition(
     validator: jsonschema_rs.Validator,
     *,
     published: dt.datetime | None = None,
+    with_bids: bool = True,
 ) -> OcdsOutcome:
     """Export, validate, and write the agency's release package when it is valid.
+    ``with_bids=False``: the gate's bids are not read (``ocds_bids.current_bids`` found none now).
 
     Everything in the package comes from the data (``publishedDate`` is the newest release
     date unless ``published`` is given), so an unchanged table writes the same bytes again.
@@ -198,7 +203,8 @@ def export_partition(
         return OcdsOutcome(releases=0, issues=[], path=None)
     buyer = buyer_from_registry(agency_code)
     declared = load_ocds_config().bids  # the bids table ocds.yaml declares, if any
-    bids = read_bids(gated_bids_path(data_dir, agency_code, declared), declared)  # None: none sent
+    bids_path = gated_bids_path(data_dir, agency_code, declared)
+    bids = read_bids(bids_path, declared) if with_bids else None  # None: none sent
     package = export_release_package(table, buyer, published=published, bids=bids)
     issues = validate_package(package, validator)
     if issues:
@@ -215,7 +221,21 @@ def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) 
     published = pq.read_table(gated_table_path(data_dir, agency_code), columns=["project_id"])
     bids_path = screened_bids_path(data_dir, agency_code)
     bids = pq.read_table(bids_path) if bids_path.exists() else None
-    flags = compute_flags(screened, specs, bids)
+    public_bids_path = gated_bids_path(data_dir, agency_code)
+    public_bids = (
+        pq.read_table(public_bids_path, columns=["project_id"])
+        if public_bids_path.exists()
+        else None
+    )
+    status = publication(
+        screened,
+        published,
+        report_json_path(data_dir, FAMILY, agency_code),
+        bids,
+        public_bids,
+        report_json_path(data_dir, BIDS_FAMILY, agency_code),
+    )
+    flags = with_publication(compute_flags(screened, specs, bids), status)
     folder = integrity_dir(data_dir, agency_code)
     folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(flags)

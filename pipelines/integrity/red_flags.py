@@ -47,6 +47,11 @@ FLAGS_SCHEMA = pa.schema(
         ("parameters", pa.string()),
     ]
 )
+# red-flags.csv / .parquet: the flags plus whether the OCDS shows each process as screened
+# (:mod:`pipelines.integrity.flags.published`)
+PUBLISHED_FLAGS_SCHEMA = FLAGS_SCHEMA.append(pa.field("published", pa.string())).append(
+    pa.field("held_back_by", pa.string())
+)
 NO_BIDS = (
     "no bids table that passed the schema for this agency (family procurement_bids): the flag "
     "reads bids and is not computable; it is not zero flagged"

@@ -20,7 +20,7 @@ from pipelines.integrity.partition import (
     integrity_dir,
     screened_table_path,
 )
-from pipelines.integrity.red_flags import FLAGS_SCHEMA, load_flag_specs
+from pipelines.integrity.red_flags import PUBLISHED_FLAGS_SCHEMA, load_flag_specs
 
 PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
 
@@ -109,7 +109,7 @@ def test_flags_are_written_as_csv_parquet_and_a_described_report(clean_cgd):
     from_csv = pacsv.read_csv(
         outcome.csv,
         convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in FLAGS_SCHEMA.names}
+            column_types={name: pa.string() for name in PUBLISHED_FLAGS_SCHEMA.names}
         ),
     )
     assert from_csv.to_pylist() == outcome.flags.to_pylist()
@@ -123,6 +123,8 @@ def test_flags_are_written_as_csv_parquet_and_a_described_report(clean_cgd):
             "ocid": f"ocds-th0000-{rows[0]['project_id']}",
             "values": '{"number_of_tenderers":1,"procurement_method":"open"}',
             "parameters": '{"procurement_methods": ["open", "selective"]}',
+            "published": "yes",
+            "held_back_by": "",
         }
     ]
     report = json.loads(outcome.report.read_text(encoding="utf-8"))

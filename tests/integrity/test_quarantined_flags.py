@@ -26,7 +26,7 @@ from stdnum.th import moa
 
 from pipelines.contracts import load_spec
 from pipelines.integrity.partition import flag_partition, gated_table_path, screened_table_path
-from pipelines.integrity.red_flags import FLAGS_SCHEMA, load_flag_specs
+from pipelines.integrity.red_flags import PUBLISHED_FLAGS_SCHEMA, load_flag_specs
 from pipelines.layout import validation_dir
 from pipelines.validation.gate import validate_partition
 
@@ -34,6 +34,7 @@ SPEC = load_spec("procurement")
 OVER_BUDGET = 19  # the row number in the file (header = 1) is this + 1
 SCHEMA_ERROR = 25
 NO_BIDDER = 22
+NO_BIDDER_RULE = "At least one bidder on awarded projects / โครงการที่มีผู้ชนะต้องมีผู้เสนอราคาอย่างน้อยหนึ่งราย"
 
 
 def tax_id(serial: int) -> str:
@@ -127,8 +128,15 @@ def test_the_published_flags_carry_no_name_tax_id_or_local_path(tmp_path: Path) 
     outcome = flag_partition("cgd", tmp_path, load_flag_specs())
     with outcome.csv.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        assert reader.fieldnames == FLAGS_SCHEMA.names
+        assert reader.fieldnames == PUBLISHED_FLAGS_SCHEMA.names
         rows = list(reader)
+    # the quarantined row's flag says it is not in the OCDS, and which rule held it back
+    assert [(r["project_id"], r["published"], r["held_back_by"]) for r in rows] == [
+        (project_id(OVER_BUDGET), "yes", ""),
+        (project_id(OVER_BUDGET), "yes", ""),
+        (project_id(OVER_BUDGET), "yes", ""),
+        (project_id(NO_BIDDER), "no", NO_BIDDER_RULE),
+    ]
     assert [r["detail"] for r in rows] == [
         "tender period 7 days (fewer than 15), procurement method open",
         "contract value 1,600,000.00 THB above budget 1,000,000.00 THB",
