@@ -216,7 +216,17 @@ def build_report(
         ],
         trends=history.compare(indicators.overall, previous[1], previous[0]) if previous else [],
         previous_run=previous[0] if previous else None,
-        actions=next_steps(eligibility, values, commitments, indicators_weakest_first),
+        actions=next_steps(
+            eligibility,
+            values,
+            commitments,
+            indicators_weakest_first,
+            [
+                *((None, f) for f in [*beside, *figures.values()]),
+                *((None, f) for s in sections for f in s.figures),
+                *((a.agency, f) for s in sections for a in s.agencies for f in a.figures.values()),
+            ],
+        ),
         agency_names=dict(agency_names or {}),
         source_titles=cited_titles(config.model_dump()),
     )

@@ -82,7 +82,19 @@ VOCABULARY: dict[str, dict[str, Words]] = {
         "verify": ("ป้อนและยืนยันข้อมูลคุณสมบัติ", "Enter and verify eligibility inputs"),
         "values": ("ป้อนและยืนยันข้อมูลการตรวจสอบค่านิยม", "Enter and verify the Values Check"),
         "overdue": ("ขั้นตอนพันธกิจที่เลยกำหนด", "Overdue commitment milestones"),
+        "blocked": (
+            "ข้อมูลที่ถูกระงับเพราะพบข้อมูลส่วนบุคคล",
+            "Data blocked for personal data",
+        ),
+        "late": ("ข้อมูลที่ไม่ทันเวลาตามเนื้อหา", "Data late by its content"),
+        "national": ("เวทีระดับชาติ", "The national forum"),
+        "mapping": ("การจับคู่ข้อ OIT ของปีประเมิน", "The OIT item mapping of the year"),
+        "cocreation": ("ข้อมูลการร่วมสร้าง", "Co-creation inputs"),
         "agency": ("หน่วยงานที่ยังเผยแพร่ข้อมูลไม่ครบ", "Agencies with items to publish"),
+        "figures": (
+            "ตัวเลขที่ยังไม่ครบถ้วนหรือยังไม่ยืนยัน",
+            "Figures still unknown or provisional",
+        ),
     },
     # text values of input figures (eligibility levels of access to information)
     "value": {

@@ -342,30 +342,28 @@ def actions_part(html: str) -> str:
 
 def test_every_next_step_is_shown_grouped_by_kind(report: Report) -> None:
     """The shipped inputs: three criteria to verify and citizen engagement to enter (4), the
-    Values Check's two indicators and its threshold (3), and the two agencies' missing OIT
-    items (2): nine steps, none dropped (a list cut at two per kind lost "Enter Citizen
-    Engagement" and the third Values Check step)."""
+    Values Check's two indicators and its threshold (3), each agency's data late by content
+    (2), the national forum's host, the OIT mapping and the co-creation inputs (3), the two
+    agencies' missing OIT items (2), and every other figure still unknown or provisional (11):
+    none dropped (a list cut at two per kind lost "Enter Citizen Engagement" and the third
+    Values Check step; review 4 found blocked and late data, the national forum and the OIT
+    mapping missing from the list)."""
     steps = [(a.priority, a.kind, a.subject) for a in report.actions]
-    assert steps == [
-        (1, "verify", None),
-        (2, "verify", None),
-        (3, "verify", None),
-        (4, "verify", None),
-        (5, "values", None),
-        (6, "values", None),
-        (7, "values", None),
-        (8, "agency", "cgd"),  # the weaker agency first
-        (9, "agency", "dga"),
-    ]
+    kinds = ["verify"] * 4 + ["values"] * 3 + ["late"] * 2
+    kinds += ["national", "mapping", "cocreation", "agency", "agency"] + ["figures"] * 11
+    assert [kind for _, kind, _ in steps] == kinds
+    assert [n for n, _, _ in steps] == list(range(1, 26))
+    assert steps[7:9] == [(8, "late", "cgd"), (9, "late", "dga")]
+    assert steps[12:14] == [(13, "agency", "cgd"), (14, "agency", "dga")]  # weaker first
     assert report.actions[3].text_en.startswith("Enter and verify Citizen Engagement from ")
     assert report.actions[6].text_en.startswith("Confirm the Values Check pass rule")
     html = actions_part(render_html(report))
     names = Names(report.agency_names, report.source_titles)
     for action in report.actions:
         assert f'<small lang="en">{names.en(action.text_en)}</small>' in html
-    assert html.count("<li>") == 9
+    assert html.count("<li>") == 25
     # one group per kind, each with its words and its count, numbered on from the last group
-    assert html.count('<details class="steps"') == 3
+    assert html.count('<details class="steps"') == 8
     assert '<ol start="5">' in html
     assert '<span lang="en">Enter and verify eligibility inputs</span> (4)' in html
     markdown = render_markdown(report)
