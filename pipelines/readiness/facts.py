@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipelines.readiness.figures import Figure
+from pipelines.readiness.figures import Figure, counted_share, figure, register_prefix
 from pipelines.readiness.timeliness import ContentKind, DueAt, is_timely, period_is_timely
 from pipelines.thai import ce_to_be
 
@@ -330,3 +330,34 @@ def _gate_status(document: Mapping[str, Any], valid: bool) -> GateStatus:
     if not published:
         return "blocked"
     return "passed" if valid else "quarantined"
+
+
+register_prefix("validation_pass_rate_", "อัตราการผ่านการตรวจสอบข้อมูล", "Validation pass rate")
+
+
+def family_figures(
+    family: str, parts: Sequence[tuple[str, AgencyFamily]], fallback: list[str]
+) -> dict[str, Figure]:
+    """Portal-wide figures of one family over ``parts`` (each agency's organization page and
+    partition). *Awaiting data*: no file received (neither published nor failed); *blocked*: the
+    gate refused the latest file received (an older version may still be online); the pass rate
+    of the family alone over the partitions received (C1.1 is about procurement's)."""
+    awaiting = [url for url, p in parts if not p.received]
+    blocked = [url for url, p in parts if p.blocked]
+    sent = [p for _, p in parts if p.received]
+    rate = f"validation_pass_rate_{family}"
+    return {
+        f"agencies_awaiting_{family}": figure(
+            f"agencies_awaiting_{family}", len(awaiting), "count", awaiting or fallback
+        ),
+        f"agencies_blocked_{family}": figure(
+            f"agencies_blocked_{family}", len(blocked), "count", blocked or fallback
+        ),
+        rate: counted_share(
+            rate,
+            [None if p.verdict is None else p.verdict.valid for p in sent],
+            [p.evidence for p in sent] or fallback,
+            unknown_th="ไม่มีรายงานผลการตรวจสอบ",
+            unknown_en="no validation report",
+        ),
+    }

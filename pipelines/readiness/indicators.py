@@ -27,6 +27,7 @@ from pipelines.readiness.facts import (
     PortalOrganization,
     PortalResource,
     PortalSnapshot,
+    family_figures,
     future_noted,
     has_fiscal_year,
     name_matches,
@@ -341,7 +342,8 @@ def _overall(
         overall[key] = figure(
             key, len(publishing), "count", [d.url for d in publishing] or portal_orgs
         )
-        overall.update(_coverage(family, facts, portal_orgs))
+        parts = [(f.organization.url, f.partitions[family]) for f in facts]
+        overall.update(family_figures(family, parts, portal_orgs))
         # timeliness of one family (commitments about one family read this one)
         received = [f.partitions[family] for f in facts if family in f.timely]
         overall[f"timeliness_{family}"] = future_noted(
@@ -355,22 +357,6 @@ def _overall(
             received,
         )
     return overall
-
-
-def _coverage(family: str, facts: list[_AgencyFacts], fallback: list[str]) -> dict[str, Figure]:
-    """*Awaiting data*: no file received for the family (a normal state, neither published nor
-    failed); *blocked*: the gate refused the latest file received (an older version may still
-    be online)."""
-    awaiting = [f.organization.url for f in facts if not f.partitions[family].received]
-    blocked = [f.organization.url for f in facts if f.partitions[family].blocked]
-    return {
-        f"agencies_awaiting_{family}": figure(
-            f"agencies_awaiting_{family}", len(awaiting), "count", awaiting or fallback
-        ),
-        f"agencies_blocked_{family}": figure(
-            f"agencies_blocked_{family}", len(blocked), "count", blocked or fallback
-        ),
-    }
 
 
 def input_figures(inputs: Inputs) -> dict[str, Figure]:

@@ -353,3 +353,41 @@ def test_red_flags_of_a_blocked_procurement_are_not_counted(config: OgpConfig) -
     )
     cards = {card.agency: card.figures for card in result.agencies}
     assert cards["blocked"]["red_flag_rate"].status == "unknown"
+
+
+# --- one family's pass rate, and the commitment that reads it (R4 f10) ----------------------
+
+
+def test_c1_1_reads_procurements_pass_rate_not_every_familys(config: OgpConfig) -> None:
+    """7 agencies; procurement passes 5 of 7, budget and decisions 7 of 7: every family 19/21
+    (90.5%) would call C1.1 (>= 6 publishing, pass rate >= 90%) done; procurement's 5/7 (71%)
+    does not meet it."""
+    from pipelines.readiness.scoring import assess_commitment
+
+    ok = ValidationSummary(valid=True, privacy_findings=0, evidence="x", status="passed")
+    quarantined = ValidationSummary(
+        valid=False, privacy_findings=0, evidence="x", status="quarantined"
+    )
+    agencies = [f"a{i}" for i in range(7)]
+    families = ("budget", "procurement", "decisions")
+    datasets = [dataset(a, f, [(f"{f}-2025.csv", "CSV", True)]) for a in agencies for f in families]
+    validation = {f"{f}/{a}": ok for a in agencies for f in ("budget", "decisions")}
+    validation |= {f"procurement/{a}": (quarantined if a in ("a0", "a1") else ok) for a in agencies}
+    result = compute_indicators(
+        snapshot([organization(a) for a in agencies], datasets),
+        LocalOutputs(validation=validation, red_flags={}),
+        config.methodology,
+        2025,
+        AS_OF,
+    )
+    overall = result.overall
+    assert counts(overall["validation_pass_rate"]) == (19, 21, "ok")
+    assert counts(overall["validation_pass_rate_procurement"]) == (5, 7, "ok")
+    assert counts(overall["validation_pass_rate_budget"]) == (7, 7, "ok")
+    assert overall["validation_pass_rate_procurement"].label_en.startswith("Validation pass rate")
+    c1 = next(c for c in config.commitments.commitments if c.id == "C1")
+    assessed = assess_commitment(
+        c1, overall, date(2026, 11, 30), config.methodology.irm, "http://x"
+    )
+    # due 2026-09-30, not met on 2026-11-30: overdue, never done
+    assert {m.id: m.status for m in assessed.milestones}["C1.1"] == "overdue"
