@@ -144,7 +144,11 @@ def _agency_facts(
         if not name_matches(res.name, rules.non_data_resource_patterns)
     ]
     formats = {fmt.upper() for fmt in rules.tabular_formats}
-    tabular = [res for _, res in data_resources if res.format in formats]
+    tabular = [
+        res
+        for _, res in data_resources
+        if res.format in formats and not name_matches(res.name, rules.derived_resource_patterns)
+    ]
     return _AgencyFacts(
         organization=org,
         by_family=by_family,

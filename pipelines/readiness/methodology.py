@@ -245,6 +245,9 @@ class PortalRules(_Model):
     dataset_name_pattern: str
     families: list[str] = Field(min_length=1)
     non_data_resource_patterns: list[str]
+    # files the pipeline derives and publishes beside the data (red flags, OCDS): never
+    # loaded to the DataStore, so not among the tables the API share expects there
+    derived_resource_patterns: list[str] = []
     validation_report_patterns: list[str]
     tabular_formats: list[str]
     frequency_unit_days: dict[str, int]

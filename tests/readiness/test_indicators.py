@@ -391,3 +391,37 @@ def test_c1_1_reads_procurements_pass_rate_not_every_familys(config: OgpConfig) 
     )
     # due 2026-09-30, not met on 2026-11-30: overdue, never done
     assert {m.id: m.status for m in assessed.milestones}["C1.1"] == "overdue"
+
+
+# --- the API share counts the agency's data tables, not the files derived from them (R4 f12) ---
+
+
+@pytest.mark.parametrize(
+    ("in_datastore", "expected"), [(True, (1, 1, "ok")), (False, (0, 1, "ok"))]
+)
+def test_the_api_share_ignores_derived_files(
+    config: OgpConfig, in_datastore: bool, expected: tuple[int, int, str]
+) -> None:
+    ok = ValidationSummary(valid=True, privacy_findings=0, evidence="x", status="passed")
+    resources = [
+        ("procurement-fy2025.csv", "CSV", in_datastore),
+        ("red-flags.csv", "CSV", False),  # derived by the integrity stage, never in the DataStore
+        ("ocds-release-package.json", "JSON", False),  # derived too
+        ("datapackage.json", "JSON", False),
+    ]
+    result = compute_indicators(
+        snapshot([organization("aaa")], [dataset("aaa", "procurement", resources)]),
+        LocalOutputs(validation={"procurement/aaa": ok}, red_flags={}),
+        config.methodology,
+        2025,
+        AS_OF,
+    )
+    assert counts(result.overall["datastore_share"]) == expected
+
+
+def test_the_derived_patterns_are_the_contracts_derived_resources(config: OgpConfig) -> None:
+    from pipelines.contracts import load_specs
+
+    derived = {r.name for spec in load_specs().values() for r in spec.derived_resources}
+    assert derived  # the procurement contract derives red flags and OCDS
+    assert set(config.methodology.portal.derived_resource_patterns) == derived
