@@ -17,10 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SourceKind = Literal["law", "publication", "official_page", "dataset", "index"]
 
-# Path segments that still name a site's front page: a language code, or an index, home, main
-# or default page with any extension (index.php, home.html, default.aspx, main.php5).
+# Path segments that still name a site's front page: a language code, a one-letter or site
+# prefix (eiu.com/n/, oic.go.th/web2017/, /portal/), or an index, home, main or default page
+# with any extension (index.php, home.html, default.aspx, main.php5).
 _FRONT_SEGMENT = re.compile(
-    r"^([a-z]{2}([-_][a-z]{2})?|(index|home|main|default)(\.[a-z0-9]+)*)$", re.I
+    r"^([a-z]{2}([-_][a-z]{2})?|[a-z]|(web|site|portal|www)\d*"
+    r"|(index|home|main|default)(\.[a-z0-9]+)*)$",
+    re.I,
 )
 
 

@@ -247,6 +247,12 @@ def test_a_confirmed_oit_year_needs_its_manual_and_every_number(ogp_dir: Path) -
         ("https://www.example.go.th/en/Default.aspx", True),
         ("https://www.nacc.go.th/homepage-notes.pdf", False),
         ("https://www.oic.go.th/web/act.php?id=1", False),
+        # a site prefix or a one-letter section is still the front page (R4 f7)
+        ("https://www.oic.go.th/web2017/", True),
+        ("https://www.eiu.com/n/", True),
+        ("https://www.example.go.th/portal/th/", True),
+        ("https://www.eiu.com/n/campaigns/democracy-index/", False),
+        ("https://www.oic.go.th/web2017/act-2540.pdf", False),
     ],
 )
 def test_a_home_page_is_not_a_document(url: str, home: bool) -> None:
