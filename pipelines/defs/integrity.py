@@ -41,6 +41,7 @@ from pathlib import Path
 import dagster as dg
 import jsonschema_rs
 
+from pipelines.integrity.ocds_bids import STALE, STALE_TH, current_bids
 from pipelines.integrity.ocds_schema import (
     OcdsSchemaError,
     OcdsSchemaUnavailableError,
@@ -206,7 +207,13 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         except OcdsSchemaError as error:
             withhold_package(agency, data_dir, NOT_PRODUCED)
             return _failed(context, OCDS_CHECK, f"the OCDS schema is unusable: {error}")
-        outcome = export_partition(agency, data_dir, validator)
+        bids = current_bids(data_dir, agency)
+        if bids.stale:  # never a previous run's bids (ocds_bids.current_bids)
+            withhold_package(agency, data_dir, Withheld(STALE, STALE_TH))
+            return _failed(context, OCDS_CHECK, f"OCDS package of {agency}: {STALE}")
+        outcome = export_partition(
+            agency, data_dir, validator, with_bids=bids.publishable is not None
+        )
         if outcome.releases == 0:
             return _withheld(agency, NO_ROWS, NO_ROWS.reason)
         metadata: dict[str, dg.RawMetadataValue] = {
@@ -249,6 +256,10 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         agency = context.partition_key
         _require_gated_table(agency)
         data_dir = get_settings().data_dir
+        bids = current_bids(data_dir, agency)
+        if bids.stale:  # the bid flags would read a previous run's bids
+            withhold_flags(agency, data_dir, Withheld(STALE, STALE_TH))
+            return _failed(context, FLAGS_CHECK, f"red flags of {agency}: {STALE}")
         try:  # a bad definition file, or a flag whose query fails: ValueError naming it
             specs = load_flag_specs()
             outcome = flag_partition(agency, data_dir, specs)

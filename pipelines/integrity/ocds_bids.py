@@ -20,7 +20,9 @@ appears: neither as an identifier nor inside an id (ids are positional: ``<proje
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from stdnum.th import moa
 
+from pipelines.contracts import FileSource, load_spec
+from pipelines.hashing import file_sha256
 from pipelines.integrity.ocds_config import BidsTable, OcdsConfig
+from pipelines.layout import clean_files, publishable_path, report_json_path, schema_valid_path
+from pipelines.settings import REPO_ROOT
+from pipelines.sources.file import matching_files
+from pipelines.sources.landing import LandingArea
 
 Json = dict[str, Any]
 BidsIndex = Mapping[str, list[Json]]  # project_id -> its bids, in order of amount
@@ -59,6 +67,63 @@ MEASURES = (("bids", None), ("validBids", "valid"), ("disqualifiedBidders", "dis
 
 class BidsTableError(ValueError):
     """The bids table cannot be read or belongs to another agency; the message says where."""
+
+
+@dataclass(frozen=True)
+class CurrentBids:
+    """The gate's bids of an agency as they may be used now (:func:`current_bids`).
+
+    ``publishable`` / ``schema_valid``: the gate's tables to read, None when no bids are used
+    (no bids file now, or none passed the gate). ``stale``: the gate's tables were made from
+    other files than the bids received now; the OCDS package and the red flags are withheld
+    with :data:`STALE` / :data:`STALE_TH` (one line each) rather than use them."""
+
+    publishable: Path | None = None
+    schema_valid: Path | None = None
+    stale: bool = False
+
+
+STALE = "the bids file received has not been checked yet: the bids are withheld until it is"
+STALE_TH = "ยังไม่ได้ตรวจสอบไฟล์ข้อมูลผู้เสนอราคาที่ได้รับล่าสุด จึงงดเผยแพร่จนกว่าจะตรวจสอบแล้ว"
+
+
+def current_bids(
+    data_dir: Path, agency_code: str, family: str = "procurement_bids", base_dir: Path = REPO_ROOT
+) -> CurrentBids:
+    """Whether the gate's bids of ``agency_code`` describe the raw bids now present.
+
+    The chain checked, by content: the agency's bids files now (its file drop, hashed; the
+    latest landing for another source) are the files the clean table was made from (the landed
+    names are their sha256), and the gate's report judged that clean table (``input_sha256``).
+    No bids file now: no bids used (whatever an earlier run left); none gated in ``data_dir``
+    yet: none used either (nothing stale to publish; the next run adds them). A broken link
+    (a new, changed or removed file not yet through the gate): stale."""
+    spec = load_spec(family)
+    source = spec.source_for(agency_code)
+    if isinstance(source, FileSource):
+        raw = {file_sha256(path) for path in matching_files(source.path, base_dir)}
+    else:
+        raw = {landed.sha256 for landed in LandingArea(data_dir, family, agency_code).latest()}
+    report = report_json_path(data_dir, family, agency_code)
+    if not raw or not report.is_file():  # no bids file now, or never gated here: none used
+        return CurrentBids()
+    stale = CurrentBids(stale=True)
+    files = clean_files(data_dir, family, agency_code)
+    if not (files.normalization.is_file() and files.parquet.is_file()):
+        return stale
+    sources = json.loads(files.normalization.read_text(encoding="utf-8")).get("sources", [])
+    gated = json.loads(report.read_text(encoding="utf-8")).get("input_sha256")
+    if {Path(name).name.split(".")[0] for name in sources} != raw:
+        return stale
+    # The gate digests the clean table it read (the CSV beside a Parquet file, else the file).
+    judged = {file_sha256(path) for path in (files.csv, files.parquet) if path.is_file()}
+    if gated not in judged:
+        return stale
+    publishable = publishable_path(data_dir, family, agency_code)
+    screened = schema_valid_path(data_dir, family, agency_code)
+    return CurrentBids(
+        publishable if publishable.is_file() else None, screened if screened.is_file() else None
+    )
 
 
 def typed_bids(table: pa.Table, source: str = "bids table") -> pa.Table:
