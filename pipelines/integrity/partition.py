@@ -48,7 +48,7 @@ from pipelines.integrity.ocds_validate import validate_package
 from pipelines.integrity.procurement_table import read_procurement
 from pipelines.integrity.red_flags import (
     FlagSpec,
-    compute_flags,
+    compute_flags_noted,
     describe_flags,
     flag_rate,
     not_computable,
@@ -235,14 +235,15 @@ def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) 
         public_bids,
         report_json_path(data_dir, BIDS_FAMILY, agency_code),
     )
-    flags = with_publication(compute_flags(screened, specs, bids), status)
+    computed, notes = compute_flags_noted(screened, specs, bids)
+    flags = with_publication(computed, status)
     folder = integrity_dir(data_dir, agency_code)
     folder.mkdir(parents=True, exist_ok=True)
     summary = summarize(flags)
     skipped = not_computable(specs, bids)
     report = {
-        "flags": describe_flags(flags, specs, skipped=skipped),
-        "not_computable": skipped,
+        "flags": describe_flags(flags, specs, skipped=skipped, reasons=notes),
+        "not_computable": [spec.id for spec in specs if spec.id in skipped or spec.id in notes],
         "summary": summary,
         "rate": flag_rate(flags, screened, published["project_id"].to_pylist()),
     }

@@ -15,7 +15,7 @@ reported as zero flagged.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,14 @@ def compute_flags(
 ) -> pa.Table:
     """Every flag raised on the procurement ``table`` (and its ``bids``), one row per (project,
     flag). Without ``bids`` the flags that read bids are skipped (:func:`not_computable`)."""
+    return compute_flags_noted(table, specs, bids)[0]
+
+
+def compute_flags_noted(
+    table: pa.Table, specs: Sequence[FlagSpec] | None = None, bids: pa.Table | None = None
+) -> tuple[pa.Table, dict[str, str]]:
+    """:func:`compute_flags` and, by flag id, why a flag was not computable on these peers (a
+    computed fence below ``minimum_processes`` peers or with Q1 = Q3)."""
     specs = load_flag_specs() if specs is None else specs
     config = load_ocds_config()
     procurement = procurement_relation(table, config)
@@ -160,12 +168,43 @@ def compute_flags(
         connection.execute(
             f"CREATE VIEW awards AS SELECT * FROM processes WHERE status IN ({statuses})"  # noqa: S608 - constants
         )
-        parts = [_run(connection, spec, ocids) for spec in specs if spec.id not in skipped]
+        notes = {
+            spec.id: note
+            for spec in specs
+            if spec.id not in skipped and (note := _population_note(connection, spec))
+        }
+        parts = [
+            _run(connection, spec, ocids)
+            for spec in specs
+            if spec.id not in skipped and spec.id not in notes
+        ]
     if not parts:
-        return FLAGS_SCHEMA.empty_table()
-    return pa.concat_tables(parts).sort_by(
+        return FLAGS_SCHEMA.empty_table(), notes
+    flags = pa.concat_tables(parts).sort_by(
         [("agency_code", "ascending"), ("project_id", "ascending"), ("flag_id", "ascending")]
     )
+    return flags, notes
+
+
+def _population_note(connection: duckdb.DuckDBPyConnection, spec: FlagSpec) -> str | None:
+    """Why a computed fence cannot be drawn from these peers, or None (it can, or the flag
+    uses a fixed ``threshold`` or no fence)."""
+    population = CHECKS[spec.check].population
+    if population is None or spec.parameters.get("threshold") is not None:
+        return None
+    processes, q1, q3 = connection.execute(population).fetchall()[0]
+    minimum = int(spec.parameters["minimum_processes"])
+    if processes < minimum:
+        return (
+            f"not computable (too few processes): {processes} process(es) with a second-lowest "
+            f"valid bid, fewer than minimum_processes = {minimum}"
+        )
+    if q1 is None or q3 is None or q3 <= q1:
+        return (
+            f"not computable (no spread): Q1 = Q3 = {q1} over {processes} processes, so the "
+            "lower and upper fences would flag the same processes"
+        )
+    return None
 
 
 def flagged_projects(flags: pa.Table, flag_id: str) -> list[str]:
@@ -175,15 +214,22 @@ def flagged_projects(flags: pa.Table, flag_id: str) -> list[str]:
 
 
 def describe_flags(
-    flags: pa.Table, specs: Sequence[FlagSpec], *, skipped: Sequence[str] = ()
+    flags: pa.Table,
+    specs: Sequence[FlagSpec],
+    *,
+    skipped: Sequence[str] = (),
+    reasons: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each flag as published: id, names, definition, source, parameters, whether it could be
-    computed (and why not), and its flagged projects (None when not computable)."""
+    computed (and why not: ``reasons`` by id, else no bids table), and its flagged projects
+    (None when not computable)."""
     described = []
+    reasons = reasons or {}
     for spec in specs:
         record = spec.model_dump(exclude={"check"})
-        if spec.id in skipped:
-            record.update(computable=False, not_computable_reason=NO_BIDS, projects=None)
+        if spec.id in skipped or spec.id in reasons:
+            reason = reasons.get(spec.id, NO_BIDS)
+            record.update(computable=False, not_computable_reason=reason, projects=None)
         else:
             record.update(computable=True, projects=flagged_projects(flags, spec.id))
         described.append(record)
@@ -242,10 +288,13 @@ def _counts(flags: pa.Table) -> dict[str, Any]:
 
 
 def _run(connection: duckdb.DuckDBPyConnection, spec: FlagSpec, ocids: dict[str, str]) -> pa.Table:
-    # A mapping parameter (R003's thresholds per method) reaches the SQL as JSON text.
+    # A mapping parameter (R003's thresholds per method) reaches the SQL as JSON text; a
+    # population guard (minimum_processes) is applied before, not in the SQL.
+    guard = {"minimum_processes"} if CHECKS[spec.check].population else set()
     params = {
         name: json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
         for name, value in spec.parameters.items()
+        if name not in guard
     }
     try:
         found = connection.sql(CHECKS[spec.check].query, params=params).to_arrow_table()

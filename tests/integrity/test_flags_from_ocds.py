@@ -217,8 +217,9 @@ def oracle(package: Json, specs: dict[str, FlagSpec]) -> dict[tuple[str, str], A
                 lowest = [b["status"] for b in priced if b["value"]["amount"] == low]
                 if set(lowest) == {"disqualified"}:
                     found[ocid, "R036"] = low
-    if ratios:
-        q1, q3 = r8(list(ratios.values()), 0.25), r8(list(ratios.values()), 0.75)
+    minimum = specs["R024"].parameters["minimum_processes"]  # this project's deviation
+    q1, q3 = (r8(list(ratios.values()), p) for p in (0.25, 0.75)) if ratios else (0.0, 0.0)
+    if len(ratios) >= minimum and q3 > q1:
         low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
         for ocid, ratio in ratios.items():
             if q1 > 0 and low > 0 and ratio <= low:

@@ -31,13 +31,20 @@ from pipelines.integrity.flags import (
 class Check:
     query: str
     needs_bids: bool = False  # not computable for an agency without a bids table
+    # a query giving (processes, q1, q3) of the peers a computed fence is drawn from; its flag
+    # is not computable below ``minimum_processes`` peers or without spread (Q1 = Q3)
+    population: str | None = None
 
 
 CHECKS: Mapping[str, Check] = {
     "short_bid_period": Check(short_bid_period.QUERY),
     "single_bid": Check(single_bid.QUERY),
-    "second_bid_close": Check(second_lowest_bid.CLOSE_QUERY, needs_bids=True),
-    "second_bid_discounted": Check(second_lowest_bid.DISCOUNTED_QUERY, needs_bids=True),
+    "second_bid_close": Check(
+        second_lowest_bid.CLOSE_QUERY, needs_bids=True, population=second_lowest_bid.POPULATION
+    ),
+    "second_bid_discounted": Check(
+        second_lowest_bid.DISCOUNTED_QUERY, needs_bids=True, population=second_lowest_bid.POPULATION
+    ),
     "all_but_winner_disqualified": Check(disqualified.ALL_BUT_WINNER, needs_bids=True),
     "lowest_bid_disqualified": Check(disqualified.LOWEST_DISQUALIFIED, needs_bids=True),
     "disqualified_ratio": Check(disqualified_ratio.QUERY, needs_bids=True),

@@ -10,6 +10,13 @@ price alone) and winning > 0. Q1, Q3: Cardinal's quartiles (:mod:`.quartiles`) o
 differences. R024 flags difference ≤ Q1 − 1.5 IQR, only when Q1 > 0 and that fence > 0; R058
 flags difference ≥ Q3 + 1.5 IQR when that fence > 0. ``$threshold`` (a number) replaces the
 computed fence, as in Cardinal.
+
+This project's deviation: Cardinal draws the quartiles over the whole dataset it is given; here
+the peers are one agency's processes, which can be one or two. A computed fence (``$threshold``
+null) therefore needs at least ``minimum_processes`` peers and some spread (Q1 < Q3; with Q1 = Q3
+both fences equal the common difference and R024 and R058 would flag the same processes);
+otherwise the flag is "not computable" for the agency (:data:`POPULATION` gives the count and
+quartiles), never both contradictory flags on one process.
 """
 
 from typing import Literal
@@ -77,5 +84,6 @@ def outlier_query(side: Literal["low", "high"]) -> str:
     return _RATIOS + _OUTLIERS[side]
 
 
+POPULATION = _RATIOS + "SELECT (SELECT count(*) FROM ratios), q1, q3 FROM quartiles"  # noqa: S608 - constants
 CLOSE_QUERY = outlier_query("low")
 DISCOUNTED_QUERY = outlier_query("high")

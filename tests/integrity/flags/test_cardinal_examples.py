@@ -55,21 +55,25 @@ def test_r058_cardinal_example_flags_only_the_discounted_winner(
 
 
 def test_r024_r058_fences_need_spread_and_a_positive_q1(flagged, make_project, make_juristic_id):
-    # All differences equal: Q1 = Q3 = 1, R024's fence 1 > 0 flags all (difference <= fence),
-    # as Cardinal's would; with every difference 0 (Q1 = 0) R024 is skipped, R058's fence 0 too.
-    rows, bids = two_bid_processes(make_project, make_juristic_id, [2.0] * 4)
-    assert flagged("R024", rows, bids) == sorted(r["project_id"] for r in rows)
-    rows, bids = two_bid_processes(make_project, make_juristic_id, [1.0] * 4)
+    # All differences equal: Q1 = Q3 = 1. Cardinal's fences would both be 1 and R024 and R058
+    # would flag all five processes at once; this project's deviation: no spread, not computable.
+    rows, bids = two_bid_processes(make_project, make_juristic_id, [2.0] * 5)
     assert flagged("R024", rows, bids) == []
     assert flagged("R058", rows, bids) == []
+    # Q1 = 0 (differences 0, 0, 0, 0, 0.5): R024 is skipped (Cardinal's guard, Q1 > 0); R058's
+    # fence Q3 + 1.5 IQR = 1/6 + 1/4 flags the 0.5 only
+    rows, bids = two_bid_processes(make_project, make_juristic_id, [1.0, 1.0, 1.0, 1.0, 1.5])
+    assert flagged("R024", rows, bids) == []
+    assert flagged("R058", rows, bids) == [rows[4]["project_id"]]
 
 
 def test_r024_r058_leave_out_processes_not_won_on_price(flagged, make_project, make_juristic_id):
     # A second bid below the winner's: the award was not on price alone, no difference.
-    rows, bids = two_bid_processes(make_project, make_juristic_id, [100.0, *[2.0] * 4])
+    rows, bids = two_bid_processes(make_project, make_juristic_id, [100.0, 2.0, 2.0, 3.0, 2.0, 2.0])
+    assert flagged("R058", rows, bids) == [rows[0]["project_id"]]
     bids[1]["bid_amount"] = 0.5
-    # F leaves the set; the four left share difference 1 (fence 1: flagged, as in Cardinal)
-    assert flagged("R058", rows, bids) == [r["project_id"] for r in rows[1:]]
+    # F leaves the set; the five left (differences 1, 1, 2, 1, 1) flag the 2 at the upper fence
+    assert flagged("R058", rows, bids) == [rows[3]["project_id"]]
 
 
 def test_r024_threshold_replaces_the_fence(flagged, make_project, make_juristic_id):
