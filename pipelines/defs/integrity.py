@@ -41,7 +41,8 @@ from pathlib import Path
 import dagster as dg
 import jsonschema_rs
 
-from pipelines.integrity.ocds_bids import STALE, STALE_TH, current_bids
+from pipelines.integrity.ocds_bids import STALE, STALE_TH, bids_quality, current_bids, read_bids
+from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.integrity.ocds_schema import (
     OcdsSchemaError,
     OcdsSchemaUnavailableError,
@@ -61,6 +62,7 @@ from pipelines.integrity.partition import (
     withhold_package,
 )
 from pipelines.integrity.process_ids import find_conflicts
+from pipelines.integrity.procurement_table import read_procurement
 from pipelines.integrity.red_flags import load_flag_specs
 from pipelines.layout import PROCUREMENT, PROCUREMENT_OCDS, PROCUREMENT_RED_FLAGS, clean_key
 from pipelines.settings import get_settings
@@ -69,6 +71,7 @@ CLEAN_PROCUREMENT = dg.AssetKey(clean_key(PROCUREMENT))
 GROUP = "integrity"
 # Enough issues to see the pattern; the rest are counted.
 ISSUES_SHOWN = 20
+WARNED_IDS = 20  # project ids shown per bids warning (metadata, log)
 
 
 STATUS_PUBLISHED = "published"
@@ -139,6 +142,30 @@ def _failed(
         "reason": dg.MetadataValue.text(reason),
     }
     return dg.MaterializeResult(metadata=metadata, check_results=[_check(check, False, metadata)])
+
+
+def _bids_warnings(
+    context: dg.AssetExecutionContext, agency: str, data_dir: Path, bids_path: Path | None
+) -> "dict[str, dg.RawMetadataValue]":
+    """Data-quality warnings on the bids used (ocds_bids.bids_quality): bids of a project the
+    procurement table lacks (kept out of the package) and bid rows not numbering the project's
+    number_of_bidders (numberOfTenderers stays that number). Counts, and the first ids."""
+    declared = load_ocds_config().bids
+    bids = read_bids(bids_path, declared) if bids_path is not None else None
+    quality = bids_quality(read_procurement(gated_table_path(data_dir, agency)), bids)
+    for label, projects in (
+        ("bids of project(s) not in the procurement table, left out", quality.orphans),
+        ("project(s) whose bid rows differ from number_of_bidders", quality.count_mismatches),
+    ):
+        if projects:
+            shown = ", ".join(projects[:WARNED_IDS])
+            context.log.warning(f"{agency}: {len(projects)} {label}: {shown}")
+    return {
+        "orphan_bids": quality.orphan_rows,
+        "orphan_bid_projects": dg.MetadataValue.json(quality.orphans[:WARNED_IDS]),
+        "bid_count_mismatches": len(quality.count_mismatches),
+        "bid_count_mismatch_projects": dg.MetadataValue.json(quality.count_mismatches[:WARNED_IDS]),
+    }
 
 
 def _require_gated_table(agency_code: str) -> None:
@@ -219,6 +246,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
         metadata: dict[str, dg.RawMetadataValue] = {
             "releases": outcome.releases,
             "validation_errors": len(outcome.issues),
+            **_bids_warnings(context, agency, data_dir, bids.publishable),
         }
         if outcome.issues:
             shown = "\n".join(

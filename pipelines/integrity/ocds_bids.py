@@ -5,11 +5,13 @@ The procurement table says how many bids a project received and who won; the bid
 whether the bid was found valid. For each project with bids, :func:`add_bids` writes the OCDS
 bid extension's ``bids.details`` (one per bid: its date, status, tenderer and value) and
 ``bids.statistics`` (``bids``, ``validBids``, ``disqualifiedBidders``: the measures of the
-extension's bidStatistics codelist), sets
-``tender.numberOfTenderers`` to the number of bids, and lists each bidder in ``parties`` with the
-role ``tenderer`` (the winner's supplier party gains the role). A project without bids (an agency
-that sent no bids file) gets no ``bids`` section; its ``numberOfTenderers`` stays the procurement
-row's ``number_of_bidders``. ``award_date`` becomes ``awards[].date`` either way.
+extension's bidStatistics codelist), and lists each bidder in ``parties`` with the role
+``tenderer`` (the winner's supplier party gains the role). A project without bids (an agency
+that sent no bids file) gets no ``bids`` section. ``tender.numberOfTenderers`` is always the
+procurement row's ``number_of_bidders`` (what Cardinal's R018 and the red flags read); a project
+whose bid rows do not number that many, and bids of a project the procurement table does not
+hold (kept out of the package), are reported by :func:`bids_quality`. ``award_date`` becomes
+``awards[].date`` either way.
 
 A bidder is identified with the ``TH-TIN`` scheme only when its tax id is a juristic-person
 number (``stdnum.th.moa``); a sole trader bids under the citizen id, personal data, which never
@@ -210,7 +212,41 @@ def add_bids(release: Json, row: Json, bids: list[Json] | None, config: OcdsConf
         for measure, status in MEASURES
     ]
     release["bids"] = {"statistics": statistics, "details": details}
-    release["tender"]["numberOfTenderers"] = len(bids)
+    # tender.numberOfTenderers stays the procurement row's number_of_bidders (the export sets
+    # it): a partial bids file does not rewrite it; a mismatch is reported (bids_quality).
+
+
+@dataclass(frozen=True)
+class BidsQuality:
+    """Data-quality warnings on an agency's bids, by project id (sorted): ``orphans``, projects
+    with bids but no row in the procurement table (``orphan_rows`` bid rows, none in the
+    package); ``count_mismatches``, projects whose bid rows do not number ``number_of_bidders``."""
+
+    orphans: list[str]
+    orphan_rows: int
+    count_mismatches: list[str]
+
+
+def bids_quality(procurement: pa.Table, bids: pa.Table | None) -> BidsQuality:
+    """The warnings of :class:`BidsQuality` for ``bids`` read with the ``procurement`` table."""
+    if bids is None or bids.num_rows == 0:
+        return BidsQuality([], 0, [])
+    counts = bids.group_by("project_id").aggregate([("project_id", "count")]).to_pylist()
+    sent = {row["project_id"]: row["project_id_count"] for row in counts}
+    declared = dict(
+        zip(
+            procurement["project_id"].to_pylist(),
+            procurement["number_of_bidders"].to_pylist(),
+            strict=True,
+        )
+    )
+    orphans = sorted(project for project in sent if project not in declared)
+    mismatches = sorted(
+        project
+        for project, count in sent.items()
+        if project in declared and declared[project] is not None and declared[project] != count
+    )
+    return BidsQuality(orphans, sum(sent[project] for project in orphans), mismatches)
 
 
 def _tenderer(bid: Json, fallback_id: str, config: OcdsConfig) -> Json:

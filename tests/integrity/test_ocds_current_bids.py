@@ -177,5 +177,12 @@ def test_the_assets_use_bids_gated_from_the_files_now(tmp_path: Path, settings_f
     }
     assert metadata["procurement_ocds"]["status"].value == "published"
     assert metadata["procurement_red_flags"]["status"].value == "published"
+    # the demo's cgd bids are for the demo's projects, none in this procurement table: reported
+    demo_bids = current_bids(data, "cgd").publishable
+    assert demo_bids is not None
+    ocds = metadata["procurement_ocds"]
+    assert ocds["orphan_bids"].value == pq.read_table(demo_bids).num_rows > 0
+    assert len(ocds["orphan_bid_projects"].value) == 20
+    assert ocds["bid_count_mismatches"].value == 0
     assert package_path(data, "cgd").is_file()
     assert not withheld_note_path(data, "cgd").exists()

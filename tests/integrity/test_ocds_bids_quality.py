@@ -1,0 +1,82 @@
+"""The bids and the procurement row agree on one rule: tender.numberOfTenderers is the
+procurement row's number_of_bidders (what R018 reads), bids.details lists the bids sent, and a
+project whose bid rows number otherwise is a data-quality warning; bids of a project the
+procurement table lacks stay out of the package and are reported (ocds_bids.bids_quality)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.integrity.ocds_bids import SCHEMA, bids_quality
+from pipelines.integrity.ocds_export import export_release_package
+
+PUBLISHED = dt.datetime(2024, 6, 1, 9, 30)
+
+
+def bid(project_id: str, tax_id: str, amount: float, status: str = "valid") -> dict[str, Any]:
+    return {
+        "project_id": project_id,
+        "agency_code": "cgd",
+        "fiscal_year": 2024,
+        "bidder_tax_id": tax_id,
+        "bidder_name": f"บริษัท {tax_id[-4:]} จำกัด",
+        "bid_amount": amount,
+        "bid_status": status,
+        "bid_date": None,
+    }
+
+
+def test_a_partial_bids_file_keeps_the_declared_number_of_tenderers(
+    make_project, make_table, make_juristic_id, buyer
+):
+    row = make_project(1, number_of_bidders=5)
+    bids = pa.Table.from_pylist([bid(row["project_id"], make_juristic_id(1), 900_000)], SCHEMA)
+    package = export_release_package(make_table([row]), buyer, published=PUBLISHED, bids=bids)
+    (release,) = package["releases"]
+    assert release["tender"]["numberOfTenderers"] == 5
+    assert len(release["bids"]["details"]) == 1
+    assert release["bids"]["statistics"][0] == {
+        "id": f"{row['project_id']}-bids",
+        "measure": "bids",
+        "value": 1,
+    }
+    quality = bids_quality(make_table([row]), bids)
+    assert quality.count_mismatches == [row["project_id"]]
+    assert quality.orphans == []
+
+
+def test_a_withdrawn_bid_counts_as_the_procurement_row_says(
+    make_project, make_table, make_juristic_id, buyer
+):
+    rows = [make_project(1, number_of_bidders=2), make_project(2, number_of_bidders=1)]
+    sent = [
+        bid(row["project_id"], make_juristic_id(10 * n + k), 900_000 + k, status)
+        for n, row in enumerate(rows)
+        for k, status in enumerate(("valid", "withdrawn"))
+    ]
+    bids = pa.Table.from_pylist(sent, SCHEMA)
+    package = export_release_package(make_table(rows), buyer, published=PUBLISHED, bids=bids)
+    assert [r["tender"]["numberOfTenderers"] for r in package["releases"]] == [2, 1]
+    assert bids_quality(make_table(rows), bids).count_mismatches == [rows[1]["project_id"]]
+
+
+def test_orphan_bids_are_left_out_and_reported(make_project, make_table, make_juristic_id, buyer):
+    row = make_project(1)
+    orphan = "67000000099"
+    sent = [bid(row["project_id"], make_juristic_id(k), 900_000 + k) for k in (1, 2, 3)]
+    sent += [bid(orphan, make_juristic_id(7), 1.0), bid(orphan, make_juristic_id(8), 2.0)]
+    bids = pa.Table.from_pylist(sent, SCHEMA)
+    package = export_release_package(make_table([row]), buyer, published=PUBLISHED, bids=bids)
+    assert orphan not in json.dumps(package)
+    assert make_juristic_id(7) not in json.dumps(package)
+    quality = bids_quality(make_table([row]), bids)
+    assert (quality.orphans, quality.orphan_rows, quality.count_mismatches) == ([orphan], 2, [])
+
+
+def test_no_bids_no_warning(make_project, make_table):
+    quality = bids_quality(make_table([make_project(1)]), None)
+    assert (quality.orphans, quality.orphan_rows, quality.count_mismatches) == ([], 0, [])
