@@ -74,8 +74,25 @@ def ratio(numerator: int | None, denominator: int | None) -> str:
     return "" if numerator is None or denominator is None else f"{numerator}/{denominator}"
 
 
+# the maximum of a points figure that carries no counts, by figure key (e.g. MQA: 405),
+# registered by the section that shows it (:func:`register_maximum`)
+MAXIMA: dict[str, float] = {}
+
+
+def register_maximum(key: str, maximum: float) -> None:
+    MAXIMA[key] = maximum
+
+
+def maximum_of(key: str) -> float | None:
+    return MAXIMA.get(key)
+
+
 def amount(
-    value: Any, unit: str = "", numerator: int | None = None, denominator: int | None = None
+    value: Any,
+    unit: str = "",
+    numerator: int | None = None,
+    denominator: int | None = None,
+    maximum: float | None = None,
 ) -> str:
     """A value without words: a number, a percentage *with* its n/N, stars or points.
 
@@ -94,6 +111,8 @@ def amount(
         return f"{value:.2f} ★"
     if unit == "points" and denominator and numerator == value:
         return f"{value:g} / {denominator}"  # points out of the points available: 12 / 16
+    if unit == "points" and maximum is not None and numerator is None:
+        return f"{value:g} / {maximum:g}"  # points of a scale without counts: 191.2 / 405
     counts = f" ({numerator}/{denominator})" if numerator is not None and denominator else ""
     if isinstance(value, float):
         return f"{value:g}{counts}"
@@ -119,18 +138,26 @@ def operator_words(op: str) -> Words:
 
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
-# an agency code stands alone: not inside a URL, a dataset name (cgd-budget) or a key
-_CODE_EDGE = r"A-Za-z0-9_./:@\-"
+# Where the figure builders name an agency by its registry code: a per-agency label's tail
+# (``..., agency: dla`` / ``... หน่วยงาน: dla``, figures.label) and the partitions a module
+# could not read (``not readable: dla, doh`` / ``อ่านข้อมูลไม่ได้: dla``, licensing and the
+# others). Only there is a code an agency reference; anywhere else it is a word ("rid").
+AGENCY_MARKERS = ("agency", "หน่วยงาน", "not readable", "อ่านข้อมูลไม่ได้")
+# a code ends where a word would: not inside a URL, a dataset name (cgd-budget) or a key; a
+# full stop ends it ("doh.") unless a letter or digit follows (a domain: doh.go.th)
+_CODE_END = r"(?![A-Za-z0-9_/:@\-]|\.[A-Za-z0-9])"
 
 
 class Names:
     """Proper names inside the report's texts, shown in the reader's language.
 
-    A module's note may name agencies by their registry code ("not readable: dla") and cite a
-    publication by its title ("from EIU Democracy Index ..."). In a Thai text a code becomes
-    the agency's Thai name (registry ``name_th``), in an English text its English name; a
-    title is kept as published and marked with its own language (``<cite lang="en">``), so an
-    English-only title inside a Thai label is a citation, not an untranslated word."""
+    A module's note or label names agencies by their registry code in the positions of
+    :data:`AGENCY_MARKERS` ("not readable: dla"), and cites a publication by its title ("from
+    EIU Democracy Index ..."). In a Thai text such a code becomes the agency's Thai name
+    (registry ``name_th``), in an English text its English name; a text that is a code alone is
+    rewritten too. A code anywhere else is an ordinary word and is left alone ("rid applicants
+    of"). A title is kept as published and marked with its own language (``<cite lang="en">``),
+    so an English-only title inside a Thai label is a citation, not an untranslated word."""
 
     def __init__(
         self,
@@ -144,9 +171,13 @@ class Names:
         self.titles = sorted({t for t in titles if t}, key=len, reverse=True)
         codes = sorted(self.agencies, key=len, reverse=True)
         parts = [re.escape(t) for t in self.titles]
+        self.codes = None
         if codes:
-            alternatives = "|".join(re.escape(c) for c in codes)
-            parts.append(rf"(?<![{_CODE_EDGE}])(?:{alternatives})(?![{_CODE_EDGE}])")
+            code = "(?:" + "|".join(re.escape(c) for c in codes) + ")" + _CODE_END
+            markers = "|".join(re.escape(m) for m in AGENCY_MARKERS)
+            # the marker and its list of codes, one match: each code of the list is shown
+            parts.append(rf"(?:(?<![A-Za-z\u0E00-\u0E7F])(?:{markers}): |^)(?:{code})(?:, {code})*")
+            self.codes = re.compile(code)
         self.pattern = re.compile("|".join(parts)) if parts else None
 
     def th(self, text: object) -> Markup | str:
@@ -169,15 +200,25 @@ class Names:
         for match in self.pattern.finditer(plain):
             found = match.group(0)
             shown += plain[position : match.start()]
-            if found in self.agencies:
-                shown += self.agencies[found][language]
-            elif self.markup:
-                own = "th" if THAI.search(found) else "en"
-                shown += Markup('<cite lang="{}">{}</cite>').format(own, found)
-            else:
+            if found in self.titles:
+                if self.markup:
+                    own = "th" if THAI.search(found) else "en"
+                    shown += Markup('<cite lang="{}">{}</cite>').format(own, found)
+                else:
+                    shown += found
+            elif (
+                match.start() == 0 and match.end() < len(plain) and found in self.agencies
+            ):  # a code at the start of a longer text is a word, not a reference
                 shown += found
+            else:
+                shown += self._codes(found, language)
             position = match.end()
         return shown + plain[position:]
+
+    def _codes(self, found: str, language: int) -> str:
+        """A marker and its codes with each code replaced by the agency's name."""
+        assert self.codes is not None
+        return self.codes.sub(lambda m: self.agencies[m.group(0)][language], found)
 
 
 def cited_titles(node: Any) -> list[str]:
@@ -211,7 +252,10 @@ def shared_notes(
 
 
 def cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
+    """Text safe inside a Markdown table cell. Markup (a macro's output, already escaped)
+    stays Markup, so autoescaping does not escape it a second time (``&amp;#39;``)."""
+    if isinstance(text, Markup):  # Markup.replace keeps it Markup
+        return text.replace("|", "\\|").replace("\n", " ")
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -237,5 +281,6 @@ def environment() -> Environment:
         operator_words=operator_words,
         ratio=ratio,
         shared_notes=shared_notes,
+        maximum_of=maximum_of,
     )
     return env

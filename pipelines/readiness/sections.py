@@ -21,6 +21,7 @@ from pipelines.readiness.figures import Figure
 from pipelines.readiness.indicators import IndicatorSet
 from pipelines.readiness.metadata_quality import MQA_POINTS, PortalMqa, mqa_figures
 from pipelines.readiness.mqa_rules import MqaRules
+from pipelines.readiness.present import register_maximum
 from pipelines.readiness.report import AgencyFigures, CheckRow, FigureSection
 from pipelines.readiness.thai_gdc import CatalogCheck, thai_gdc_figures
 
@@ -58,6 +59,7 @@ def metadata_section(
 ) -> FigureSection:
     """Portal-wide MQA points with the per-indicator breakdown and the data.go.th check; per
     agency its MQA points and its datasets ready for data.go.th (n/N)."""
+    register_maximum(MQA_POINTS, rules.max_points)  # shown as points of 405
     figures = [
         *mqa_figures(mqa.portal, rules).values(),
         *thai_gdc_figures(catalog.portal, rules.thai_gdc).values(),

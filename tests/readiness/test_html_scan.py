@@ -93,9 +93,12 @@ def test_names_are_shown_in_the_readers_language(full_report: Report) -> None:
     assert names.th(kept) == kept
     assert names.th(f"จาก {CITED}") == f'จาก <cite lang="en">{CITED}</cite>'
     assert names.en(f"from {CITED}") == f'from <cite lang="en">{CITED}</cite>'
-    assert names.th("<b>cgd</b>") == "&lt;b&gt;กรมบัญชีกลาง&lt;/b&gt;"  # escaped, never markup
+    # escaped, never markup
+    assert names.th("<b>หน่วยงาน: cgd</b>") == "&lt;b&gt;หน่วยงาน: กรมบัญชีกลาง&lt;/b&gt;"
     plain = Names(REGISTRY, [CITED], markup=False)  # the Markdown edition
-    assert plain.th(f"cgd จาก {CITED}") == f"กรมบัญชีกลาง จาก {CITED}"
+    assert plain.th(f"หน่วยงาน: cgd จาก {CITED}") == f"หน่วยงาน: กรมบัญชีกลาง จาก {CITED}"
+    # a code in free text, not where a figure builder names an agency, is a word (review 4 L1)
+    assert plain.th(f"cgd จาก {CITED}") == f"cgd จาก {CITED}"
     assert names.agency("cgd") == REGISTRY["cgd"]
     assert names.agency("zzz") is None
     # in the page: the section note names the agencies and cites the title in each language

@@ -18,6 +18,9 @@ from pipelines.readiness.indicators import IndicatorSet, compute_indicators
 from pipelines.readiness.methodology import OgpConfig
 from pipelines.readiness.present import Names
 from pipelines.readiness.report import (
+    AgencyFigures,
+    ContextFact,
+    FigureSection,
     Report,
     build_report,
     render_html,
@@ -390,3 +393,51 @@ def test_a_long_group_of_steps_is_folded_never_cut(report: Report) -> None:
     html = actions_part(render_html(report.model_copy(update={"actions": two})))
     assert '<details class="steps" id="steps-agency">' in html  # 11 steps: folded
     assert html.count("<li>") == 12
+
+
+def test_markdown_carries_every_badge_of_the_html_and_escapes_once(report: Report) -> None:
+    """Review 4, L2: a per-agency cell keeps its provisional and unverified badges, a context
+    item and a commitment's completion their unverified mark, and an apostrophe inside a
+    table cell is escaped once (``&#39;``), never twice (``&amp;#39;``)."""
+    card = report.agencies[0]
+    key = next(iter(card.figures))
+    shaky = card.figures[key].model_copy(update={"status": "provisional", "verified": False})
+    cards = [card.model_copy(update={"figures": {**card.figures, key: shaky}})]
+    context = [
+        ContextFact(
+            key="ctx",
+            text_th="ข้อเท็จจริงบริบท",
+            text_en="data.go.th's context fact",
+            dated=None,
+            verified=False,
+            evidence=[f"{PORTAL}/about"],
+        )
+    ]
+    section = FigureSection(
+        key="mq",
+        name_th="ทดสอบ",
+        name_en="test",
+        figures=[],
+        agencies=[
+            AgencyFigures(
+                agency=card.agency,
+                title=card.title,
+                url=card.url,
+                figures={"timeliness": shaky},
+            )
+        ],
+    )
+    edited = report.model_copy(
+        update={"agencies": cards, "context": context, "sections": [section]}
+    )
+    markdown = render_markdown(edited)
+    rows = [line for line in markdown.splitlines() if line.startswith(f"| [{card.title}")]
+    assert len(rows) == 2  # the section's row and the scorecard's
+    for row in rows:
+        assert "(เบื้องต้น / provisional) (ยังไม่ยืนยัน / unverified)" in row
+    context_line = next(line for line in markdown.splitlines() if "context fact" in line)
+    assert context_line.endswith("(ยังไม่ยืนยัน / unverified)")
+    assert "data.go.th&#39;s context fact" in context_line
+    heading = "| หน่วยงาน / Agency |"
+    assert all("&amp;#" not in line for line in markdown.splitlines() if line.startswith(heading))
+    assert "&amp;#" not in markdown
