@@ -317,13 +317,13 @@ REFUSED: list[Hostile] = [
         "duplicate_headers.csv",
         text_file(csv_text([[*row(1), "67019000009"]], header=[*HEADER, "project_id"])),
         2,
-        ("columns 1", "and 16", "project_id"),
+        ("columns 1", f"and {len(HEADER) + 1}", "project_id"),
     ),
     Hostile(
         "duplicate_headers_thai_alias.csv",
         text_file(csv_text([[*row(1), "67019000009"]], header=[*HEADER, "เลขที่โครงการ"])),
         2,
-        ("columns 1", "and 16", "เลขที่โครงการ"),
+        ("columns 1", f"and {len(HEADER) + 1}", "เลขที่โครงการ"),
     ),
     Hostile(
         "decisions_duplicate_titles.csv",

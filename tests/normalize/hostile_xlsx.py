@@ -198,7 +198,7 @@ XLSX: list[Hostile] = [
             workbook_bytes([[*row(1), "x"]], header=[*HEADER, "วงเงินงบประมาณ (บาท)"])
         ),
         2,
-        ("columns 6", "and 16", "'budget'"),
+        ("columns 6", f"and {len(HEADER) + 1}", "'budget'"),
     ),
     Hostile(
         "xlsx_columns_16384.xlsx",  # the most a sheet can have
