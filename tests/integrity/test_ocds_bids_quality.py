@@ -80,3 +80,55 @@ def test_orphan_bids_are_left_out_and_reported(make_project, make_table, make_ju
 def test_no_bids_no_warning(make_project, make_table):
     quality = bids_quality(make_table([make_project(1)]), None)
     assert (quality.orphans, quality.orphan_rows, quality.count_mismatches) == ([], 0, [])
+
+
+HEADER = (
+    "project_id,agency_code,fiscal_year,bidder_tax_id,bidder_name,bid_amount,bid_status,bid_date"
+)
+
+
+def _gate(tmp_path, amount: str, juristic_id):
+    from pipelines.contracts import load_spec
+    from pipelines.layout import validation_dir
+    from pipelines.normalize import normalize_files
+    from pipelines.validation.gate import validate_partition
+
+    spec = load_spec("procurement_bids")
+    tmp_path.mkdir(parents=True)
+    drop = tmp_path / "procurement_bids_2568.csv"
+    lines = [
+        HEADER,
+        f"68001000001,cgd,2568,{juristic_id(1)},บริษัท ก จำกัด,900000,valid,",
+        f"68001000001,cgd,2568,{juristic_id(2)},บริษัท ข จำกัด,{amount},valid,",
+    ]
+    drop.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    normal = normalize_files([drop], spec, agency="cgd")
+    return validate_partition(
+        "procurement_bids",
+        "cgd",
+        normal.table,
+        spec,
+        cast_errors=normal.cast_errors,
+        personal_data=normal.personal_data,
+        out_dir=validation_dir(tmp_path / "data", "procurement_bids", "cgd"),
+    )
+
+
+def _bound(result) -> dict[str, Any]:
+    (outcome,) = [
+        o
+        for o in result.report["suite"]["outcomes"]
+        if o["kwargs"].get("column") == "bid_amount" and "max_value" in o["kwargs"]
+    ]
+    return outcome
+
+
+def test_an_absurd_bid_is_a_warning_and_above_a_trillion_refused(tmp_path, make_juristic_id):
+    plausible = _gate(tmp_path / "a", "950000", make_juristic_id)
+    assert _bound(plausible)["success"] is True
+    absurd = _gate(tmp_path / "b", "500000000000", make_juristic_id)  # 500 billion baht
+    assert str(absurd.status) == "passed"  # published, named in the report
+    assert _bound(absurd)["success"] is False
+    assert _bound(absurd)["severity"] == "warning"
+    refused = _gate(tmp_path / "c", "2000000000000", make_juristic_id)  # the schema's bound
+    assert str(refused.status) != "passed"
