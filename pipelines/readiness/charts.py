@@ -2,6 +2,8 @@
 
 Counts, points and scores are drawn on axes that start at zero: the CPI (0-100) on its whole
 scale, not zoomed to the last few points (a zoomed index axis would need a visible break).
+A value that is provisional or rests on an unverified input is drawn apart (a lighter, dashed
+bar or a hollow point) with a legend entry naming it, so no chart shows it as settled.
 The SVG is checked before it is marked safe for the page: labels come from portal data
 (agency names) and must never smuggle in script or event handlers.
 """
@@ -28,6 +30,12 @@ class UnsafeSvgError(ValueError):
 
 LABEL_LIMIT = 480  # px: a criterion's or an agency's whole name, in Thai and English, not cut
 CPI_SCALE = (0, 100)  # Transparency International's CPI runs from 0 to 100
+# how a value stands, as the legends name it (Thai / English, as everywhere on the page)
+VERIFIED = "ยืนยันแล้ว / verified"
+UNVERIFIED = "ยังไม่ยืนยัน / unverified"
+FINAL = "ผลที่ยืนยันได้ / final"
+PROVISIONAL = "เบื้องต้น / provisional"
+SOLID, LIGHT = "#2b6cb0", "#a3bffa"  # settled; provisional or unverified (lighter, dashed)
 
 
 def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -54,28 +62,50 @@ def safe_svg(svg: str) -> Markup:
     return Markup(svg)  # noqa: S704 - checked above
 
 
-def cpi_chart(scores: Mapping[int, int]) -> Markup:
-    return _render(cpi(scores))
+def cpi_chart(scores: Mapping[int, int], verified: bool = True) -> Markup:
+    return _render(cpi(scores, verified))
 
 
-def cpi(scores: Mapping[int, int]) -> alt.Chart:
-    rows = [{"year": str(year), "score": score} for year, score in sorted(scores.items())]
-    return (
-        alt.Chart(
-            alt.Data(values=rows),
-            width=420,
-            height=180,
-            title="CPI ดัชนีการรับรู้การทุจริต / Corruption Perceptions Index",
-        )
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:O", title="ปี / Year"),
-            y=alt.Y(
-                "score:Q",
-                title="คะแนน (0–100) / Score (0–100)",
-                scale=alt.Scale(domain=list(CPI_SCALE), zero=True),
-            ),
-        )
+def cpi(scores: Mapping[int, int], verified: bool = True) -> alt.LayerChart:
+    """The CPI by year on its whole 0-100 scale; an unverified input's points are hollow and
+    the legend says "unverified"."""
+    standing = VERIFIED if verified else UNVERIFIED
+    rows = [
+        {"year": str(year), "score": score, "standing": standing}
+        for year, score in sorted(scores.items())
+    ]
+    base = alt.Chart(
+        alt.Data(values=rows),
+        width=420,
+        height=180,
+        title="CPI ดัชนีการรับรู้การทุจริต / Corruption Perceptions Index",
+    )
+    x = alt.X("year:O", title="ปี / Year")
+    y = alt.Y(
+        "score:Q",
+        title="คะแนน (0–100) / Score (0–100)",
+        scale=alt.Scale(domain=list(CPI_SCALE), zero=True),
+    )
+    line = base.mark_line(
+        color=SOLID if verified else LIGHT, strokeDash=[1, 0] if verified else [4, 3]
+    ).encode(x=x, y=y)
+    points = base.mark_point(size=60, filled=verified).encode(
+        x=x, y=y, shape=alt.Shape("standing:N", title=None, scale=_standing(VERIFIED, UNVERIFIED))
+    )
+    return line + points
+
+
+def _standing(settled: str, shaky: str) -> alt.Scale:
+    """Both categories always in the legend, in the same order."""
+    return alt.Scale(domain=[settled, shaky])
+
+
+def _dash(field: str, settled: str = VERIFIED, shaky: str = UNVERIFIED) -> alt.StrokeDash:
+    return alt.StrokeDash(
+        f"{field}:N",
+        title=None,
+        legend=None,
+        scale=alt.Scale(domain=[settled, shaky], range=[[1, 0], [4, 3]]),
     )
 
 
@@ -86,7 +116,8 @@ def eligibility_chart(criteria: Sequence[Mapping[str, Any]]) -> Markup:
 def eligibility_rows(criteria: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One bar per criterion: its points, or an empty bar (0) when it has none yet, labelled
     with its points ("3 / 4") or its state ("ยังไม่ได้กรอก / not entered"), never drawn at its
-    maximum (a full grey bar read as full points)."""
+    maximum (a full grey bar read as full points). ``standing``: verified (or a criterion the
+    index does not cover, verified as such) or unverified (every other state)."""
     rows = []
     for c in criteria:
         points = c["points"]
@@ -95,12 +126,14 @@ def eligibility_rows(criteria: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             label = f"{th} / {en}"
         else:
             label = f"{points:g} / {c['max_points']:g}"
+        settled = c.get("state") in ("verified", "not_covered")
         rows.append(
             {
                 "criterion": f"{c['name_th']} / {c['name_en']}",
                 "points": points or 0,
                 "label": label,
                 "entered": points is not None,
+                "standing": VERIFIED if settled else UNVERIFIED,
             }
         )
     return rows
@@ -119,8 +152,17 @@ def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     scale = alt.Scale(domain=[0, most], zero=True, nice=False)
     axis = alt.Axis(values=list(range(most + 1)), format="d")
     y = alt.Y("criterion:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    bars = base.mark_bar(color="#2b6cb0").encode(
-        y=y, x=alt.X("points:Q", title="คะแนน / Points", scale=scale, axis=axis)
+    bars = base.mark_bar(strokeWidth=1.5).encode(
+        y=y,
+        x=alt.X("points:Q", title="คะแนน / Points", scale=scale, axis=axis),
+        color=alt.Color(
+            "standing:N",
+            title=None,
+            scale=alt.Scale(domain=[VERIFIED, UNVERIFIED], range=[SOLID, LIGHT]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        stroke=alt.value(SOLID),
+        strokeDash=_dash("standing"),
     )
     labels = base.mark_text(align="left", dx=4, fontWeight="bold").encode(
         y=y,
@@ -131,12 +173,21 @@ def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     return bars + labels
 
 
-def agency_chart(scores: Sequence[tuple[str, float]]) -> Markup:
+def agency_chart(scores: Sequence[tuple[str, float] | tuple[str, float, bool]]) -> Markup:
     return _render(agencies(scores))
 
 
-def agencies(scores: Sequence[tuple[str, float]]) -> alt.Chart:
-    rows = [{"agency": name, "score": round(100 * score, 1)} for name, score in scores]
+def agencies(scores: Sequence[tuple[str, float] | tuple[str, float, bool]]) -> alt.Chart:
+    """Each agency's score out of 100; ``(name, score, provisional)``: a provisional score is
+    a lighter, dashed bar and the legend names it."""
+    rows = [
+        {
+            "agency": row[0],
+            "score": round(100 * row[1], 1),
+            "standing": PROVISIONAL if len(row) > 2 and row[2] else FINAL,
+        }
+        for row in scores
+    ]
     return (
         alt.Chart(
             alt.Data(values=rows),
@@ -144,7 +195,7 @@ def agencies(scores: Sequence[tuple[str, float]]) -> alt.Chart:
             height=18 * len(rows) + 20,
             title="คะแนนหน่วยงาน / Agency scores",
         )
-        .mark_bar(color="#2f855a")
+        .mark_bar(strokeWidth=1.5)
         .encode(
             y=alt.Y("agency:N", title=None, sort="-x", axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X(
@@ -152,5 +203,13 @@ def agencies(scores: Sequence[tuple[str, float]]) -> alt.Chart:
                 title="คะแนน (0–100) / Score (0–100)",
                 scale=alt.Scale(domain=[0, 100], zero=True),
             ),
+            color=alt.Color(
+                "standing:N",
+                title=None,
+                scale=alt.Scale(domain=[FINAL, PROVISIONAL], range=["#2f855a", "#9ae6b4"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            stroke=alt.value("#2f855a"),
+            strokeDash=_dash("standing", FINAL, PROVISIONAL),
         )
     )

@@ -293,14 +293,19 @@ def render_html(report: Report) -> str:
     document = to_json(report)
     names = {code: f"{th} / {en}" for code, (th, en) in report.agency_names.items()}
     scores = [  # each agency by its registry names in Thai and English (its title otherwise)
-        (names.get(a.agency, a.title), float(a.figures["score"].value))
+        (
+            names.get(a.agency, a.title),
+            float(a.figures["score"].value),
+            a.figures["score"].status != "ok" or not a.figures["score"].verified,
+        )
         for a in report.agencies
         if isinstance(a.figures["score"].value, int | float)
     ]
     svg = {
         "eligibility": charts.eligibility_chart(document["eligibility"]["criteria"]),
         "cpi": charts.cpi_chart(
-            {int(f.key.removeprefix("cpi_")): int(f.value or 0) for f in report.cpi}
+            {int(f.key.removeprefix("cpi_")): int(f.value or 0) for f in report.cpi},
+            verified=all(f.verified for f in report.cpi),
         ),
         "agencies": charts.agency_chart(scores),
     }

@@ -140,3 +140,45 @@ def test_a_criterion_not_entered_is_an_empty_bar_with_its_words() -> None:
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "ยังไม่ได้กรอก / not entered" in texts
     assert [t for t in texts if re.fullmatch(r"\d", t)] == ["0", "1", "2", "3", "4"]
+
+
+def bar_fills(svg: str) -> dict[str, str]:
+    """The fill of each bar by the category its aria-label names (standing: ...)."""
+    found = re.findall(r'aria-label="[^"]*standing: ([^";]+)[^"]*"[^>]*fill="(#[0-9a-fA-F]+)"', svg)
+    return dict(found)
+
+
+def test_unverified_eligibility_bars_look_apart_with_a_legend() -> None:
+    """Review 4, L3: a criterion resting on an unverified input is a lighter, dashed bar and
+    the legend names both kinds; the verified one keeps the solid colour."""
+    spec = charts.spec(charts.eligibility(SHIPPED))
+    assert [r["standing"] for r in spec["data"]["values"]] == [
+        charts.UNVERIFIED,
+        charts.UNVERIFIED,
+        charts.VERIFIED,
+        charts.UNVERIFIED,  # not entered: nothing verified about it
+    ]
+    svg = str(charts.eligibility_chart(SHIPPED))
+    fills = bar_fills(svg)
+    assert fills == {charts.VERIFIED: charts.SOLID, charts.UNVERIFIED: charts.LIGHT}
+    assert "stroke-dasharray" in svg
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert charts.VERIFIED in texts
+    assert charts.UNVERIFIED in texts
+
+
+def test_provisional_agency_scores_look_apart_with_a_legend() -> None:
+    svg = str(charts.agency_chart([("ก", 0.6, False), ("ข", 0.4, True)]))
+    fills = bar_fills(svg)
+    assert set(fills) == {charts.FINAL, charts.PROVISIONAL}
+    assert fills[charts.FINAL] != fills[charts.PROVISIONAL]
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert charts.PROVISIONAL in texts
+
+
+def test_an_unverified_cpi_says_so_in_its_legend() -> None:
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", str(charts.cpi_chart(CPI, verified=False)))
+    assert charts.UNVERIFIED in texts
+    # the line of an unverified input is dashed, a verified one solid
+    assert 'stroke-dasharray="4,3"' in str(charts.cpi_chart(CPI, verified=False))
+    assert 'stroke-dasharray="4,3"' not in str(charts.cpi_chart(CPI))
