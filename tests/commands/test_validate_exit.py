@@ -38,6 +38,7 @@ def _row(number: int, **changes: str) -> list[str]:
         "reference_price": "1000",
         "announce_date": "2023-11-01",
         "bid_close_date": "",
+        "award_date": "2023-11-20",
         "contract_date": "2023-12-01",
         "number_of_bidders": "1",
         "winner_tax_id": "0105536012345",
