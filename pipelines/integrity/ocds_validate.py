@@ -188,6 +188,18 @@ def _sorted(issues: list[ValidationIssue]) -> list[ValidationIssue]:
     return sorted(issues, key=lambda issue: (issue.path, issue.validator, issue.message))
 
 
+def _numbers(value: Any) -> Any:
+    """``value`` with each whole float as an int: JSON Schema compares numbers by value
+    (900000 equals 900000.0 for uniqueItems); a boolean stays a boolean (never 1)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers(item) for item in value]
+    return value
+
+
 def duplicate_releases(package: Mapping[str, Any]) -> list[ValidationIssue]:
     """The package schema's ``releases`` uniqueItems, in linear time: releases are grouped by
     (ocid, id), which equal releases share, and only a group of several is compared by its
@@ -204,7 +216,7 @@ def duplicate_releases(package: Mapping[str, Any]) -> list[ValidationIssue]:
             continue
         first_seen: dict[str, int] = {}
         for index in members:
-            canonical = json.dumps(releases[index], sort_keys=True, ensure_ascii=False)
+            canonical = json.dumps(_numbers(releases[index]), sort_keys=True, ensure_ascii=False)
             if canonical in first_seen:
                 issues.append(
                     ValidationIssue(

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from pipelines.integrity.ocds_export import export_release_package
+from pipelines.integrity.ocds_export import export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import load_schemas
 from pipelines.integrity.ocds_validate import (
     package_validator,
@@ -182,3 +182,59 @@ def test_the_known_difference_is_a_leap_second(validators, package):
     found, expected = _both(validators, package)
     assert found == Counter()
     assert expected == Counter({("releases/0/date", "format"): 1})
+
+
+# --- where the two disagree, which one JSON Schema says is right ------------------------------
+# JSON Schema patterns are ECMA-262 regular expressions: `\d` is [0-9] only and `$` is the end
+# of the input. Python's re (the reference) takes Thai digits for \d and lets `$` match before a
+# final newline; the runtime validator follows ECMA-262.
+
+
+@pytest.mark.parametrize("version", ["๑.๑", "1.1\n"])
+def test_a_version_only_python_regex_accepts_is_refused_at_runtime(validators, package, version):
+    package["version"] = version
+    found, expected = _both(validators, package)
+    assert found == Counter({("version", "pattern"): 1})
+    assert expected == Counter()  # the reference is wrong here, per ECMA-262
+
+
+def test_the_version_written_is_valid_to_both(validators, package):
+    assert package["version"] == "1.1"
+    assert _both(validators, package) == (Counter(), Counter())
+
+
+@pytest.mark.parametrize("amount", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_amount_is_refused_at_runtime_and_never_written(
+    validators, package, amount, tmp_path
+):
+    # NaN and Infinity are no JSON numbers: the runtime validator reports them (type); the
+    # reference accepts them; the writer refuses them whatever a validator said.
+    package["releases"][0]["awards"][0]["value"]["amount"] = amount
+    found, expected = _both(validators, package)
+    assert found == Counter({("releases/0/awards/0/value/amount", "type"): 1})
+    assert expected == Counter()
+    with pytest.raises(ValueError, match="JSON compliant"):
+        write_release_package(package, tmp_path / "package.json")
+    assert not (tmp_path / "package.json").exists()
+
+
+def test_whole_numbers_are_equal_for_unique_items(validators, package):
+    # 900000 and 900000.0 are one JSON Schema number: a release repeated with the float is a
+    # duplicate (releases' uniqueItems), for both validators.
+    twin = copy.deepcopy(package["releases"][0])
+    value = twin["awards"][0]["value"]
+    value["amount"] = float(value["amount"])
+    assert isinstance(value["amount"], float)
+    package["releases"].append(twin)
+    last = f"releases/{len(package['releases']) - 1}"
+    found, expected = _both(validators, package)
+    assert found == expected == Counter({(last, "uniqueItems"): 1})
+
+
+def test_a_boolean_is_not_the_number_one_for_unique_items(validators, package):
+    twin = copy.deepcopy(package["releases"][0])
+    package["releases"][0]["tender"]["x"] = 1
+    twin["tender"]["x"] = True
+    package["releases"].append(twin)
+    found, expected = _both(validators, package)
+    assert found == expected == Counter()
