@@ -10,7 +10,11 @@ Evidence is the portal: the ``red-flags.csv`` resource page of ``<agency>-procur
 dataset page when the file is not there, which makes the figure provisional). An agency whose
 procurement file was received (a gate report exists) but has no computed rate — blocked or
 failed at the gate (a rate an earlier run left is not read), or the flags withheld — is
-unknown and makes the overall rate provisional, named in the note.
+unknown and makes the overall rate provisional, named in the note. So is a ``red_flags.json`` of
+an earlier file (its rows screened differ from the gate's ``schema_valid.parquet``) or of an
+earlier flag set (not the flags of ``datasets/procurement/red_flags.yaml``). Flags the integrity
+stage could not compute (``not_computable``: no bids table passed the gate) leave the rate a
+floor: the agency's and the overall rate are provisional, the flags named.
 
 This module is the one owner of the rate: :func:`rate_figures` is the rule (pure), used by the
 scorecards (:func:`pipelines.readiness.indicators.compute_indicators`, over the local reader's
