@@ -4,8 +4,10 @@ A bid is *submitted* when its status is valid, disqualified or pending (not with
 invited). R035: a process with an active award where exactly one tenderer (by id) has valid
 bids, that tenderer is the award's supplier, and at least ``$threshold`` other tenderers have
 disqualified bids. R036: a process with an active award, at least one valid bid with an amount,
-where the lowest submitted bid with an amount is disqualified (a disqualified amount strictly
-below every other submitted amount: a tie with a valid bid is not flagged, whatever the order).
+where the lowest submitted bid with an amount is disqualified. Ties follow Cardinal (r036.rs:
+reading bids.details in order, only a strictly lower amount replaces the lowest, so the first
+of equal lowest bids wins) on the published order of bids.details (amount, then bidder_tax_id,
+then bidder_name: the OCDS export's order, pipelines.integrity.ocds_bids).
 """
 
 ALL_BUT_WINNER = """
@@ -35,13 +37,18 @@ WHERE disqualified >= greatest(CAST($threshold AS INTEGER), 1)
 
 LOWEST_DISQUALIFIED = """
 WITH submitted AS (
-    SELECT b.agency_code, b.project_id, b.bid_status, b.bid_amount
+    SELECT b.agency_code, b.project_id, b.bid_status, b.bid_amount, b.bidder_tax_id,
+           b.bidder_name
     FROM awards AS a JOIN bids AS b USING (agency_code, project_id)
     WHERE b.bid_status IN ('valid', 'disqualified', 'pending') AND b.bid_amount IS NOT NULL
 ),
 lowest AS (
+    -- the first bid in the published order (bids.details: amount, then bidder_tax_id, then
+    -- bidder_name), as Cardinal reads them: a strictly lower amount replaces the lowest
     SELECT agency_code, project_id,
-           min(bid_amount) FILTER (WHERE bid_status = 'disqualified') AS lowest_disqualified,
+           first(bid_status ORDER BY bid_amount, coalesce(bidder_tax_id, ''),
+                 coalesce(bidder_name, '')) AS lowest_status,
+           min(bid_amount) AS lowest_amount,
            min(bid_amount) FILTER (WHERE bid_status <> 'disqualified') AS lowest_other,
            count(*) FILTER (WHERE bid_status = 'valid') AS valid_bids
     FROM submitted
@@ -49,10 +56,10 @@ lowest AS (
 )
 SELECT agency_code, project_id,
        format('lowest bid {:,.2f} THB disqualified (lowest other {:,.2f} THB)',
-              lowest_disqualified, lowest_other) AS detail,
-       to_json({'lowest_disqualified_bid': lowest_disqualified,
+              lowest_amount, lowest_other) AS detail,
+       to_json({'lowest_disqualified_bid': lowest_amount,
                 'lowest_other_bid': lowest_other,
                 'valid_bids': valid_bids})::VARCHAR AS "values"
 FROM lowest
-WHERE valid_bids > 0 AND lowest_disqualified < lowest_other
+WHERE valid_bids > 0 AND lowest_status = 'disqualified'
 """

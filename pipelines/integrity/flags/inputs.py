@@ -90,6 +90,12 @@ def bids_relation(bids: pa.Table, config: OcdsConfig | None = None) -> pa.Table:
                 f"bids table, field {field.name}: cannot read as {field.type}: {error}"
             ) from error
     table = pa.Table.from_arrays(columns, schema=BIDS_SCHEMA)
+    # bidder_name only orders equal bids as the export does (R036's ties); optional
+    names = bids["bidder_name"] if "bidder_name" in bids.column_names else None
+    table = table.append_column(
+        "bidder_name",
+        pc.cast(names, pa.string()) if names is not None else pa.nulls(table.num_rows, pa.string()),
+    )
     juristic = organization_ids(table["bidder_tax_id"], config.supplier_scheme).to_pylist()
     ids = [
         tin if tin is not None else f"{project}-tenderer-{row}"
@@ -102,4 +108,5 @@ def bids_relation(bids: pa.Table, config: OcdsConfig | None = None) -> pa.Table:
 
 def empty_bids() -> pa.Table:
     """A bids relation with no rows (an agency without a bids file)."""
-    return BIDS_SCHEMA.empty_table().append_column("tenderer_id", pa.array([], pa.string()))
+    empty = BIDS_SCHEMA.empty_table().append_column("bidder_name", pa.array([], pa.string()))
+    return empty.append_column("tenderer_id", pa.array([], pa.string()))

@@ -5,7 +5,10 @@ Cardinal's organisation ids W, L, D, V become juristic tax ids (the OCDS export'
 amounts are THB. Expected results are Cardinal's documented outputs.
 """
 
+import pyarrow as pa
 import pytest
+
+from pipelines.integrity.ocds_bids import index_bids, typed_bids
 
 WINNER, LOSER, OTHER = 1, 2, 3
 
@@ -135,7 +138,7 @@ def test_r036_cardinal_example(flagged, make_project, make_juristic_id):
     ("disqualified_amount", "status", "is_flagged"),
     [
         (3.0, "contracted", False),  # the disqualified bid was not the lowest
-        (2.0, "contracted", False),  # a tie with the valid bid
+        (2.0, "contracted", False),  # a tie, the valid bid first in the published order
         (1.0, "announced", False),  # no active award
         (1.0, "cancelled", False),  # cancelled processes are excluded
         (1.0, "awarded", True),
@@ -151,6 +154,30 @@ def test_r036_edges(
         bid(make_juristic_id, row, LOSER, 0.5, "withdrawn"),  # not submitted
     ]
     assert flagged("R036", [row], bids) == ([row["project_id"]] if is_flagged else [])
+
+
+@pytest.mark.parametrize(
+    ("disqualified", "valid", "is_flagged"),
+    [(1, 3, True), (3, 1, False)],  # tenderer serials: the lower tax id comes first
+)
+def test_r036_ties_first_lowest_in_the_published_order_wins(
+    flagged, make_project, make_juristic_id, disqualified, valid, is_flagged
+):
+    # r036.rs reads bids.details in order and replaces the lowest only on a strictly lower
+    # amount: of two equal lowest bids the first decides. The export orders bids.details by
+    # amount, then bidder_tax_id: the flag follows that order, whichever status comes first.
+    row = awarded(make_project, make_juristic_id, 1)
+    bids = [
+        bid(make_juristic_id, row, valid, 2.0),
+        bid(make_juristic_id, row, disqualified, 2.0, "disqualified"),
+        bid(make_juristic_id, row, WINNER if WINNER not in (valid, disqualified) else 4, 3.0),
+    ]
+    assert flagged("R036", [row], bids) == ([row["project_id"]] if is_flagged else [])
+    table = pa.Table.from_pylist(
+        [{**b, "fiscal_year": 2024, "bidder_name": "x", "bid_date": None} for b in bids]
+    )
+    first = index_bids(typed_bids(table), row["agency_code"])[row["project_id"]][0]
+    assert (first["bid_status"] == "disqualified") is is_flagged  # the OCDS's first bid
 
 
 def test_r038_cardinal_buyer_example(flagged, make_project, make_juristic_id):
