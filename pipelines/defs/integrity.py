@@ -290,7 +290,7 @@ def build_integrity_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.A
             return _failed(context, FLAGS_CHECK, f"red flags of {agency}: {STALE}")
         try:  # a bad definition file, or a flag whose query fails: ValueError naming it
             specs = load_flag_specs()
-            outcome = flag_partition(agency, data_dir, specs)
+            outcome = flag_partition(agency, data_dir, specs, current=bids)
         except ValueError as error:
             withhold_flags(agency, data_dir, NOT_PRODUCED)
             return _failed(context, FLAGS_CHECK, f"the red flags cannot be computed: {error}")

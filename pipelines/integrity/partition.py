@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from pipelines.contracts import load_agencies
 from pipelines.files import replace_atomically
 from pipelines.integrity.flags.published import publication, with_publication
-from pipelines.integrity.ocds_bids import read_bids
+from pipelines.integrity.ocds_bids import STALE, CurrentBids, read_bids
 from pipelines.integrity.ocds_config import BidsTable, load_ocds_config
 from pipelines.integrity.ocds_export import Buyer, export_release_package, write_release_package
 from pipelines.integrity.ocds_schema import ValidationIssue
@@ -214,18 +214,36 @@ def export_partition(
     return OcdsOutcome(releases=len(package["releases"]), issues=[], path=path)
 
 
-def flag_partition(agency_code: str, data_dir: Path, specs: Sequence[FlagSpec]) -> FlagsOutcome:
+def flag_partition(
+    agency_code: str,
+    data_dir: Path,
+    specs: Sequence[FlagSpec],
+    *,
+    current: CurrentBids | None = None,
+) -> FlagsOutcome:
     """Compute the agency's red flags over every row that passed the schema and write the flags
-    table and their description (with the rate's numerator and denominator)."""
+    table and their description (with the rate's numerator and denominator).
+
+    ``current``: the bids usable now (:func:`pipelines.integrity.ocds_bids.current_bids`, the
+    rule the OCDS export follows too: a None path means no bids, whatever an earlier run left);
+    stale bids raise (the caller withholds the flags first). Without it, the gate's bids files
+    in ``data_dir``."""
+    if current is None:
+        public, every = (
+            gated_bids_path(data_dir, agency_code),
+            screened_bids_path(data_dir, agency_code),
+        )
+        current = CurrentBids(
+            publishable=public if public.exists() else None,
+            schema_valid=every if every.exists() else None,
+        )
+    if current.stale:
+        raise ValueError(f"red flags of {agency_code}: {STALE}")
     screened = read_procurement(screened_table_path(data_dir, agency_code))
     published = pq.read_table(gated_table_path(data_dir, agency_code), columns=["project_id"])
-    bids_path = screened_bids_path(data_dir, agency_code)
-    bids = pq.read_table(bids_path) if bids_path.exists() else None
-    public_bids_path = gated_bids_path(data_dir, agency_code)
+    bids = pq.read_table(current.schema_valid) if current.schema_valid else None
     public_bids = (
-        pq.read_table(public_bids_path, columns=["project_id"])
-        if public_bids_path.exists()
-        else None
+        pq.read_table(current.publishable, columns=["project_id"]) if current.publishable else None
     )
     status = publication(
         screened,

@@ -155,15 +155,11 @@ def compute_flags_noted(
         connection.register("procurement", procurement)
         connection.register("bids", empty_bids() if bids is None else bids_relation(bids, config))
         statuses = ", ".join(f"'{status}'" for status in AWARD_STATUSES)
-        # tender.numberOfTenderers: the count of bids when the process has bids, else the
-        # procurement row's number_of_bidders (as the OCDS export writes it)
+        # tender.numberOfTenderers: the procurement row's number_of_bidders, as the OCDS export
+        # writes it whether or not the project has bid rows (a partial bids file lists fewer)
         connection.execute(
-            "CREATE VIEW processes AS SELECT p.*, "
-            "coalesce(b.bids, p.number_of_bidders) AS number_of_tenderers "
-            "FROM procurement AS p LEFT JOIN ("
-            "  SELECT agency_code, project_id, count(*) AS bids FROM bids GROUP BY ALL"
-            ") AS b USING (agency_code, project_id) "
-            "WHERE p.tender_status IS DISTINCT FROM 'cancelled'"
+            "CREATE VIEW processes AS SELECT p.*, p.number_of_bidders AS number_of_tenderers "
+            "FROM procurement AS p WHERE p.tender_status IS DISTINCT FROM 'cancelled'"
         )
         connection.execute(
             f"CREATE VIEW awards AS SELECT * FROM processes WHERE status IN ({statuses})"  # noqa: S608 - constants

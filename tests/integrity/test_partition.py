@@ -10,14 +10,17 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.integrity.ocds_bids import CurrentBids
 from pipelines.integrity.ocds_schema import load_schemas
 from pipelines.integrity.ocds_validate import package_validator
 from pipelines.integrity.partition import (
     buyer_from_registry,
     export_partition,
     flag_partition,
+    gated_bids_path,
     gated_table_path,
     integrity_dir,
+    screened_bids_path,
     screened_table_path,
 )
 from pipelines.integrity.red_flags import PUBLISHED_FLAGS_SCHEMA, load_flag_specs
@@ -132,3 +135,34 @@ def test_flags_are_written_as_csv_parquet_and_a_described_report(clean_cgd):
     r018 = next(flag for flag in report["flags"] if flag["id"] == "R018")
     assert r018["projects"] == [rows[0]["project_id"]]
     assert r018["name"] == {"th": "มีผู้เสนอราคารายเดียว", "en": "Single bid received"}
+
+
+def test_flags_use_only_the_bids_current_bids_allows(clean_cgd, make_juristic_id):
+    """F16a's stale-bids rule (ocds_bids.current_bids): a bids file an earlier run left in the
+    gate's folder is not read when no bids file is present now, and stale bids are refused."""
+    data_dir, rows = clean_cgd
+    leftover = pa.Table.from_pylist(
+        [
+            {
+                "project_id": rows[0]["project_id"],
+                "agency_code": "cgd",
+                "bidder_tax_id": make_juristic_id(7),
+                "bid_amount": 10.0,
+                "bid_status": "valid",
+            }
+        ]
+    )
+    for path in (screened_bids_path(data_dir, "cgd"), gated_bids_path(data_dir, "cgd")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(leftover, path)
+    specs = load_flag_specs()
+    bid_flags = [spec.id for spec in specs if spec.needs_bids]
+    on_disk = flag_partition("cgd", data_dir, specs)  # no rule given: the gate's files
+    assert json.loads(on_disk.report.read_text(encoding="utf-8"))["not_computable"] == [
+        "R024",
+        "R058",
+    ]  # computable, bar the fences of a single process
+    none_now = flag_partition("cgd", data_dir, specs, current=CurrentBids())
+    assert json.loads(none_now.report.read_text(encoding="utf-8"))["not_computable"] == bid_flags
+    with pytest.raises(ValueError, match="has not been checked yet"):
+        flag_partition("cgd", data_dir, specs, current=CurrentBids(stale=True))

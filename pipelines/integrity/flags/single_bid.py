@@ -1,6 +1,6 @@
-"""R018 single bid received (Cardinal): tender.numberOfTenderers (the count of bids when the
-process has bids, else number_of_bidders) is 1 and the OCDS procurement method is in
-``$procurement_methods`` (competitive: open and selective by default)."""
+"""R018 single bid received (Cardinal): tender.numberOfTenderers (the procurement row's
+number_of_bidders, the field the OCDS export writes it from, bid rows or not) is 1 and the OCDS
+procurement method is in ``$procurement_methods`` (competitive: open and selective by default)."""
 
 QUERY = """
 SELECT agency_code, project_id,
