@@ -37,6 +37,7 @@ def procurement_table(years: dict[int, int], seed: int = 0) -> pa.Table:
             "reference_price": pa.array([None] * size, pa.decimal128(18, 2)),
             "announce_date": pa.array(dates, pa.date32()),
             "bid_close_date": pa.array([None] * size, pa.date32()),
+            "award_date": pa.array([None] * size, pa.date32()),
             "contract_date": pa.array(dates, pa.date32()),
             "number_of_bidders": pa.array([1] * size, pa.int64()),
             "winner_tax_id": pa.array(["0105551234567"] * size, pa.string()),
