@@ -152,7 +152,7 @@ def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
     scale = alt.Scale(domain=[0, most], zero=True, nice=False)
     axis = alt.Axis(values=list(range(most + 1)), format="d")
     y = alt.Y("criterion:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    bars = base.mark_bar(strokeWidth=1.5).encode(
+    bars = base.mark_bar().encode(
         y=y,
         x=alt.X("points:Q", title="คะแนน / Points", scale=scale, axis=axis),
         color=alt.Color(
@@ -163,6 +163,8 @@ def eligibility(criteria: Sequence[Mapping[str, Any]]) -> alt.LayerChart:
         ),
         stroke=alt.value(SOLID),
         strokeDash=_dash("standing"),
+        # an empty bar (no points) draws nothing, not even its outline
+        strokeWidth=alt.condition("datum.points > 0", alt.value(1.5), alt.value(0)),
     )
     labels = base.mark_text(align="left", dx=4, fontWeight="bold").encode(
         y=y,
@@ -195,7 +197,7 @@ def agencies(scores: Sequence[tuple[str, float] | tuple[str, float, bool]]) -> a
             height=18 * len(rows) + 20,
             title="คะแนนหน่วยงาน / Agency scores",
         )
-        .mark_bar(strokeWidth=1.5)
+        .mark_bar()
         .encode(
             y=alt.Y("agency:N", title=None, sort="-x", axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X(
@@ -211,5 +213,6 @@ def agencies(scores: Sequence[tuple[str, float] | tuple[str, float, bool]]) -> a
             ),
             stroke=alt.value("#2f855a"),
             strokeDash=_dash("standing", FINAL, PROVISIONAL),
+            strokeWidth=alt.condition("datum.score > 0", alt.value(1.5), alt.value(0)),
         )
     )

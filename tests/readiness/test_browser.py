@@ -158,7 +158,9 @@ def test_report_renders_from_the_portal(
     texts = chart.locator("text").evaluate_all("els => els.map(e => e.textContent)")
     assert "ยังไม่ได้กรอก / not entered" in texts
     assert [t for t in texts if t.isdigit()] == ["0", "1", "2", "3", "4"]
-    empty = chart.locator('path[aria-label$="การมีส่วนร่วมของพลเมือง / Citizen Engagement"]')
+    # bars resting on unverified inputs are named in the legend (review 4 L3)
+    assert "ยังไม่ยืนยัน / unverified" in texts
+    empty = chart.locator('path[aria-label*="criterion: การมีส่วนร่วมของพลเมือง / Citizen Engagement"]')
     assert str(empty.get_attribute("aria-label", timeout=2000)).startswith("คะแนน / Points: 0;")
     box = empty.bounding_box()
     assert box is None or box["width"] == 0  # nothing drawn
