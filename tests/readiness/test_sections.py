@@ -3,13 +3,24 @@ column labels without the agency; the scorecards take a module's own red-flag ra
 
 from __future__ import annotations
 
-import pipelines.readiness.licensing  # noqa: F401 - registers the licensing labels
-from pipelines.readiness.figures import share
-from pipelines.readiness.methodology import OgpConfig
-from pipelines.readiness.report import CheckRow, FigureSection, build_report, render_html
-from pipelines.readiness.sections import module_section, split_by_agency, with_figures
+import pytest
 
-from .conftest import AS_OF, PORTAL, organization
+import pipelines.readiness.licensing  # noqa: F401 - registers the licensing labels
+from pipelines.readiness import present
+from pipelines.readiness.figures import share
+from pipelines.readiness.metadata_quality import MQA_POINTS, score_portal
+from pipelines.readiness.methodology import OgpConfig
+from pipelines.readiness.mqa_rules import load_mqa_rules
+from pipelines.readiness.report import CheckRow, FigureSection, build_report, render_html
+from pipelines.readiness.sections import (
+    metadata_section,
+    module_section,
+    split_by_agency,
+    with_figures,
+)
+from pipelines.readiness.thai_gdc import check_packages
+
+from .conftest import AS_OF, PORTAL, REPO_ROOT, organization
 from .html_scan import scan, source_titles
 from .test_report import indicators
 
@@ -106,3 +117,19 @@ def test_the_checklist_is_folded_by_agency_every_row_kept(config: OgpConfig) -> 
     assert summaries[1].endswith("requirements met</span> 0 / 1")
     assert part.count("<tr><td>") == 3  # every requirement row is there
     assert scan(html).problems == []
+
+
+def test_the_metadata_section_shows_mqa_points_of_their_maximum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The known gap of review 4: "191.2" without "/ 405"."""
+    monkeypatch.setattr(present, "MAXIMA", {})
+    rules = load_mqa_rules(REPO_ROOT / "datasets" / "ogp")
+    assert present.maximum_of(MQA_POINTS) is None
+    metadata_section(
+        score_portal(rules, [], PORTAL), check_packages([], rules.thai_gdc, PORTAL), rules, []
+    )
+    assert present.maximum_of(MQA_POINTS) == 405
+    assert present.amount(191.2, "points", maximum=present.maximum_of(MQA_POINTS)) == (
+        "191.2 / 405"
+    )
