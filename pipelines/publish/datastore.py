@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -34,7 +34,7 @@ from ckanapi import CKANAPIError, NotFound, ValidationError
 
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
-from pipelines.publish.model import DatastoreTable
+from pipelines.publish.model import DatastoreTable, ResourceFile
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,29 @@ def record_batches(table: pa.Table, batch_rows: int) -> Iterator[list[dict[str, 
 
 class DatastoreCountError(CKANAPIError):
     """The DataStore table does not hold the file's rows even after a rebuild."""
+
+
+class DuplicateKeyError(CKANAPIError):
+    """A keyed table whose primary key repeats: the DataStore would refuse it midway."""
+
+
+def check_unique_keys(resources: Iterable[ResourceFile]) -> None:
+    """Refuse, before anything is written, a DataStore table whose primary key repeats: the
+    DataStore would accept the dataset's first tables and refuse this one, leaving a public
+    dataset half-updated (a keyed table being rebuilt is dropped first). Names the resource,
+    the key and how many key values repeat, never the values."""
+    for resource in resources:
+        table = resource.datastore
+        if table is None or not table.primary_key or table.num_rows < 2:
+            continue
+        key = list(table.primary_key)
+        counts = table.table.select(key).group_by(key).aggregate([([], "count_all")])
+        repeated = pc.sum(pc.greater(counts["count_all"], 1)).as_py() or 0
+        if repeated:
+            raise DuplicateKeyError(
+                f"{resource.name}: the primary key ({', '.join(key)}) repeats for {repeated} "
+                "value(s): nothing of the dataset was written"
+            )
 
 
 def _row_count(client: CKANClient, resource_id: str) -> int | None:

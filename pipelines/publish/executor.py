@@ -35,7 +35,12 @@ from ckanapi import CKANAPIError, NotFound
 
 from pipelines.publish.client import CKANClient, PortalDeadlineError, RetryableHTTPError
 from pipelines.publish.datapackage import with_portal_paths
-from pipelines.publish.datastore import DEFAULT_BATCH_ROWS, DEFAULT_PARALLEL, load_datastore
+from pipelines.publish.datastore import (
+    DEFAULT_BATCH_ROWS,
+    DEFAULT_PARALLEL,
+    check_unique_keys,
+    load_datastore,
+)
 from pipelines.publish.metadata import (
     CONTENT_HASH_KEY,
     DATASTORE_HASH_KEY,
@@ -251,6 +256,7 @@ class DatasetPublisher:
         return None
 
     def _apply(self, receipt: DatasetReceipt) -> None:
+        check_unique_keys(plan.resource for plan in self.plan.resources)  # before any write
         data = dataset_dict(self.plan.request.dataset)
         final_extras = list(data["extras"])
         if self.plan.publish_at_end:

@@ -16,6 +16,7 @@ from stdnum.th import pin
 from pipelines.contracts import load_spec
 from pipelines.layout import publishable_path, validation_dir
 from pipelines.normalize import normalize_files
+from pipelines.publish import request as request_module
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.request import ReportPaths, build_request, published_key
 from pipelines.validation.gate import validate_partition
@@ -123,3 +124,39 @@ def test_two_masked_sole_traders_publish_whole(ckan_portal, agency: str, tmp_pat
             found = api.action.datastore_search(resource_id=resource["id"], limit=0)
             counts[resource["name"]] = found["total"]
     assert counts == {"procurement_bids-fy2024.csv": 3, "procurement_bids-fy2025.csv": 3}
+
+
+def test_a_repeated_key_is_refused_before_anything_is_written(
+    ckan_portal, agency: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The publisher's guard (pipelines.publish.datastore.check_unique_keys): a keyed table
+    whose key repeats would be refused by the DataStore midway, after the dataset's first
+    tables were replaced (a keyed table being rebuilt is dropped first). Here the published
+    table is kept as the contract's key would make it: nothing is written, the dataset as it
+    was stays whole."""
+    spec = load_spec(FAMILY)
+    table = pq.read_table(gated_bids(tmp_path))
+    publisher = CKANPublisher(url=ckan_portal.url)
+    good = build_request(spec, sample_agency(agency), table, report(tmp_path))
+    publisher.publish([good], receipts_dir=tmp_path / "r1")
+    monkeypatch.setattr(request_module, "published_key", lambda spec: tuple(spec.primary_key))
+    keyed = build_request(spec, sample_agency(agency), table, report(tmp_path))
+    assert {r.datastore.primary_key for r in keyed.resources if r.datastore} == {
+        ("project_id", "bidder_tax_id")
+    }
+    receipt = publisher.publish([keyed], receipts_dir=tmp_path / "r2", raise_on_error=False)
+    (failed,) = receipt.failures
+    assert "DuplicateKeyError" in str(failed.error)
+    assert "procurement_bids-fy2024.csv: the primary key (project_id, bidder_tax_id)" in str(
+        failed.error
+    )
+    assert "3-xxxx" not in str(failed.error)  # never the values
+    api = ckan_portal.api()
+    package = api.action.package_show(id=good.dataset.name)
+    assert package["private"] is False
+    totals = {
+        r["name"]: api.action.datastore_search(resource_id=r["id"], limit=0)["total"]
+        for r in package["resources"]
+        if r["name"].endswith(".csv")
+    }
+    assert totals == {"procurement_bids-fy2024.csv": 3, "procurement_bids-fy2025.csv": 3}
