@@ -386,34 +386,3 @@ def test_every_flag_in_red_flags_csv_is_recomputed_from_the_ocds_package(
     # no personal data: the sole trader's citizen id appears in neither file
     for text in (outcome.csv.read_text(encoding="utf-8"), json.dumps(package)):
         assert SOLE_TRADER not in text
-
-
-def test_r018_is_exactly_one_tenderer_in_the_ocds(tmp_path: Path) -> None:
-    rows, bids = generate(7)
-    publish_gate_outputs(tmp_path, rows, bids)
-    outcome = flag_partition(AGENCY, tmp_path, load_flag_specs())
-    package = export_release_package(
-        pa.Table.from_pylist(rows, schema=SCHEMA), BUYER, bids=pa.Table.from_pylist(bids)
-    )
-    one_tenderer = {
-        r["ocid"]
-        for r in package["releases"]
-        if r["tender"].get("numberOfTenderers") == 1
-        and r["tender"]["procurementMethod"] in ("open", "selective")
-        and r["tender"]["status"] != "cancelled"
-    }
-    r018 = {r["ocid"] for r in outcome.flags.to_pylist() if r["flag_id"] == "R018"}
-    assert r018 == one_tenderer
-    assert len(r018) >= 3
-    # numberOfTenderers is the row's number_of_bidders, bid rows or not (F16a's rule): a
-    # partial bids file (one bid row of a process that received more) is no single bid
-    bidders = {row["project_id"]: row["number_of_bidders"] for row in rows}
-    partial = set()
-    for release in package["releases"]:
-        assert release["tender"]["numberOfTenderers"] == bidders[release["tender"]["id"]]
-        details = release.get("bids", {}).get("details", [])
-        competitive = release["tender"]["procurementMethod"] in ("open", "selective")
-        if competitive and len(details) == 1 and release["tender"]["numberOfTenderers"] > 1:
-            partial.add(release["ocid"])
-    assert partial
-    assert not partial & r018
