@@ -245,7 +245,11 @@ def derived_outcome(
         return Outcome(agency, label, Status.WITHHELD, _short(reason), cause=_short(reason))
     published = resolve(published_key(family), facts, upstream)
     url = facts.materialized.get(published_key(family), {}).get("dataset_url")
-    return _outcome(agency, label, published, url)
+    from pipelines.integrity.ocds_bids import bids_warning  # the OCDS step's bids warnings
+
+    outcome = _outcome(agency, label, published, url)
+    warning = bids_warning(meta) if published.status is Status.PUBLISHED else ""
+    return replace(outcome, detail=_short(warning)) if warning else outcome
 
 
 def agency_outcomes(

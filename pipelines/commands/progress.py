@@ -120,6 +120,9 @@ def _published_row(scope: str, outcomes: Sequence[Outcome], portal: str) -> list
         for o in outcomes
     ]
     lines = [", ".join(names)]
+    lines += [
+        f"{o.step}: {o.detail}" for o in outcomes if o.status is Status.PUBLISHED and o.detail
+    ]
     if scope == CATALOG:
         lines += [o.url for o in outcomes if o.url and o.step == "readiness report"]
     elif portal:

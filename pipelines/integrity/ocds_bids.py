@@ -249,6 +249,21 @@ def bids_quality(procurement: pa.Table, bids: pa.Table | None) -> BidsQuality:
     return BidsQuality(orphans, sum(sent[project] for project in orphans), mismatches)
 
 
+def bids_warning(metadata: Mapping[str, Any]) -> str:
+    """The one-line data-quality warning of a procurement_ocds step (its metadata, as
+    :func:`bids_quality` counts feed it) for the run summary; empty when there is none."""
+    parts = []
+    orphans, projects = metadata.get("orphan_bids") or 0, metadata.get("orphan_bid_projects") or []
+    if orphans:
+        shown = ", ".join(map(str, projects[:3])) + (", …" if len(projects) > 3 else "")
+        parts.append(
+            f"{orphans} bid(s) of projects not in the procurement table left out ({shown})"
+        )
+    if mismatches := metadata.get("bid_count_mismatches") or 0:
+        parts.append(f"{mismatches} project(s) with bid rows other than number_of_bidders")
+    return "warning: " + "; ".join(parts) if parts else ""
+
+
 def _tenderer(bid: Json, fallback_id: str, config: OcdsConfig) -> Json:
     tax_id, name = bid["bidder_tax_id"], bid["bidder_name"]
     if tax_id is not None and moa.is_valid(tax_id):

@@ -132,3 +132,45 @@ def test_an_absurd_bid_is_a_warning_and_above_a_trillion_refused(tmp_path, make_
     assert _bound(absurd)["severity"] == "warning"
     refused = _gate(tmp_path / "c", "2000000000000", make_juristic_id)  # the schema's bound
     assert str(refused.status) != "passed"
+
+
+def _summary_text(ocds_metadata: dict[str, Any]) -> str:
+    from rich.console import Console
+
+    from pipelines.commands.progress import summary_table
+    from pipelines.outcomes import RunSummary, Status, derived_outcome
+    from pipelines.runlog import RunFacts
+
+    facts = RunFacts(
+        materialized={
+            "clean_procurement": {},
+            "procurement_ocds": ocds_metadata,
+            "published_procurement": {"dataset_url": "http://portal/dataset/cgd-procurement"},
+        }
+    )
+    upstream = {
+        "clean_procurement": [],
+        "procurement_ocds": ["clean_procurement"],
+        "published_procurement": ["clean_procurement", "procurement_ocds"],
+    }
+    outcome = derived_outcome("cgd", "procurement_ocds", "procurement", facts, upstream)
+    assert outcome.status is Status.PUBLISHED
+    console = Console(width=200, record=True)
+    table, _ = summary_table(RunSummary(outcomes=[outcome]))
+    console.print(table)
+    return " ".join(console.export_text().split())
+
+
+def test_the_run_summary_line_names_orphan_bids_and_count_mismatches():
+    text = _summary_text(
+        {
+            "status": "published",
+            "orphan_bids": 2,
+            "orphan_bid_projects": ["67000000099"],
+            "bid_count_mismatches": 1,
+        }
+    )
+    assert "2 bid(s) of projects not in the procurement table left out (67000000099)" in text
+    assert "1 project(s) with bid rows other than number_of_bidders" in text
+    clean = _summary_text({"status": "published", "orphan_bids": 0, "bid_count_mismatches": 0})
+    assert "warning" not in clean
