@@ -203,8 +203,8 @@ def _texts(kind: str, f: Figure, agency: str | None = None) -> tuple[str, str]:
     counts = f" ({f.numerator}/{f.denominator})" if f.ratio else ""
     note_th = f": {f.note_th}" if f.note_th else ""
     note_en = f": {f.note_en}" if f.note_en else ""
-    if kind in ("blocked", "late"):
-        return f"{WORDS[kind][0]}{counts}", f"{WORDS[kind][1]}{counts}"
+    if kind in ("blocked", "late"):  # the note, when the figure has one, names the data
+        return f"{WORDS[kind][0]}{counts}{note_th}", f"{WORDS[kind][1]}{counts}{note_en}"
     if kind in WORDS:
         return f"{WORDS[kind][0]}{note_th}", f"{WORDS[kind][1]}{note_en}"
     return (

@@ -99,3 +99,18 @@ def test_a_per_agency_step_leaves_the_agency_to_its_subject() -> None:
     assert (kind, agency) == ("figures", "dla")
     assert en == "complete or confirm this figure: Licences on time: not readable"
     assert th == "ทำให้ตัวเลขนี้ครบถ้วนหรือยืนยันได้: การอนุญาตทันเวลา: อ่านไม่ได้"
+
+
+def test_a_late_step_carries_what_the_figure_says_is_late() -> None:
+    late = fig(
+        "timeliness",
+        0.0,
+        "share",
+        numerator=0,
+        denominator=1,
+        note_th="จัดซื้อจัดจ้าง ถึง 2567-08",
+        note_en="procurement up to 2024-08",
+    )
+    _, th, en, _, _ = figure_steps([("rid", late)])[0]
+    assert en == "publish current data at the declared frequency (0/1): procurement up to 2024-08"
+    assert th.endswith("(0/1): จัดซื้อจัดจ้าง ถึง 2567-08")
