@@ -94,3 +94,47 @@ def test_the_test_that_kills_the_shared_portal_runs_alone_and_whole_runs_come_fi
     sandbox_run = order.index(f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage")
     assert sandbox_run < order.index(PUBLISH_TEST)
     assert sandbox_run < order.index(PORTAL_TEST)
+
+
+XDIST_RUN = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-n",
+    "3",
+    "--dist",
+    "loadgroup",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+]
+
+
+def test_an_xdist_group_runs_on_one_worker(tmp_path: Path) -> None:
+    """`--dist loadgroup` keeps a group on one worker, so the demo catalog's `ogp run` (a session
+    fixture shared by a group of tests) runs once. pytest-xdist marks a group by suffixing the
+    node id; with a pytest that ignores the suffix the group is spread over the workers (each
+    worker then runs the whole demo catalog again) and nothing fails: this test does."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\n"
+        "import pytest\n\n"
+        'pytestmark = pytest.mark.xdist_group("together")\n\n\n'
+        '@pytest.mark.parametrize("n", range(6))\n'
+        "def test_member(n, request):\n"
+        '    worker = os.environ["PYTEST_XDIST_WORKER"]\n'
+        '    ran = request.config.rootpath / f"ran-{n}"\n'
+        '    ran.write_text(worker + " " + request.node.nodeid)\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [*XDIST_RUN, "--rootdir", str(tmp_path), str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ran = [(tmp_path / f"ran-{n}").read_text().split(" ") for n in range(6)]
+    assert {worker for worker, _ in ran} == {ran[0][0]}, ran  # one worker ran the whole group
+    assert all(nodeid.endswith("@together") for _, nodeid in ran), ran
