@@ -427,8 +427,20 @@ def test_markdown_carries_every_badge_of_the_html_and_escapes_once(report: Repor
             )
         ],
     )
+    commitment = report.commitments[0]
+    blind = commitment.milestones[0].model_copy(update={"assessable": False})
+    commitments = [
+        commitment.model_copy(
+            update={"milestones": [blind, *commitment.milestones[1:]], "completion_verified": False}
+        )
+    ]
     edited = report.model_copy(
-        update={"agencies": cards, "context": context, "sections": [section]}
+        update={
+            "agencies": cards,
+            "context": context,
+            "sections": [section],
+            "commitments": commitments,
+        }
     )
     markdown = render_markdown(edited)
     rows = [line for line in markdown.splitlines() if line.startswith(f"| [{card.title}")]
@@ -438,6 +450,11 @@ def test_markdown_carries_every_badge_of_the_html_and_escapes_once(report: Repor
     context_line = next(line for line in markdown.splitlines() if "context fact" in line)
     assert context_line.endswith("(ยังไม่ยืนยัน / unverified)")
     assert "data.go.th&#39;s context fact" in context_line
+    row = next(line for line in markdown.splitlines() if line.startswith(f"| {commitment.id} |"))
+    assert f"{blind.id} " in row
+    assert "(ไม่มีหลักฐาน / No Evidence Available)" in row
+    assert f"{blind.id} " in row.split("(ไม่มีหลักฐาน / No Evidence Available)")[0]
+    assert "(ยังไม่ยืนยัน / unverified)" in row
     heading = "| หน่วยงาน / Agency |"
     assert all("&amp;#" not in line for line in markdown.splitlines() if line.startswith(heading))
     assert "&amp;#" not in markdown
