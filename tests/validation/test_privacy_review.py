@@ -44,14 +44,24 @@ def test_every_character_the_detector_reads_is_a_candidate(template: str) -> Non
     assert len(special) > 4000
     missed = [texts[i] for i in special if not selected[i] and detect(texts[i])]
     assert missed == []
-    # Every other character reaches the detector unchanged (its patterns are ASCII): the
-    # template stays as written, and a sample of them is detected as nothing.
+    # Every other character reaches the detector unchanged (the next test), and a sample of
+    # them in this template is detected as nothing.
     inert = [i for i, code in enumerate(codes) if code >= 0x80 and code not in folded]
-    for start in range(0, len(inert), 20000):
-        chunk = " xq ".join(texts[i] for i in inert[start : start + 20000])
-        assert normalise(chunk)[0] == chunk
     for i in random.Random(11).sample(inert, 2000):
         assert selected[i] or detect(texts[i]) == []
+
+
+@pytest.mark.timeout(600)
+def test_every_character_the_fold_leaves_alone_reaches_the_detector_unchanged() -> None:
+    """The detector's patterns are ASCII: a character outside ASCII that the fold does not
+    change is passed through as written, whatever text is around it (so once, not per template)."""
+    folded = fold_table()
+    inert = [chr(code) for code in range(0x80, 0x110000) if code not in folded]
+    inert = [char for char in inert if not 0xD800 <= ord(char) < 0xE000]
+    assert len(inert) > 1_000_000
+    for start in range(0, len(inert), 20000):
+        chunk = " xq ".join(inert[start : start + 20000])
+        assert normalise(chunk)[0] == chunk
 
 
 # --- disguises that were published --------------------------------------------------------------
