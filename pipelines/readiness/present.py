@@ -140,9 +140,23 @@ def operator_words(op: str) -> Words:
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 # Where the figure builders name an agency by its registry code: a per-agency label's tail
 # (``..., agency: dla`` / ``... หน่วยงาน: dla``, figures.label) and the partitions a module
-# could not read (``not readable: dla, doh`` / ``อ่านข้อมูลไม่ได้: dla``, licensing and the
-# others). Only there is a code an agency reference; anywhere else it is a word ("rid").
-AGENCY_MARKERS = ("agency", "หน่วยงาน", "not readable", "อ่านข้อมูลไม่ได้")
+# could not read (``not readable: dla, doh`` / ``อ่านข้อมูลไม่ได้: dla``, licensing) or
+# compute (``received but not computed: dla`` and the other lists of red_flag_rate). Only
+# there is a code an agency reference; anywhere else it is a word ("rid"). A module that
+# lists agencies after a new phrase adds the phrase here (tests/readiness/test_present.py
+# finds every ``<phrase>: {', '.join(`` of the readiness modules and checks it is listed).
+AGENCY_MARKERS = (
+    "agency",
+    "หน่วยงาน",
+    "not readable",
+    "อ่านข้อมูลไม่ได้",
+    "received but not computed",
+    "ไม่มีผลของหน่วยงานที่ได้รับข้อมูล",
+    "red-flag file not on the portal",
+    "ไฟล์สัญญาณเตือนไม่อยู่บนพอร์ทัล",
+    "some red flags not computable (no bids)",
+    "บางสัญญาณเตือนคำนวณไม่ได้ (ไม่มีข้อมูลการเสนอราคา)",
+)
 # a code ends where a word would: not inside a URL, a dataset name (cgd-budget) or a key; a
 # full stop ends it ("doh.") unless a letter or digit follows (a domain: doh.go.th)
 _CODE_END = r"(?![A-Za-z0-9_/:@\-]|\.[A-Za-z0-9])"

@@ -3,8 +3,12 @@ L1), and a points figure shows its maximum."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from pipelines.readiness import present
 from pipelines.readiness.present import Names, amount
 
 REGISTRY = {
@@ -67,3 +71,18 @@ def test_points_show_their_maximum() -> None:
     assert amount(191.2, "points", maximum=405) == "191.2 / 405"
     assert amount(12, "points", 12, 16) == "12 / 16"
     assert amount(191.2, "points") == "191.2"  # no maximum known: never an invented one
+
+
+def test_every_list_of_codes_a_module_emits_follows_a_marker() -> None:
+    """A module that lists agencies after a phrase of its own must register the phrase in
+    AGENCY_MARKERS, or the page shows raw codes (review 4 L1): every ``<phrase>: {', '.join(``
+    in the readiness modules ends with a marker."""
+    listed = re.compile(r"""["']([^"'{]*?): \{', '\.join\(""")
+    phrases = {
+        match.group(1).strip(" ;")
+        for path in Path(present.__file__).parent.glob("*.py")
+        for match in listed.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert phrases  # the check reads something: licensing and red_flag_rate list agencies
+    for phrase in phrases - {""}:  # "": the marker is in the text before (not readable{names})
+        assert phrase.endswith(present.AGENCY_MARKERS), phrase
