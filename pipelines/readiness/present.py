@@ -144,7 +144,7 @@ THAI = re.compile(r"[\u0E00-\u0E7F]")
 # compute (``received but not computed: dla`` and the other lists of red_flag_rate). Only
 # there is a code an agency reference; anywhere else it is a word ("rid"). A module that
 # lists agencies after a new phrase adds the phrase here (tests/readiness/test_present.py
-# finds every ``<phrase>: {', '.join(`` of the readiness modules and checks it is listed).
+# finds every phrase a readiness module joins a list after and checks it is listed).
 AGENCY_MARKERS = (
     "agency",
     "หน่วยงาน",
