@@ -6,8 +6,10 @@ it; `python3 portal/portalctl.py down` stops it. Every test names what it create
 per-run suffix, so the tests can run again and again against a long-lived portal.
 
 Markers: a test using the portal, browser or sandbox fixtures is marked portal, browser or slow
-here; `make test` runs the rest (the unit tests) in parallel, each with data/, build/ and the
-Dagster home of its own, then the marked ones one at a time.
+here; `make test` runs every test in parallel (pytest-xdist, `--dist loadgroup`), each with
+data/, build/ and the Dagster home of its own, then the ones marked exclusive alone. A fixture
+set up once per session or module is set up once per *worker*: the tests sharing an expensive
+one are put in one xdist group here, so one worker runs them and the fixture runs once.
 """
 
 from __future__ import annotations
@@ -80,7 +82,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         have = {mark.name for mark in item.iter_markers()}
         for mark in sorted(needed_marks(getattr(item, "fixturenames", ())) - have):
             item.add_marker(getattr(pytest.mark, mark))
+        group = xdist_group(item)
+        if group and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+# Session fixtures that run whole pipelines (minutes each): their users share one worker.
+SHARED_RUN_GROUPS = {"demo_catalog": "demo-catalog", "scenario": "run-scenario"}
+DEMO_CATALOG_GROUP = SHARED_RUN_GROUPS["demo_catalog"]
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The group a test must run in: the shared run it uses, else its module when it uses a
+    fixture of module scope (set up once per worker otherwise: e.g. a demo run of the flags)."""
+    used = set(getattr(item, "fixturenames", ()))
+    for fixture, group in SHARED_RUN_GROUPS.items():
+        if fixture in used:
+            return group
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    if any(defs and defs[-1].scope == "module" for defs in definitions.values()):
+        return item.nodeid.split("::", 1)[0]
+    return None
 
 
 # The folders a run writes by default (in the checkout, shared with `make demo` and every other
@@ -186,8 +209,7 @@ def ocds_schema_dir() -> Path:
 
 # The demo catalog as `make demo` publishes it, under test names: one `ogp run` per session,
 # shared by the modules that read it (they carry xdist_group(DEMO_CATALOG_GROUP), so one
-# worker runs them all and the run happens once).
-DEMO_CATALOG_GROUP = "demo-catalog"
+# worker runs them all and the run happens once; DEMO_CATALOG_GROUP, above).
 
 
 @pytest.fixture(scope="session")

@@ -138,3 +138,55 @@ def test_an_xdist_group_runs_on_one_worker(tmp_path: Path) -> None:
     ran = [(tmp_path / f"ran-{n}").read_text().split(" ") for n in range(6)]
     assert {worker for worker, _ in ran} == {ran[0][0]}, ran  # one worker ran the whole group
     assert all(nodeid.endswith("@together") for _, nodeid in ran), ran
+
+
+SETUP_COUNTER = """
+import os
+from pathlib import Path
+
+import pytest
+
+
+def count(request, name):
+    with (request.config.rootpath / f"setups-{name}").open("a") as log:
+        log.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+"""
+
+
+def test_a_shared_run_and_a_module_fixture_are_set_up_once_across_workers(tmp_path: Path) -> None:
+    """tests/conftest.py groups the users of a whole-run session fixture (`scenario`, two
+    modules) and of a module-scoped fixture, so each is set up once, not once per worker."""
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n"
+        + SETUP_COUNTER
+        + '\n\n@pytest.fixture(scope="session")\n'
+        "def scenario(request):\n"
+        '    count(request, "scenario")\n',
+        encoding="utf-8",
+    )
+    for module in ("test_one", "test_two"):
+        (tmp_path / f"{module}.py").write_text(
+            "import pytest\n"
+            "from conftest import count\n\n\n"
+            '@pytest.fixture(scope="module")\n'
+            "def table(request):\n"
+            f'    count(request, "{module}")\n\n\n'
+            '@pytest.mark.parametrize("n", range(4))\n'
+            "def test_run(scenario, n):\n    pass\n\n\n"
+            '@pytest.mark.parametrize("n", range(4))\n'
+            "def test_table(table, n):\n    pass\n",
+            encoding="utf-8",
+        )
+    proc = subprocess.run(
+        [*XDIST_RUN, "--rootdir", str(tmp_path), str(tmp_path)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO_ROOT}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("scenario", "test_one", "test_two"):
+        setups = (tmp_path / f"setups-{name}").read_text().split()
+        assert len(setups) == 1, (name, setups)
