@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipelines.thai import ce_to_be, fiscal_year
 
 FigureValue = float | int | str | bool | None
 
@@ -336,3 +340,39 @@ def composite_score(
         note_th=f"เบื้องต้น: {th} ยังไม่สมบูรณ์ (นับเป็น 0 เมื่อไม่ทราบ){th_awaiting}",
         note_en=f"provisional: {en} incomplete (unknown counts as 0){en_awaiting}",
     )
+
+
+@dataclass(frozen=True)
+class YearLag:
+    """The assessed fiscal year (CE) against the report date's (``report_year``)."""
+
+    assessed: int
+    report_year: int
+
+    @classmethod
+    def at(cls, assessed: int, as_of: date) -> YearLag:
+        return cls(assessed, fiscal_year(as_of))
+
+    @property
+    def years(self) -> int:
+        return self.report_year - self.assessed
+
+    def noted(self, fig: Figure) -> Figure:
+        """``fig`` (computed for the assessed year) with how many fiscal years that lags the
+        report's in its notes; lagging more than one year (the latest fiscal year whose data can
+        be due is the one before the report's), a figure with a value is provisional. No lag:
+        ``fig`` unchanged."""
+        lag = self.years
+        if lag <= 0:
+            return fig
+        th = f"ปีงบประมาณที่ประเมิน พ.ศ. {ce_to_be(self.assessed)} ช้ากว่าปีงบประมาณ ณ วันที่รายงาน"
+        th += f" (พ.ศ. {ce_to_be(self.report_year)}) {lag} ปี"
+        en = f"assessed fiscal year {self.assessed} is {lag} year{'s' * (lag > 1)} behind"
+        en += f" the report date's ({self.report_year})"
+        update: dict[str, Any] = {
+            "note_th": "; ".join(filter(None, [fig.note_th, th])),
+            "note_en": "; ".join(filter(None, [fig.note_en, en])),
+        }
+        if lag > 1 and fig.status in ("ok", "fail"):
+            update["status"] = "provisional"
+        return fig.model_copy(update=update)

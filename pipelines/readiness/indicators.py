@@ -36,7 +36,14 @@ from pipelines.readiness.facts import (
     serves_api,
     timely,
 )
-from pipelines.readiness.figures import Figure, composite_score, counted_share, figure, share
+from pipelines.readiness.figures import (
+    Figure,
+    YearLag,
+    composite_score,
+    counted_share,
+    figure,
+    share,
+)
 from pipelines.readiness.methodology import Inputs, Methodology
 from pipelines.readiness.oit_items import oit_item_figures
 from pipelines.readiness.red_flag_rate import AGENCIES as AGENCIES_WITH_RED_FLAGS
@@ -102,11 +109,12 @@ def compute_indicators(
         if (v := local.validation.get(f"{PROCUREMENT}/{o.name}"))
     }
     flags = rate_figures(snapshot, local.red_flags, verdicts)
+    # the assessed fiscal year against the report date's: a figure of an older year says so
+    year = YearLag.at(fiscal_year, as_of.date())
     scorecards = [
-        _scorecard(f, methodology, ce_to_be(fiscal_year), flags[PER_AGENCY + f.organization.name])
-        for f in facts
+        _scorecard(f, methodology, year, flags[PER_AGENCY + f.organization.name]) for f in facts
     ]
-    overall = _overall(snapshot, facts, scorecards, methodology)
+    overall = _overall(snapshot, facts, scorecards, methodology, year)
     overall |= {key: flags[key] for key in (RED_FLAG_RATE, AGENCIES_WITH_RED_FLAGS)}
     overall[NATIONAL] = national_cocreation or figure(
         NATIONAL, None, "count", [f"{snapshot.url}/organization"],
@@ -279,12 +287,12 @@ def _shared_figures(
 
 
 def _scorecard(
-    facts: _AgencyFacts, methodology: Methodology, year_be: int, red_flag_rate: Figure
+    facts: _AgencyFacts, methodology: Methodology, year: YearLag, red_flag_rate: Figure
 ) -> AgencyScorecard:
     org = facts.organization
     oit_items = oit_item_figures(
         methodology.oit,
-        year_be,
+        ce_to_be(year.assessed),
         facts.by_family,
         {
             family: family in facts.current and not p.blocked
@@ -292,6 +300,7 @@ def _scorecard(
         },
         facts.organization.url,
     )
+    oit_items = {code: year.noted(item) for code, item in oit_items.items()}
     figures = _shared_figures([facts], list(oit_items.values()), methodology, [org.url])
     awaiting = len(facts.partitions) - len(facts.received)
     figures[RED_FLAG_RATE] = red_flag_rate
@@ -306,6 +315,7 @@ def _overall(
     facts: list[_AgencyFacts],
     scorecards: list[AgencyScorecard],
     methodology: Methodology,
+    year: YearLag,
 ) -> dict[str, Figure]:
     portal_orgs = [f"{snapshot.url}/organization"]
     n = len(snapshot.outside_registry)
@@ -343,8 +353,8 @@ def _overall(
             if family in f.current and not f.partitions[family].blocked
         ]
         key = f"agencies_publishing_{family}"
-        overall[key] = figure(
-            key, len(publishing), "count", [d.url for d in publishing] or portal_orgs
+        overall[key] = year.noted(
+            figure(key, len(publishing), "count", [d.url for d in publishing] or portal_orgs)
         )
         parts = [(f.organization.url, f.partitions[family]) for f in facts]
         overall.update(family_figures(family, parts, portal_orgs))
