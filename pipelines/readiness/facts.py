@@ -353,11 +353,29 @@ def family_figures(
         f"agencies_blocked_{family}": figure(
             f"agencies_blocked_{family}", len(blocked), "count", blocked or fallback
         ),
-        rate: counted_share(
-            rate,
-            [None if p.verdict is None else p.verdict.valid for p in sent],
-            [p.evidence for p in sent] or fallback,
-            unknown_th="ไม่มีรายงานผลการตรวจสอบ",
-            unknown_en="no validation report",
-        ),
+        rate: pass_rate(rate, sent, [p.evidence for p in sent] or fallback),
     }
+
+
+def pass_rate(key: str, received: Sequence[AgencyFamily], evidence: list[str]) -> Figure:
+    """Partitions the gate let through / partitions received: passed whole, or *partial*
+    (published with quarantined rows, named in the note); blocked or failed (nothing published)
+    counts 0, and a partition without a validation report too (provisional)."""
+    fig = counted_share(
+        key,
+        [None if p.verdict is None else not p.verdict.blocked for p in received],
+        evidence,
+        unknown_th="ไม่มีรายงานผลการตรวจสอบ",
+        unknown_en="no validation report",
+    )
+    partial = sum(p.verdict is not None and p.verdict.status == "quarantined" for p in received)
+    if not partial:
+        return fig
+    th = f"เผยแพร่บางส่วน (มีแถวที่ถูกกักไว้) {partial} ชุด"
+    en = f"{partial} published with quarantined rows (partial)"
+    return fig.model_copy(
+        update={
+            "note_th": "; ".join(filter(None, [fig.note_th, th])),
+            "note_en": "; ".join(filter(None, [fig.note_en, en])),
+        }
+    )

@@ -33,6 +33,7 @@ from pipelines.readiness.facts import (
     name_matches,
     other_partitions,
     partition,
+    pass_rate,
     serves_api,
     timely,
 )
@@ -229,13 +230,7 @@ def _shared_figures(
             ),
             received,
         ),
-        "validation_pass_rate": counted_share(
-            "validation_pass_rate",
-            [None if p.verdict is None else p.verdict.valid for p in received],
-            received_evidence,
-            unknown_th="ไม่มีรายงานผลการตรวจสอบ",
-            unknown_en="no validation report",
-        ),
+        "validation_pass_rate": pass_rate("validation_pass_rate", received, received_evidence),
         "openness_stars_mean": figure("openness_stars_mean", mean_stars, "stars", star_evidence),
         "openness_share": figure(
             "openness_share",

@@ -102,11 +102,13 @@ def test_agency_figures_from_the_portal_only(config: OgpConfig) -> None:
     # cgd's procurement is FY2024 only: no OIT item for FY2025
     assert counts(cgd["oit_coverage"]) == (0, 6, "provisional")
     assert cgd["openness_stars_mean"].value == 0.0
-    assert counts(cgd["validation_pass_rate"]) == (0, 1, "ok")
+    # quarantined rows held back, the rest published: partial, counted as let through, named
+    assert counts(cgd["validation_pass_rate"]) == (1, 1, "ok")
+    assert cgd["validation_pass_rate"].note_en == "1 published with quarantined rows (partial)"
     overall = result.overall
     assert overall["agencies_total"].value == 2
     assert counts(overall["oit_coverage"]) == (6, 12, "provisional")
-    assert counts(overall["validation_pass_rate"]) == (1, 3, "provisional")
+    assert counts(overall["validation_pass_rate"]) == (2, 3, "provisional")
     assert counts(overall["datastore_share"]) == (2, 3, "ok")
     assert overall["agencies_publishing_procurement"].value == 1
     assert overall["agencies_publishing_budget"].value == 1
@@ -359,20 +361,18 @@ def test_red_flags_of_a_blocked_procurement_are_not_counted(config: OgpConfig) -
 
 
 def test_c1_1_reads_procurements_pass_rate_not_every_familys(config: OgpConfig) -> None:
-    """7 agencies; procurement passes 5 of 7, budget and decisions 7 of 7: every family 19/21
-    (90.5%) would call C1.1 (>= 6 publishing, pass rate >= 90%) done; procurement's 5/7 (71%)
-    does not meet it."""
+    """8 agencies; procurement blocked for 2 (6 publishing, 6/8 let through), budget and
+    decisions 8 of 8: every family 22/24 (91.7%) would call C1.1 (>= 6 publishing, pass rate
+    >= 90%) done; procurement's 6/8 (75%) does not meet it."""
     from pipelines.readiness.scoring import assess_commitment
 
     ok = ValidationSummary(valid=True, privacy_findings=0, evidence="x", status="passed")
-    quarantined = ValidationSummary(
-        valid=False, privacy_findings=0, evidence="x", status="quarantined"
-    )
-    agencies = [f"a{i}" for i in range(7)]
+    blocked = ValidationSummary(valid=False, privacy_findings=0, evidence="x", status="blocked")
+    agencies = [f"a{i}" for i in range(8)]
     families = ("budget", "procurement", "decisions")
     datasets = [dataset(a, f, [(f"{f}-2025.csv", "CSV", True)]) for a in agencies for f in families]
     validation = {f"{f}/{a}": ok for a in agencies for f in ("budget", "decisions")}
-    validation |= {f"procurement/{a}": (quarantined if a in ("a0", "a1") else ok) for a in agencies}
+    validation |= {f"procurement/{a}": (blocked if a in ("a0", "a1") else ok) for a in agencies}
     result = compute_indicators(
         snapshot([organization(a) for a in agencies], datasets),
         LocalOutputs(validation=validation, red_flags={}),
@@ -381,9 +381,10 @@ def test_c1_1_reads_procurements_pass_rate_not_every_familys(config: OgpConfig) 
         AS_OF,
     )
     overall = result.overall
-    assert counts(overall["validation_pass_rate"]) == (19, 21, "ok")
-    assert counts(overall["validation_pass_rate_procurement"]) == (5, 7, "ok")
-    assert counts(overall["validation_pass_rate_budget"]) == (7, 7, "ok")
+    assert counts(overall["validation_pass_rate"]) == (22, 24, "ok")
+    assert counts(overall["validation_pass_rate_procurement"]) == (6, 8, "ok")
+    assert overall["agencies_publishing_procurement"].value == 6
+    assert counts(overall["validation_pass_rate_budget"]) == (8, 8, "ok")
     assert overall["validation_pass_rate_procurement"].label_en.startswith("Validation pass rate")
     c1 = next(c for c in config.commitments.commitments if c.id == "C1")
     assessed = assess_commitment(
