@@ -36,6 +36,7 @@ from stdnum.th import moa
 from pipelines.contracts import FileSource, load_spec
 from pipelines.hashing import file_sha256
 from pipelines.integrity.ocds_config import BidsTable, OcdsConfig
+from pipelines.integrity.procurement_table import cast_columns
 from pipelines.layout import clean_files, publishable_path, report_json_path, schema_valid_path
 from pipelines.settings import REPO_ROOT
 from pipelines.sources.file import matching_files
@@ -130,18 +131,7 @@ def current_bids(
 
 def typed_bids(table: pa.Table, source: str = "bids table") -> pa.Table:
     """The canonical columns of ``table``, in order, cast to :data:`SCHEMA`."""
-    missing = [name for name in COLUMNS if name not in table.column_names]
-    if missing:
-        raise BidsTableError(f"{source}: missing column(s) {', '.join(missing)}")
-    columns = []
-    for field in SCHEMA:
-        try:
-            columns.append(pc.cast(table[field.name], field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise BidsTableError(
-                f"{source}, field {field.name}: cannot read as {field.type}: {error}"
-            ) from error
-    return pa.Table.from_arrays(columns, schema=SCHEMA)
+    return cast_columns(table, SCHEMA, source, BidsTableError)
 
 
 def read_bids(path: Path, declared: BidsTable | None = None) -> pa.Table | None:

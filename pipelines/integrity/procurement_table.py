@@ -53,18 +53,26 @@ def typed(table: pa.Table, source: str = "procurement table") -> pa.Table:
     for name in OPTIONAL:
         if name not in table.column_names:
             table = table.append_column(name, pa.nulls(table.num_rows, TYPES[name]))
-    missing = [name for name in COLUMNS if name not in table.column_names]
+    return cast_columns(table, SCHEMA, source, ProcurementTableError)
+
+
+def cast_columns(
+    table: pa.Table, schema: pa.Schema, source: str, error: type[ValueError]
+) -> pa.Table:
+    """The columns of ``schema`` taken from ``table``, in its order and cast to its types (the
+    integrity stage's tables: procurement, bids); ``error`` names ``source``, and the field."""
+    missing = [name for name in schema.names if name not in table.column_names]
     if missing:
-        raise ProcurementTableError(f"{source}: missing column(s) {', '.join(missing)}")
+        raise error(f"{source}: missing column(s) {', '.join(missing)}")
     columns = []
-    for field in SCHEMA:
+    for field in schema:
         try:
             columns.append(pc.cast(table[field.name], field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise ProcurementTableError(
-                f"{source}, field {field.name}: cannot read as {field.type}: {error}"
-            ) from error
-    return pa.Table.from_arrays(columns, schema=SCHEMA)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as cause:
+            raise error(
+                f"{source}, field {field.name}: cannot read as {field.type}: {cause}"
+            ) from cause
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_procurement(path: Path) -> pa.Table:

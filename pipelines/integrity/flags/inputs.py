@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.th import moa
 
+from pipelines.integrity.ocds_bids import BidsTableError
 from pipelines.integrity.ocds_config import OcdsConfig, load_ocds_config, ocid_for, ocid_prefix
-from pipelines.integrity.procurement_table import typed
+from pipelines.integrity.procurement_table import cast_columns, typed
 
 AWARD_STATUSES = ("awarded", "contracted")
 BID_STATUSES = ("valid", "disqualified", "withdrawn", "pending", "invited")
@@ -32,10 +33,6 @@ BIDS_SCHEMA = pa.schema(
         ("bid_status", pa.string()),
     ]
 )
-
-
-class BidsTableError(ValueError):
-    """The bids table lacks a column the flags read, or holds a value of the wrong type."""
 
 
 def organization_ids(tax_ids: pa.ChunkedArray | pa.Array, scheme: str) -> pa.Array:
@@ -78,18 +75,7 @@ def procurement_relation(table: pa.Table, config: OcdsConfig | None = None) -> p
 def bids_relation(bids: pa.Table, config: OcdsConfig | None = None) -> pa.Table:
     """The bids the flags read, typed, with ``tenderer_id`` (module docstring)."""
     config = config or load_ocds_config()
-    missing = [name for name in BIDS_SCHEMA.names if name not in bids.column_names]
-    if missing:
-        raise BidsTableError(f"bids table: missing column(s) {', '.join(missing)}")
-    columns = []
-    for field in BIDS_SCHEMA:
-        try:
-            columns.append(pc.cast(bids[field.name], field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise BidsTableError(
-                f"bids table, field {field.name}: cannot read as {field.type}: {error}"
-            ) from error
-    table = pa.Table.from_arrays(columns, schema=BIDS_SCHEMA)
+    table = cast_columns(bids, BIDS_SCHEMA, "bids table", BidsTableError)
     # bidder_name only orders equal bids as the export does (R036's ties); optional
     names = bids["bidder_name"] if "bidder_name" in bids.column_names else None
     table = table.append_column(
