@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,7 +40,7 @@ COLUMNS = (
 FORUM = frozenset({"regular", "extraordinary"})
 COCREATION = frozenset({"public_consultation", "co_creation_workshop"})
 STANDARDS_FILE = "cocreation_standards.yaml"
-BUILT_IN = frozenset({"not_assessed", "repository_on_portal"})  # assessed without meetings
+BUILT_IN = frozenset({"not_assessed", "document_repository"})  # not a meetings assessor
 
 Verdict = Literal["met", "not_met", "not_assessed"]
 WORDS: dict[str, tuple[str, str]] = {
@@ -91,6 +92,8 @@ class Source(_Model):
 
 class CocreationStandards(_Model):
     source: Source
+    # hosts (a name or a parent domain) of an official site whose documents make a repository
+    official_hosts: tuple[str, ...] = Field(min_length=1)
     standards: tuple[Standard, ...] = Field(min_length=5, max_length=5)
 
 
@@ -228,7 +231,7 @@ def meetings_of(rows: Sequence[Mapping[str, object]]) -> list[Meeting]:
                 "type": row.get("meeting_type"),
                 "government": as_int(row.get("government_participants")) or 0,
                 "civil_society": as_int(row.get("civil_society_participants")) or 0,
-                "minutes": bool(str(row.get("minutes_url") or "").strip()),
+                "minutes": str(row.get("minutes_url") or "").strip(),
             }
         )
     return meetings
@@ -238,13 +241,16 @@ def assess_agency(
     standards: CocreationStandards, published: PublishedRows | None, as_of: dt.date
 ) -> list[StandardResult]:
     """Each standard's verdict for one agency; without readable published meetings every
-    forum-based requirement is not met (no evidence), a repository requirement too."""
+    forum-based requirement is not met (no evidence); the document repository is not assessed
+    without a minutes document on the portal or an official site."""
     meetings = meetings_of(published.rows or []) if published is not None else []
     evidence = [published.url] if published is not None else []
+    hosts = (*standards.official_hosts, *([_host(published.url)] if published else []))
+    documents = [m["minutes"] for m in meetings if m["date"] <= as_of and _on(m["minutes"], hosts)]
     results = []
     for standard in standards.standards:
         requirements = [
-            _requirement(standard.id, r, meetings, published, evidence, as_of)
+            _requirement(standard.id, r, meetings, (published, documents), evidence, as_of)
             for r in standard.requirements
         ]
         results.append(
@@ -262,35 +268,53 @@ def _requirement(
     standard: str,
     requirement: Requirement,
     meetings: Sequence[Meeting],
-    published: PublishedRows | None,
+    data: tuple[PublishedRows | None, list[str]],
     evidence: list[str],
     as_of: dt.date,
 ) -> RequirementResult:
-    def result(verdict: Verdict, th: str, en: str) -> RequirementResult:
+    """``data``: the published meetings and the minutes documents they link on the portal or
+    an official site."""
+    published, documents = data
+
+    def result(verdict: Verdict, th: str, en: str, urls: Sequence[str] = ()) -> RequirementResult:
         return RequirementResult(
             standard=standard,
             id=requirement.id,
             text=requirement.text,
             verdict=verdict,
             detail=Words(th=th, en=en),
-            evidence=evidence,
+            evidence=list(dict.fromkeys([*evidence, *urls])),
         )
 
     if requirement.assess == "not_assessed":
         return result("not_assessed", "ไม่มีข้อมูลสำหรับประเมินข้อนี้", "no data to assess this")
-    if requirement.assess == "repository_on_portal":
-        on_portal = published is not None
+    if requirement.assess == "document_repository":
+        if not documents:  # a meetings dataset alone is not a repository of documents
+            return result(
+                "not_assessed",
+                "ไม่พบเอกสารการประชุม (รายงานการประชุม) บนพอร์ทัลหรือเว็บไซต์ทางการ",
+                "no meeting documents (minutes) linked on the portal or an official site",
+            )
         return result(
-            "met" if on_portal else "not_met",
-            "ชุดข้อมูลการประชุมเวทีเผยแพร่บนพอร์ทัล" if on_portal else "ไม่พบชุดข้อมูลการประชุมเวทีบนพอร์ทัล",
-            "forum meetings dataset public on the portal"
-            if on_portal
-            else "no forum meetings dataset on the portal",
+            "met",
+            f"รายงานการประชุม {len(documents)} ฉบับบนพอร์ทัลหรือเว็บไซต์ทางการ",
+            f"{len(documents)} meeting minutes on the portal or an official site",
+            documents[:3],
         )
     if published is None or published.rows is None:
         return result("not_met", "ไม่มีข้อมูลการประชุมที่เผยแพร่", "no published forum meetings")
     ok, th, en = ASSESSORS[requirement.assess](meetings, requirement.parameters, as_of)
     return result("met" if ok else "not_met", th, en)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _on(url: str, hosts: Sequence[str]) -> bool:
+    """Whether ``url`` is on one of ``hosts`` (the host itself or a subdomain of it)."""
+    host = _host(url)
+    return bool(host) and any(host == h or host.endswith(f".{h}") for h in hosts)
 
 
 def _combined(verdicts: Sequence[Verdict]) -> Verdict:

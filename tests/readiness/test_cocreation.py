@@ -135,7 +135,9 @@ def test_no_published_forum_is_no_evidence(assessed) -> None:
     figures, results = assessed
     judged = {k: v for k, v in verdicts(results["ccc"]).items() if v != "not_assessed"}
     assert set(judged.values()) == {"not_met"}
-    assert figures["cocreation_requirements_met_ccc"].ratio == "0/6"
+    # 2b (a document repository) is not assessed without a minutes document: 0 of 5 judged
+    assert verdicts(results["ccc"])["2b"] == "not_assessed"
+    assert figures["cocreation_requirements_met_ccc"].ratio == "0/5"
     assert figures["cocreation_standards_met_ccc"].evidence == [
         f"{PORTAL}/organization/ccc",
         STANDARDS_URL,
