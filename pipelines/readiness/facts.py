@@ -121,7 +121,9 @@ class RedFlagSummary(_Fact):
     evidence: str
     published_rows: int
     flagged_not_published: list[str] = []
-    not_computable: list[str] = []  # flags the integrity stage could not compute (no bids)
+    not_computable: list[str] = []  # flags the integrity stage could not compute
+    # why, by flag id (red_flags.json's not_computable_reason: no bids, too few processes, ...)
+    not_computable_reasons: dict[str, str] = {}
     stale_th: str | None = None  # why the rate is not of the current file or flag set
     stale_en: str | None = None
 

@@ -1,8 +1,8 @@
 """The procurement red-flag rate over what was received (issue 15, item 4).
 
 n = distinct projects with at least one red flag; N = every procurement row that passed the
-schema, rows a business rule quarantined included (a contract over its budget is quarantined
-and is exactly what a red flag is for). Both come from the integrity stage's ``red_flags.json``
+schema, rows a business rule quarantined included (flagged although never published; a
+contract over its budget is a warning since issue 16, published and flagged). Both come from the integrity stage's ``red_flags.json``
 (``rate``, written by :func:`pipelines.integrity.red_flags.flag_rate`), computed over the gate's
 ``schema_valid.parquet`` — never the clean table.
 
@@ -13,8 +13,9 @@ failed at the gate (a rate an earlier run left is not read), or the flags withhe
 unknown and makes the overall rate provisional, named in the note. So is a ``red_flags.json`` of
 an earlier file (its rows screened differ from the gate's ``schema_valid.parquet``) or of an
 earlier flag set (not the flags of ``datasets/procurement/red_flags.yaml``). Flags the integrity
-stage could not compute (``not_computable``: no bids table passed the gate) leave the rate a
-floor: the agency's and the overall rate are provisional, the flags named.
+stage could not compute (``not_computable``, each with the reason ``red_flags.json`` gives: no
+bids table passed the gate, too few processes, no spread) leave the rate a floor: the agency's
+and the overall rate are provisional, the flags and their reasons named.
 
 This module is the one owner of the rate: :func:`rate_figures` is the rule (pure), used by the
 scorecards (:func:`pipelines.readiness.indicators.compute_indicators`, over the local reader's
@@ -109,6 +110,11 @@ def red_flag_summary(
         published_rows=rate["published_rows"],
         flagged_not_published=[str(p) for p in rate.get("flagged_not_published") or []],
         not_computable=[str(f) for f in document.get("not_computable") or []],
+        not_computable_reasons={
+            str(f["id"]): str(f["not_computable_reason"])
+            for f in document.get("flags") or []
+            if isinstance(f, Mapping) and f.get("not_computable_reason")
+        },
         stale_th=stale[0] if stale else None,
         stale_en=stale[1] if stale else None,
     )
@@ -144,7 +150,7 @@ def rate_figures(
     evidence: list[str] = []
     missing: list[str] = []
     off_portal: list[str] = []
-    partial: list[str] = []
+    partial: list[tuple[str, tuple[str, str]]] = []
     for org in snapshot.organizations:
         key = PER_AGENCY + org.name
         dataset = datasets.get(f"{org.name}-{PROCUREMENT}")
@@ -180,7 +186,7 @@ def rate_figures(
             )
             continue
         if rate.not_computable:
-            partial.append(org.name)
+            partial.append((org.name, _skipped(rate)))
         page = (
             next((r.page_url for r in dataset.resources if r.name == RESOURCE), None)
             if dataset
@@ -201,8 +207,10 @@ def rate_figures(
         note_th.append(f"ไฟล์สัญญาณเตือนไม่อยู่บนพอร์ทัล: {', '.join(off_portal)}")
         note_en.append(f"red-flag file not on the portal: {', '.join(off_portal)}")
     if partial:
-        note_th.append(f"บางสัญญาณเตือนคำนวณไม่ได้ (ไม่มีข้อมูลการเสนอราคา): {', '.join(partial)}")
-        note_en.append(f"some red flags not computable (no bids): {', '.join(partial)}")
+        th = ", ".join(f"{name} ({why[0]})" for name, why in partial)
+        en = ", ".join(f"{name} ({why[1]})" for name, why in partial)
+        note_th.append(f"บางสัญญาณเตือนคำนวณไม่ได้: {th}")
+        note_en.append(f"some red flags not computable: {en}")
     figures[OVERALL] = share(
         OVERALL,
         flagged,
@@ -237,14 +245,11 @@ def _rate(key: str, rate: RedFlagSummary, links: list[str], off: bool) -> Figure
         note_en += "; the red-flag file is not on the portal"
     skipped = rate.not_computable
     if skipped:
-        # flags that need bids were not computed: the rate is a floor, never a final figure
-        note_th += (
-            f"; คำนวณไม่ได้ {len(skipped)} สัญญาณเตือน เพราะไม่มีข้อมูลการเสนอราคาที่ผ่านการตรวจสอบ"
-            f" ({', '.join(skipped)}): อัตราจริงอาจสูงกว่านี้"
-        )
+        # flags not computed: the rate is a floor, never a final figure
+        th, en = _skipped(rate)
+        note_th += f"; คำนวณไม่ได้ {len(skipped)} สัญญาณเตือน ({th}): อัตราจริงอาจสูงกว่านี้"
         note_en += (
-            f"; {len(skipped)} red flag(s) not computable without a bids table that passed the "
-            f"gate ({', '.join(skipped)}): the true rate may be higher"
+            f"; {len(skipped)} red flag(s) not computable ({en}): the true rate may be higher"
         )
     return share(
         key,
@@ -255,3 +260,34 @@ def _rate(key: str, rate: RedFlagSummary, links: list[str], off: bool) -> Figure
         note_th=note_th,
         note_en=note_en,
     )
+
+
+# The reasons red_flags.json gives (pipelines/integrity/red_flags.py), by how each begins.
+_REASONS: dict[str, tuple[str, str]] = {
+    "no bids table": ("ไม่มีข้อมูลการเสนอราคาที่ผ่านการตรวจสอบ", "no bids table that passed the gate"),
+    "not computable (too few processes)": ("มีกระบวนการจัดซื้อน้อยเกินไป", "too few processes"),
+    "not computable (no spread)": ("ราคาเสนอไม่กระจาย (Q1 = Q3)", "no spread"),
+}
+_UNRECORDED = ("ไม่มีเหตุผลใน red_flags.json", "no reason recorded in red_flags.json")
+
+
+def _skipped(rate: RedFlagSummary) -> tuple[str, str]:
+    """The flags not computed, grouped by the reason red_flags.json gives (Thai, English):
+    ``R024, R036: no bids table that passed the gate; R030: too few processes``."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for flag in rate.not_computable:
+        reason = rate.not_computable_reasons.get(flag)
+        why = _UNRECORDED if reason is None else reason_words(reason)
+        groups.setdefault(why, []).append(flag)
+    return (
+        "; ".join(f"{', '.join(ids)}: {th}" for (th, _), ids in groups.items()),
+        "; ".join(f"{', '.join(ids)}: {en}" for (_, en), ids in groups.items()),
+    )
+
+
+def reason_words(reason: str) -> tuple[str, str]:
+    """A not-computable reason in short Thai and English; an unknown one verbatim (English)."""
+    for start, words in _REASONS.items():
+        if reason.startswith(start):
+            return words
+    return ("เหตุผลอื่น ดู red_flags.json", reason)

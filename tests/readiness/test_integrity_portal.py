@@ -157,7 +157,7 @@ def test_the_quarantined_contract_counts_and_every_figure_links_the_portal(
     # no bids sent: the flags that read bids were not computed, so the rate is a floor
     # (provisional, the flags named), never a final figure (review 4 f9)
     assert (rate.numerator, rate.denominator, rate.status) == (1, 19, "provisional")
-    assert "not computable without a bids table" in (rate.note_en or "")
+    assert ": no bids table that passed the gate)" in (rate.note_en or "")  # red_flags.json's
     assert project_id(OVER_BUDGET) in (rate.note_en or "")
     (page,) = rate.evidence
     assert page.startswith(f"{base}-procurement/resource/")

@@ -10,11 +10,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.integrity.red_flags import load_flag_specs
+from pipelines.integrity.red_flags import NO_BIDS, load_flag_specs
 from pipelines.layout import integrity_files, report_json_path, schema_valid_path
 from pipelines.readiness.red_flag_rate import red_flag_figures
 
 from .conftest import PORTAL, dataset, organization, snapshot
+
+# how the integrity stage's population notes begin (pipelines/integrity/red_flags.py)
+TOO_FEW, NO_SPREAD = "not computable (too few processes)", "not computable (no spread)"
 
 
 def write_rate(data_dir: Path, agency: str, flagged: int, screened: int, hidden: list[str]) -> None:
@@ -116,6 +119,17 @@ def partial(tmp_path: Path) -> dict:
     write_screened(tmp_path, "nobids", 10)
     write_rate(tmp_path, "nobids", 1, 10, [])
     add_to_flags_json(tmp_path, "nobids", not_computable=["R024", "R036"])
+    # fewbids: bids passed, but R024 had too few processes and R036 no spread (issue 16)
+    write_screened(tmp_path, "fewbids", 10)
+    write_rate(tmp_path, "fewbids", 0, 10, [])
+    reasons = {"R024": f"{TOO_FEW}: 2 process(es) ...", "R036": f"{NO_SPREAD}: Q1 = Q3 = 5"}
+    flags = [f | {"not_computable_reason": reasons.get(f["id"], "")} for f in current_flags()]
+    add_to_flags_json(tmp_path, "fewbids", flags=flags, not_computable=["R024", "R036"])
+    # nobids2: the integrity stage's own reason for a missing bids table
+    write_screened(tmp_path, "nobids2", 10)
+    write_rate(tmp_path, "nobids2", 0, 10, [])
+    only = [f | {"not_computable_reason": NO_BIDS * (f["id"] == "R024")} for f in current_flags()]
+    add_to_flags_json(tmp_path, "nobids2", flags=only, not_computable=["R024"])
     # rows: today's gate passed 10 rows; red_flags.json is of an earlier 100-row file
     write_screened(tmp_path, "rows", 10)
     write_rate(tmp_path, "rows", 2, 100, [])
@@ -123,7 +137,7 @@ def partial(tmp_path: Path) -> dict:
     write_screened(tmp_path, "oldset", 10)
     write_rate(tmp_path, "oldset", 1, 10, [])
     add_to_flags_json(tmp_path, "oldset", flags=[{"id": "R003"}, {"id": "OLD-FLAG"}])
-    names = ("full", "nobids", "rows", "oldset")
+    names = ("full", "nobids", "rows", "oldset", "fewbids", "nobids2")
     orgs = [organization(name) for name in names]
     datasets = [dataset(name, "procurement", [("red-flags.csv", "CSV", False)]) for name in names]
     return red_flag_figures(snapshot(orgs, datasets), tmp_path)
@@ -158,6 +172,28 @@ def test_a_rate_of_an_earlier_flag_set_is_unknown(partial: dict) -> None:
 def test_the_overall_rate_counts_only_current_rates_and_is_provisional(partial: dict) -> None:
     overall = partial["red_flag_rate"]
     # full 2/10 + nobids 1/10; rows and oldset are unknown, named as received without a rate
-    assert (overall.ratio, overall.status) == ("3/20", "provisional")
+    # + fewbids 0/10 + nobids2 0/10
+    assert (overall.ratio, overall.status) == ("3/40", "provisional")
     assert "received but not computed: rows, oldset" in (overall.note_en or "")
-    assert "not computable (no bids): nobids" in (overall.note_en or "")
+    assert (overall.note_en or "").endswith(
+        "some red flags not computable: "
+        "nobids (R024, R036: no reason recorded in red_flags.json), "
+        "fewbids (R024: too few processes; R036: no spread), "
+        "nobids2 (R024: no bids table that passed the gate)"
+    )
+
+
+def test_each_flag_not_computed_is_named_with_red_flags_json_reason(partial: dict) -> None:
+    """Since issue 16 a flag is also not computable with too few processes or no spread: the
+    note gives the reason red_flags.json records, never "without a bids table" for all."""
+    few = partial["red_flag_rate_fewbids"]
+    assert (few.ratio, few.status) == ("0/10", "provisional")
+    assert few.note_en is not None
+    assert few.note_en.endswith(
+        "; 2 red flag(s) not computable (R024: too few processes; R036: no spread): "
+        "the true rate may be higher"
+    )
+    assert "bids table" not in few.note_en
+    assert "R024: มีกระบวนการจัดซื้อน้อยเกินไป; R036: ราคาเสนอไม่กระจาย (Q1 = Q3)" in (few.note_th or "")
+    two = partial["red_flag_rate_nobids2"]
+    assert "(R024: no bids table that passed the gate)" in (two.note_en or "")
