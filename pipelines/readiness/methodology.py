@@ -250,9 +250,7 @@ class PortalRules(_Model):
     derived_resource_patterns: list[str] = []
     validation_report_patterns: list[str]
     tabular_formats: list[str]
-    frequency_unit_days: dict[str, int]
-    family_update_days: dict[str, int]
-    grace_days: int = Field(ge=0)
+    # timeliness is timeliness.yaml's (by content), not a portal rule: no keys for it here
 
 
 class Openness(_Model):
