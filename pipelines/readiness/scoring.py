@@ -81,6 +81,13 @@ class CommitmentAssessment(_Result):
     milestones: list[MilestoneAssessment]
     evidence: list[str]
     completion_verified: bool = False  # the evidence is the action plan's IRM report, checked
+    # milestones past their due date and not done: the commitment is behind schedule, whatever
+    # its completion level (this project's rule; the IRM scale measures what is done)
+    overdue: list[str] = []
+    status_th: str = ""  # the completion level, "behind schedule" when a milestone is overdue
+    status_en: str = ""
+    note_th: str | None = None  # each overdue milestone and its due date
+    note_en: str | None = None
 
 
 class UnknownIndicatorError(KeyError):
@@ -169,6 +176,12 @@ def assess_commitment(
     ]
     done = sum(m.status == "done" for m in milestones)
     evidence = [register_source, *(url for m in milestones for url in m.evidence)]
+    completion = completion_level(milestones, irm)
+    overdue = [m for m in milestones if m.status == "overdue"]
+    label = irm.completion_labels[completion]
+    late_th = ", ".join(f"{m.id} (กำหนด {m.due.isoformat()})" for m in overdue)
+    late_en = ", ".join(f"{m.id} (due {m.due.isoformat()})" for m in overdue)
+    n = len(milestones)
     return CommitmentAssessment(
         id=commitment.id,
         title_th=commitment.title_th,
@@ -180,8 +193,17 @@ def assess_commitment(
         relevant=bool(commitment.ogp_values),
         ogp_values=commitment.ogp_values,
         potential_for_results=commitment.potential_for_results,
-        completion=completion_level(milestones, irm),
+        completion=completion,
         done_share=done / len(milestones),
         milestones=milestones,
         evidence=list(dict.fromkeys(evidence)),
+        overdue=[m.id for m in overdue],
+        status_th=f"{label.th}, ล่าช้ากว่ากำหนด" if overdue else label.th,
+        status_en=f"{label.en}, behind schedule" if overdue else label.en,
+        note_th=f"เลยกำหนดแล้วยังไม่เสร็จ {len(overdue)} จาก {n} หลักไมล์: {late_th}"
+        if overdue
+        else None,
+        note_en=f"{len(overdue)} of {n} milestones overdue (past due, not done): {late_en}"
+        if overdue
+        else None,
     )
