@@ -297,6 +297,7 @@ def _scorecard(
     )
     oit_items = {code: year.noted(item) for code, item in oit_items.items()}
     figures = _shared_figures([facts], list(oit_items.values()), methodology, [org.url])
+    figures["oit_coverage"] = year.noted(figures["oit_coverage"])
     awaiting = len(facts.partitions) - len(facts.received)
     figures[RED_FLAG_RATE] = red_flag_rate
     figures["score"] = composite_score(figures, methodology.scorecard_weights, awaiting)
@@ -340,6 +341,7 @@ def _overall(
         ),
         **_shared_figures(facts, items, methodology, portal_orgs),
     }
+    overall["oit_coverage"] = year.noted(overall["oit_coverage"])
     for family in methodology.portal.families:
         # the latest file received was not refused (an older version online is not publishing)
         publishing = [

@@ -179,8 +179,15 @@ def assess_commitment(
     completion = completion_level(milestones, irm)
     overdue = [m for m in milestones if m.status == "overdue"]
     label = irm.completion_labels[completion]
-    late_th = ", ".join(f"{m.id} (กำหนด {m.due.isoformat()})" for m in overdue)
-    late_en = ", ".join(f"{m.id} (due {m.due.isoformat()})" for m in overdue)
+    # an overdue milestone nothing shows the state of is named as such (not shown not done)
+    late_th = ", ".join(
+        f"{m.id} (กำหนด {m.due.isoformat()}{'' if m.assessable else ', ประเมินไม่ได้'})"
+        for m in overdue
+    )
+    late_en = ", ".join(
+        f"{m.id} (due {m.due.isoformat()}{'' if m.assessable else ', not assessable'})"
+        for m in overdue
+    )
     n = len(milestones)
     return CommitmentAssessment(
         id=commitment.id,
@@ -200,10 +207,10 @@ def assess_commitment(
         overdue=[m.id for m in overdue],
         status_th=f"{label.th}, ล่าช้ากว่ากำหนด" if overdue else label.th,
         status_en=f"{label.en}, behind schedule" if overdue else label.en,
-        note_th=f"เลยกำหนดแล้วยังไม่เสร็จ {len(overdue)} จาก {n} หลักไมล์: {late_th}"
+        note_th=f"เลยกำหนดแล้วยังไม่พบว่าเสร็จ {len(overdue)} จาก {n} หลักไมล์: {late_th}"
         if overdue
         else None,
-        note_en=f"{len(overdue)} of {n} milestones overdue (past due, not done): {late_en}"
+        note_en=f"{len(overdue)} of {n} milestones overdue (past due, not shown done): {late_en}"
         if overdue
         else None,
     )

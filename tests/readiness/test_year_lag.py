@@ -45,6 +45,8 @@ def test_two_years_behind_is_provisional_and_says_so(config: OgpConfig) -> None:
     assert all(i.status == "provisional" for i in card.oit_items.values())
     # the OIT share and the score built on the items are provisional too
     assert card.figures["oit_coverage"].status == "provisional"
+    for coverage in (card.figures["oit_coverage"], result.overall["oit_coverage"]):
+        assert (coverage.note_en or "").endswith("2 years behind the report date's (2027)")
     assert card.figures["score"].status == "provisional"
 
 
