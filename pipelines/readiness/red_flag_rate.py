@@ -2,8 +2,9 @@
 
 n = distinct projects with at least one red flag; N = every procurement row that passed the
 schema, rows a business rule quarantined included (flagged although never published; a
-contract over its budget is a warning since issue 16, published and flagged). Both come from the integrity stage's ``red_flags.json``
-(``rate``, written by :func:`pipelines.integrity.red_flags.flag_rate`), computed over the gate's
+contract over its budget is a warning since issue 16, published and flagged). Both come from
+the integrity stage's ``red_flags.json`` (``rate``, written by
+:func:`pipelines.integrity.red_flags.flag_rate`), computed over the gate's
 ``schema_valid.parquet`` — never the clean table.
 
 Evidence is the portal: the ``red-flags.csv`` resource page of ``<agency>-procurement`` (or the
