@@ -86,7 +86,11 @@ def test_coverage_is_provisional_with_the_shipped_unconfirmed_mapping(config: Og
     coverage = result.agencies[0].figures["oit_coverage"]
     # 2 files on the portal were 6/6 "ok"; the mapping of every listed year is unconfirmed
     assert (coverage.numerator, coverage.denominator, coverage.status) == (6, 6, "provisional")
-    assert coverage.note_en == "6 of 6 items provisional"
+    # the shipped fiscal year (2025) is one year behind AS_OF's (FY2026): noted (M6)
+    assert coverage.note_en == (
+        "6 of 6 items provisional; "
+        "assessed fiscal year 2025 is 1 year behind the report date's (2026)"
+    )
     assert result.overall["oit_coverage"].status == "provisional"
 
 
