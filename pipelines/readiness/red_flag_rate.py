@@ -151,7 +151,7 @@ def rate_figures(
     evidence: list[str] = []
     missing: list[str] = []
     off_portal: list[str] = []
-    partial: list[tuple[str, tuple[str, str]]] = []
+    partial: list[str] = []
     for org in snapshot.organizations:
         key = PER_AGENCY + org.name
         dataset = datasets.get(f"{org.name}-{PROCUREMENT}")
@@ -187,7 +187,7 @@ def rate_figures(
             )
             continue
         if rate.not_computable:
-            partial.append((org.name, _skipped(rate)))
+            partial.append(org.name)
         page = (
             next((r.page_url for r in dataset.resources if r.name == RESOURCE), None)
             if dataset
@@ -208,10 +208,15 @@ def rate_figures(
         note_th.append(f"ไฟล์สัญญาณเตือนไม่อยู่บนพอร์ทัล: {', '.join(off_portal)}")
         note_en.append(f"red-flag file not on the portal: {', '.join(off_portal)}")
     if partial:
-        th = ", ".join(f"{name} ({why[0]})" for name, why in partial)
-        en = ", ".join(f"{name} ({why[1]})" for name, why in partial)
-        note_th.append(f"บางสัญญาณเตือนคำนวณไม่ได้: {th}")
-        note_en.append(f"some red flags not computable: {en}")
+        # the flags and their reasons are in each agency's rate; the list follows the agency
+        # marker (present.AGENCY_MARKERS) so the page shows names, not codes
+        note_th.append(
+            f"บางสัญญาณเตือนคำนวณไม่ได้ (ดูเหตุผลในอัตราของแต่ละหน่วยงาน) หน่วยงาน: {', '.join(partial)}"
+        )
+        note_en.append(
+            "some red flags not computable (the flags and reasons in each agency's rate), "
+            f"agency: {', '.join(partial)}"
+        )
     figures[OVERALL] = share(
         OVERALL,
         flagged,

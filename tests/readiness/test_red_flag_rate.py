@@ -176,11 +176,12 @@ def test_the_overall_rate_counts_only_current_rates_and_is_provisional(partial: 
     assert (overall.ratio, overall.status) == ("3/40", "provisional")
     assert "received but not computed: rows, oldset" in (overall.note_en or "")
     assert (overall.note_en or "").endswith(
-        "some red flags not computable: "
-        "nobids (R024, R036: no reason recorded in red_flags.json), "
-        "fewbids (R024: too few processes; R036: no spread), "
-        "nobids2 (R024: no bids table that passed the gate)"
+        "some red flags not computable (the flags and reasons in each agency's rate), "
+        "agency: nobids, fewbids, nobids2"
     )
+    assert (overall.note_th or "").endswith("หน่วยงาน: nobids, fewbids, nobids2")
+    nobids = partial["red_flag_rate_nobids"]
+    assert "(R024, R036: no reason recorded in red_flags.json)" in (nobids.note_en or "")
 
 
 def test_each_flag_not_computed_is_named_with_red_flags_json_reason(partial: dict) -> None:
