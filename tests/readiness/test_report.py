@@ -458,3 +458,33 @@ def test_markdown_carries_every_badge_of_the_html_and_escapes_once(report: Repor
     heading = "| หน่วยงาน / Agency |"
     assert all("&amp;#" not in line for line in markdown.splitlines() if line.startswith(heading))
     assert "&amp;#" not in markdown
+
+
+def test_a_commitment_behind_schedule_says_so_in_html_and_markdown(report: Report) -> None:
+    """A commitment with a milestone past its due date shows "behind schedule" and names the
+    milestone, on the page and in the Markdown edition, not only in the JSON."""
+    commitment = report.commitments[0].model_copy(
+        update={
+            "overdue": ["M1"],
+            "status_th": "มาก, ล่าช้ากว่ากำหนด",
+            "status_en": "Substantial, behind schedule",
+            "note_th": "ขั้นตอน M1 เลยกำหนด 2026-06-30",
+            "note_en": "milestone M1 past its due date 2026-06-30",
+        }
+    )
+    edited = report.model_copy(update={"commitments": [commitment]})
+    html = render_html(edited)
+    assert "Substantial, behind schedule" in html
+    assert "milestone M1 past its due date 2026-06-30" in html
+    assert "ขั้นตอน M1 เลยกำหนด 2026-06-30" in html
+    row = next(
+        line
+        for line in render_markdown(edited).splitlines()
+        if line.startswith(f"| {commitment.id} |")
+    )
+    assert "มาก, ล่าช้ากว่ากำหนด / Substantial, behind schedule" in row
+    assert "milestone M1 past its due date 2026-06-30" in row
+    in_time = commitment.model_copy(update={"overdue": [], "status_en": "Substantial"})
+    assert "behind schedule" not in render_html(
+        report.model_copy(update={"commitments": [in_time]})
+    )
