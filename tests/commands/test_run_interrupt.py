@@ -24,7 +24,17 @@ from pipelines.outcomes import INTERRUPTED_DETAIL, Status, resolve
 from pipelines.runlog import facts_from_events
 from pipelines.runner import Interruption
 from tests.conftest import Portal
-from tests.deploy.sandbox import instance, make_sandbox, ogp_run, purge, runs_of, stop, wait_for
+from tests.deploy.sandbox import (
+    Sandbox,
+    has_started_a_step,
+    instance,
+    make_sandbox,
+    ogp_run,
+    purge,
+    runs_of,
+    stop,
+    wait_for,
+)
 
 RUN_TIMEOUT_S = 900  # hang guards, not timing assertions
 
@@ -90,9 +100,14 @@ def test_between_runs_a_signal_is_noted_and_raises_only_while_a_run_starts(
     assert interruption.signal() == signal.SIGINT
 
 
-def agency_run_started(log_dir: Path, agency: str) -> bool:
-    logs = list(log_dir.glob("ogp-run-*.log")) if log_dir.is_dir() else []
-    return any(f"agency_job[{agency}] run" in p.read_text(encoding="utf-8") for p in logs)
+def agency_run_mid_way(sandbox: Sandbox, agency: str) -> bool:
+    """The agency's run has started a step and is still running."""
+    with instance(sandbox) as dagster:
+        return any(
+            record.dagster_run.status == dg.DagsterRunStatus.STARTED
+            and has_started_a_step(dagster, record.dagster_run.run_id)
+            for record in runs_of(dagster, "agency_job", agency)
+        )
 
 
 @pytest.mark.portal
@@ -112,13 +127,15 @@ def test_ctrl_c_stops_ogp_run_after_the_current_agency(
     console = tmp_path / "run.console"
     process = ogp_run(sandbox, console)
     try:
+        # inside the first agency's run: it has started a step and not ended (the log line
+        # alone can come late enough that the run has already finished)
         wait_for(
-            "the first agency's run",
-            lambda: agency_run_started(logs, first) or process.poll() is not None,
+            "the first agency's run to start a step",
+            lambda: agency_run_mid_way(sandbox, first) or process.poll() is not None,
             600,
+            poll=0.2,
         )
         assert process.poll() is None, console.read_text(encoding="utf-8", errors="replace")
-        time.sleep(2)  # inside the run, not at its very start
         os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
         code = process.wait(RUN_TIMEOUT_S)
         text = console.read_text(encoding="utf-8", errors="replace")
