@@ -87,3 +87,18 @@ def test_published_assets_go_stale_by_their_update_frequency(
     assert policy is not None
     assert policy.fail_window.to_timedelta().days == fail_days  # type: ignore[attr-defined]
     assert graph.get(dg.AssetKey(f"clean_{family}")).freshness_policy is None
+
+
+def test_an_agency_run_takes_in_and_gates_every_family_before_any_derived_step() -> None:
+    """The OCDS export and the red flags read the bids gated in the same run: every raw_ and
+    clean_ step outranks them among the steps ready to run (Dagster's step priority), so the
+    in-process executor never reaches them first (a clean-clone CI run once did)."""
+    job = defs.resolve_job_def("agency_job")
+    priority: dict[str, int] = {}
+    for node in job.graph.node_dict.values():
+        priority[node.name] = int(node.tags.get("dagster/priority", 0))
+    families = [name for name in priority if name.startswith(("raw_", "clean_"))]
+    derived = [name for name in priority if name in {"procurement_ocds", "procurement_red_flags"}]
+    assert families, sorted(priority)
+    assert len(derived) == 2, sorted(priority)
+    assert min(priority[name] for name in families) > max(priority[name] for name in derived)

@@ -75,6 +75,12 @@ def awaiting_observation(
     )
 
 
+# Every family of a run is taken in and gated before any derived step runs: the OCDS export and
+# the red flags read the gated bids of the same run, and Dagster cannot make a step wait for
+# another that may be skipped (no bids file). Ready steps run highest priority first.
+TAKE_IN_FIRST = {"dagster/priority": "1"}
+
+
 def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_key(spec.name),
@@ -84,6 +90,7 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=f"{spec.title.en} / {spec.title.th}: files as received, with provenance.",
         # no file yet: no output, and the family's downstream steps are skipped
         output_required=False,
+        op_tags=TAKE_IN_FIRST,
     )
     def raw_asset(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         try:
@@ -108,6 +115,7 @@ def build_clean_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name=GROUP,
         kinds={"parquet", "csv"},
         check_specs=check_specs_for(spec.name),
+        op_tags=TAKE_IN_FIRST,
         description=f"{spec.title.en} / {spec.title.th}: typed clean table (Parquet + CSV), "
         "gated by blocking schema, suite and privacy checks.",
     )
