@@ -249,12 +249,7 @@ def future_noted(fig: Figure, received: Iterable[AgencyFamily]) -> Figure:
         return fig
     th = f"ไม่นับระเบียนที่ลงวันที่หลังวันที่รายงาน {future} รายการ"
     en = f"{future} records dated after the report date ignored"
-    return fig.model_copy(
-        update={
-            "note_th": "; ".join(filter(None, [fig.note_th, th])),
-            "note_en": "; ".join(filter(None, [fig.note_en, en])),
-        }
-    )
+    return fig.with_note(th, en)
 
 
 def serves_api(partition: AgencyFamily, tables: Iterable[PortalResource]) -> bool:
@@ -375,9 +370,4 @@ def pass_rate(key: str, received: Sequence[AgencyFamily], evidence: list[str]) -
         return fig
     th = f"เผยแพร่บางส่วน (มีแถวที่ถูกกักไว้) {partial} ชุด"
     en = f"{partial} published with quarantined rows (partial)"
-    return fig.model_copy(
-        update={
-            "note_th": "; ".join(filter(None, [fig.note_th, th])),
-            "note_en": "; ".join(filter(None, [fig.note_en, en])),
-        }
-    )
+    return fig.with_note(th, en)

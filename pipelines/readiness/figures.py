@@ -101,6 +101,14 @@ class Figure(BaseModel):
     def has_data(self) -> bool:
         return self.value is not None
 
+    def with_note(self, th: str, en: str, **update: Any) -> Figure:
+        """This figure with ``th`` / ``en`` added to its notes (and any other ``update``)."""
+        notes = {
+            "note_th": "; ".join(filter(None, [self.note_th, th])),
+            "note_en": "; ".join(filter(None, [self.note_en, en])),
+        }
+        return self.model_copy(update={**notes, **update})
+
     @property
     def note(self) -> str | None:
         """The English note (the field the report used before notes were bilingual)."""
@@ -369,10 +377,6 @@ class YearLag:
         th += f" (พ.ศ. {ce_to_be(self.report_year)}) {lag} ปี"
         en = f"assessed fiscal year {self.assessed} is {lag} year{'s' * (lag > 1)} behind"
         en += f" the report date's ({self.report_year})"
-        update: dict[str, Any] = {
-            "note_th": "; ".join(filter(None, [fig.note_th, th])),
-            "note_en": "; ".join(filter(None, [fig.note_en, en])),
-        }
         if lag > 1 and fig.status in ("ok", "fail"):
-            update["status"] = "provisional"
-        return fig.model_copy(update=update)
+            return fig.with_note(th, en, status="provisional")
+        return fig.with_note(th, en)
