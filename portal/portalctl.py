@@ -3,11 +3,13 @@
 
     python3 portal/portalctl.py up       # install (first time), start, wait until healthy
     python3 portal/portalctl.py status   # exit 0 when healthy, 1 otherwise
-    python3 portal/portalctl.py down     # stop CKAN, Redis and PostgreSQL by PID
+    python3 portal/portalctl.py down     # stop the job worker, CKAN, Redis, PostgreSQL by PID
     python3 portal/portalctl.py restart  # restart only CKAN (after changing the extension)
 
 Standard library only: it runs before the project's virtualenv exists. Everything lives under
 .portal/ (or $OGP_PORTAL_DIR); ports come from OGP_CKAN_PORT, OGP_PG_PORT, OGP_REDIS_PORT.
+The portal runs ckanext-xloader and CKAN's job worker (`ckan jobs worker`, which runs its
+loads); OGP_PORTAL_XLOADER=0 runs a portal without them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from portalkit.postgres import CKAN_DB, Postgres
 from portalkit.procs import port_in_use
 from portalkit.redis import Redis
 from portalkit.settings import PortalError, Secrets, Settings
+from portalkit.worker import Worker
 
 __all__ = ["PortalError", "down", "main", "restart", "status", "up"]
 
@@ -53,6 +56,16 @@ def _services(settings: Settings) -> tuple[Postgres | None, Redis | None, Ckan]:
     )
 
 
+def _worker(settings: Settings) -> Worker:
+    return Worker(settings, Ckan(settings).exe)
+
+
+def _worker_as_wanted(settings: Settings) -> bool:
+    """The job worker runs (and is registered in Redis) exactly when xloader is on."""
+    worker = _worker(settings)
+    return worker.healthy() if settings.xloader else worker.pid() is None
+
+
 def _all_healthy(settings: Settings) -> bool:
     pg, redis, ckan = _services(settings)
     return bool(
@@ -65,6 +78,7 @@ def _all_healthy(settings: Settings) -> bool:
         and ckan.pid()
         and ckan.healthy()
         and settings.token_file.exists()
+        and _worker_as_wanted(settings)
     )
 
 
@@ -74,8 +88,9 @@ def _runs_current_config(settings: Settings) -> bool:
     pg, redis, ckan = _services(settings)
     if pg is None or redis is None or not (settings.home / "secrets.json").exists():
         return False
-    wanted = ckan.render_ini(pg, redis.url, Secrets.load_or_create(settings))
-    return ckan.runs_config(config_fingerprint(wanted))
+    wanted = config_fingerprint(ckan.render_ini(pg, redis.url, Secrets.load_or_create(settings)))
+    worker = _worker(settings)
+    return ckan.runs_config(wanted) and (not settings.xloader or worker.runs_config(wanted))
 
 
 def _check_port(port: int, env_name: str, service: str) -> None:
@@ -102,6 +117,7 @@ def _write_env(settings: Settings, ckan: Ckan, pg: Postgres, redis: Redis) -> No
         },
         "redis_url": redis.url,
         "logs": str(settings.log_dir),
+        "xloader": settings.xloader,
     }
     settings.env_file.write_text(json.dumps(env, indent=2) + "\n")
 
@@ -170,12 +186,19 @@ def _up(settings: Settings, started: list[Callable[[], None]]) -> None:
         pg.create_databases(secrets)
         ckan.init_database(pg, secrets, log)
         settings.token_file.unlink(missing_ok=True)
+        settings.xloader_token_file.unlink(missing_ok=True)
         db_stamp.write_text("ok\n")
+    if settings.xloader and ckan.xloader_token() is None:
+        # xloader's jobs call CKAN's API with a token of their own, written into ckan.ini
+        ckan.create_token(log, settings.xloader_token_file, "ogp-xloader")
+        fingerprint = ckan.write_ini(pg, redis.url, secrets)
 
+    worker = _worker(settings)
     pid = ckan.pid()
     if pid is not None and not ckan.runs_config(fingerprint):
         # started with another ckan.ini, theme or schema (or by an older portalctl)
         print("portal: configuration changed; restarting CKAN", flush=True)
+        worker.stop()
         ckan.stop()
         pid = None
     if pid is None:
@@ -191,7 +214,31 @@ def _up(settings: Settings, started: list[Callable[[], None]]) -> None:
         ckan.create_token(log)
         if not ckan.token_works():
             raise PortalError("the new API token is rejected by CKAN; see logs/ckan.log")
+    if settings.xloader and not ckan.token_works(settings.xloader_token_file):
+        print("portal: xloader's API token is rejected; making a new one", flush=True)
+        ckan.create_token(log, settings.xloader_token_file, "ogp-xloader")
+        fingerprint = ckan.write_ini(pg, redis.url, secrets)
+        worker.stop()
+        ckan.stop()
+        ckan.start(fingerprint)
+    _ensure_worker(settings, worker, fingerprint, started)
     _write_env(settings, ckan, pg, redis)
+
+
+def _ensure_worker(
+    settings: Settings, worker: Worker, fingerprint: str, started: list[Callable[[], None]]
+) -> None:
+    """One job worker when xloader is on (reused while it runs this configuration), none
+    when it is off."""
+    if not settings.xloader:
+        worker.stop()
+        return
+    if worker.pid() is not None and not (worker.runs_config(fingerprint) and worker.healthy()):
+        print("portal: restarting the job worker", flush=True)
+        worker.stop()
+    if worker.pid() is None:
+        worker.start(fingerprint)
+        started.append(worker.stop)
 
 
 def _answers_within(ckan: Ckan, seconds: float) -> bool:
@@ -204,11 +251,13 @@ def _answers_within(ckan: Ckan, seconds: float) -> bool:
 
 
 def down() -> int:
-    """Stop CKAN, Redis and PostgreSQL (in that order); returns a process exit code."""
+    """Stop the job worker, CKAN, Redis and PostgreSQL (in that order); returns a process exit
+    code."""
     settings = Settings.from_env()
     pg, redis, ckan = _services(settings)
     with _locked(settings):
         try:
+            _worker(settings).stop()  # whether or not xloader is on now
             ckan.stop()
             if redis:
                 redis.stop()
@@ -239,9 +288,16 @@ def status() -> int:
         "ckan": bool(ckan.pid() and ckan.healthy()),
         "api_token": settings.token_file.exists(),
     }
+    worker = _worker(settings)
+    if settings.xloader:
+        checks["worker"] = worker.healthy()
     for name, ok in checks.items():
         print(f"{name:10} {'ok' if ok else 'DOWN'}")
-    healthy = all(checks.values())
+    if settings.xloader:
+        print(f"{'':10} job worker pid {worker.pid()} (xloader on)")
+    else:
+        print(f"{'worker':10} off (OGP_PORTAL_XLOADER=0)")
+    healthy = all(checks.values()) and _worker_as_wanted(settings)
     version = ckan.version() if checks["ckan"] else None
     print(
         f"portal     {'healthy' if healthy else 'not healthy'} at {settings.url}"

@@ -149,6 +149,10 @@ class Ckan:
             DATASET_SCHEMA=(PORTAL_SRC / "schemas" / "dataset.yaml").as_uri(),
             THEME_DIR=str(THEME_DIR),
             FEATURED_ORGS=" ".join(featured_organizations()),
+            XLOADER_PLUGIN="xloader" if s.xloader else "",
+            # xloader's own tables (jobs and their logs) live in CKAN's database
+            XLOADER_JOBS_DB=pg.url(CKAN_USER, secrets.ckan_db_password, CKAN_DB),
+            XLOADER_API_TOKEN=self.xloader_token() or "NOT_SET",
         )
 
     def write_ini(self, pg: Postgres, redis_url: str, secrets: Secrets) -> str:
@@ -203,7 +207,9 @@ class Ckan:
             )
         self.cli("sysadmin", "add", ADMIN_USER, what="ckan sysadmin add", log=log)
 
-    def create_token(self, log: Path) -> None:
+    def create_token(
+        self, log: Path, path: Path | None = None, name: str = "ogp-portalctl"
+    ) -> None:
         """A fresh API token for the sysadmin, written 0600 and never printed or logged."""
         out = run(
             [
@@ -214,7 +220,7 @@ class Ckan:
                 "token",
                 "add",
                 ADMIN_USER,
-                "ogp-portalctl",
+                name,
             ],
             what="ckan user token add",
             cwd=self.settings.home,
@@ -222,11 +228,18 @@ class Ckan:
         lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
         if not lines:
             raise PortalError("ckan user token add printed no token")
-        write_private(self.settings.token_file, lines[-1] + "\n")
+        write_private(path or self.settings.token_file, lines[-1] + "\n")
 
-    def token_works(self) -> bool:
+    def xloader_token(self) -> str | None:
+        """The token xloader's jobs use (.portal/xloader_token), None before it is made."""
         try:
-            token = self.settings.token_file.read_text().strip()
+            return self.settings.xloader_token_file.read_text().strip() or None
+        except OSError:
+            return None
+
+    def token_works(self, path: Path | None = None) -> bool:
+        try:
+            token = (path or self.settings.token_file).read_text().strip()
         except OSError:
             return False
         req = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 URL

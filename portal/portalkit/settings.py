@@ -40,6 +40,17 @@ def _reachable_by_others(path: Path) -> bool:
     return True
 
 
+def _switch(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise PortalError(f"{name}={raw!r}: use 1 or 0")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -47,6 +58,9 @@ class Settings:
     ckan_port: int
     pg_port: int
     redis_port: int
+    # ckanext-xloader and its job worker; OGP_PORTAL_XLOADER=0 runs a portal without them
+    # (the publisher then loads the DataStore through datastore_upsert, its fallback)
+    xloader: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,6 +73,7 @@ class Settings:
             ckan_port=_port("OGP_CKAN_PORT", 5000),
             pg_port=_port("OGP_PG_PORT", 5433),
             redis_port=_port("OGP_REDIS_PORT", 6380),
+            xloader=_switch("OGP_PORTAL_XLOADER", True),
         )
 
     # -- layout under .portal --------------------------------------------------------------
@@ -118,6 +133,11 @@ class Settings:
     @property
     def token_file(self) -> Path:
         return self.home / "api_token"
+
+    @property
+    def xloader_token_file(self) -> Path:
+        """The API token ckanext-xloader's jobs call CKAN with (written into ckan.ini)."""
+        return self.home / "xloader_token"
 
     @property
     def env_file(self) -> Path:
