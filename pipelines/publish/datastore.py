@@ -35,6 +35,7 @@ from ckanapi import CKANAPIError, NotFound, ValidationError
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable, ResourceFile
+from pipelines.publish.xloader import load_via_xloader, offers_xloader
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,14 @@ def load_datastore(
 ) -> int:
     """(Re)build the resource's DataStore table; returns the number of rows it holds.
 
-    After the first batch (which creates the table), ``parallel`` batches are in flight at once:
+    On a portal running ckanext-xloader the table is declared and loaded from the resource's
+    uploaded CSV by an xloader job (:mod:`pipelines.publish.xloader`). Otherwise, after the
+    first batch (which creates the table), ``parallel`` batches are in flight at once:
     CKAN inserts a batch row by row, so the portal's database, not the network, sets the pace,
     and a second connection keeps it busy while the first request is being parsed.
     """
+    if offers_xloader(client):
+        return load_via_xloader(client, resource_id, table)
     loaded = _load(client, resource_id, table, batch_rows, replace, parallel)
     count = _row_count(client, resource_id)
     if count != table.num_rows:

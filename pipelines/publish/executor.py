@@ -68,6 +68,7 @@ from pipelines.publish.receipt import (
     OrganizationReceipt,
     ResourceReceipt,
 )
+from pipelines.publish.xloader import loaded_marks, offers_xloader
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +350,9 @@ class DatasetPublisher:
         elif plan.patch_metadata:
             self.client.call("resource_patch", {"id": plan.existing_id, **resource_dict(resource)})
         if plan.load_datastore and resource.datastore is not None and receipt.id is not None:
-            self.loading = (resource.name, bool(resource.datastore.primary_key))
+            # xloader empties the table and COPYs into it: never an update in place
+            keyed = bool(resource.datastore.primary_key) and not offers_xloader(self.client)
+            self.loading = (resource.name, keyed)
             receipt.datastore_rows = load_datastore(
                 self.client,
                 receipt.id,
@@ -361,7 +364,12 @@ class DatasetPublisher:
             _ensure_preview(self.client, receipt.id)
             # Last: this marks the table complete, so an interrupted load is redone next run.
             self.client.call(
-                "resource_patch", {"id": receipt.id, DATASTORE_HASH_KEY: datastore_hash(resource)}
+                "resource_patch",
+                {
+                    "id": receipt.id,
+                    DATASTORE_HASH_KEY: datastore_hash(resource),
+                    **loaded_marks(self.client),
+                },
             )
             self.loading = None
         return receipt

@@ -1,0 +1,245 @@
+"""Loading a DataStore table through ckanext-xloader, when the portal offers it.
+
+ckanext-xloader loads a resource's file into the DataStore inside the portal, by PostgreSQL
+COPY, as a background job; CKAN's ``datastore_upsert`` inserts one row at a time. When the
+portal's ``status_show`` lists the ``xloader`` extension (asked once per client), the publisher
+loads every DataStore table this way:
+
+1. the CSV is already uploaded as the resource's file (the executor does that first);
+2. the resource is marked ``datastore_load: loading`` (public, read by the readiness report: a
+   table being loaded, or whose load failed, is not counted as available through the API);
+3. the table is declared (dropped, then ``datastore_create`` with the fields, their PostgreSQL
+   types from :mod:`pipelines.schema_types` and the bilingual dictionary, ``type_override``
+   included, and the primary key, no records): xloader finds it, keeps those types (it reads
+   ``type_override``) and COPYs the file into it;
+4. ``xloader_submit`` (``ignore_hash``: a failed load of the same bytes must load again), then
+   ``xloader_status`` is polled until the job is complete or has failed, within a deadline;
+   a failure raises :class:`XloaderLoadError` with xloader's own log lines;
+5. the cells the CSV cannot carry exactly are set to their exact values (by ``_id``, the row's
+   position in the file): text that the CSV neutralises for spreadsheets (a leading ``=``, ``+``,
+   ``-``, ``@``, tab or CR gets an apostrophe) and empty text (COPY reads it as NULL); the
+   DataStore holds exactly what the ``datastore_upsert`` path would;
+6. the row count is checked against the file's.
+
+The executor then writes ``datastore_hash`` and ``datastore_load: loaded`` in one patch, so an
+interrupted or failed load is loaded again by the next run (the plan compares the hash). The
+portal runs xloader with no automatic submission (see portal/ckan.ini.tmpl), so no second job
+races this one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import weakref
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from ckanapi import CKANAPIError, NotFound
+
+from pipelines.publish.client import CKANClient
+from pipelines.publish.csvfile import FORMULA_TRIGGERS
+from pipelines.publish.metadata import datastore_fields
+from pipelines.publish.model import DatastoreTable
+
+log = logging.getLogger(__name__)
+
+XLOADER_EXTENSION = "xloader"
+LOAD_STATE_KEY = "datastore_load"  # a resource field, public
+LOADING, FAILED, LOADED = "loading", "failed", "loaded"
+NOT_LOADED = frozenset({LOADING, FAILED})  # not available through the API (readiness)
+DEFAULT_WAIT_S = 3600.0  # the portal's ckanext.xloader.job_timeout
+FIX_BATCH_ROWS = 5_000
+LOG_LINES = 20  # xloader log lines carried by an error
+
+_offers: weakref.WeakKeyDictionary[CKANClient, bool] = weakref.WeakKeyDictionary()
+_offers_lock = threading.Lock()
+
+
+class XloaderLoadError(CKANAPIError):
+    """An xloader job failed or did not finish in time; the message carries its log."""
+
+
+def offers_xloader(client: CKANClient) -> bool:
+    """Whether the portal runs ckanext-xloader (its ``status_show`` extensions); asked once per
+    client, so once per publish run."""
+    with _offers_lock:
+        known = _offers.get(client)
+        if known is None:
+            status = client.call("status_show")
+            known = XLOADER_EXTENSION in (status.get("extensions") or [])
+            _offers[client] = known
+            log.info("portal %s: DataStore loads %s", client.url, _path_name(known))
+        return known
+
+
+def _path_name(xloader: bool) -> str:
+    return "through ckanext-xloader" if xloader else "through datastore_upsert"
+
+
+def loaded_marks(client: CKANClient) -> dict[str, str]:
+    """What the executor's last patch of a loaded resource adds (nothing without xloader)."""
+    return {LOAD_STATE_KEY: LOADED} if offers_xloader(client) else {}
+
+
+def xloader_fields(table: DatastoreTable) -> list[dict[str, Any]]:
+    """``datastore_create`` fields for xloader: the DataStore fields (types, dictionary with
+    ``type_override``) and xloader's ``strip_extra_white`` off, so cells keep their spaces."""
+    return [{**field, "strip_extra_white": False} for field in datastore_fields(table)]
+
+
+def load_via_xloader(
+    client: CKANClient,
+    resource_id: str,
+    table: DatastoreTable,
+    wait_s: float = DEFAULT_WAIT_S,
+    poll_s: float = 0.25,
+) -> int:
+    """Load the resource's uploaded CSV into its DataStore table by an xloader job; returns the
+    number of rows the table holds (the file's, checked)."""
+    client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: LOADING})
+    _declare(client, resource_id, table)
+    job = _submit(client, resource_id, wait_s, poll_s)
+    status = _wait(client, resource_id, job, wait_s, poll_s)
+    if status["status"] != "complete":
+        client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
+        raise XloaderLoadError(_failure(resource_id, status))
+    _fix_exact_values(client, resource_id, table.table)
+    count = _row_count(client, resource_id)
+    if count != table.num_rows:
+        client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
+        raise XloaderLoadError(
+            f"xloader loaded {count} rows into the DataStore table of {resource_id}, "
+            f"the file has {table.num_rows}"
+        )
+    return count
+
+
+def _declare(client: CKANClient, resource_id: str, table: DatastoreTable) -> None:
+    """A new, empty table with the declared types and dictionary (xloader then COPYs into it)."""
+    with contextlib.suppress(NotFound):  # no table yet
+        client.call("datastore_delete", {"resource_id": resource_id, "force": True})
+    create: dict[str, Any] = {
+        "resource_id": resource_id,
+        "force": True,
+        "fields": xloader_fields(table),
+        "records": [],
+    }
+    if table.primary_key:
+        create["primary_key"] = list(table.primary_key)
+    client.call("datastore_create", create)
+
+
+def _status(client: CKANClient, resource_id: str) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = client.call("xloader_status", {"resource_id": resource_id})
+    except NotFound:
+        return None
+    return found
+
+
+def _submit(client: CKANClient, resource_id: str, wait_s: float, poll_s: float) -> str | None:
+    """Submit the job; returns its id. A job of the resource still queued or running (a run
+    that stopped while waiting) is waited for first: xloader refuses a second one meanwhile."""
+    data = {"resource_id": resource_id, "ignore_hash": True}
+    for _ in range(2):
+        if client.call("xloader_submit", data):
+            status = _status(client, resource_id) or {}
+            return status.get("job_id")
+        previous = _status(client, resource_id) or {}
+        log.info("%s: an xloader job is already pending; waiting for it", resource_id)
+        _wait(client, resource_id, previous.get("job_id"), wait_s, poll_s)
+    raise XloaderLoadError(f"xloader_submit for {resource_id} was refused twice")
+
+
+def _wait(
+    client: CKANClient, resource_id: str, job: str | None, wait_s: float, poll_s: float
+) -> dict[str, Any]:
+    """Poll xloader_status until the job is complete or failed; the deadline is ``wait_s`` or
+    what remains of the client's overall deadline, whichever comes first."""
+    remaining = client.remaining_s()
+    limit = wait_s if remaining is None else max(0.0, min(wait_s, remaining))
+    deadline = time.monotonic() + limit
+    delay = poll_s
+    status: dict[str, Any] = {}
+    while True:
+        status = _status(client, resource_id) or {}
+        state = status.get("status")
+        if state in ("complete", "error"):  # a submit sets "pending" before it returns
+            return status
+        if time.monotonic() + delay > deadline:
+            raise XloaderLoadError(
+                f"xloader job {job} for {resource_id} not finished after {limit:.0f} s "
+                f"(status {state}); the next run loads the table again" + _log_tail(status)
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 5.0)
+
+
+def _log_tail(status: dict[str, Any]) -> str:
+    logs = (status.get("task_info") or {}).get("logs") or []
+    lines = [f"{entry.get('level', '')} {entry.get('message', '')}".strip() for entry in logs]
+    return ("\nxloader log:\n  " + "\n  ".join(lines[-LOG_LINES:])) if lines else ""
+
+
+def _failure(resource_id: str, status: dict[str, Any]) -> str:
+    error = status.get("error")
+    if isinstance(error, dict):
+        error = error.get("message") or error
+    return f"xloader job {status.get('job_id')} for {resource_id} failed: {error}" + _log_tail(
+        status
+    )
+
+
+def _row_count(client: CKANClient, resource_id: str) -> int | None:
+    try:
+        found = client.call("datastore_search", {"resource_id": resource_id, "limit": 0})
+    except NotFound:
+        return None
+    return int(found["total"])
+
+
+def _inexact(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells the CSV does not carry exactly: neutralised for spreadsheets, or empty."""
+    mask = pc.equal(column, "")
+    for trigger in FORMULA_TRIGGERS:
+        mask = pc.or_(mask, pc.starts_with(column, trigger))
+    return pc.fill_null(mask, False)
+
+
+def _fix_exact_values(client: CKANClient, resource_id: str, table: pa.Table) -> int:
+    """Set the cells the CSV altered to their exact values, by ``_id`` (COPY numbers the rows
+    of a new table from 1 in file order); returns the number of rows updated."""
+    masks = {
+        name: _inexact(table[name])
+        for name in table.column_names
+        if pa.types.is_string(table[name].type) or pa.types.is_large_string(table[name].type)
+    }
+    if not masks:
+        return 0
+    rows: dict[int, dict[str, Any]] = {}
+    for name, mask in masks.items():
+        positions = pc.indices_nonzero(mask).to_pylist()
+        if not positions:
+            continue
+        values = table[name].take(positions).to_pylist()
+        for position, value in zip(positions, values, strict=True):
+            rows.setdefault(position, {"_id": position + 1})[name] = value
+    records = [rows[position] for position in sorted(rows)]
+    for start in range(0, len(records), FIX_BATCH_ROWS):
+        client.call(
+            "datastore_upsert",
+            {
+                "resource_id": resource_id,
+                "force": True,
+                "method": "update",
+                "records": records[start : start + FIX_BATCH_ROWS],
+                "calculate_record_count": False,
+            },
+        )
+    if records:
+        log.info("%s: %d rows set to their exact text after the COPY", resource_id, len(records))
+    return len(records)
