@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.contracts import DatasetSpec, FileSource
 from pipelines.defs.pull import SPECS, agency_partitions
 from pipelines.layout import CKAN_ORGANIZATIONS, READINESS_REPORT, raw_key
+from pipelines.settings import REPO_ROOT
 from pipelines.sources.file import matching_files
 
 TIMEZONE = "Asia/Bangkok"
@@ -131,16 +136,60 @@ readiness_schedule = dg.ScheduleDefinition(
 )
 
 
-def drop_fingerprint(spec: DatasetSpec, agency: str) -> str | None:
+_GLOB_MAGIC = re.compile(r"[*?[]")
+Listing = list[tuple[str, int, int]]  # (path, size, mtime_ns) of each file, sorted by path
+
+
+class DropFolders:
+    """Each drop folder read once per sensor tick (one ``scandir``, sizes and mtimes from its
+    entries), then matched against every family's file pattern: a national registry has
+    8,000+ folders and six file families, and a glob per family and agency walks and stats
+    the folder's path again each time (bench/national: 8 s a tick at 8,317 agencies).
+
+    Gives what :func:`matching_files` gives: regular files only (no links, FIFOs, devices,
+    folders), no hidden names, sorted by path. A pattern with a wildcard in its folder part is
+    globbed as before."""
+
+    def __init__(self, base_dir: Path = REPO_ROOT) -> None:
+        self.base_dir = base_dir
+        self._folders: dict[str, list[tuple[str, str, int, int]]] = {}
+
+    def files(self, pattern: str) -> Listing:
+        folder, name = os.path.split(pattern)
+        if not name or _GLOB_MAGIC.search(folder):
+            found = matching_files(pattern, self.base_dir)
+            return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in found]
+        entries = self._folders.get(folder)
+        if entries is None:
+            entries = self._folders[folder] = self._read(folder)
+        return [(path, size, mtime) for n, path, size, mtime in entries if fnmatchcase(n, name)]
+
+    def _read(self, folder: str) -> list[tuple[str, str, int, int]]:
+        directory = self.base_dir / folder  # an absolute folder stays as it is
+        try:
+            with os.scandir(directory) as found:
+                entries = [
+                    (entry.name, str(directory / entry.name), info.st_size, info.st_mtime_ns)
+                    for entry in found
+                    if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
+                    for info in [entry.stat(follow_symlinks=False)]
+                ]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(entries, key=lambda entry: entry[1])
+
+
+def drop_fingerprint(
+    spec: DatasetSpec, agency: str, folders: DropFolders | None = None
+) -> str | None:
     """A digest of the names, sizes and mtimes of the files an agency dropped; None when there
     are none, or when the source is not a file drop (HTTP, CKAN and SQL run on schedule)."""
     source = spec.source_for(agency)
     if not isinstance(source, FileSource):
         return None
-    files = matching_files(source.path)
-    if not files:
+    listing = (folders or DropFolders()).files(source.path)
+    if not listing:
         return None
-    listing = [(str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files]
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
 
 
@@ -160,9 +209,10 @@ def build_drop_sensor(
     def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         seen: dict[str, str] = json.loads(context.cursor or "{}")
         requests: list[dg.RunRequest] = []
+        folders = DropFolders()  # each folder listed once this tick, for every family
         for name, spec in partitioned.items():
             for agency in agency_partitions.get_partition_keys():
-                fingerprint = drop_fingerprint(spec, agency)
+                fingerprint = drop_fingerprint(spec, agency, folders)
                 key = f"{name}/{agency}"
                 if fingerprint is None or seen.get(key) == fingerprint:
                     continue
