@@ -13,7 +13,7 @@ APT_PACKAGES := redis-server libpq-dev libmagic1 chromium fonts-thai-tlwg postgr
 # family and withholds only the OCDS package (see README, "Offline").
 
 .PHONY: help setup apt venv portal portal-down portal-status demo run test lint typecheck \
-        pytest ui bench clean
+        pytest ui bench clean workers
 
 help:
 	@echo "make demo         set up everything, then run the whole pipeline on the demo drops"
@@ -21,6 +21,7 @@ help:
 	@echo "make portal       start the local CKAN 2.12 portal (idempotent)"
 	@echo "make portal-down  stop the local portal"
 	@echo "make ui           serve the Dagster UI (dagster dev)"
+	@echo "make workers      start WORKERS (2) Celery workers for the Celery executor (idempotent)"
 	@echo "make bench        run the benchmarks and update bench/RESULTS.md"
 
 setup: apt venv
@@ -77,6 +78,13 @@ test: lint typecheck pytest
 
 ui: venv
 	$(BIN)/ogp ui
+
+# Celery workers on the portal's Redis for runs using the Celery executor (OGP_EXECUTOR=celery
+# or the run config's execution: {config: {celery: {}}}); `ogp workers --stop` stops them.
+WORKERS ?= 2
+
+workers: venv portal
+	$(BIN)/ogp workers -n $(WORKERS)
 
 bench: setup portal
 	$(BIN)/python bench/run_all.py

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from pipelines.commands import portal, publish, pull, report, run, ui, validate
+from pipelines.commands import portal, publish, pull, report, run, ui, validate, workers
 
 
 def _redacting_excepthook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
@@ -55,4 +55,5 @@ app.command("publish")(publish.publish)
 app.command("report")(report.report)
 app.command("run", epilog=run.EXIT_CODES)(run.run)
 app.command("ui")(ui.ui)
+app.command("workers")(workers.workers)
 app.add_typer(portal.app, name="portal")

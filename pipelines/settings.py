@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,19 @@ class Settings(BaseSettings):
     # Spreadsheets are refused before parsing when their XML would unpack beyond this.
     xlsx_max_xml_bytes: int = 200 * 1024 * 1024
     xlsx_max_ratio: float = 250.0
+
+    # The executor of launched runs (daemon, UI, `dagster job execute`); a run config's
+    # `execution: {config: {<name>: {}}}` wins. `ogp run` executes in process whatever this says.
+    executor: Literal["multiprocess", "in_process", "celery"] = "multiprocess"
+    # Celery (dagster-celery): broker and result backend, by default the local portal's Redis
+    # (its port setting, as portal/portalctl.py reads it) in a database of its own; CKAN and
+    # its jobs use database 0. A URL holding a password comes only from the environment.
+    redis_port: int = 6380
+    celery_redis_db: int = 3
+    celery_broker_url: SecretStr | None = None
+    celery_backend_url: SecretStr | None = None
+    # the queue the steps are sent to and the workers listen on
+    celery_queue: str = "dagster"
 
     @property
     def token_file(self) -> Path:

@@ -1,10 +1,13 @@
 """The agency locks (pipelines/locks.py) wired into Dagster.
 
 * :data:`run_locked_executor` is the code location's default executor: Dagster's own
-  (multiprocess by default, ``in_process`` by config), wrapped so that the run worker -- the
-  process orchestrating a run launched by the daemon or the UI -- records its pid as run tags,
-  takes the scope's run lock for the whole run, and first marks failed the scope's runs whose
-  process is gone. ``execute_in_process`` does not use it: ``ogp run`` does the same around it.
+  (multiprocess by default, ``in_process`` by config) or dagster-celery's (``celery``: steps on
+  the Celery workers of ``ogp workers``), wrapped so that the run worker -- the process
+  orchestrating a run launched by the daemon or the UI -- records its pid as run tags, takes
+  the scope's run lock for the whole run, and first marks failed the scope's runs whose process
+  is gone. The run config's ``execution: {config: {celery: {}}}`` picks one; without it,
+  ``OGP_EXECUTOR`` does (default ``multiprocess``). ``execute_in_process`` does not use it:
+  ``ogp run`` does the same around it.
 * :func:`step_lock` is taken by every step that writes an agency's state (raw, clean, publish)
   for one family: it keeps a straggling step of a killed run and the next run's step apart.
 """
@@ -12,15 +15,22 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-from dagster._core.execution.retries import RetryMode
+from dagster._core.definitions.executor_definition import (
+    IN_PROC_CONFIG,
+    MULTI_PROC_CONFIG,
+    ExecutorRequirement,
+    multiple_process_executor_requirements,
+)
+from dagster._core.execution.retries import RetryMode, get_retries_config
 from dagster._core.execution.step_dependency_config import StepDependencyConfig
 
 from pipelines.liveness import fail_dead_runs, worker_tags
 from pipelines.locks import CATALOG_SCOPE, run_lock, run_scope, writer_lock
+from pipelines.settings import get_settings
 
 if TYPE_CHECKING:
     from dagster._core.events import DagsterEvent
@@ -33,6 +43,12 @@ class RunLockedExecutor(dg.Executor):
 
     def __init__(self, inner: dg.Executor) -> None:
         self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        # what an executor's own loop reads from the plan's executor (dagster-celery: app_args)
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     @property
     def retries(self) -> RetryMode:
@@ -56,15 +72,41 @@ class RunLockedExecutor(dg.Executor):
 
 
 DEFAULT_EXECUTOR = dg.multi_or_in_process_executor
+CELERY = "celery"
+# Dagster's choices (multiprocess, in_process) and dagster-celery's; the broker is not run
+# config (it may hold a password): it comes from the settings (pipelines/celery_app.py).
+EXECUTOR_CHOICES = {
+    "multiprocess": MULTI_PROC_CONFIG,
+    "in_process": IN_PROC_CONFIG,
+    CELERY: dg.Field({"retries": get_retries_config()}, is_required=False),
+}
+
+
+def executor_config_schema() -> dg.Field:
+    """The choice of executor, defaulting to the settings' (``OGP_EXECUTOR``)."""
+    return dg.Field(dg.Selector(EXECUTOR_CHOICES), default_value={get_settings().executor: {}})
+
+
+def _requirements(config: Mapping[str, object]) -> Sequence[ExecutorRequirement]:
+    if CELERY in config:
+        return multiple_process_executor_requirements()
+    return DEFAULT_EXECUTOR.get_requirements(config)
 
 
 @dg.executor(
     name="run_locked",
-    config_schema=DEFAULT_EXECUTOR.config_schema.as_field(),
-    requirements=DEFAULT_EXECUTOR.get_requirements,
+    config_schema=executor_config_schema(),
+    requirements=_requirements,
 )
 def run_locked_executor(init_context: dg.InitExecutorContext) -> dg.Executor:
-    """Dagster's default executor under the agency's run lock (pipelines/locks.py)."""
+    """Dagster's default executor, or dagster-celery's, under the agency's run lock
+    (pipelines/locks.py)."""
+    config = init_context.executor_config
+    if CELERY in config:
+        from pipelines.celery_app import celery_executor
+
+        retries = RetryMode.from_config(config[CELERY]["retries"])  # type: ignore[index]
+        return RunLockedExecutor(celery_executor(retries or RetryMode.DISABLED))
     return RunLockedExecutor(DEFAULT_EXECUTOR.executor_creation_fn(init_context))  # type: ignore[misc]
 
 

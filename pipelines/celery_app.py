@@ -1,0 +1,100 @@
+"""Dagster's Celery executor (dagster-celery) on this project's broker.
+
+The broker and the result backend are Redis: by default the local portal's (its port setting),
+in a database of its own (``celery_redis_db``; CKAN and its jobs use database 0). The run
+process (the executor, ``pipelines/defs/locking.py``) and the workers (``ogp workers``, which
+start ``celery -A pipelines.celery_app worker``) build the same Celery app from the same
+settings, so both sides agree without a config file holding the broker URL: a URL with a
+password comes only from the environment (``OGP_CELERY_BROKER_URL``) and is never written to a
+run config, a tag or a log (:func:`broker_address` is what messages show).
+
+Importing this module is cheap; the Celery app is made on first use of :data:`app` (what
+``celery -A`` loads in a worker), with dagster-celery's step task registered on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pipelines.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from celery import Celery
+    from dagster._core.execution.retries import RetryMode
+    from dagster_celery.executor import CeleryExecutor
+
+APP_MODULE = "pipelines.celery_app"  # `celery -A` target of the workers
+
+
+def broker_url(settings: Settings) -> str:
+    if settings.celery_broker_url is not None:
+        return settings.celery_broker_url.get_secret_value()
+    return f"redis://127.0.0.1:{settings.redis_port}/{settings.celery_redis_db}"
+
+
+def backend_url(settings: Settings) -> str:
+    if settings.celery_backend_url is not None:
+        return settings.celery_backend_url.get_secret_value()
+    return broker_url(settings)
+
+
+def broker_address(settings: Settings) -> str:
+    """The broker as messages may show it: scheme, host, port and database, no credentials."""
+    parts = urlsplit(broker_url(settings))
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def celery_options(settings: Settings) -> dict[str, Any]:
+    """The Celery app's arguments, the same for the executor and the workers."""
+    return {
+        "broker": broker_url(settings),
+        "backend": backend_url(settings),
+        "config_source": {
+            # the queue the steps are sent to and the workers listen on (`celery_queue`)
+            "task_default_queue": settings.celery_queue,
+            # a worker takes one step at a time and no more: the others stay for idle workers
+            "worker_prefetch_multiplier": 1,
+            # the broker may be restarted under a running worker: reconnect, do not exit
+            "broker_connection_retry_on_startup": True,
+        },
+    }
+
+
+def celery_executor(retries: RetryMode, settings: Settings | None = None) -> CeleryExecutor:
+    """dagster-celery's executor on this project's broker."""
+    from dagster_celery.executor import CeleryExecutor
+
+    return CeleryExecutor(retries=retries, **celery_options(settings or get_settings()))
+
+
+def make_worker_app(settings: Settings | None = None) -> Celery:
+    """The workers' Celery app: dagster-celery's, with its step task registered."""
+    from dagster._core.execution.retries import RetryMode
+    from dagster_celery.make_app import make_app
+    from dagster_celery.tasks import create_task
+    from kombu import Queue
+
+    settings = settings or get_settings()
+    executor = celery_executor(RetryMode.DISABLED, settings)
+    worker_app = make_app(executor.app_args())
+    # dagster-celery declares its `dagster` queue; the same for a queue of another name
+    queue = settings.celery_queue
+    worker_app.conf.task_queues = [
+        Queue(queue, routing_key=f"{queue}.#", queue_arguments={"x-max-priority": 10})
+    ]
+    create_task(worker_app)
+    return worker_app
+
+
+_made: dict[str, Celery] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # made on first use: `celery -A pipelines.celery_app` reads it
+        if "app" not in _made:
+            _made["app"] = make_worker_app()
+        return _made["app"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
