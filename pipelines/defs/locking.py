@@ -71,6 +71,11 @@ class RunLockedExecutor(dg.Executor):
             yield from self.inner.execute(plan_context, execution_plan)
 
 
+# The tag of runs that publish to the portal (the agency jobs): the production instance caps
+# how many run at once (pipelines/deploy/dagster.yaml, tag_concurrency_limits).
+STAGE_TAG = "ogp/stage"
+PUBLISHING = {STAGE_TAG: "publish"}
+
 DEFAULT_EXECUTOR = dg.multi_or_in_process_executor
 CELERY = "celery"
 # Dagster's choices (multiprocess, in_process) and dagster-celery's; the broker is not run

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.contracts import DatasetSpec, FileSource
+from pipelines.defs.locking import PUBLISHING
 from pipelines.defs.pull import SPECS, agency_partitions
 from pipelines.layout import CKAN_ORGANIZATIONS, READINESS_REPORT, raw_key
 from pipelines.settings import REPO_ROOT
@@ -56,7 +57,7 @@ def family_jobs(specs: dict[str, DatasetSpec]) -> list[dg.UnresolvedAssetJobDefi
             family_job_name(name),
             selection=family_selection(name),
             partitions_def=agency_partitions,
-            tags={"ogp/family": name},
+            tags={"ogp/family": name, **PUBLISHING},
             description=f"Pull, validate and publish {spec.title.en} for one agency.",
         )
         for name, spec in specs.items()
@@ -80,6 +81,7 @@ agency_job = dg.define_asset_job(
     "agency_job",
     selection=dg.AssetSelection.all() - UNPARTITIONED,
     partitions_def=agency_partitions,
+    tags=PUBLISHING,  # capped by the production instance (pipelines/deploy/dagster.yaml)
     description="Every family of one agency: pull, validate, publish, OCDS and red flags.",
 )
 
