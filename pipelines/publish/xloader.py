@@ -15,7 +15,8 @@ loads every DataStore table this way:
 4. ``xloader_submit`` (``ignore_hash``: a failed load of the same bytes must load again), then
    ``xloader_status`` is polled until the job is complete or has failed, within a deadline;
    a failure raises :class:`XloaderLoadError` with xloader's own log lines;
-5. the cells the CSV cannot carry exactly are set to their exact values (by ``_id``, the row's
+5. the DataStore's full-text trigger is restored (xloader 2.6.0 leaves it disabled), then the
+   cells the CSV cannot carry exactly are set to their exact values (by ``_id``, the row's
    position in the file): text that the CSV neutralises for spreadsheets (a leading ``=``, ``+``,
    ``-``, ``@``, tab or CR gets an apostrophe) and empty text (COPY reads it as NULL); the
    DataStore holds exactly what the ``datastore_upsert`` path would;
@@ -107,6 +108,7 @@ def load_via_xloader(
     if status["status"] != "complete":
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
         raise XloaderLoadError(_failure(resource_id, status))
+    _restore_full_text_trigger(client, resource_id)
     _fix_exact_values(client, resource_id, table.table)
     count = _row_count(client, resource_id)
     if count != table.num_rows:
@@ -131,6 +133,24 @@ def _declare(client: CKANClient, resource_id: str, table: DatastoreTable) -> Non
     if table.primary_key:
         create["primary_key"] = list(table.primary_key)
     client.call("datastore_create", create)
+
+
+def _restore_full_text_trigger(client: CKANClient, resource_id: str) -> None:
+    """Let rows written after the COPY get their full-text column again.
+
+    xloader disables the table's full-text trigger for the COPY and fills the column itself;
+    2.6.0 re-enables the trigger (and builds its column indexes) on a connection it never
+    commits under SQLAlchemy 2, so the trigger stays disabled and a row updated later (the
+    exact values below, a steward's upsert) would drop out of ``q`` searches. The DataStore
+    API cannot enable a trigger, but it can add one running the same function."""
+    client.call(
+        "datastore_create",
+        {
+            "resource_id": resource_id,
+            "force": True,
+            "triggers": [{"function": "populate_full_text_trigger"}],
+        },
+    )
 
 
 def _status(client: CKANClient, resource_id: str) -> dict[str, Any] | None:

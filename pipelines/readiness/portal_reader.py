@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from pipelines.publish.client import CKANClient
+from pipelines.publish.xloader import LOAD_STATE_KEY, NOT_LOADED
 from pipelines.readiness.facts import (
     PortalDataset,
     PortalOrganization,
@@ -145,7 +146,9 @@ def _dataset(base: str, package: Mapping[str, Any], open_ids: set[str]) -> Porta
                 format=(res.get("format") or "").upper(),
                 url=res.get("url") or "",
                 page_url=f"{url}/resource/{res['id']}",
-                datastore_active=bool(res.get("datastore_active")),
+                # a table whose xloader load is pending or failed is not served yet
+                datastore_active=bool(res.get("datastore_active"))
+                and res.get(LOAD_STATE_KEY) not in NOT_LOADED,
                 description=res.get("description") or "",
             )
             for res in package.get("resources", [])
