@@ -14,9 +14,11 @@ SUITES = [
     "normalize/bench_normalize.py",
     "normalize/bench_xlsx.py",
     "validate/bench_validate.py",
+    "normalize/bench_ten_million.py",
     "integrity/bench_integrity.py",
     "ocds_validate.py",
     "publish/bench_publish.py",
+    "publish/bench_xloader.py",
     "search/bench_search.py",
     "demo/bench_demo.py",
 ]

@@ -34,6 +34,11 @@ def xloader() -> ModuleType:
     return bench_module("publish/bench_xloader.py")
 
 
+@pytest.fixture(scope="module")
+def datastore_db() -> ModuleType:
+    return bench_module("publish/datastore_db.py")
+
+
 DETAILS: dict[str, dict[str, Any]] = {
     "normalize": {"table_mb": 1.0, "cast_errors": 0, "personal_data": 0},
     "validate": {"status": "passed", "published_rows": 10_000, "schema_errors": 0},
@@ -77,17 +82,17 @@ FIELDS = [
 ]
 
 
-def test_baseline_sql_fills_the_full_text_like_xloader(xloader: ModuleType) -> None:
-    create = xloader.create_sql('t"x', FIELDS)
+def test_baseline_sql_fills_the_full_text_like_xloader(datastore_db: ModuleType) -> None:
+    create = datastore_db.create_sql('t"x', FIELDS)
     assert create == (
         'CREATE TABLE "t""x" (_id serial PRIMARY KEY, _full_text tsvector, '
         '"project_id" text, "budget" numeric)'
     )
-    assert xloader.fulltext_sql("t", FIELDS) == (
+    assert datastore_db.fulltext_sql("t", FIELDS) == (
         "UPDATE \"t\" SET _full_text = to_tsvector(coalesce(\"project_id\", '') || ' ' || "
         "coalesce(\"budget\"::text, ''))"
     )
-    assert xloader.copy_sql("t", FIELDS) == (
+    assert datastore_db.copy_sql("t", FIELDS) == (
         'COPY "t" ("project_id", "budget") FROM STDIN WITH (FORMAT csv, HEADER true)'
     )
 
@@ -111,3 +116,18 @@ def test_check_table_passes_a_right_table_and_names_each_wrong_thing(xloader: Mo
         "API total 4 != 5 rows",
         "count(*) 6 != 5 rows",
     ]
+
+
+def test_job_phases_are_read_from_the_timestamps_of_xloaders_log(xloader: ModuleType) -> None:
+    logs = [
+        ("10:00:00", "Express Load starting: /dataset/x"),
+        ("10:00:03", "Copying to database..."),
+        ("10:00:10", "...copying done"),
+        ("10:00:10.5", "Creating search index..."),
+        ("10:00:40.5", "...search index created"),
+        ("10:01:00", "Express Load completed"),
+    ]
+    phases = xloader.job_phases(
+        [{"timestamp": f"2026-11-30T{when}", "message": text} for when, text in logs]
+    )
+    assert phases == {"download, re-encode": 3.0, "COPY": 7.0, "_full_text": 30.0, "job": 60.0}

@@ -25,141 +25,39 @@ dataset and the organization are removed afterwards. Writes the "DataStore loads
 
 from __future__ import annotations
 
-import configparser
+import argparse
+import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for results.py
+from results import write_section
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/publish/, for datastore_db.py
+from datastore_db import (
+    REPO_ROOT,
+    Timings,
+    column_types,
+    copy_baseline,
+    datastore_write_url,
+    exact_count,
+    indexes,
+    portal_env,
+)
+
 sys.path.insert(0, str(REPO_ROOT))
 SECTION = "## DataStore loads by COPY (issue 17)"
 OUT = REPO_ROOT / "bench" / "out"
 GOAL = 0.5  # xloader's rate / the baseline's
 
-Timings = dict[str, float]
-
-
-# --- the portal's DataStore database ------------------------------------------------------------
-
-
-def portal_env(home: Path | None = None) -> dict[str, Any]:
-    """The running portal's description (``portalctl up`` writes it)."""
-    folder = home or Path(os.environ.get("OGP_PORTAL_DIR") or REPO_ROOT / ".portal")
-    return dict(json.loads((folder / "env.json").read_text(encoding="utf-8")))
-
-
-def datastore_write_url(ckan_ini: Path) -> str:
-    """The DataStore's write connection (a libpq URL) from the portal's ckan.ini."""
-    parser = configparser.RawConfigParser(strict=False)
-    parser.read(ckan_ini, encoding="utf-8")
-    return parser.get("app:main", "ckan.datastore.write_url")
-
-
-def quoted(name: str) -> str:
-    """A PostgreSQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def create_sql(table: str, fields: Sequence[dict[str, Any]]) -> str:
-    """A table shaped like a DataStore table: ``_id``, ``_full_text`` and the typed columns."""
-    columns = ", ".join(f"{quoted(f['id'])} {f['type']}" for f in fields)
-    return f"CREATE TABLE {quoted(table)} (_id serial PRIMARY KEY, _full_text tsvector, {columns})"
-
-
-def copy_sql(table: str, fields: Sequence[dict[str, Any]]) -> str:
-    names = ", ".join(quoted(f["id"]) for f in fields)
-    return f"COPY {quoted(table)} ({names}) FROM STDIN WITH (FORMAT csv, HEADER true)"
-
-
-def fulltext_sql(table: str, fields: Sequence[dict[str, Any]]) -> str:
-    """The full-text column as xloader fills it: every column as text, blanks as '', joined by
-    spaces, ``to_tsvector`` with the database's default configuration."""
-    parts = " || ' ' || ".join(
-        f"coalesce({quoted(f['id'])}{'' if f['type'] == 'text' else '::text'}, '')" for f in fields
-    )
-    return f"UPDATE {quoted(table)} SET _full_text = to_tsvector({parts})"
-
-
-def index_sql(table: str) -> str:
-    return f"CREATE INDEX ON {quoted(table)} USING gin (_full_text)"
-
-
-@contextmanager
-def database(url: str) -> Iterator[Any]:
-    import psycopg2
-
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-def copy_baseline(url: str, csv_path: Path, fields: Sequence[dict[str, Any]]) -> Timings:
-    """COPY the CSV into a DataStore-shaped table, fill ``_full_text``, index it, ANALYZE; the
-    seconds of each phase. The table is dropped afterwards."""
-    table = f"bench_copy_{uuid.uuid4().hex[:8]}"
-    timings: Timings = {}
-    with database(url) as connection, connection.cursor() as cursor:
-        try:
-            phases: list[tuple[str, Callable[[], None]]] = [
-                ("create", lambda: cursor.execute(create_sql(table, fields))),
-                ("copy", lambda: _copy(cursor, table, fields, csv_path)),
-                ("full_text", lambda: cursor.execute(fulltext_sql(table, fields))),
-                ("gin_index", lambda: cursor.execute(index_sql(table))),
-                ("analyze", lambda: cursor.execute(f"ANALYZE {quoted(table)}")),
-            ]
-            for name, run in phases:
-                started = time.perf_counter()
-                run()
-                timings[name] = time.perf_counter() - started
-            cursor.execute(f"SELECT count(*) FROM {quoted(table)}")
-            timings["rows"] = float(cursor.fetchone()[0])
-        finally:
-            cursor.execute(f"DROP TABLE IF EXISTS {quoted(table)}")
-    timings["total"] = sum(timings[name] for name, _ in phases)
-    return timings
-
-
-def _copy(cursor: Any, table: str, fields: Sequence[dict[str, Any]], csv_path: Path) -> None:
-    with csv_path.open("rb") as handle:
-        cursor.copy_expert(copy_sql(table, fields), handle)
-
 
 # --- checks of the loaded DataStore table ---------------------------------------------------------
-
-
-def column_types(url: str, table: str) -> dict[str, str]:
-    """The PostgreSQL type of each column of a DataStore table (udt names: int8, numeric...)."""
-    with database(url) as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name, udt_name FROM information_schema.columns "
-            "WHERE table_schema = 'public' AND table_name = %s",
-            (table,),
-        )
-        return dict(cursor.fetchall())
-
-
-def exact_count(url: str, table: str) -> int:
-    with database(url) as connection, connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {quoted(table)}")
-        return int(cursor.fetchone()[0])
-
-
-def indexes(url: str, table: str) -> list[str]:
-    with database(url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (table,))
-        return sorted(row[0].split(" USING ")[-1] for row in cursor.fetchall())
 
 
 def check_table(
@@ -200,58 +98,6 @@ def check_table(
     return problems
 
 
-# --- report -------------------------------------------------------------------------------------
-
-
-def rate(rows: float, seconds: float) -> str:
-    return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "—"
-
-
-def render(result: dict[str, Any], load: str) -> str:
-    base: Timings = result["baseline"]
-    xl: Timings = result["xloader"]
-    rows = result["rows"]
-    ratio = (rows / xl["load"]) / (rows / base["total"])
-    met = ratio >= GOAL
-    lines = [
-        SECTION,
-        "",
-        f"`.venv/bin/python bench/publish/bench_xloader.py` — {dt.date.today().isoformat()}, "
-        f"local CKAN 2.12 portal with ckanext-xloader {result['xloader_version']} (CKAN dev "
-        "server, job worker and PostgreSQL on this 2-core machine, shared with other work; "
-        f"load average 1/5 min {load}). The {rows:,}-row procurement table "
-        "(`bench/generate.py procurement --style canonical`, 16 columns) as the publisher's "
-        f"CSV ({result['csv_bytes'] / 1e6:,.0f} MB), loaded once each way in the same run.",
-        "",
-        "| load | seconds | rate | vs baseline |",
-        "|---|---:|---:|---:|",
-        f"| COPY baseline: create, COPY, `_full_text`, GIN index, ANALYZE | {base['total']:.1f} "
-        f"| {rate(rows, base['total'])} | 1.00 |",
-        f"| publisher → xloader: submit to job complete | {xl['load']:.1f} | "
-        f"{rate(rows, xl['load'])} | {ratio:.2f} |",
-        f"| publisher → xloader: upload + declare + submit + job | {xl['total']:.1f} | "
-        f"{rate(rows, xl['total'])} | {(base['total'] / xl['total']):.2f} |",
-        f"| before (issue 5): batched `datastore_upsert` | {rows / 4852:.0f} | 4,852 rows/s "
-        f"| {(base['total'] / (rows / 4852)):.2f} |",
-        "",
-        "Baseline phases: "
-        + ", ".join(
-            f"{name} {base[name]:.1f} s" for name in ("copy", "full_text", "gin_index", "analyze")
-        )
-        + ".",
-        f"Goal: xloader at least {GOAL:.0%} of the baseline's rate: "
-        f"**{'met' if met else 'NOT met'}** ({ratio:.0%}).",
-        "",
-        "Checks after the load (asserted): column types in the API and in PostgreSQL "
-        f"({result['types']}), the data dictionary's Thai / English labels and notes of all "
-        f"{result['columns']} columns, the row count ({result['api_total']:,} from the API, "
-        f"{result['db_count']:,} by `count(*)`). Indexes on the xloader table: "
-        f"{'; '.join(result['indexes'])}.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 # --- data -----------------------------------------------------------------------------------------
 
 
@@ -285,3 +131,254 @@ def one_resource(table: Any) -> Any:
     whole = spec.model_copy(update={"period": "none", "period_field": None})
     (resource,), _ = csv_resources(whole, table)
     return resource
+
+
+# --- the xloader load, through the publisher ----------------------------------------------------
+
+# xloader's log lines opening and closing each phase of its job (its jobs.py and loader.py)
+PHASES = (
+    ("download, re-encode", "Express Load starting", "Copying to database"),
+    ("COPY", "Copying to database", "...copying done"),
+    ("_full_text", "Creating search index", "...search index created"),
+    ("ANALYZE", "Calculating record count", "Setting resource.datastore_active"),
+    ("indexes", "Creating column indexes", "...column indexes created"),
+    ("job", "Express Load starting", "Express Load completed"),
+)
+
+
+def job_phases(logs: Sequence[dict[str, Any]]) -> Timings:
+    """Seconds of each phase of an xloader job, from the timestamps of its log lines (a phase
+    whose lines are missing is left out)."""
+    found: dict[str, dt.datetime] = {}
+    for line in logs:
+        message = str(line.get("message", ""))
+        for _, *markers in PHASES:
+            for marker in markers:
+                if message.startswith(marker) and marker not in found:
+                    found[marker] = dt.datetime.fromisoformat(str(line["timestamp"]))
+    return {
+        name: (found[end] - found[start]).total_seconds()
+        for name, start, end in PHASES
+        if start in found and end in found
+    }
+
+
+def publish_one(run: str, resource: Any, report_json: Path) -> dict[str, Any]:
+    """Publish ``resource`` (one CSV and its DataStore table) to a dataset and organization of
+    this run through the publisher, which loads it through xloader when the portal has it;
+    the wall time of the publication and where it is."""
+    from pipelines.contracts import Agency, load_agencies, load_spec
+    from pipelines.publish.ckan import CKANPublisher
+    from pipelines.publish.model import PublishRequest
+    from pipelines.publish.request import ReportPaths, build_request
+
+    registered = load_agencies()[0]
+    code = f"bx{run}-{registered.agency_code}"
+    agency = Agency(**{**registered.model_dump(), "agency_code": code})
+    empty = resource.datastore.table.slice(0, 0)
+    shell = build_request(load_spec("procurement"), agency, empty, ReportPaths(report_json))
+    request = PublishRequest(shell.organization, shell.dataset, (resource,))
+    publisher = CKANPublisher()
+    started = time.perf_counter()
+    try:
+        receipt = publisher.publish([request], receipts_dir=OUT / "receipts")
+    finally:
+        seconds = time.perf_counter() - started
+    published = receipt.datasets[0]
+    if published.error or not published.resources or published.resources[0].id is None:
+        cleanup(publisher, request.dataset.name, request.organization.name)
+        raise SystemExit(f"the publisher did not load the resource: {published.error}")
+    return {
+        "publisher": publisher,
+        "dataset": request.dataset.name,
+        "organization": request.organization.name,
+        "resource_id": published.resources[0].id,
+        "steps": published.resources[0].steps,
+        "seconds": seconds,
+    }
+
+
+def cleanup(publisher: Any, dataset: str, organization: str) -> None:
+    """Purge the run's dataset, then its organization."""
+    from ckanapi import NotFound
+
+    client = publisher.client()
+    try:
+        for action, name in (("dataset_purge", dataset), ("organization_purge", organization)):
+            with contextlib.suppress(NotFound):
+                client.call(action, {"id": name})
+    finally:
+        client.close()
+
+
+def inspect(publisher: Any, url: str, resource_id: str) -> dict[str, Any]:
+    """The xloader job's status and phases, and the loaded table as the API and PostgreSQL show
+    it."""
+    client = publisher.client()
+    try:
+        status = client.call("xloader_status", {"resource_id": resource_id})
+        shown = client.call(
+            "datastore_search", {"resource_id": resource_id, "limit": 0, "include_total": True}
+        )
+    finally:
+        client.close()
+    return {
+        "status": status.get("status"),
+        "phases": job_phases((status.get("task_info") or {}).get("logs") or []),
+        "api_fields": shown["fields"],
+        "api_total": int(shown["total"]),
+        "db_types": column_types(url, resource_id),
+        "db_count": exact_count(url, resource_id),
+        "indexes": indexes(url, resource_id),
+    }
+
+
+def xloader_version(env: dict[str, Any]) -> str:
+    """The ckanext-xloader installed in the portal's virtualenv."""
+    venv = Path(str(env.get("ckan_venv") or REPO_ROOT / ".portal" / "venv"))
+    found = sorted(venv.glob("lib/python*/site-packages/ckanext_xloader-*.dist-info"))
+    return (
+        found[-1].name.removeprefix("ckanext_xloader-").removesuffix(".dist-info") if found else "?"
+    )
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def rate(rows: float, seconds: float) -> str:
+    return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else "—"
+
+
+def render(result: dict[str, Any], load: str) -> str:
+    """The RESULTS.md section. ``result``: rows, csv_bytes, baselines (phases of each COPY
+    baseline run), phases (the xloader job's), publish_s, checks, version."""
+    rows = result["rows"]
+    baselines: list[Timings] = result["baselines"]
+    base = min(run["total"] for run in baselines)  # the faster baseline: the harder goal
+    job = result["phases"]["job"]
+    publish = result["publish_s"]
+    ratio = base / job
+    met = ratio >= GOAL
+    stages = ", ".join(
+        f"{name} {result['phases'][name]:.1f} s"
+        for name, *_ in PHASES[:-1]
+        if name in result["phases"]
+    )
+    runs = "; ".join(
+        f"{when}: {run['total']:.1f} s (COPY {run['copy']:.1f}, `_full_text` "
+        f"{run['full_text']:.1f}, GIN {run['gin_index']:.1f}, ANALYZE {run['analyze']:.1f})"
+        for when, run in zip(("before", "after"), baselines, strict=False)
+    )
+    upsert = rows / 4_852
+    lines = [
+        SECTION,
+        "",
+        f"`.venv/bin/python bench/publish/bench_xloader.py` — {dt.date.today().isoformat()}, "
+        f"local CKAN 2.12 portal with ckanext-xloader {result['version']} (CKAN dev server, "
+        "the job worker and PostgreSQL 15 on this 2-core machine, shared with other work; load "
+        f"average 1/5 min {load}). The {rows:,}-row procurement table (`bench/generate.py "
+        "procurement --style canonical`, 16 columns) as one CSV resource "
+        f"({result['csv_bytes'] / 1e6:,.0f} MB), published once through the publisher's "
+        "xloader path, and COPYed by the baseline before and after it, in the same run.",
+        "",
+        "| load | seconds | rate | rate / baseline |",
+        "|---|---:|---:|---:|",
+        f"| COPY baseline (faster of 2): typed table, COPY, `_full_text`, GIN, ANALYZE | "
+        f"{base:.1f} | {rate(rows, base)} | 1.00 |",
+        f"| xloader job (its log, first to last line) | {job:.1f} | {rate(rows, job)} | "
+        f"**{ratio:.2f}** |",
+        f"| publisher, whole publication (upload, declare, submit, wait for the job) | "
+        f"{publish:.1f} | {rate(rows, publish)} | {base / publish:.2f} |",
+        f"| before: batched `datastore_upsert` (Publishing, issue 5; another day) | "
+        f"{upsert:.0f} | 4,852 rows/s | {base / upsert:.2f} |",
+        "",
+        f"Goal: xloader's load at least {GOAL:.0%} of the baseline's rate: "
+        f"**{'met' if met else 'NOT met'}** ({ratio:.0%}; the whole publication "
+        f"{base / publish:.0%}).",
+        f"xloader's job by phase: {stages}. Baseline runs: {runs}.",
+        "",
+        "Checks after the load (asserted): the DataStore types of all "
+        f"{len(result['fields'])} columns in the API and in PostgreSQL ({result['types']}), "
+        "the data dictionary's Thai / English label and notes of each, and the rows "
+        f"({result['api_total']:,} from `datastore_search`, {result['db_count']:,} by "
+        f"`count(*)`). Indexes of the loaded table: {'; '.join(result['indexes'])}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    from pipelines.publish.metadata import datastore_fields
+
+    run = uuid.uuid4().hex[:6]
+    env = portal_env()
+    url = datastore_write_url(Path(env["ckan_ini"]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    resource = one_resource(canonical_table(args.rows))
+    fields = datastore_fields(resource.datastore)
+    rows = resource.datastore.num_rows
+    csv_path = OUT / f"bench_xloader_{run}.csv"
+    csv_path.write_bytes(resource.content)  # the bytes the publisher uploads
+    report_json = OUT / "bench-report.json"
+    report_json.write_text('{"publishable": true, "errors": []}', encoding="utf-8")
+    load_before = os.getloadavg()
+    try:
+        baselines = [copy_baseline(url, csv_path, fields)]
+        print("COPY baseline:", baselines[0], flush=True)
+        published = publish_one(run, resource, report_json)
+        publisher = published["publisher"]
+        try:
+            seen = inspect(publisher, url, published["resource_id"])
+        finally:
+            cleanup(publisher, published["dataset"], published["organization"])
+        print("xloader:", seen["status"], seen["phases"], published["steps"], flush=True)
+        baselines.append(copy_baseline(url, csv_path, fields))
+        print("COPY baseline:", baselines[1], flush=True)
+    finally:
+        csv_path.unlink(missing_ok=True)
+    problems = check_table(
+        fields, rows, seen["api_fields"], seen["api_total"], seen["db_types"], seen["db_count"]
+    )
+    print("types:", seen["db_types"])
+    print(
+        "dictionary:", [(f["id"], (f.get("info") or {}).get("label")) for f in seen["api_fields"]]
+    )
+    print(f"rows: {seen['api_total']:,} (API), {seen['db_count']:,} (count(*))")
+    if seen["status"] != "complete" or "job" not in seen["phases"] or problems:
+        raise SystemExit(f"xloader job {seen['status']}; problems: {problems}")
+    load = ", ".join(
+        f"{when} {one:.2f}/{five:.2f}"
+        for when, (one, five, _) in (("before", load_before), ("after", os.getloadavg()))
+    )
+    kinds = sorted({f["type"] for f in fields})
+    text = render(
+        {
+            "rows": rows,
+            "csv_bytes": resource.size,
+            "baselines": baselines,
+            "phases": seen["phases"],
+            "publish_s": published["seconds"],
+            "fields": fields,
+            "types": ", ".join(kinds),
+            "api_total": seen["api_total"],
+            "db_count": seen["db_count"],
+            "indexes": seen["indexes"],
+            "version": xloader_version(env),
+        },
+        load,
+    )
+    print(text)
+    if not args.no_write:
+        write_section(SECTION, text)
+
+
+if __name__ == "__main__":
+    main()
