@@ -11,6 +11,7 @@ the prefilter that the detector would have read.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import sys
 import unicodedata
@@ -61,11 +62,20 @@ def _folded(char: str) -> str | None:
     return None
 
 
+# Planes 2 and 3 hold only CJK ideographs and planes 4 to 13 nothing: no code point there folds
+# to anything, so the table skips them (every process builds it at import; walking them was
+# two thirds of the time). tests/validation/test_personal_fold.py checks it against the full walk.
+SKIPPED_PLANES = (0x20000, 0xE0000)
+
+
 @cache
-def fold_table() -> dict[int, str]:
+def fold_table(skip: tuple[int, int] | None = SKIPPED_PLANES) -> dict[int, str]:
     """``str.translate`` table over all of Unicode (unassigned code points left out)."""
     table: dict[int, str] = {}
-    for code in range(0x80, sys.maxunicode + 1):
+    codes: Iterable[int] = range(0x80, sys.maxunicode + 1)
+    if skip is not None:
+        codes = itertools.chain(range(0x80, skip[0]), range(skip[1], sys.maxunicode + 1))
+    for code in codes:
         char = chr(code)
         if unicodedata.category(char) in ("Cn", "Cs", "Co"):
             continue
@@ -123,10 +133,20 @@ def re2_class(targets: str, *, deleted: bool = False) -> str:
     wanted = set(targets)
     deleted = deleted or any(char in ASCII_SEPARATORS for char in targets)
     codes = [ord(char) for char in wanted]
-    for code, folded in fold_table().items():
-        if _common(code) and (folded in wanted or (deleted and folded == "")):
+    for code, folded in _common_folds().items():
+        if folded in wanted or (deleted and folded == ""):
             codes.append(code)
     return f"[{_ranges(codes)}]"
+
+
+@cache
+def _common_folds() -> dict[int, str]:
+    """The fold of the common characters only: every process builds the detector's classes
+    at import, and walking the whole table once per class cost it a third of a second."""
+    table = fold_table()
+    return {
+        code: table[code] for low, high in COMMON for code in range(low, high + 1) if code in table
+    }
 
 
 @cache
