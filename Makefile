@@ -71,7 +71,7 @@ typecheck: venv
 PYTEST_WORKERS ?= 3
 
 pytest: setup portal
-	$(BIN)/pytest -m "not exclusive" -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -m "not exclusive" -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 	$(BIN)/pytest -m exclusive
 
 test: lint typecheck pytest
