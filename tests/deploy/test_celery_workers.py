@@ -1,0 +1,90 @@
+"""`ogp workers` (issue 18): starts N Celery workers by PID, idempotently; stops and lists them
+by PID (never a process that merely took over a recorded pid); a broker that does not answer is
+one line on stderr, without a traceback or the broker's password."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Portal
+
+from .celery_workers import live_pids, ogp_workers, running_workers, worker_folder
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def alive(pid: int) -> bool:
+    """A process that is not gone and not a zombie (its parent, `ogp workers`, has exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X", "x"}
+
+
+def test_a_broker_that_does_not_answer_is_one_line_without_the_password() -> None:
+    port = _free_port()  # nothing listens there
+    password = "s3cret-broker-password"
+    env = {**os.environ, "OGP_CELERY_BROKER_URL": f"redis://:{password}@127.0.0.1:{port}/3"}
+    done = ogp_workers(env, "-n", "1", timeout=120)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error / ข้อผิดพลาด: the Celery broker ")
+    assert f"redis://127.0.0.1:{port}/3 does not answer" in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert password not in done.stdout + done.stderr
+    assert not list(worker_folder(env).glob("worker-*.pid"))  # nothing started
+
+
+def test_workers_start_once_shrink_stop_and_list_by_pid(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-cli")
+    env = dict(os.environ)
+    with running_workers(env, 2) as [first, second]:
+        assert len({first, second, os.getpid()}) == 3
+        again = ogp_workers(env, "-n", "2")  # idempotent: the same two processes
+        assert again.returncode == 0, again.stderr
+        assert f"worker 0 already running (pid {first})" in again.stdout
+        assert f"worker 1 already running (pid {second})" in again.stdout
+        assert live_pids(env) == {0: first, 1: second}
+
+        fewer = ogp_workers(env, "-n", "1")  # the one beyond -n is stopped, the other kept
+        assert fewer.returncode == 0, fewer.stderr
+        assert f"stopped worker 1 (pid {second})" in fewer.stdout
+        assert live_pids(env) == {0: first}
+        assert not alive(second)
+
+        listed = ogp_workers(env, "--status")
+        assert listed.returncode == 0, listed.stderr
+        assert f"worker 0: running, pid {first}" in listed.stdout
+        assert "worker 1" not in listed.stdout
+
+        # a recorded pid now held by another process (here: this test) is not a worker
+        (worker_folder(env) / "worker-1.pid").write_text(f"{os.getpid()}\n")
+        listed = ogp_workers(env, "--status")
+        assert "worker 1: gone" in listed.stdout
+        assert live_pids(env) == {0: first}
+
+        stopped = ogp_workers(env, "--stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert stopped.stdout.splitlines() == [f"stopped worker 0 (pid {first})"]
+        assert not alive(first)
+        assert live_pids(env) == {}
+        assert not list(worker_folder(env).glob("worker-*.pid"))
+    # this test's process survived the stop of a pid file naming it
+    again = ogp_workers(env, "--stop")
+    assert alive(os.getpid())
+    assert again.stdout.strip() == "no worker was running"
+    assert ogp_workers(env, "--status").stdout.startswith("no workers")
