@@ -97,17 +97,19 @@ def test_baseline_sql_fills_the_full_text_like_xloader(datastore_db: ModuleType)
     )
 
 
-def test_check_table_passes_a_right_table_and_names_each_wrong_thing(xloader: ModuleType) -> None:
+def test_check_table_passes_a_right_table_and_names_each_wrong_thing(
+    datastore_db: ModuleType,
+) -> None:
     api = [{"id": "_id", "type": "int"}, *FIELDS]
     types = {"project_id": "text", "budget": "numeric"}
-    assert xloader.check_table(FIELDS, 5, api, 5, types, 5) == []
+    assert datastore_db.check_table(FIELDS, 5, api, 5, types, 5) == []
 
     wrong_api = [
         {"id": "project_id", "type": "text", "info": {"label": "Project", "notes": "n"}},
         {"id": "budget", "type": "text", "info": FIELDS[1]["info"]},
         {"id": "extra", "type": "text"},
     ]
-    problems = xloader.check_table(FIELDS, 5, wrong_api, 4, {**types, "budget": "text"}, 6)
+    problems = datastore_db.check_table(FIELDS, 5, wrong_api, 4, {**types, "budget": "text"}, 6)
     assert problems == [
         "project_id: dictionary label 'Project' != 'เลขที่โครงการ / Project'",
         "budget: API type 'text', expected 'numeric'",
