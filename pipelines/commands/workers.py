@@ -178,20 +178,22 @@ def _reap(pid: int) -> None:
 
 
 def wait_ready(workers: list[Worker], settings: Settings, timeout: float) -> list[str]:
-    """Wait until every worker answers a ping through the broker; the names that never did."""
-    from celery.utils.nodenames import default_nodename, host_format
-
+    """Wait until every worker answers a ping through the broker, or has logged that it is
+    ready (a solo worker already executing a queued step answers no ping until that step is
+    done); the names that never did."""
     from pipelines.celery_app import make_worker_app
 
     app = make_worker_app(settings)
-    nodes = {host_format(default_nodename(w.name)): w for w in workers}
+    nodes = {host_of(w): w for w in workers}
     waiting = set(nodes)
     deadline = time.monotonic() + timeout
     while waiting and time.monotonic() < deadline:
         if any(nodes[node].pid() is None for node in waiting):
             break  # one exited: it will never answer
-        for reply in app.control.ping(destination=sorted(waiting), timeout=1.0) or []:
-            waiting -= set(reply)
+        waiting = {node for node in waiting if f"{node} ready." not in _tail(nodes[node].log, 200)}
+        if waiting:
+            for reply in app.control.ping(destination=sorted(waiting), timeout=1.0) or []:
+                waiting -= set(reply)
     return sorted(waiting)
 
 
