@@ -15,12 +15,12 @@ loads every DataStore table this way:
 4. ``xloader_submit`` (``ignore_hash``: a failed load of the same bytes must load again), then
    ``xloader_status`` is polled until the job is complete or has failed, within a deadline;
    a failure raises :class:`XloaderLoadError` with xloader's own log lines;
-5. the DataStore's full-text trigger is restored (xloader 2.6.0 leaves it disabled), then the
-   cells the CSV cannot carry exactly are set to their exact values (by ``_id``, the row's
-   position in the file): text that the CSV neutralises for spreadsheets (a leading ``=``, ``+``,
-   ``-``, ``@``, tab or CR gets an apostrophe) and empty text (COPY reads it as NULL); the
-   DataStore holds exactly what the ``datastore_upsert`` path would;
-6. the row count is checked against the file's.
+5. the row count is checked against the file's; the DataStore's full-text trigger is restored
+   (xloader 2.6.0 leaves it disabled); then the cells the CSV cannot carry exactly are set to
+   their exact values (by ``_id``, the row's position in the file): text that the CSV
+   neutralises for spreadsheets (a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets an
+   apostrophe) and empty text (COPY reads it as NULL); the DataStore holds exactly what the
+   ``datastore_upsert`` path would.
 
 The executor then writes ``datastore_hash`` and ``datastore_load: loaded`` in one patch, so an
 interrupted or failed load is loaded again by the next run (the plan compares the hash). The
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 import weakref
@@ -49,6 +50,7 @@ from pipelines.publish.model import DatastoreTable
 log = logging.getLogger(__name__)
 
 XLOADER_EXTENSION = "xloader"
+LOADER_ENV = "OGP_DATASTORE_LOADER"  # auto (xloader when the portal offers it) or upsert
 LOAD_STATE_KEY = "datastore_load"  # a resource field, public
 LOADING, FAILED, LOADED = "loading", "failed", "loaded"
 NOT_LOADED = frozenset({LOADING, FAILED})  # not available through the API (readiness)
@@ -66,11 +68,15 @@ class XloaderLoadError(CKANAPIError):
 
 def offers_xloader(client: CKANClient) -> bool:
     """Whether the portal runs ckanext-xloader (its ``status_show`` extensions); asked once per
-    client, so once per publish run."""
+    client, so once per publish run. ``OGP_DATASTORE_LOADER=upsert`` keeps the batched
+    ``datastore_upsert`` path on any portal (``auto``, the default, takes xloader if offered)."""
     with _offers_lock:
         known = _offers.get(client)
         if known is None:
-            status = client.call("status_show")
+            choice = os.environ.get(LOADER_ENV, "auto").strip().lower() or "auto"
+            if choice not in ("auto", "upsert"):
+                raise ValueError(f"{LOADER_ENV}={choice!r}: use auto or upsert")
+            status = {} if choice == "upsert" else client.call("status_show")
             known = XLOADER_EXTENSION in (status.get("extensions") or [])
             _offers[client] = known
             log.info("portal %s: DataStore loads %s", client.url, _path_name(known))
@@ -108,8 +114,8 @@ def load_via_xloader(
     if status["status"] != "complete":
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
         raise XloaderLoadError(_failure(resource_id, status))
-    _restore_full_text_trigger(client, resource_id)
-    _fix_exact_values(client, resource_id, table.table)
+    # the count first: the exact values are set by row position, which holds only when every
+    # row of the file is in the table (xloader skips a wholly blank row, for one)
     count = _row_count(client, resource_id)
     if count != table.num_rows:
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
@@ -117,6 +123,8 @@ def load_via_xloader(
             f"xloader loaded {count} rows into the DataStore table of {resource_id}, "
             f"the file has {table.num_rows}"
         )
+    _restore_full_text_trigger(client, resource_id)
+    _fix_exact_values(client, resource_id, table.table)
     return count
 
 
@@ -196,7 +204,7 @@ def _wait(
                 f"(status {state}); the next run loads the table again" + _log_tail(status)
             )
         time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+        delay = min(delay * 1.5, 1.0)  # xloader_status is a cheap read
 
 
 def _log_tail(status: dict[str, Any]) -> str:

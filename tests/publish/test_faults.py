@@ -30,6 +30,14 @@ from .fault_proxy import commit_then, hang, reply, slow, stale
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(600)]
 
+
+@pytest.fixture(autouse=True)
+def datastore_upsert_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These faults are the datastore_upsert path's (the fallback on a portal without
+    ckanext-xloader): force it on the local portal, which offers xloader."""
+    monkeypatch.setenv("OGP_DATASTORE_LOADER", "upsert")
+
+
 FAST_RETRIES: dict[str, Any] = {
     "max_attempts": 6,
     "backoff_initial_s": 0.05,

@@ -33,6 +33,14 @@ from .fault_proxy import FaultProxy, drip, reply, running
 
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(600)]
 
+
+@pytest.fixture(autouse=True)
+def datastore_upsert_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These faults are the datastore_upsert path's (the fallback on a portal without
+    ckanext-xloader): force it on the local portal, which offers xloader."""
+    monkeypatch.setenv("OGP_DATASTORE_LOADER", "upsert")
+
+
 FAST: dict[str, Any] = {"max_attempts": 2, "backoff_initial_s": 0.05, "backoff_max_s": 0.1}
 UNTIL_THE_DEADLINE: dict[str, Any] = {**FAST, "max_attempts": 10_000}
 

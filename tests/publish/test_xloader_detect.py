@@ -116,3 +116,16 @@ def test_the_readiness_reader_counts_only_completed_loads(
         resource[LOAD_STATE_KEY] = state
     dataset = _dataset("http://portal", _package([resource]), {"cc-by"})
     assert dataset.resources[0].datastore_active is served
+
+
+def test_the_upsert_path_can_be_chosen_on_a_portal_offering_xloader(
+    portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = portal
+    handler.extensions = ["datastore", "xloader"]
+    monkeypatch.setenv("OGP_DATASTORE_LOADER", "upsert")
+    assert offers_xloader(_client(url)) is False
+    assert handler.calls == []  # not even asked
+    monkeypatch.setenv("OGP_DATASTORE_LOADER", "copy")
+    with pytest.raises(ValueError, match="OGP_DATASTORE_LOADER='copy': use auto or upsert"):
+        offers_xloader(_client(url))
