@@ -131,6 +131,23 @@ def copy_contracts(root: Path, drops: Path) -> Path:
     return datasets
 
 
+def own_report(datasets: Path, suffix: str) -> tuple[str, str]:
+    """The readiness report published under names of this world's own (``ogp run`` publishes
+    it): (dataset, organization), never the demo's."""
+    inputs = datasets / "ogp" / "inputs.yaml"
+    publication = yaml.safe_load(inputs.read_text(encoding="utf-8"))["publication"]
+    names = (f"ogp-readiness-report-n{suffix}", f"ogp-coordination-n{suffix}")
+    text = inputs.read_text(encoding="utf-8")
+    for key, name in zip(("dataset_name", "organization"), names, strict=True):
+        text, count = re.subn(
+            rf"(?m)^(\s+{key}: ){re.escape(publication[key])}$", rf"\g<1>{name}", text
+        )
+        if count != 1:
+            raise ValueError(f"{inputs}: publication {key} not found")
+    inputs.write_text(text, encoding="utf-8")
+    return names
+
+
 def settings_env(root: Path, datasets: Path, ocds_schema_dir: Path | None) -> dict[str, str]:
     env = {
         "OGP_DATASETS_DIR": str(datasets),
@@ -156,6 +173,7 @@ def make_world(
     datasets = copy_contracts(root, drops)
     codes = agency_codes(total, sample, suffix)
     write_registry(datasets / "agencies" / "agencies.csv", codes, sample)
+    own_report(datasets, suffix)
     (root / "dagster_home").mkdir(exist_ok=True)
     env = settings_env(root, datasets, ocds_schema_dir)
     return World(root, tuple(codes), tuple(codes[:sample]), env)
