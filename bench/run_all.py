@@ -21,6 +21,7 @@ SUITES = [
     "publish/bench_xloader.py",
     "search/bench_search.py",
     "demo/bench_demo.py",
+    "national/bench_national.py",
 ]
 
 
