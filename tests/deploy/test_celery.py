@@ -1,0 +1,190 @@
+"""Dagster on Celery (issue 18): with the Celery executor selected by run config, a run's steps
+execute in the processes of the workers `ogp workers` started -- the step's pid is a worker's,
+not the run's -- still under the agency's run lock; and an agency job run that way on
+PostgreSQL instance storage publishes and gates exactly what an in-process run does."""
+
+# No `from __future__ import annotations`: Dagster reads the context annotation at run time.
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import ckanapi
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.defs.locking import run_locked_executor
+from pipelines.liveness import PID_TAG
+from pipelines.locks import LockBusyError, run_lock
+from pipelines.settings import get_settings
+from tests.conftest import Portal
+
+from .celery_workers import PRODUCTION_YAML, RUN_CELERY_YAML, portal_postgres, running_workers
+from .conftest import SandboxFactory
+from .sandbox import BIN, FAMILIES, Sandbox, catalog, child_env, instance, runs_of, start, stop
+
+# A job of the code location's executor: the probe records where it ran and whether the run
+# lock of its agency was held (by the run's process) while it did.
+PROBE_PARTITIONS = dg.StaticPartitionsDefinition(["tcelery"])
+
+
+@dg.asset(partitions_def=PROBE_PARTITIONS)
+def celery_probe(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    try:
+        with run_lock(context.partition_key, wait_s=0):
+            held = False
+    except LockBusyError:
+        held = True
+    return dg.MaterializeResult(metadata={"held": held, "pid": os.getpid()})
+
+
+def celery_probe_job() -> dg.JobDefinition:
+    job = dg.define_asset_job("celery_probe_job", partitions_def=PROBE_PARTITIONS)
+    return dg.Definitions(
+        assets=[celery_probe], jobs=[job], executor=run_locked_executor
+    ).resolve_job_def("celery_probe_job")
+
+
+CELERY_RUN_CONFIG: dict[str, object] = {"execution": {"config": {"celery": {}}}}
+
+
+def step_pids(dagster: dg.DagsterInstance, run_id: str) -> dict[str, int]:
+    """Step key -> the pid that started it (Dagster records the pid of every event)."""
+    events = dagster.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
+    return {
+        str(event.step_key): event.dagster_event.pid  # type: ignore[union-attr,misc]
+        for event in events
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_celery_step_runs_in_a_worker_process_under_the_run_lock(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-probe")  # this test's workers only
+    get_settings.cache_clear()
+    with (
+        running_workers(os.environ, 1) as [worker],
+        dg.instance_for_test(temp_dir=str(tmp_path)) as dagster,
+    ):
+        result = dg.execute_job(
+            dg.reconstructable(celery_probe_job),
+            instance=dagster,
+            tags={"dagster/partition": "tcelery"},
+            run_config=CELERY_RUN_CONFIG,
+        )
+        assert result.success
+        [materialization] = result.asset_materializations_for_node("celery_probe")
+        pids = step_pids(dagster, result.run_id)
+        run = dagster.get_run_by_id(result.run_id)
+        assert run is not None
+    assert worker != os.getpid()
+    assert materialization.metadata["pid"].value == worker  # the step ran in the worker
+    assert pids == {"celery_probe": worker}
+    assert run.tags[PID_TAG] == str(os.getpid())  # this process orchestrated the run ...
+    assert materialization.metadata["held"].value is True  # ... holding the agency's lock
+    with run_lock("tcelery", wait_s=0):  # released when the run ended
+        pass
+
+
+def generic(text: str, agency: str) -> str:
+    return text.replace(agency, "<agency>")
+
+
+def gated(sandbox: Sandbox) -> dict[str, object]:
+    """Per family: the gate's report (minus the input's hash, which holds the agency code) and
+    the rows it let through, with the agency code made generic."""
+    [agency] = sandbox.agencies
+    found: dict[str, object] = {}
+    for family in FAMILIES:
+        folder = Path(sandbox.env["OGP_DATA_DIR"]) / "validation" / family / agency
+        report = json.loads(generic((folder / "report.json").read_text("utf-8"), agency))
+        report.pop("input_sha256")
+        rows = pq.read_table(folder / "publishable.parquet").to_pylist()
+        found[family] = {
+            "report": report,
+            "rows": json.loads(generic(json.dumps(rows, default=str), agency)),
+        }
+    return found
+
+
+def published(ckan: ckanapi.RemoteCKAN, sandbox: Sandbox) -> dict[str, dict[str, int | None]]:
+    [agency] = sandbox.agencies
+    return {
+        generic(name, agency): {generic(res, agency): rows for res, rows in resources.items()}
+        for name, resources in catalog(ckan, sandbox.datasets()).items()
+    }
+
+
+def execute(sandbox: Sandbox, log: Path, config: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`dagster job execute` of the agency job for the sandbox's agency: the command's process
+    orchestrates the run, the run config picks the executor."""
+    [agency] = sandbox.agencies
+    argv = [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-a", "defs"]
+    argv += ["-j", "agency_job", "--tags", json.dumps({"dagster/partition": agency})]
+    return start([*argv, "-c", str(config)], sandbox, log, **env)
+
+
+def finish(process: subprocess.Popen[bytes], log: Path) -> int:
+    try:
+        return process.wait(900)
+    finally:
+        stop(process)
+        print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+
+
+# marked portal and slow from its `sandboxes` fixture (tests/conftest.py)
+@pytest.mark.timeout(1800)
+def test_an_agency_job_on_celery_workers_gates_and_publishes_what_an_in_process_run_does(
+    sandboxes: SandboxFactory,
+    ckan: ckanapi.RemoteCKAN,
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    local, distributed = sandboxes("ip", 1), sandboxes("cw", 1)
+    in_process = tmp_path / "in_process.yaml"
+    in_process.write_text("execution:\n  config:\n    in_process: {}\n", encoding="utf-8")
+    home = tmp_path / "pg_home"  # the production instance: PostgreSQL storage, queued runs
+    home.mkdir()
+    shutil.copyfile(PRODUCTION_YAML, home / "dagster.yaml")
+    logs = tmp_path / "in_process.log", tmp_path / "celery.log"
+    with portal_postgres(f"dagster_t{run_id}") as postgres:
+        env = {"DAGSTER_HOME": str(home), "OGP_CELERY_QUEUE": f"ogp-t{run_id}-cw", **postgres}
+        # the workers get the run's environment: contracts, data folder, portal, instance
+        with running_workers(child_env(distributed, **env), 2) as workers:
+            runs = (
+                execute(local, logs[0], in_process),
+                execute(distributed, logs[1], RUN_CELERY_YAML, **env),
+            )
+            codes = [finish(process, log) for process, log in zip(runs, logs, strict=True)]
+        assert codes == [0, 0]
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with dg.DagsterInstance.get() as dagster:
+            assert type(dagster.run_storage).__name__ == "PostgresRunStorage"
+            [record] = runs_of(dagster, "agency_job", distributed.agencies[0])
+            pids = step_pids(dagster, record.dagster_run.run_id)
+            orchestrator = int(record.dagster_run.tags[PID_TAG])
+    # every step ran in a worker process, none in the run's
+    assert len(pids) >= 3 * len(FAMILIES), pids  # raw, clean, published of each family at least
+    assert set(pids.values()) <= set(workers), (pids, workers)
+    assert orchestrator not in pids.values()
+    with instance(local) as dagster:
+        [record] = runs_of(dagster, "agency_job", local.agencies[0])
+        local_pids = set(step_pids(dagster, record.dagster_run.run_id).values())
+    assert local_pids == {int(record.dagster_run.tags[PID_TAG])}  # in process: the run's own
+
+    # the same gate verdicts and rows, the same catalog, DataStore rows included
+    assert gated(distributed) == gated(local)
+    expected = published(ckan, local)
+    assert sorted(expected) == ["<agency>-budget", "<agency>-decisions", "<agency>-procurement"]
+    assert all(any(rows for rows in res.values() if rows) for res in expected.values()), expected
+    assert published(ckan, distributed) == expected
