@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -232,8 +233,9 @@ def load_agencies(datasets_dir: Path | None = None) -> list[Agency]:
         except ValidationError as error:
             key, message = _validation_message(error)
             raise SpecError(path, f"row {row_number}: {key}", message) from error
-    codes = [agency.agency_code for agency in agencies]
-    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    # counted once: a count per code is quadratic (~2 s at the national 8,317 agencies)
+    counts = Counter(agency.agency_code for agency in agencies)
+    duplicates = sorted(code for code, count in counts.items() if count > 1)
     if duplicates:
         raise SpecError(path, "agency_code", f"duplicate codes {duplicates}")
     return agencies
