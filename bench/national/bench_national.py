@@ -33,7 +33,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parents[1])]
-from publishing import Outcome, measure  # noqa: E402
+from publishing import CODE, Outcome, measure  # noqa: E402
 from report import section  # noqa: E402
 from results import write_section  # noqa: E402
 from world import REPO, World, make_world, write_drops  # noqa: E402
@@ -51,8 +51,8 @@ FAMILIES_PUBLISHED = ("decisions", "procurement", "procurement_bids", "budget")
 def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """``probe.py <args>`` in a fresh process; its JSON line plus its peak RSS (wait4)."""
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "probe.py"), *args],
-        cwd=REPO,
+        [sys.executable, str(CODE["root"] / "bench" / "national" / "probe.py"), *args],
+        cwd=CODE["root"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -74,6 +74,18 @@ def demo_env() -> dict[str, str]:
         env.pop(name, None)
     env["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="ogp-national-demo-home-")
     return env
+
+
+def snapshot(root: Path) -> tuple[Path, str]:
+    """A clone of the checkout's HEAD that every process of the run imports (``PYTHONPATH``
+    comes before the editable install): others' commits and edits in the shared checkout
+    during a long run do not change the code being measured. (folder, commit)"""
+    code = root / "code"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(code)], check=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=code, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return code, commit
 
 
 def ocds_schema_dir() -> Path | None:
@@ -205,6 +217,10 @@ def main() -> int:
         world = make_world(
             root, suffix, args.per_group * len(CONFIGURATIONS), ocds_schema_dir=schema_dir
         )
+        code, figures["commit"] = snapshot(root)
+        CODE["root"] = code
+        # the processes import the snapshot; the local portal (token, pid files) stays here
+        world.env.update(PYTHONPATH=str(code), OGP_PORTAL_DIR=str(REPO / ".portal"))
         os.environ.update(world.env)
         from pipelines.settings import get_settings
 

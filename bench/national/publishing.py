@@ -32,6 +32,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PORTAL_RUN = REPO / ".portal" / "run"
+# The code the runs execute: this checkout, or a snapshot of it (bench_national.py sets it, so
+# commits landing in the checkout during a long run do not change the code under measurement).
+CODE = {"root": REPO}
 CLOCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -127,7 +130,7 @@ def launch(agency: str, executor: str, env: dict[str, str], log: Path) -> str:
             "job",
             "launch",
             "-w",
-            str(REPO / "workspace.yaml"),
+            str(CODE["root"] / "workspace.yaml"),
             "-j",
             "agency_job",
             "--run-id",
@@ -156,8 +159,8 @@ def worker_pids(build_dir: Path) -> list[int]:
 def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
-            cwd=REPO,
+            [str(BIN / "dagster-daemon"), "run", "-w", str(CODE["root"] / "workspace.yaml")],
+            cwd=CODE["root"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

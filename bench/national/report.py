@@ -126,7 +126,10 @@ def section(title: str, f: dict[str, Any]) -> str:
         "links to the first sample agency's files: the sensor reads names, sizes and mtimes "
         f"only), made in {f['world_s']:.0f} s. The pipeline is pointed at it by its own settings "
         "(`OGP_DATASETS_DIR`, `OGP_DATA_DIR`, `OGP_BUILD_DIR`, `DAGSTER_HOME`); nothing in "
-        "`datasets/` changes. Each measurement runs in a fresh process (`probe.py`).",
+        "`datasets/` changes. Each measurement runs in a fresh process (`probe.py`); every process "
+        "imports a clone of the checkout's HEAD"
+        + (f" (commit {f['commit'][:10]})" if "commit" in f else "")
+        + ", so others' commits during the run do not change the code measured.",
         "",
         "### Definitions load",
         "",
@@ -137,6 +140,12 @@ def section(title: str, f: dict[str, Any]) -> str:
         "unchanged). Registering the 8,317 agencies in the instance takes "
         f"{f['defs'][2].get('register_s', 0):.2f} s once; reading them back "
         f"{f['defs'][2].get('read_keys_s', 0):.3f} s.",
+        "",
+        "Reading the registry (`load_agencies`, at every load of the definitions and in every "
+        f"publish step) takes {f['defs'][1].get('registry_s', 0):.2f} s at {NATIONAL:,} "
+        f"agencies ({f['defs'][0].get('registry_s', 0):.3f} s for the demo's); the duplicate-"
+        "code check it had before this run (a count per code, quadratic) took "
+        f"{f['defs'][1].get('former_duplicate_check_s', 0):.2f} s more on the same codes.",
         "",
         "### Drop sensor tick",
         "",
