@@ -147,8 +147,10 @@ def publish_one(run: str, resource: Any, report_json: Path) -> dict[str, Any]:
             receipts_dir=OUT / "receipts",
             on_request=lambda action: calls.append((time.perf_counter(), action)),
         )
-    finally:
-        seconds = time.perf_counter() - started
+    except BaseException:
+        cleanup(publisher, request.dataset.name, request.organization.name)
+        raise
+    seconds = time.perf_counter() - started
     published = receipt.datasets[0]
     if published.error or not published.resources or published.resources[0].id is None:
         cleanup(publisher, request.dataset.name, request.organization.name)
