@@ -188,3 +188,24 @@ def test_an_agency_job_on_celery_workers_gates_and_publishes_what_an_in_process_
     assert sorted(expected) == ["<agency>-budget", "<agency>-decisions", "<agency>-procurement"]
     assert all(any(rows for rows in res.values() if rows) for res in expected.values()), expected
     assert published(ckan, distributed) == expected
+
+
+def test_the_executor_follows_the_settings_and_run_config_never_holds_the_broker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dagster._config import validate_config
+
+    from pipelines.defs.locking import executor_config_schema
+
+    monkeypatch.delenv("OGP_EXECUTOR", raising=False)
+    get_settings.cache_clear()
+    assert executor_config_schema().default_value == {"multiprocess": {}}  # `make demo`
+    monkeypatch.setenv("OGP_EXECUTOR", "celery")
+    get_settings.cache_clear()
+    field = executor_config_schema()
+    assert field.default_value == {"celery": {}}
+    assert validate_config(field.config_type, {"celery": {}}).success
+    assert validate_config(field.config_type, {"in_process": {}}).success
+    # the broker URL may hold a password: it is read from the environment, never run config
+    leaked = {"celery": {"broker": "redis://:password@127.0.0.1:6380/3"}}
+    assert not validate_config(field.config_type, leaked).success
