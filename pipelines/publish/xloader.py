@@ -15,7 +15,9 @@ loads every DataStore table this way:
 4. ``xloader_submit`` (``ignore_hash``: a failed load of the same bytes must load again), then
    ``xloader_status`` is polled until the job is complete or has failed, within a deadline;
    a failure raises :class:`XloaderLoadError` with xloader's own log lines;
-5. the row count is checked against the file's; the DataStore's full-text trigger is restored
+5. the columns' types and the row count are checked against the declared ones and the file's
+   (a COPY that fails makes xloader retry with its own type guessing, which may complete); the
+   DataStore's full-text trigger is restored
    (xloader 2.6.0 leaves it disabled); then the cells the CSV cannot carry exactly are set to
    their exact values (by ``_id``, the row's position in the file): text that the CSV
    neutralises for spreadsheets (a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets an
@@ -56,7 +58,7 @@ LOADING, FAILED, LOADED = "loading", "failed", "loaded"
 NOT_LOADED = frozenset({LOADING, FAILED})  # not available through the API (readiness)
 DEFAULT_WAIT_S = 3600.0  # the portal's ckanext.xloader.job_timeout
 FIX_BATCH_ROWS = 5_000
-LOG_LINES = 20  # xloader log lines carried by an error
+LOG_LINES = 30  # xloader log lines carried by an error
 
 _offers: weakref.WeakKeyDictionary[CKANClient, bool] = weakref.WeakKeyDictionary()
 _offers_lock = threading.Lock()
@@ -114,18 +116,22 @@ def load_via_xloader(
     if status["status"] != "complete":
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
         raise XloaderLoadError(_failure(resource_id, status))
-    # the count first: the exact values are set by row position, which holds only when every
+    # checked first: the exact values are set by row position, which holds only when every
     # row of the file is in the table (xloader skips a wholly blank row, for one)
-    count = _row_count(client, resource_id)
-    if count != table.num_rows:
+    count, types = _table_state(client, resource_id)
+    wanted = [(field["id"], field["type"]) for field in datastore_fields(table)]
+    problem = None
+    if types != wanted:
+        # when COPY fails xloader retries with its own type guessing, which can complete
+        problem = f"xloader loaded the table with other columns or types: {types}, not {wanted}"
+    elif count != table.num_rows:
+        problem = f"xloader loaded {count} rows, the file has {table.num_rows}"
+    if problem is not None:
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
-        raise XloaderLoadError(
-            f"xloader loaded {count} rows into the DataStore table of {resource_id}, "
-            f"the file has {table.num_rows}"
-        )
+        raise XloaderLoadError(f"DataStore table of {resource_id}: {problem}" + _log_tail(status))
     _restore_full_text_trigger(client, resource_id)
     _fix_exact_values(client, resource_id, table.table)
-    return count
+    return table.num_rows  # = count, checked above
 
 
 def _declare(client: CKANClient, resource_id: str, table: DatastoreTable) -> None:
@@ -222,12 +228,14 @@ def _failure(resource_id: str, status: dict[str, Any]) -> str:
     )
 
 
-def _row_count(client: CKANClient, resource_id: str) -> int | None:
+def _table_state(client: CKANClient, resource_id: str) -> tuple[int | None, list[tuple[str, str]]]:
+    """The table's row count and its columns' (name, type), None and [] when there is none."""
     try:
         found = client.call("datastore_search", {"resource_id": resource_id, "limit": 0})
     except NotFound:
-        return None
-    return int(found["total"])
+        return None, []
+    fields = [(f["id"], f["type"]) for f in found["fields"] if f["id"] != "_id"]
+    return int(found["total"]), fields
 
 
 def _inexact(column: pa.ChunkedArray) -> pa.ChunkedArray:
