@@ -35,7 +35,7 @@ from ckanapi import CKANAPIError, NotFound, ValidationError
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable, ResourceFile
-from pipelines.publish.xloader import load_via_xloader, offers_xloader
+from pipelines.publish.xloader import load_via_xloader, loads_by_xloader
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def load_datastore(
     CKAN inserts a batch row by row, so the portal's database, not the network, sets the pace,
     and a second connection keeps it busy while the first request is being parsed.
     """
-    if offers_xloader(client):
+    if loads_by_xloader(client, table.num_rows):
         return load_via_xloader(client, resource_id, table)
     loaded = _load(client, resource_id, table, batch_rows, replace, parallel)
     count = _row_count(client, resource_id)

@@ -58,6 +58,10 @@ LOADING, FAILED, LOADED = "loading", "failed", "loaded"
 NOT_LOADED = frozenset({LOADING, FAILED})  # not available through the API (readiness)
 DEFAULT_WAIT_S = 3600.0  # the portal's ckanext.xloader.job_timeout
 FIX_BATCH_ROWS = 5_000
+MIN_ROWS_ENV = "OGP_XLOADER_MIN_ROWS"
+# Where the two paths take about the same time on the 2-core machine of bench/RESULTS.md: an
+# xloader job's ~2 s of overhead against datastore_upsert's ~5,000 rows/s.
+MIN_ROWS = 10_000
 LOG_LINES = 30  # xloader log lines carried by an error
 
 _offers: weakref.WeakKeyDictionary[CKANClient, bool] = weakref.WeakKeyDictionary()
@@ -83,6 +87,24 @@ def offers_xloader(client: CKANClient) -> bool:
             _offers[client] = known
             log.info("portal %s: DataStore loads %s", client.url, _path_name(known))
         return known
+
+
+def loads_by_xloader(client: CKANClient, rows: int) -> bool:
+    """Whether a table of ``rows`` rows is loaded by an xloader job: when the portal offers it
+    and the table has at least ``OGP_XLOADER_MIN_ROWS`` rows (default :data:`MIN_ROWS`).
+
+    A job costs about two seconds whatever its size (queued, the file downloaded back, the
+    table declared, indexed and analysed) and the portal's worker runs one at a time, so a
+    small table is quicker in one ``datastore_upsert`` and does not wait behind a large load.
+    """
+    if not offers_xloader(client):
+        return False
+    raw = os.environ.get(MIN_ROWS_ENV, "").strip()
+    try:
+        least = int(raw) if raw else MIN_ROWS
+    except ValueError:
+        raise ValueError(f"{MIN_ROWS_ENV}={raw!r}: give a number of rows") from None
+    return rows >= least
 
 
 def _path_name(xloader: bool) -> str:

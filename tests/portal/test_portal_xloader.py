@@ -103,6 +103,7 @@ def test_without_xloader_the_fallback_builds_the_same_table_and_with_it_one_work
     service_dir: Path, ckan_portal, created, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("OGP_CKAN_TOKEN", ckan_portal.token)
+    monkeypatch.setenv("OGP_XLOADER_MIN_ROWS", "0")  # a few rows: xloader only when asked
     home = service_dir / "portal"
     env = {
         "OGP_PORTAL_DIR": str(home),

@@ -18,7 +18,10 @@ from pipelines.publish.xloader import (
     LOAD_STATE_KEY,
     LOADED,
     LOADING,
+    MIN_ROWS,
+    MIN_ROWS_ENV,
     loaded_marks,
+    loads_by_xloader,
     offers_xloader,
 )
 from pipelines.readiness.portal_reader import _dataset
@@ -129,3 +132,21 @@ def test_the_upsert_path_can_be_chosen_on_a_portal_offering_xloader(
     monkeypatch.setenv("OGP_DATASTORE_LOADER", "copy")
     with pytest.raises(ValueError, match="OGP_DATASTORE_LOADER='copy': use auto or upsert"):
         offers_xloader(_client(url))
+
+
+def test_a_table_below_the_threshold_goes_by_upsert_even_where_xloader_is_offered(
+    portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = portal
+    handler.extensions = ["datastore", "xloader"]
+    client = _client(url)
+    assert loads_by_xloader(client, MIN_ROWS) is True
+    assert loads_by_xloader(client, MIN_ROWS - 1) is False
+    monkeypatch.setenv(MIN_ROWS_ENV, "0")
+    assert loads_by_xloader(client, 1) is True
+    monkeypatch.setenv(MIN_ROWS_ENV, "ten")
+    with pytest.raises(ValueError, match="OGP_XLOADER_MIN_ROWS='ten'"):
+        loads_by_xloader(client, 1)
+    handler.extensions = ["datastore"]
+    monkeypatch.setenv(MIN_ROWS_ENV, "0")
+    assert loads_by_xloader(_client(url), 10**7) is False  # no xloader, no job, whatever the size

@@ -24,6 +24,7 @@ from pipelines.publish.xloader import (
     FAILED,
     LOAD_STATE_KEY,
     LOADED,
+    MIN_ROWS_ENV,
     XloaderLoadError,
     load_via_xloader,
     offers_xloader,
@@ -33,6 +34,12 @@ from pipelines.readiness.portal_reader import _dataset
 pytestmark = [pytest.mark.portal, pytest.mark.timeout(300)]
 
 PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
+
+
+@pytest.fixture(autouse=True)
+def every_table_through_xloader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tables are a few rows: below the size where xloader pays, so ask for it."""
+    monkeypatch.setenv(MIN_ROWS_ENV, "0")
 
 
 def _client(portal: Any) -> CKANClient:
