@@ -27,7 +27,7 @@ from .sandbox import BIN, Sandbox, catalog, child_env, instance, start, stop, wa
 FAMILY = "budget"  # the smallest family: a whole publishing run, quickly
 JOB = f"{FAMILY}_job"
 CAP = 2  # publishing runs at once here (production: 4), fewer than the agencies queued
-AGENCIES = 4
+AGENCIES = 3  # one more than CAP: the cap must hold one back from the start
 WORKSPACE = REPO_ROOT / "workspace.yaml"
 IN_PROCESS: dict[str, object] = {"execution": {"config": {"in_process": {}}}}
 
