@@ -55,7 +55,8 @@ def run_block(
 ) -> tuple[int, str]:
     """Send one block to the shell; its exit status and the output seen meanwhile."""
     assert shell.stdin is not None
-    shell.stdin.write(f"{block}\necho {DONE} $?\n")
+    # the status on a line of its own, whatever the block's last output ended with
+    shell.stdin.write(f"{block}\nogp_status=$?; echo; echo {DONE} $ogp_status\n")
     shell.stdin.flush()
     seen: list[str] = []
     deadline = time.monotonic() + timeout
@@ -67,7 +68,7 @@ def run_block(
         if line is None:
             return 255, "".join(seen) + "(the shell ended)\n"
         if line.startswith(DONE):
-            return int(line.split()[1]), "".join(seen)
+            return int(line.split()[1]), "".join(seen).rstrip("\n") + "\n"
         seen.append(line)
     return 124, "".join(seen) + f"(timed out after {timeout:.0f} s)\n"
 

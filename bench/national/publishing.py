@@ -48,6 +48,9 @@ class Outcome:
     # process group -> CPU seconds during the configuration (None: restarted meanwhile)
     cpu_s: dict[str, float | None]
     runs: list[str] = field(default_factory=list)
+    # requests the publish steps sent to the portal (their receipts): waiting for an xloader
+    # job is polling xloader_status, so a long queue at the portal shows here
+    portal_requests: int = 0
 
     @property
     def per_hour(self) -> float:
@@ -229,6 +232,8 @@ def measure(
     ``env`` is the world's, with the production instance under ``DAGSTER_HOME``; this process
     must have the same settings (it reads the instance)."""
     build_dir = Path(env["OGP_BUILD_DIR"])
+    receipts_dir = Path(env["OGP_DATA_DIR"]) / "publish" / "receipts"
+    known = set(receipts_dir.glob("*.json"))
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{label.replace(' ', '-')}.log"
     run_ids = [launch(agency, executor, env, log) for agency in agencies]
@@ -256,6 +261,10 @@ def measure(
     for record in records:
         status = record.dagster_run.status.value
         statuses[status] = statuses.get(status, 0) + 1
+    requests = sum(
+        int(json.loads(path.read_text(encoding="utf-8")).get("requests", 0))
+        for path in set(receipts_dir.glob("*.json")) - known
+    )
     return Outcome(
         label,
         len(agencies),
@@ -264,4 +273,5 @@ def measure(
         step_seconds(run_ids),
         cpu,
         run_ids,
+        requests,
     )

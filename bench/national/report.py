@@ -34,9 +34,10 @@ def _seconds(value: float | None) -> str:
 def _publish_table(outcomes: list[dict[str, Any]]) -> str:
     lines = [
         "| configuration | agencies | runs | wall (first start → last end) | agencies/hour | "
-        "step time per agency: publish / other | CPU s: CKAN · portal PG · xloader | "
+        "step time per agency: publish / other | portal requests per agency | "
+        "CPU s: CKAN · portal PG · xloader | "
         "CPU s: Celery workers · daemon + run workers |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
         cpu = o["cpu_s"]
@@ -45,7 +46,7 @@ def _publish_table(outcomes: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {o['label']} | {o['agencies']} | {statuses} | {o['wall_s']:.0f} s | "
             f"{o['per_hour']:.0f} | {o['step_s']['publish'] / count:.0f} s / "
-            f"{o['step_s']['other'] / count:.0f} s "
+            f"{o['step_s']['other'] / count:.0f} s | {o.get('portal_requests', 0) / count:.0f} "
             f"| {' · '.join(_seconds(cpu.get(k)) for k in PORTAL)} "
             f"| {' · '.join(_seconds(cpu.get(k)) for k in PIPELINE)} |"
         )
