@@ -57,6 +57,10 @@ LOAD_STATE_KEY = "datastore_load"  # a resource field, public
 LOADING, FAILED, LOADED = "loading", "failed", "loaded"
 NOT_LOADED = frozenset({LOADING, FAILED})  # not available through the API (readiness)
 DEFAULT_WAIT_S = 3600.0  # the portal's ckanext.xloader.job_timeout
+# A running job logs each step and every 100,000 rows indexed (a 1 GiB COPY chunk, the longest
+# silent step, takes well under a minute here): this long without a new line,
+# its worker is gone (the job of a worker stopped by a portal restart stays "running").
+STALL_S = 600.0
 FIX_BATCH_ROWS = 5_000
 MIN_ROWS_ENV = "OGP_XLOADER_MIN_ROWS"
 # Where the two paths take about the same time on the 2-core machine of bench/RESULTS.md: an
@@ -221,12 +225,24 @@ def _wait(
     deadline = time.monotonic() + limit
     delay = poll_s
     status: dict[str, Any] = {}
+    seen: tuple[Any, ...] = ()
+    moved = time.monotonic()
     while True:
         status = _status(client, resource_id) or {}
         state = status.get("status")
         if state in ("complete", "error"):  # a submit sets "pending" before it returns
             return status
-        if time.monotonic() + delay > deadline:
+        now = time.monotonic()
+        progress = (state, len((status.get("task_info") or {}).get("logs") or []))
+        if progress != seen:
+            seen, moved = progress, now
+        elif state == "running" and now - moved > STALL_S:
+            # a worker stopped mid-job (a portal restart) leaves its job "running" for ever
+            raise XloaderLoadError(
+                f"xloader job {job} for {resource_id} logged nothing for {STALL_S:.0f} s "
+                "while running; the next run loads the table again" + _log_tail(status)
+            )
+        if now + delay > deadline:
             raise XloaderLoadError(
                 f"xloader job {job} for {resource_id} not finished after {limit:.0f} s "
                 f"(status {state}); the next run loads the table again" + _log_tail(status)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from pipelines.publish import xloader
 from pipelines.publish.client import CKANClient
 from pipelines.publish.xloader import (
     FAILED,
@@ -20,6 +21,7 @@ from pipelines.publish.xloader import (
     LOADING,
     MIN_ROWS,
     MIN_ROWS_ENV,
+    XloaderLoadError,
     loaded_marks,
     loads_by_xloader,
     offers_xloader,
@@ -150,3 +152,38 @@ def test_a_table_below_the_threshold_goes_by_upsert_even_where_xloader_is_offere
     handler.extensions = ["datastore"]
     monkeypatch.setenv(MIN_ROWS_ENV, "0")
     assert loads_by_xloader(_client(url), 10**7) is False  # no xloader, no job, whatever the size
+
+
+class _JobStatus:
+    """A client whose xloader_status answers from a script of (status, number of log lines)."""
+
+    def __init__(self, script: list[tuple[str, int]]) -> None:
+        self.script = script
+
+    def remaining_s(self) -> float | None:
+        return None
+
+    def call(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
+        state, lines = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        logs = [{"level": "INFO", "message": f"line {n}"} for n in range(lines)]
+        return {"job_id": "j1", "status": state, "task_info": {"logs": logs}}
+
+
+def test_a_running_job_that_logs_nothing_for_the_stall_time_fails_with_its_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(xloader, "STALL_S", 0.05)
+    stuck = _JobStatus([("pending", 0), ("running", 1), ("running", 2)])  # then silent
+    with pytest.raises(XloaderLoadError, match="logged nothing for 0 s while running") as error:
+        xloader._wait(stuck, "r1", "j1", wait_s=30, poll_s=0.01)  # type: ignore[arg-type]
+    assert "line 1" in str(error.value)  # the log tail comes with it
+
+
+def test_a_queued_job_waits_and_a_job_that_keeps_logging_completes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(xloader, "STALL_S", 0.05)
+    # pending longer than the stall time (behind another load), then running and logging
+    script = [("pending", 0)] * 12 + [("running", n) for n in range(1, 12)] + [("complete", 12)]
+    done = xloader._wait(_JobStatus(script), "r1", "j1", wait_s=30, poll_s=0.01)  # type: ignore[arg-type]
+    assert done["status"] == "complete"
