@@ -37,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
 SECTION = "## Ten million rows (issue 17)"
 STEPS = ("normalize", "validate")
-MEMORY_TARGET = 2.0  # peak RSS / file size
+MEMORY_TARGET = 2.0  # peak RSS / file size, for the largest file (issue 17: the 10M-row one)
+# The suite's sanity cap is 5,000,000 rows per partition (expectations/procurement.json), so a
+# 10M-row file would be blocked and skip the publishable output; the bench lifts it.
+LIFTED_MAX_ROWS = 1_000_000_000
 
 
 def canonical_file(rows: int) -> Path:
@@ -89,7 +92,14 @@ def step_validate(path: Path) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="bench-10m-", dir=OUT) as out_dir:
         started = time.perf_counter()
-        result = validate_partition("procurement", "bench", path, spec, out_dir=Path(out_dir))
+        result = validate_partition(
+            "procurement",
+            "bench",
+            path,
+            spec,
+            out_dir=Path(out_dir),
+            suite_parameters={"max_rows": LIFTED_MAX_ROWS},
+        )
         seconds = time.perf_counter() - started
         published = result.published_rows
     return {
@@ -101,8 +111,18 @@ def step_validate(path: Path) -> dict[str, Any]:
     }
 
 
+def step_imports(path: Path) -> dict[str, Any]:
+    """What a step's process holds before any row: the interpreter and the libraries."""
+    import great_expectations  # noqa: F401
+
+    from pipelines.normalize import normalize_file  # noqa: F401
+    from pipelines.validation.gate import validate_partition  # noqa: F401
+
+    return {"seconds": 0.0, "rows": 0}
+
+
 def child(step: str, path: Path) -> None:
-    work = {"normalize": step_normalize, "validate": step_validate}[step]
+    work = {"imports": step_imports, "normalize": step_normalize, "validate": step_validate}[step]
     print(json.dumps(work(path)))
 
 
@@ -131,14 +151,12 @@ def run_step(step: str, path: Path) -> dict[str, Any]:
 
 
 def verdicts(measured: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """Memory and linearity from the measurements: the largest peak RSS / file size per step,
-    and per step the time ratio of the largest file to the smallest against their row ratio."""
+    """Memory and linearity from the measurements: per step the peak RSS / file size of the
+    largest file (the target's), and the time ratio of the largest file to the smallest against
+    their row ratio."""
     sizes = sorted(measured)
     small, large = sizes[0], sizes[-1]
-    memory = {
-        step: max(measured[rows][step]["peak_rss"] / measured[rows]["bytes"] for rows in sizes)
-        for step in STEPS
-    }
+    memory = {step: measured[large][step]["peak_rss"] / measured[large]["bytes"] for step in STEPS}
     time_ratio = {
         step: measured[large][step]["seconds"] / measured[small][step]["seconds"] for step in STEPS
     }
@@ -152,6 +170,7 @@ def verdicts(measured: dict[int, dict[str, Any]]) -> dict[str, Any]:
 
 def render(measured: dict[int, dict[str, Any]], load: str) -> str:
     found = verdicts(measured)
+    imports = measured[min(measured)].get("imports", {"peak_rss": 0.0})
     lines = [
         SECTION,
         "",
@@ -179,9 +198,11 @@ def render(measured: dict[int, dict[str, Any]], load: str) -> str:
     lines += [
         "",
         f"Time ratio {max(measured):,} / {min(measured):,} rows: {ratios} "
-        f"(linear would be {found['row_ratio']:.0f}). Peak RSS at most "
-        f"{max(found['memory'].values()):.2f}× the file (target ≤ {MEMORY_TARGET:.0f}×: "
-        f"{'met' if found['memory_met'] else 'NOT met'}).",
+        f"(linear would be {found['row_ratio']:.0f}). Peak RSS of the {max(measured):,}-row "
+        f"file at most {max(found['memory'].values()):.2f}× the file (target ≤ "
+        f"{MEMORY_TARGET:.0f}×: {'met' if found['memory_met'] else 'NOT met'}). A process that "
+        f"only imports the libraries peaks at {imports['peak_rss'] / 1e6:,.0f} MB: most of "
+        "a small file's ratio.",
         f"Largest file: normalize typed table {largest['normalize']['table_mb']:,.0f} MB in "
         f"memory, cast errors {largest['normalize']['cast_errors']}, personal data "
         f"{largest['normalize']['personal_data']}; validate status "
@@ -209,6 +230,8 @@ def main() -> None:
     for rows in sorted(set(args.rows)):
         path = canonical_file(rows)
         measured[rows] = {"bytes": path.stat().st_size}
+        if rows == min(args.rows):
+            measured[rows]["imports"] = run_step("imports", path)
         for step in STEPS:
             measured[rows][step] = run_step(step, path)
             print(rows, step, measured[rows][step], flush=True)
