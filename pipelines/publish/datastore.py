@@ -35,7 +35,7 @@ from ckanapi import CKANAPIError, NotFound, ValidationError
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable, ResourceFile
-from pipelines.publish.xloader import load_via_xloader, loads_by_xloader
+from pipelines.publish.xloader import XloaderJobError, load_via_xloader, loads_by_xloader
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,12 @@ def load_datastore(
     and a second connection keeps it busy while the first request is being parsed.
     """
     if loads_by_xloader(client, table.num_rows):
-        return load_via_xloader(client, resource_id, table)
+        try:
+            return load_via_xloader(client, resource_id, table)
+        except XloaderJobError as failed:
+            # the job's table is empty or wrong: load it here rather than leave it so each run
+            log.warning("%s; loading it by datastore_upsert instead", failed)
+            replace = True
     loaded = _load(client, resource_id, table, batch_rows, replace, parallel)
     count = _row_count(client, resource_id)
     if count != table.num_rows:

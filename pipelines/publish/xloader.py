@@ -76,6 +76,12 @@ class XloaderLoadError(CKANAPIError):
     """An xloader job failed or did not finish in time; the message carries its log."""
 
 
+class XloaderJobError(XloaderLoadError):
+    """The job ended, but without the declared table: it failed (a cell over xloader's CSV
+    field limit, for one), or loaded other types or another number of rows (it skips a wholly
+    blank row). The publisher then loads the table by ``datastore_upsert`` instead."""
+
+
 def offers_xloader(client: CKANClient) -> bool:
     """Whether the portal runs ckanext-xloader (its ``status_show`` extensions); asked once per
     client, so once per publish run. ``OGP_DATASTORE_LOADER=upsert`` keeps the batched
@@ -141,7 +147,7 @@ def load_via_xloader(
     status = _wait(client, resource_id, job, wait_s, poll_s)
     if status["status"] != "complete":
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
-        raise XloaderLoadError(_failure(resource_id, status))
+        raise XloaderJobError(_failure(resource_id, status))
     # checked first: the exact values are set by row position, which holds only when every
     # row of the file is in the table (xloader skips a wholly blank row, for one)
     count, types = _table_state(client, resource_id)
@@ -154,7 +160,7 @@ def load_via_xloader(
         problem = f"xloader loaded {count} rows, the file has {table.num_rows}"
     if problem is not None:
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
-        raise XloaderLoadError(f"DataStore table of {resource_id}: {problem}" + _log_tail(status))
+        raise XloaderJobError(f"DataStore table of {resource_id}: {problem}" + _log_tail(status))
     _restore_full_text_trigger(client, resource_id)
     _fix_exact_values(client, resource_id, table.table)
     return table.num_rows  # = count, checked above
@@ -281,6 +287,8 @@ def _inexact(column: pa.ChunkedArray) -> pa.ChunkedArray:
     mask = pc.equal(column, "")
     for trigger in FORMULA_TRIGGERS:
         mask = pc.or_(mask, pc.starts_with(column, trigger))
+    # xloader re-reads the file with universal newlines: a CR inside a cell becomes LF
+    mask = pc.or_(mask, pc.match_substring(column, "\r"))
     return pc.fill_null(mask, False)
 
 

@@ -18,6 +18,7 @@ import pytest
 from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.client import CKANClient
 from pipelines.publish.csvfile import to_safe_csv
+from pipelines.publish.datastore import load_datastore
 from pipelines.publish.metadata import DATASTORE_HASH_KEY, datastore_fields
 from pipelines.publish.model import DatastoreTable, DictionaryField
 from pipelines.publish.xloader import (
@@ -215,3 +216,29 @@ def _cmdline(proc: Path) -> str:
         return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
     except OSError:
         return ""
+
+
+def test_cells_xloader_alters_or_refuses_end_exact_in_the_datastore(
+    ckan_portal, ckan, bare_dataset, tmp_path
+):
+    client = _client(ckan_portal)
+    fields = (
+        DictionaryField("id", "string", "Id", "รหัส"),
+        DictionaryField("text", "string", "Text", "ข้อความ"),
+    )
+    # a CR inside a cell: xloader reads the file with universal newlines (CR becomes LF)
+    returns = pa.table({"id": ["1", "2", "3"], "text": ["a\r\nb", "a\rb", "end\r"]})
+    crlf = _upload_csv(ckan, bare_dataset, returns, tmp_path)
+    assert load_datastore(client, crlf, DatastoreTable(fields, returns, ("id",))) == 3
+    assert ckan.action.xloader_status(resource_id=crlf)["status"] == "complete"
+    records = ckan.action.datastore_search(resource_id=crlf, sort="id")["records"]
+    assert [r["text"] for r in records] == ["a\r\nb", "a\rb", "end\r"]
+
+    # a cell over xloader's CSV field limit (131,072 characters): its job fails every time, so
+    # the table is loaded by datastore_upsert in the same run instead of left empty
+    long = pa.table({"id": ["1", "2"], "text": ["ก" * 140_000, "short"]})
+    refused = _upload_csv(ckan, bare_dataset, long, tmp_path)
+    assert load_datastore(client, refused, DatastoreTable(fields, long, ("id",))) == 2
+    assert ckan.action.xloader_status(resource_id=refused)["status"] == "error"
+    records = ckan.action.datastore_search(resource_id=refused, sort="id")["records"]
+    assert [len(r["text"]) for r in records] == [140_000, 5]
