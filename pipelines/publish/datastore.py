@@ -35,7 +35,12 @@ from ckanapi import CKANAPIError, NotFound, ValidationError
 from pipelines.publish.client import CKANClient
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable, ResourceFile
-from pipelines.publish.xloader import XloaderJobError, load_via_xloader, loads_by_xloader
+from pipelines.publish.xloader import (
+    XloaderJobError,
+    load_via_xloader,
+    loads_by_xloader,
+    offers_xloader,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +140,9 @@ def load_datastore(
             # the job's table is empty or wrong: load it here rather than leave it so each run
             log.warning("%s; loading it by datastore_upsert instead", failed)
             replace = True
-    loaded = _load(client, resource_id, table, batch_rows, replace, parallel)
+    # never in place on an xloader portal: a table xloader loaded has its trigger off
+    in_place = replace and not offers_xloader(client)
+    loaded = _load(client, resource_id, table, batch_rows, replace, parallel, in_place)
     count = _row_count(client, resource_id)
     if count != table.num_rows:
         # Only a retried batch of a table without a primary key can do this: start again.
@@ -254,8 +261,9 @@ def _load(
     batch_rows: int,
     replace: bool,
     parallel: int,
+    in_place: bool = True,
 ) -> int:
-    if replace and table.primary_key and _row_count(client, resource_id) is not None:
+    if in_place and replace and table.primary_key and _row_count(client, resource_id) is not None:
         try:
             return _update_in_place(client, resource_id, table, batch_rows, parallel)
         except ValidationError as error:  # fields changed incompatibly, or the old table had no key

@@ -68,7 +68,7 @@ from pipelines.publish.receipt import (
     OrganizationReceipt,
     ResourceReceipt,
 )
-from pipelines.publish.xloader import loaded_marks, loads_by_xloader
+from pipelines.publish.xloader import loaded_marks, offers_xloader
 
 log = logging.getLogger(__name__)
 
@@ -351,9 +351,7 @@ class DatasetPublisher:
             self.client.call("resource_patch", {"id": plan.existing_id, **resource_dict(resource)})
         if plan.load_datastore and resource.datastore is not None and receipt.id is not None:
             # xloader empties the table and COPYs into it: never an update in place
-            keyed = bool(resource.datastore.primary_key) and not loads_by_xloader(
-                self.client, resource.datastore.num_rows
-            )
+            keyed = bool(resource.datastore.primary_key) and not offers_xloader(self.client)
             self.loading = (resource.name, keyed)
             receipt.datastore_rows = load_datastore(
                 self.client,

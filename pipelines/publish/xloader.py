@@ -16,18 +16,26 @@ loads every DataStore table this way:
    ``xloader_status`` is polled until the job is complete or has failed, within a deadline;
    a failure raises :class:`XloaderLoadError` with xloader's own log lines;
 5. the columns' types and the row count are checked against the declared ones and the file's
-   (a COPY that fails makes xloader retry with its own type guessing, which may complete); the
-   DataStore's full-text trigger is restored
-   (xloader 2.6.0 leaves it disabled); then the cells the CSV cannot carry exactly are set to
+   (a COPY that fails makes xloader retry with its own type guessing, which may complete);
+   then the cells the CSV cannot carry exactly are set to
    their exact values (by ``_id``, the row's position in the file): text that the CSV
    neutralises for spreadsheets (a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets an
-   apostrophe) and empty text (COPY reads it as NULL); the DataStore holds exactly what the
-   ``datastore_upsert`` path would.
+   apostrophe) and text holding a CR (xloader reads the file with universal newlines). Empty
+   text stays null, as COPY reads it: the CSV cannot tell the two apart either.
 
 The executor then writes ``datastore_hash`` and ``datastore_load: loaded`` in one patch, so an
 interrupted or failed load is loaded again by the next run (the plan compares the hash). The
 portal runs xloader with no automatic submission (see portal/ckan.ini.tmpl), so no second job
 races this one.
+
+xloader 2.6.0 runs its last step (full-text trigger back on, indexes) on a connection it never
+commits under SQLAlchemy 2: the table keeps its filled ``_full_text`` column (``q`` searches
+work) but no full-text index and a disabled trigger. Adding the trigger back through
+``datastore_create`` rebuilds the indexes inside CKAN's fixed 60 s statement limit, which a
+million-row table can exceed on a loaded 2-core machine; so it is done only when rows must be
+set back (an update with the trigger off empties the row's search text), and the publisher
+never writes into such a table in place: on a portal with xloader every reload builds a new
+table (:func:`pipelines.publish.datastore.load_datastore`).
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ckanapi import CKANAPIError, NotFound
 
-from pipelines.publish.client import CKANClient
+from pipelines.publish.client import CKANClient, PortalDeadlineError
 from pipelines.publish.csvfile import FORMULA_TRIGGERS
 from pipelines.publish.metadata import datastore_fields
 from pipelines.publish.model import DatastoreTable
@@ -161,8 +169,7 @@ def load_via_xloader(
     if problem is not None:
         client.call("resource_patch", {"id": resource_id, LOAD_STATE_KEY: FAILED})
         raise XloaderJobError(f"DataStore table of {resource_id}: {problem}" + _log_tail(status))
-    _restore_full_text_trigger(client, resource_id)
-    _fix_exact_values(client, resource_id, table.table)
+    _fix_exact_values(client, resource_id, table.table, status)
     return table.num_rows  # = count, checked above
 
 
@@ -181,22 +188,29 @@ def _declare(client: CKANClient, resource_id: str, table: DatastoreTable) -> Non
     client.call("datastore_create", create)
 
 
-def _restore_full_text_trigger(client: CKANClient, resource_id: str) -> None:
-    """Let rows written after the COPY get their full-text column again.
-
-    xloader disables the table's full-text trigger for the COPY and fills the column itself;
-    2.6.0 re-enables the trigger (and builds its column indexes) on a connection it never
-    commits under SQLAlchemy 2, so the trigger stays disabled and a row updated later (the
-    exact values below, a steward's upsert) would drop out of ``q`` searches. The DataStore
-    API cannot enable a trigger, but it can add one running the same function."""
-    client.call(
-        "datastore_create",
-        {
-            "resource_id": resource_id,
-            "force": True,
-            "triggers": [{"function": "populate_full_text_trigger"}],
-        },
-    )
+def _restore_full_text_trigger(
+    client: CKANClient, resource_id: str, status: dict[str, Any]
+) -> None:
+    """Put the full-text trigger back before rows are updated: with it off, an updated row's
+    search text is emptied and the row drops out of every ``q`` search. The DataStore API
+    cannot enable a trigger, but it can add one running the same function; that rebuilds the
+    table's indexes inside CKAN's 60 s statement limit. Past it, the load goes by upsert."""
+    try:
+        client.call(
+            "datastore_create",
+            {
+                "resource_id": resource_id,
+                "force": True,
+                "triggers": [{"function": "populate_full_text_trigger"}],
+            },
+        )
+    except PortalDeadlineError:
+        raise
+    except Exception as error:
+        raise XloaderJobError(
+            f"DataStore table of {resource_id}: its search trigger could not be restored "
+            f"before the exact values were set ({error})" + _log_tail(status)
+        ) from None
 
 
 def _status(client: CKANClient, resource_id: str) -> dict[str, Any] | None:
@@ -283,16 +297,19 @@ def _table_state(client: CKANClient, resource_id: str) -> tuple[int | None, list
 
 
 def _inexact(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text cells the CSV does not carry exactly: neutralised for spreadsheets, or empty."""
-    mask = pc.equal(column, "")
-    for trigger in FORMULA_TRIGGERS:
+    """Text cells the CSV does not carry exactly: neutralised for spreadsheets, or holding a
+    CR. (Empty text stays null, as COPY reads it: the CSV cannot tell the two apart either.)"""
+    mask = pc.starts_with(column, FORMULA_TRIGGERS[0])
+    for trigger in FORMULA_TRIGGERS[1:]:
         mask = pc.or_(mask, pc.starts_with(column, trigger))
     # xloader re-reads the file with universal newlines: a CR inside a cell becomes LF
     mask = pc.or_(mask, pc.match_substring(column, "\r"))
     return pc.fill_null(mask, False)
 
 
-def _fix_exact_values(client: CKANClient, resource_id: str, table: pa.Table) -> int:
+def _fix_exact_values(
+    client: CKANClient, resource_id: str, table: pa.Table, status: dict[str, Any]
+) -> int:
     """Set the cells the CSV altered to their exact values, by ``_id`` (COPY numbers the rows
     of a new table from 1 in file order); returns the number of rows updated."""
     masks = {
@@ -311,6 +328,8 @@ def _fix_exact_values(client: CKANClient, resource_id: str, table: pa.Table) -> 
         for position, value in zip(positions, values, strict=True):
             rows.setdefault(position, {"_id": position + 1})[name] = value
     records = [rows[position] for position in sorted(rows)]
+    if records:
+        _restore_full_text_trigger(client, resource_id, status)
     for start in range(0, len(records), FIX_BATCH_ROWS):
         client.call(
             "datastore_upsert",
