@@ -74,10 +74,21 @@ def run(
     return proc.stdout
 
 
+def _private_files() -> None:
+    _default_signals()
+    os.umask(0o077)
+
+
 def spawn(
-    cmd: Sequence[str], *, log: IO[str], cwd: Path, env: dict[str, str] | None = None
+    cmd: Sequence[str],
+    *,
+    log: IO[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    private: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start a long-running process detached from our session (own process group)."""
+    """Start a long-running process detached from our session (own process group); with
+    ``private``, every file it creates is readable by its user only (umask 077)."""
     return subprocess.Popen(
         list(cmd),
         stdin=subprocess.DEVNULL,
@@ -86,8 +97,24 @@ def spawn(
         cwd=cwd,
         env=env,
         start_new_session=True,
-        preexec_fn=_default_signals,
+        preexec_fn=_private_files if private else _default_signals,
     )
+
+
+def group_members(pgid: int, must_contain: str) -> list[int]:
+    """Live processes of process group ``pgid`` whose command line holds ``must_contain``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "
+        if int(fields[2]) == pgid and must_contain in cmdline(int(entry.name)):
+            found.append(int(entry.name))
+    return found
 
 
 def pid_alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from .procs import cmdline, read_pid, spawn, stop_pid, wait_for
+from .procs import cmdline, group_members, read_pid, spawn, stop_pid, wait_for
 from .settings import PortalError, Settings
 
 WORKERS_KEY = b"rq:workers"  # RQ's set of the keys of every registered worker
@@ -108,11 +108,28 @@ class Worker:
         except OSError:
             return False
 
+    def _stop_orphans(self) -> None:
+        """A worker killed with -9 leaves its children (RQ's scheduler, a job's work-horse)
+        running in its process group: stop them before a new worker starts beside them."""
+        try:
+            old = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        for pid in group_members(old, str(self.settings.ckan_ini)):
+            stop_pid(pid, name="orphan of a CKAN job worker")
+
     def start(self, fingerprint: str) -> None:
         s = self.settings
         self.config_stamp.unlink(missing_ok=True)
+        self._stop_orphans()
         with self.log_file.open("a") as log:
-            proc = spawn([self.exe, "-c", str(s.ckan_ini), "jobs", "worker"], log=log, cwd=s.home)
+            # private: xloader leaves /tmp/output_<resource id>.csv behind when a COPY fails
+            proc = spawn(
+                [self.exe, "-c", str(s.ckan_ini), "jobs", "worker"],
+                log=log,
+                cwd=s.home,
+                private=True,
+            )
         self.pid_file.write_text(f"{proc.pid}\n")
         try:
             wait_for(

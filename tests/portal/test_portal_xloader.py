@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +26,11 @@ from pipelines.publish.ckan import CKANPublisher
 from pipelines.publish.model import PublishRequest
 from pipelines.publish.request import ReportPaths, build_request
 from pipelines.publish.xloader import LOAD_STATE_KEY, LOADED
-from pipelines.settings import get_settings
+from pipelines.settings import REPO_ROOT, get_settings
+
+sys.path.insert(0, str(REPO_ROOT / "portal"))
+from portalkit.procs import group_members
+
 from tests.publish.publish_samples import procurement_table, sample_agency
 
 PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
@@ -159,6 +164,16 @@ def test_without_xloader_the_fallback_builds_the_same_table_and_with_it_one_work
         assert "already up" in again.stdout
         assert worker_pids(home) == {pid}
         assert "worker     ok" in portalctl("status", on).stdout
+
+        # 3. a worker killed with -9: status says so, `up` starts one worker and no orphan of
+        # the killed one (RQ's scheduler) is left running beside it
+        os.kill(int(pid), signal.SIGKILL)
+        assert portalctl("status", on).returncode == 1
+        up = portalctl("up", on)
+        assert up.returncode == 0, up.stderr[-2000:]
+        [new] = worker_pids(home)
+        assert new != pid
+        assert group_members(int(pid), f"{home}/ckan.ini") == []
     finally:
         down = portalctl("down", env)
     assert down.returncode == 0, down.stderr[-2000:]
