@@ -271,9 +271,11 @@ def render(
             "CKAN's DataStore inserts a batch one row at a time (SQLAlchemy `executemany` of a "
             "text statement) and fills its full-text column per row, so the portal sets the pace, "
             "not the client (JSON encoding is a few % of the time). More batches in flight help "
-            "only up to the portal's cores. A COPY-based load (as ckanext-xloader does) would be "
-            "the next step; it needs direct access to the DataStore database, which a remote "
-            "portal does not give.",
+            "only up to the portal's cores. Since issue 17 the publisher loads by COPY inside "
+            "the portal when the portal runs ckanext-xloader (no direct database access "
+            "needed); that load and its COPY baseline are in \"DataStore loads by COPY (issue "
+            "17)\" below, and this batched path remains the fallback for portals without "
+            "xloader.",
             "",
             f"Building the publish request for the {big['rows']:,} rows (split by fiscal year, "
             f"spreadsheet-safe CSV, hashes, datapackage.json): {big['build_s']:.1f} s. First "
