@@ -273,8 +273,8 @@ def render(
             "not the client (JSON encoding is a few % of the time). More batches in flight help "
             "only up to the portal's cores. Since issue 17 the publisher loads by COPY inside "
             "the portal when the portal runs ckanext-xloader (no direct database access "
-            "needed); that load and its COPY baseline are in \"DataStore loads by COPY (issue "
-            "17)\" below, and this batched path remains the fallback for portals without "
+            'needed); that load and its COPY baseline are in "DataStore loads by COPY (issue '
+            '17)" below, and this batched path remains the fallback for portals without '
             "xloader.",
             "",
             f"Building the publish request for the {big['rows']:,} rows (split by fiscal year, "
