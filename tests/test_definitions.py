@@ -102,3 +102,14 @@ def test_an_agency_run_takes_in_and_gates_every_family_before_any_derived_step()
     assert families, sorted(priority)
     assert len(derived) == 2, sorted(priority)
     assert min(priority[name] for name in families) > max(priority[name] for name in derived)
+
+
+def test_every_job_writing_to_the_portal_is_capped_as_publishing() -> None:
+    """The production queue caps runs tagged ogp/stage=publish (pipelines/deploy/dagster.yaml);
+    every job of the code location writes to the portal (organizations, datasets, the report)."""
+    from pipelines.defs.locking import PUBLISHING, STAGE_TAG
+
+    jobs = {job.name: job.tags.get(STAGE_TAG) for job in defs.resolve_all_job_defs()}
+    jobs.pop("__ASSET_JOB")  # Dagster's implicit job of every asset, not launched by the queue
+    assert {"agency_job", "reference_job", "readiness_job", "budget_job"} <= set(jobs)
+    assert set(jobs.values()) == {PUBLISHING[STAGE_TAG]}, jobs

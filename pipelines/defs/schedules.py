@@ -89,12 +89,14 @@ reference_job = dg.define_asset_job(
     "reference_job",
     selection=registries_selection(SPECS) | dg.AssetSelection.assets(CKAN_ORGANIZATIONS),
     description="The registries (agencies, ...) and one CKAN organization per agency.",
+    tags=PUBLISHING,  # it writes the portal's organizations
 )
 
 readiness_job = dg.define_asset_job(
     "readiness_job",
     selection=dg.AssetSelection.assets(READINESS_REPORT),
     description="The OGP readiness report, computed from what the portal publishes.",
+    tags=PUBLISHING,  # it publishes the report to the portal
 )
 
 
