@@ -178,8 +178,8 @@ class DropFolders:
                     if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
                     for info in [entry.stat(follow_symlinks=False)]
                 ]
-        except (FileNotFoundError, NotADirectoryError):
-            return []
+        except OSError:  # missing, not a folder, unreadable, or a file gone while listed:
+            return []  # no drop to see, as the former glob saw none (the pull step reports)
         return sorted(entries, key=lambda entry: entry[1])
 
 
