@@ -59,7 +59,24 @@ def celery_options(settings: Settings) -> dict[str, Any]:
             "worker_prefetch_multiplier": 1,
             # the broker may be restarted under a running worker: reconnect, do not exit
             "broker_connection_retry_on_startup": True,
+            # a step is acknowledged when it is done, not when it is taken: a worker killed
+            # mid-step (even -9) leaves it unacknowledged and another worker executes it again
+            # (steps are idempotent); a warm shutdown finishes the step first
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "broker_transport_options": redelivery_options(settings.celery_visibility_timeout),
         },
+    }
+
+
+def redelivery_options(visibility_timeout: int) -> dict[str, int]:
+    """Redis holds a taken step as unacknowledged; a worker puts it back on the queue once it
+    has been taken ``visibility_timeout`` seconds ago (at its start, then on a sweep every
+    sixtieth of that, between 1 s and 60 s). It must exceed the longest step: 6 h by default."""
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(60, visibility_timeout // 60)),
+        "unacked_restore_throttle": 1,  # each sweep scans (kombu scans every 10th by default)
     }
 
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     celery_backend_url: SecretStr | None = None
     # the queue the steps are sent to and the workers listen on
     celery_queue: str = "dagster"
+    # A step a worker took but never acknowledged (the worker was killed) goes back to the queue
+    # this many seconds after it was taken; a step running longer than this is sent twice.
+    celery_visibility_timeout: int = Field(default=6 * 3600, ge=1)
 
     @property
     def token_file(self) -> Path:

@@ -8,13 +8,18 @@ PostgreSQL instance storage publishes and gates exactly what an in-process run d
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import ckanapi
 import dagster as dg
 import pyarrow.parquet as pq
 import pytest
+from dagster._core.execution.job_execution_result import JobExecutionResult
 
 from pipelines.defs.locking import run_locked_executor
 from pipelines.liveness import PID_TAG
@@ -22,7 +27,14 @@ from pipelines.locks import LockBusyError, run_lock
 from pipelines.settings import get_settings
 from tests.conftest import Portal
 
-from .celery_workers import PRODUCTION_YAML, RUN_CELERY_YAML, portal_postgres, running_workers
+from .celery_workers import (
+    PRODUCTION_YAML,
+    RUN_CELERY_YAML,
+    live_pids,
+    ogp_workers,
+    portal_postgres,
+    running_workers,
+)
 from .conftest import SandboxFactory
 from .sandbox import BIN, FAMILIES, Sandbox, catalog, child_env, instance, runs_of, start, stop
 
@@ -92,6 +104,105 @@ def test_a_celery_step_runs_in_a_worker_process_under_the_run_lock(
     assert materialization.metadata["held"].value is True  # ... holding the agency's lock
     with run_lock("tcelery", wait_s=0):  # released when the run ended
         pass
+
+
+# A step that a worker can be killed or stopped in: it records each start (by pid) in
+# OGP_TEST_PROBE_DIR and, on its first start only, sleeps OGP_TEST_PROBE_SLEEP seconds.
+SLOW_PARTITIONS = dg.StaticPartitionsDefinition(["tslow"])
+
+
+@dg.asset(partitions_def=SLOW_PARTITIONS)
+def slow_probe(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    folder = Path(os.environ["OGP_TEST_PROBE_DIR"])
+    (folder / f"started-{os.getpid()}").touch()
+    if len(list(folder.glob("started-*"))) == 1:
+        time.sleep(float(os.environ["OGP_TEST_PROBE_SLEEP"]))
+    (folder / f"done-{os.getpid()}").touch()
+    return dg.MaterializeResult(metadata={"pid": os.getpid()})
+
+
+def slow_probe_job() -> dg.JobDefinition:
+    job = dg.define_asset_job("slow_probe_job", partitions_def=SLOW_PARTITIONS)
+    return dg.Definitions(
+        assets=[slow_probe], jobs=[job], executor=run_locked_executor
+    ).resolve_job_def("slow_probe_job")
+
+
+def started_in(folder: Path, timeout: float = 90) -> int:
+    """The pid of the first start of the slow probe (waits for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := sorted(folder.glob("started-*")):
+            return int(found[0].name.removeprefix("started-"))
+        time.sleep(0.2)
+    raise AssertionError(f"the slow probe did not start within {timeout} s")
+
+
+def run_slow_probe(dagster: dg.DagsterInstance, during: Callable[[], None]) -> JobExecutionResult:
+    """The slow probe's run on Celery (in this thread: Dagster wants the main thread), with
+    ``during`` called in another thread; its failure fails the test."""
+    failures: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            during()
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    helper = threading.Thread(target=call, daemon=True)
+    helper.start()
+    result = dg.execute_job(
+        dg.reconstructable(slow_probe_job),
+        instance=dagster,
+        tags={"dagster/partition": "tslow"},
+        run_config=CELERY_RUN_CONFIG,
+        raise_on_error=False,
+    )
+    helper.join(60)
+    assert not failures, failures
+    assert not helper.is_alive()
+    return result
+
+
+@pytest.mark.timeout(240)
+def test_a_step_whose_worker_is_killed_is_executed_again_by_the_next_worker(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    probe, home = tmp_path / "probe", tmp_path / "dagster_home"
+    probe.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-kill")
+    monkeypatch.setenv("OGP_CELERY_VISIBILITY_TIMEOUT", "5")  # redelivered 5 s after taken
+    monkeypatch.setenv("OGP_TEST_PROBE_DIR", str(probe))
+    monkeypatch.setenv("OGP_TEST_PROBE_SLEEP", "600")  # the first start never ends by itself
+    get_settings.cache_clear()
+    env = dict(os.environ)
+    replaced: list[int] = []
+
+    def kill_and_replace() -> None:
+        pid = started_in(probe)
+        assert pid == live_pids(env)[0]  # the step runs in the worker
+        os.kill(pid, signal.SIGKILL)
+        again = ogp_workers(env, "-n", "1")  # worker 0 is gone: a new one is started
+        assert again.returncode == 0, again.stdout + again.stderr
+        replaced.append(live_pids(env)[0])
+
+    with (
+        running_workers(env, 1) as [first],
+        dg.instance_for_test(temp_dir=str(home)) as dagster,
+    ):
+        result = run_slow_probe(dagster, kill_and_replace)
+        assert result.success
+        [materialization] = result.asset_materializations_for_node("slow_probe")
+    [second] = replaced
+    assert second != first
+    assert materialization.metadata["pid"].value == second  # the step ran again, on the new one
+    assert sorted(path.name for path in probe.iterdir()) == sorted(
+        [f"started-{first}", f"started-{second}", f"done-{second}"]
+    )
 
 
 def generic(text: str, agency: str) -> str:
