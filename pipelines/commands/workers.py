@@ -6,8 +6,9 @@ one step at a time, in itself (a step's pid is its worker's), so N workers run N
 They are started detached, with this environment (data, contracts and broker settings), and
 kept by PID in ``<build>/workers/worker-<i>.pid`` beside their logs, like the portal's
 processes. Starting is idempotent: ``-n 2`` leaves two running workers alone, starts the
-missing ones and stops those numbered beyond. ``--stop`` stops them by PID (a worker finishes
-the step it is executing first, within ``--timeout``); ``--status`` lists them.
+missing ones and stops those numbered beyond. ``--stop`` asks each worker, through the broker,
+for a warm shutdown (it finishes the step it is executing first) and kills it by PID if it has
+not exited within ``--timeout`` (its step then goes back to the queue); ``--status`` lists them.
 """
 
 from __future__ import annotations
@@ -152,12 +153,15 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _stop(worker: Worker, timeout: float) -> int | None:
-    """SIGTERM (a solo worker finishes its step first), then SIGKILL after ``timeout``."""
+def _stop(worker: Worker, timeout: float, settings: Settings) -> int | None:
+    """A warm shutdown through the broker (the worker finishes the step it executes, then
+    exits), then SIGKILL after ``timeout`` (its step goes back to the queue: it was never
+    acknowledged). Not SIGTERM: Dagster turns that into an interrupt of the running step."""
     pid = worker.pid()
     if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+        if not _shutdown(worker, settings):
+            with contextlib.suppress(ProcessLookupError):  # no broker: the worker cannot
+                os.kill(pid, signal.SIGTERM)  # report a step anyway
         deadline = time.monotonic() + timeout
         while _is_ours(pid, worker.name) and time.monotonic() < deadline:
             _reap(pid)
@@ -170,6 +174,18 @@ def _stop(worker: Worker, timeout: float) -> int | None:
                 time.sleep(0.1)
     worker.pid_file.unlink(missing_ok=True)
     return pid
+
+
+def _shutdown(worker: Worker, settings: Settings) -> bool:
+    """Celery's remote-control warm shutdown to this worker's node only; False when the
+    broker cannot take it."""
+    from pipelines.celery_app import make_worker_app
+
+    try:
+        make_worker_app(settings).control.shutdown(destination=[host_of(worker)])
+    except Exception:  # kombu wraps the transport's errors variously
+        return False
+    return True
 
 
 def _reap(pid: int) -> None:
@@ -224,7 +240,7 @@ def workers(
     if stop:
         running = [worker for worker in recorded(folder) if worker.pid() is not None]
         for worker in recorded(folder):
-            pid = _stop(worker, timeout)
+            pid = _stop(worker, timeout, settings)
             if pid is not None:
                 typer.echo(f"stopped worker {worker.index} (pid {pid})")
         if not running:
@@ -236,7 +252,7 @@ def workers(
     check_broker(settings)
     for worker in recorded(folder):
         if worker.index >= count:
-            pid = _stop(worker, timeout)
+            pid = _stop(worker, timeout, settings)
             if pid is not None:
                 typer.echo(f"stopped worker {worker.index} (pid {pid}): beyond -n {count}")
     started: list[Worker] = []

@@ -34,6 +34,7 @@ from .celery_workers import (
     ogp_workers,
     portal_postgres,
     running_workers,
+    worker_folder,
 )
 from .conftest import SandboxFactory
 from .sandbox import BIN, FAMILIES, Sandbox, catalog, child_env, instance, runs_of, start, stop
@@ -202,6 +203,44 @@ def test_a_step_whose_worker_is_killed_is_executed_again_by_the_next_worker(
     assert materialization.metadata["pid"].value == second  # the step ran again, on the new one
     assert sorted(path.name for path in probe.iterdir()) == sorted(
         [f"started-{first}", f"started-{second}", f"done-{second}"]
+    )
+
+
+@pytest.mark.timeout(240)
+def test_workers_stop_lets_the_running_step_finish_and_report(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    probe, home = tmp_path / "probe", tmp_path / "dagster_home"
+    probe.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-stop")
+    monkeypatch.setenv("OGP_TEST_PROBE_DIR", str(probe))
+    monkeypatch.setenv("OGP_TEST_PROBE_SLEEP", "6")
+    get_settings.cache_clear()
+    env = dict(os.environ)
+    stops: list[subprocess.CompletedProcess[str]] = []
+
+    def stop_mid_step() -> None:
+        started_in(probe)
+        stops.append(ogp_workers(env, "--stop", "--timeout", "90"))
+
+    with (
+        running_workers(env, 1) as [worker],
+        dg.instance_for_test(temp_dir=str(home)) as dagster,
+    ):
+        result = run_slow_probe(dagster, stop_mid_step)
+        assert result.success
+        [materialization] = result.asset_materializations_for_node("slow_probe")
+    [stopped] = stops
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert stopped.stdout.splitlines() == [f"stopped worker 0 (pid {worker})"]
+    assert materialization.metadata["pid"].value == worker  # finished where it started
+    assert sorted(path.name for path in probe.iterdir()) == [f"done-{worker}", f"started-{worker}"]
+    assert "Got shutdown from remote" in (worker_folder(env) / "worker-0.log").read_text(
+        errors="replace"
     )
 
 
