@@ -14,6 +14,9 @@ Importing this module is cheap; the Celery app is made on first use of :data:`ap
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -106,6 +109,72 @@ def make_worker_app(settings: Settings | None = None) -> Celery:
     return worker_app
 
 
+# A worker says it takes steps from its queue with a key of the broker's Redis that lives
+# HEARTBEAT_TTL seconds and that a thread of the worker renews every HEARTBEAT_EVERY seconds, also
+# while a step runs (a solo worker answers no remote-control ping until its step is done).
+HEARTBEAT_EVERY = 5.0
+HEARTBEAT_TTL = 20
+
+
+class NoWorkerError(Exception):
+    """No Celery worker takes steps from the run's queue."""
+
+
+def _heartbeat_key(queue: str, node: str = "*") -> str:
+    return f"ogp:celery-worker:{queue}:{node}"
+
+
+def _redis(settings: Settings) -> Any:
+    from redis import Redis
+
+    return Redis.from_url(broker_url(settings), socket_timeout=5, socket_connect_timeout=5)
+
+
+def _beat(settings: Settings, node: str, stop: threading.Event) -> None:
+    client, key = _redis(settings), _heartbeat_key(settings.celery_queue, node)
+    while True:
+        with contextlib.suppress(Exception):  # the broker may be restarting: next beat
+            client.set(key, "1", ex=HEARTBEAT_TTL)
+        if stop.wait(HEARTBEAT_EVERY):
+            with contextlib.suppress(Exception):
+                client.delete(key)
+            return
+
+
+def _start_heartbeat(settings: Settings) -> None:
+    from celery import signals
+
+    stop = threading.Event()
+
+    def ready(sender: Any = None, **_: Any) -> None:
+        node = str(getattr(sender, "hostname", None) or os.getpid())
+        threading.Thread(target=_beat, args=(settings, node, stop), daemon=True).start()
+
+    def shutdown(**_: Any) -> None:
+        stop.set()
+
+    signals.worker_ready.connect(ready, weak=False)
+    signals.worker_shutdown.connect(shutdown, weak=False)
+
+
+def require_worker(settings: Settings) -> None:
+    """Raise :class:`NoWorkerError` (one line) when no worker takes steps from the queue."""
+    queue = settings.celery_queue
+    if urlsplit(broker_url(settings)).scheme in {"redis", "rediss"}:
+        try:
+            found = next(_redis(settings).scan_iter(match=_heartbeat_key(queue), count=1000), None)
+        except Exception:  # the broker does not answer: the same advice
+            found = None
+    else:  # another broker: idle workers answer a ping, busy solo ones do not
+        replies = make_worker_app(settings).control.inspect(timeout=3).active_queues() or {}
+        found = any(q.get("name") == queue for qs in replies.values() for q in qs)
+    if not found:
+        raise NoWorkerError(
+            f"no Celery worker takes steps from queue {queue} on {broker_address(settings)}: "
+            "start `ogp workers`"
+        )
+
+
 _made: dict[str, Celery] = {}
 
 
@@ -113,5 +182,6 @@ def __getattr__(name: str) -> Any:
     if name == "app":  # made on first use: `celery -A pipelines.celery_app` reads it
         if "app" not in _made:
             _made["app"] = make_worker_app()
+            _start_heartbeat(get_settings())  # in a worker: it renews its heartbeat key
         return _made["app"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

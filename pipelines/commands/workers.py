@@ -79,8 +79,7 @@ class Worker:
             self.name,
             "--queues",
             get_settings().celery_queue,
-            "--without-mingle",  # no start-up exchange with other workers (seconds each)
-            "--without-gossip",
+            "--without-gossip",  # mingle stays: a new worker learns the revoked steps
         ]
 
     def pid(self) -> int | None:

@@ -65,6 +65,10 @@ class RunLockedExecutor(dg.Executor):
         instance = plan_context.instance
         instance.add_run_tags(run.run_id, worker_tags(run.run_id))
         scope = run_scope(run.tags)
+        if type(self.inner).__name__ == "CeleryExecutor":  # fail now, not wait for ever
+            from pipelines.celery_app import require_worker
+
+            require_worker(get_settings())
         with run_lock(scope, owner={"run": f"{run.job_name} run {run.run_id}"}):
             for dead in fail_dead_runs(instance, scope, by=f"run {run.run_id}"):
                 plan_context.log.warning(f"marked run {dead.run_id} failed: its process is gone")

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster._core.execution.job_execution_result import JobExecutionResult
 
+from pipelines.celery_app import broker_address
 from pipelines.defs.locking import run_locked_executor
 from pipelines.liveness import PID_TAG
 from pipelines.locks import LockBusyError, run_lock
@@ -242,6 +243,37 @@ def test_workers_stop_lets_the_running_step_finish_and_report(
     assert "Got shutdown from remote" in (worker_folder(env) / "worker-0.log").read_text(
         errors="replace"
     )
+
+
+@pytest.mark.timeout(120)
+def test_a_celery_run_with_no_worker_on_its_queue_fails_at_once_with_one_line(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = f"ogp-t{run_id}-none"
+    monkeypatch.setenv("OGP_CELERY_QUEUE", queue)
+    get_settings.cache_clear()
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as dagster:
+        result = dg.execute_job(
+            dg.reconstructable(celery_probe_job),
+            instance=dagster,
+            tags={"dagster/partition": "tcelery"},
+            run_config=CELERY_RUN_CONFIG,
+            raise_on_error=False,
+        )
+        logs = dagster.all_logs(result.run_id)
+    assert not result.success
+    [failure] = [log for log in logs if log.dagster_event and log.dagster_event.is_run_failure]
+    error = failure.dagster_event.event_specific_data.error  # type: ignore[union-attr]
+    assert error is not None
+    assert error.cls_name == "NoWorkerError"
+    assert error.message.strip() == (
+        f"pipelines.celery_app.NoWorkerError: no Celery worker takes steps from queue {queue} on "
+        f"{broker_address(get_settings())}: start `ogp workers`"
+    )
+    assert not [log for log in logs if "Submitting celery task" in log.message]  # none sent
 
 
 def generic(text: str, agency: str) -> str:
