@@ -14,12 +14,14 @@ not exited within ``--timeout`` (its step then goes back to the queue); ``--stat
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from pipelines.settings import Settings, get_settings
 
 EXIT_BROKER_DOWN = 1
 EXIT_NOT_STARTED = 1
+MAX_WORKERS = 64  # one machine's share; more machines run `ogp workers` each
 
 
 def _error(message: str, code: int) -> typer.Exit:
@@ -130,9 +133,11 @@ def check_broker(settings: Settings) -> None:
         ) from None
 
 
-def _start(worker: Worker) -> int:
+def _start(worker: Worker) -> tuple[int, int]:
+    """Start the worker; its pid and the size its log had (readiness is read after it)."""
     worker.folder.mkdir(parents=True, exist_ok=True)
     with worker.log.open("ab") as log:
+        offset = log.tell()
         process = subprocess.Popen(
             worker.command(),
             stdin=subprocess.DEVNULL,
@@ -143,7 +148,7 @@ def _start(worker: Worker) -> int:
             preexec_fn=_default_signals,
         )
     worker.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
-    return process.pid
+    return process.pid, offset
 
 
 def _default_signals() -> None:
@@ -192,10 +197,10 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def wait_ready(workers: list[Worker], settings: Settings, timeout: float) -> list[str]:
+def wait_ready(workers: Mapping[Worker, int], settings: Settings, timeout: float) -> list[str]:
     """Wait until every worker answers a ping through the broker, or has logged that it is
     ready (a solo worker already executing a queued step answers no ping until that step is
-    done); the names that never did."""
+    done); the names that never did. ``workers`` maps each to its log's size at its start."""
     from pipelines.celery_app import make_worker_app
 
     app = make_worker_app(settings)
@@ -205,27 +210,50 @@ def wait_ready(workers: list[Worker], settings: Settings, timeout: float) -> lis
     while waiting and time.monotonic() < deadline:
         if any(nodes[node].pid() is None for node in waiting):
             break  # one exited: it will never answer
-        waiting = {node for node in waiting if f"{node} ready." not in _tail(nodes[node].log, 200)}
+        waiting = {
+            node
+            for node in waiting
+            if f"{node} ready." not in _tail(nodes[node].log, 200, workers[nodes[node]])
+        }
         if waiting:
             for reply in app.control.ping(destination=sorted(waiting), timeout=1.0) or []:
                 waiting -= set(reply)
     return sorted(waiting)
 
 
-def _tail(path: Path, lines: int = 5) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+def _tail(path: Path, lines: int = 5, offset: int = 0) -> str:
+    """The last ``lines`` of ``path`` written after its first ``offset`` bytes."""
+    with contextlib.suppress(OSError), path.open("rb") as log:
+        log.seek(offset)
+        return "\n".join(log.read().decode(errors="replace").splitlines()[-lines:])
     return ""
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One `ogp workers` at a time per run dir (two concurrent `-n 2` give two workers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def workers(
     count: int = typer.Option(
-        2, "-n", "--count", min=0, help="How many workers to keep running (one step each)."
+        2,
+        "-n",
+        "--count",
+        min=0,
+        max=MAX_WORKERS,
+        help="How many workers to keep running (one step each).",
     ),
     stop: bool = typer.Option(False, "--stop", help="Stop every worker, by PID."),
     status: bool = typer.Option(False, "--status", help="List the workers and exit."),
     timeout: float = typer.Option(
-        120.0, "--timeout", help="Seconds to wait for a worker to start, or to finish its step."
+        120.0,
+        "--timeout",
+        min=1.0,
+        help="Seconds to wait for a worker to start, or to finish its step.",
     ),
 ) -> None:
     """Start (idempotent), stop or list the Celery workers executing the steps of runs that use
@@ -233,6 +261,20 @@ def workers(
     says otherwise."""
     settings = get_settings()
     folder = run_dir(settings)
+    try:
+        with _locked(folder):
+            _workers(settings, folder, count, stop=stop, status=status, timeout=timeout)
+    except OSError as error:  # the build folder is a file, unwritable, full...
+        where = error.filename or folder
+        raise _error(
+            f"cannot use the workers' run dir {folder} ({where}: {error.strerror or error})",
+            EXIT_NOT_STARTED,
+        ) from None
+
+
+def _workers(
+    settings: Settings, folder: Path, count: int, *, stop: bool, status: bool, timeout: float
+) -> None:
     if status:
         _status(folder)
         return
@@ -254,19 +296,19 @@ def workers(
             pid = _stop(worker, timeout, settings)
             if pid is not None:
                 typer.echo(f"stopped worker {worker.index} (pid {pid}): beyond -n {count}")
-    started: list[Worker] = []
+    started: dict[Worker, int] = {}
     for index in range(count):
         worker = Worker(folder, index)
         pid = worker.pid()
         if pid is not None:
             typer.echo(f"worker {index} already running (pid {pid})")
             continue
-        typer.echo(f"started worker {index} (pid {_start(worker)}), log {worker.log}")
-        started.append(worker)
+        pid, started[worker] = _start(worker)
+        typer.echo(f"started worker {index} (pid {pid}), log {worker.log}")
     silent = wait_ready(started, settings, timeout) if started else []
     if silent:
         failed = [w for w in started if host_of(w) in silent]
-        detail = "; ".join(f"worker {w.index}: {_tail(w.log, 3)}" for w in failed)
+        detail = "; ".join(f"worker {w.index}: {_tail(w.log, 3, started[w])}" for w in failed)
         raise _error(f"{len(silent)} worker(s) did not start: {detail}", EXIT_NOT_STARTED)
     typer.echo(f"{count} worker(s) on {broker_address(settings)}, run dir {folder}")
 

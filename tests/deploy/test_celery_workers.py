@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,46 @@ def test_workers_start_once_shrink_stop_and_list_by_pid(
     assert alive(os.getpid())
     assert again.stdout.strip() == "no worker was running"
     assert ogp_workers(env, "--status").stdout.startswith("no workers")
+
+
+def test_two_concurrent_starts_give_the_asked_number_of_workers(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-race")
+    env = dict(os.environ)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            done = list(pool.map(lambda _: ogp_workers(env, "-n", "2"), range(2)))
+        assert [d.returncode for d in done] == [0, 0], [d.stdout + d.stderr for d in done]
+        outputs = "".join(d.stdout for d in done)
+        assert outputs.count("started worker") == 2, outputs  # one start each, the other waited
+        assert outputs.count("already running") == 2, outputs
+        assert sorted(live_pids(env)) == [0, 1]
+        assert len(set(live_pids(env).values())) == 2
+    finally:
+        stopped = ogp_workers(env, "--stop", "--timeout", "30")
+    assert stopped.returncode == 0, stopped.stderr
+    assert live_pids(env) == {}
+
+
+@pytest.mark.parametrize("args", [["-n", "65"], ["-n", "-1"], ["--timeout", "0"]])
+def test_out_of_range_counts_and_timeouts_are_refused(args: list[str]) -> None:
+    done = ogp_workers(os.environ, *args)
+    assert done.returncode == 2, done.stdout + done.stderr  # a usage error
+    assert "Invalid value" in done.stderr
+    assert not list(worker_folder(os.environ).glob("worker-*.pid"))
+
+
+def test_a_build_folder_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.write_text("not a folder\n")
+    for args in (["-n", "1"], ["--status"], ["--stop"]):
+        done = ogp_workers({**os.environ, "OGP_BUILD_DIR": str(build)}, *args)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert lines[0].startswith(f"error / ข้อผิดพลาด: cannot use the workers' run dir {build}/")
+        assert "Traceback" not in done.stderr
+    assert build.read_text() == "not a folder\n"
