@@ -24,12 +24,25 @@ def _redacting_excepthook(kind: type[BaseException], error: BaseException, tb: A
 
 # A dataset contract that cannot be used is a configuration error, like an unusable token.
 EXIT_UNUSABLE_CONTRACT = 2
+# A setting (an OGP_* variable) that is not valid: the command could not start.
+EXIT_BAD_SETTING = 1
+
+
+def _setting_errors(error: Any) -> str:
+    """Each invalid setting as its variable and what it should be; never the value given (a
+    URL may hold a password)."""
+    return "; ".join(
+        f"OGP_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)
+    )
 
 
 class _RedactingTyper(typer.Typer):
     """Typer installs its own excepthook on every call; this one replaces it on the way out."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
         from pipelines.contracts.loader import SpecError
 
         try:
@@ -37,6 +50,12 @@ class _RedactingTyper(typer.Typer):
         except SpecError as error:  # a contract no command can use: one line, no traceback
             sys.stderr.write(f"error / ข้อผิดพลาด: {error}\n")
             raise SystemExit(EXIT_UNUSABLE_CONTRACT) from None
+        except ValidationError as error:
+            if error.title != "Settings":  # not the OGP_* settings: a bug, with its traceback
+                sys.excepthook = _redacting_excepthook
+                raise
+            sys.stderr.write(f"error / ข้อผิดพลาด: invalid setting {_setting_errors(error)}\n")
+            raise SystemExit(EXIT_BAD_SETTING) from None
         except Exception:
             sys.excepthook = _redacting_excepthook
             raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from tests.conftest import Portal
 
-from .celery_workers import live_pids, ogp_workers, running_workers, worker_folder
+from .celery_workers import BIN, live_pids, ogp_workers, running_workers, worker_folder
 
 
 def _free_port() -> int:
@@ -132,3 +133,20 @@ def test_a_build_folder_that_is_a_file_is_one_line(tmp_path: Path) -> None:
         assert lines[0].startswith(f"error / ข้อผิดพลาด: cannot use the workers' run dir {build}/")
         assert "Traceback" not in done.stderr
     assert build.read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize("command", [["run"], ["workers", "--status"]])
+def test_an_invalid_setting_is_one_line_naming_the_variable_and_the_allowed_values(
+    command: list[str],
+) -> None:
+    broker = "redis://:s3cret-broker-password@127.0.0.1:1/3"
+    env = {**os.environ, "OGP_EXECUTOR": "bogus", "OGP_CELERY_BROKER_URL": broker}
+    done = subprocess.run(
+        [str(BIN / "ogp"), *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "error / ข้อผิดพลาด: invalid setting OGP_EXECUTOR: "
+        "Input should be 'multiprocess', 'in_process' or 'celery'"
+    ]
+    assert "bogus" not in done.stderr  # the value is not echoed: another might be a secret
