@@ -17,6 +17,7 @@ import dagster as dg
 import pytest
 
 from pipelines.liveness import PID_TAG
+from pipelines.locks import hold, lock_path
 from pipelines.settings import REPO_ROOT
 
 from .conftest import SandboxFactory
@@ -177,28 +178,33 @@ def test_the_daemon_fails_killed_runs_and_starts_the_agencys_next_run(
         sandbox,
         daemon_log,
     )
+    # the test holds the agency's procurement writer lock: the first run waits on it inside a
+    # step, so it is still running when the second is queued and when its worker is killed
+    held = hold(lock_path(agency, "procurement", Path(sandbox.env["OGP_DATA_DIR"])), wait_s=0)
     try:
-        # 1. a run launched through the queue: SIGKILL its run worker mid-run
-        first = launch(sandbox, agency, tmp_path / "launch.log")
+        with held:
+            # 1. a run launched through the queue: SIGKILL its run worker mid-run
+            first = launch(sandbox, agency, tmp_path / "launch.log")
 
-        def worker_pid() -> int | None:
-            run = run_record(sandbox, first)
-            if run is None or PID_TAG not in run.tags:
-                return None
-            with instance(sandbox) as dagster:
-                return int(run.tags[PID_TAG]) if has_started_a_step(dagster, first) else None
+            def worker_pid() -> int | None:
+                run = run_record(sandbox, first)
+                if run is None or PID_TAG not in run.tags:
+                    return None
+                with instance(sandbox) as dagster:
+                    return int(run.tags[PID_TAG]) if has_started_a_step(dagster, first) else None
 
-        pid = wait_for("the launched run to start a step", worker_pid, 600)
-        second = launch(sandbox, agency, tmp_path / "launch.log")
-        # the queue holds the agency's second run while the first is running
-        assert status(sandbox, second) == dg.DagsterRunStatus.QUEUED
-        os.kill(pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        wait_for(
-            "the killed run to be marked failed",
-            lambda: status(sandbox, first) == dg.DagsterRunStatus.FAILURE,
-            180,
-        )
+            pid = wait_for("the launched run to start a step", worker_pid, 600)
+            second = launch(sandbox, agency, tmp_path / "launch.log")
+            # the queue holds the agency's second run while the first is running
+            assert status(sandbox, second) == dg.DagsterRunStatus.QUEUED
+            assert status(sandbox, first) == dg.DagsterRunStatus.STARTED
+            os.kill(pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            wait_for(
+                "the killed run to be marked failed",
+                lambda: status(sandbox, first) == dg.DagsterRunStatus.FAILURE,
+                180,
+            )
         print(f"run worker killed -> run failed: {time.monotonic() - killed_at:.1f} s")
         wait_for(
             "the agency's next run to finish",
