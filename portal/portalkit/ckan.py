@@ -14,7 +14,7 @@ from pathlib import Path
 from string import Template
 
 from .postgres import CKAN_DB, CKAN_USER, DATASTORE_DB, DATASTORE_RO_USER, Postgres
-from .procs import read_pid, run, spawn, stop_pid, wait_for
+from .procs import read_pid, run, start_service, stop_pid
 from .settings import PORTAL_SRC, REPO_ROOT, PortalError, Secrets, Settings, write_private
 
 ADMIN_USER = "ogp_admin"
@@ -270,37 +270,28 @@ class Ckan:
     def start(self, fingerprint: str) -> None:
         s = self.settings
         self.config_stamp.unlink(missing_ok=True)
-        with self.log_file.open("a") as log:
-            # -r: no reloader, -D: no debugger (both would fork or expose a console); -t threads
-            proc = spawn(
-                [
-                    self.exe,
-                    "-c",
-                    str(s.ckan_ini),
-                    "run",
-                    "-H",
-                    "127.0.0.1",
-                    "-p",
-                    str(s.ckan_port),
-                    "-r",
-                    "-D",
-                    "-t",
-                ],
-                log=log,
-                cwd=s.home,
-            )
-        self.pid_file.write_text(f"{proc.pid}\n")
-        try:
-            wait_for(
-                self.healthy,
-                timeout=180,
-                what="CKAN",
-                alive=lambda: proc.poll() is None,
-                interval=0.5,
-            )
-        except PortalError as exc:
-            tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-30:])
-            raise PortalError(f"{exc}\n--- last lines of {self.log_file} ---\n{tail}") from exc
+        # -r: no reloader, -D: no debugger (both would fork or expose a console); -t threads
+        start_service(
+            [
+                self.exe,
+                "-c",
+                str(s.ckan_ini),
+                "run",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(s.ckan_port),
+                "-r",
+                "-D",
+                "-t",
+            ],
+            what="CKAN",
+            log_file=self.log_file,
+            pid_file=self.pid_file,
+            cwd=s.home,
+            ready=lambda _pid: self.healthy(),
+            timeout=180,
+        )
         self.config_stamp.write_text(f"{fingerprint}\n")
 
     def stop(self) -> None:

@@ -206,3 +206,33 @@ def wait_for(
             raise PortalError(f"{what}: the process exited during start-up")
         time.sleep(interval)
     raise PortalError(f"{what}: not ready after {timeout:.0f}s")
+
+
+def start_service(
+    cmd: Sequence[str],
+    *,
+    what: str,
+    log_file: Path,
+    pid_file: Path,
+    cwd: Path,
+    ready: Callable[[int], bool],
+    timeout: float,
+    private: bool = False,
+) -> int:
+    """Start a long-running service, record its pid and wait until ``ready(pid)``; a start that
+    fails carries the last lines of its log. Returns the pid."""
+    with log_file.open("a") as log:
+        proc = spawn(cmd, log=log, cwd=cwd, private=private)
+    pid_file.write_text(f"{proc.pid}\n")
+    try:
+        wait_for(
+            lambda: ready(proc.pid),
+            timeout=timeout,
+            what=what,
+            alive=lambda: proc.poll() is None,
+            interval=0.5,
+        )
+    except PortalError as exc:
+        tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-30:])
+        raise PortalError(f"{exc}\n--- last lines of {log_file} ---\n{tail}") from exc
+    return proc.pid

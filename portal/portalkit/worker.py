@@ -13,8 +13,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from .procs import cmdline, group_members, read_pid, spawn, stop_pid, wait_for
-from .settings import PortalError, Settings
+from .procs import cmdline, group_members, read_pid, start_service, stop_pid
+from .settings import Settings
 
 WORKERS_KEY = b"rq:workers"  # RQ's set of the keys of every registered worker
 
@@ -122,26 +122,17 @@ class Worker:
         s = self.settings
         self.config_stamp.unlink(missing_ok=True)
         self._stop_orphans()
-        with self.log_file.open("a") as log:
-            # private: xloader leaves /tmp/output_<resource id>.csv behind when a COPY fails
-            proc = spawn(
-                [self.exe, "-c", str(s.ckan_ini), "jobs", "worker"],
-                log=log,
-                cwd=s.home,
-                private=True,
-            )
-        self.pid_file.write_text(f"{proc.pid}\n")
-        try:
-            wait_for(
-                lambda: proc.pid in registered_pids(s.redis_port),
-                timeout=120,
-                what="CKAN job worker",
-                alive=lambda: proc.poll() is None,
-                interval=0.5,
-            )
-        except PortalError as exc:
-            tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-30:])
-            raise PortalError(f"{exc}\n--- last lines of {self.log_file} ---\n{tail}") from exc
+        # private: xloader leaves /tmp/output_<resource id>.csv behind when a COPY fails
+        start_service(
+            [self.exe, "-c", str(s.ckan_ini), "jobs", "worker"],
+            what="CKAN job worker",
+            log_file=self.log_file,
+            pid_file=self.pid_file,
+            cwd=s.home,
+            ready=lambda pid: pid in registered_pids(s.redis_port),
+            timeout=120,
+            private=True,
+        )
         self.config_stamp.write_text(f"{fingerprint}\n")
 
     def stop(self) -> None:

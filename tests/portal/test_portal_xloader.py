@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -31,27 +29,12 @@ from pipelines.settings import REPO_ROOT, get_settings
 sys.path.insert(0, str(REPO_ROOT / "portal"))
 from portalkit.procs import group_members
 
+from tests.portal.test_portalctl import free_port, portalctl
 from tests.publish.publish_samples import procurement_table, sample_agency
 
 PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-def portalctl(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(PORTALCTL), command],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **env},
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def extensions(url: str) -> list[str]:
@@ -128,11 +111,11 @@ def test_without_xloader_the_fallback_builds_the_same_table_and_with_it_one_work
     try:
         # 1. without xloader: no plugin, no worker
         off = {**env, "OGP_PORTAL_XLOADER": "0"}
-        up = portalctl("up", off)
+        up = portalctl("up", **off)
         assert up.returncode == 0, up.stderr[-2000:]
         assert "xloader" not in extensions(url)
         assert worker_pids(home) == set()
-        status = portalctl("status", off)
+        status = portalctl("status", **off)
         assert status.returncode == 0, status.stdout
         assert "off (OGP_PORTAL_XLOADER=0)" in status.stdout
 
@@ -154,28 +137,28 @@ def test_without_xloader_the_fallback_builds_the_same_table_and_with_it_one_work
 
         # 2. with xloader: one worker, reused by a second `up`, stopped by `down`
         on = {**env, "OGP_PORTAL_XLOADER": "1"}
-        up = portalctl("up", on)
+        up = portalctl("up", **on)
         assert up.returncode == 0, up.stderr[-2000:]
         assert "xloader" in extensions(url)
         [pid] = worker_pids(home)
         assert (home / "run" / "worker.pid").read_text().strip() == pid
-        again = portalctl("up", on)
+        again = portalctl("up", **on)
         assert again.returncode == 0, again.stderr[-2000:]
         assert "already up" in again.stdout
         assert worker_pids(home) == {pid}
-        assert "worker     ok" in portalctl("status", on).stdout
+        assert "worker     ok" in portalctl("status", **on).stdout
 
         # 3. a worker killed with -9: status says so, `up` starts one worker and no orphan of
         # the killed one (RQ's scheduler) is left running beside it
         os.kill(int(pid), signal.SIGKILL)
-        assert portalctl("status", on).returncode == 1
-        up = portalctl("up", on)
+        assert portalctl("status", **on).returncode == 1
+        up = portalctl("up", **on)
         assert up.returncode == 0, up.stderr[-2000:]
         [new] = worker_pids(home)
         assert new != pid
         assert group_members(int(pid), f"{home}/ckan.ini") == []
     finally:
-        down = portalctl("down", env)
+        down = portalctl("down", **env)
     assert down.returncode == 0, down.stderr[-2000:]
     deadline = time.monotonic() + 30  # a hang guard: SIGTERM, then SIGKILL after 20 s
     while worker_pids(home) and time.monotonic() < deadline:
