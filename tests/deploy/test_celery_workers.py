@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.commands.workers import Worker, host_of
 from tests.conftest import Portal
 
 from .celery_workers import BIN, live_pids, ogp_workers, running_workers, worker_folder
@@ -150,3 +151,32 @@ def test_an_invalid_setting_is_one_line_naming_the_variable_and_the_allowed_valu
         "Input should be 'multiprocess', 'in_process' or 'celery'"
     ]
     assert "bogus" not in done.stderr  # the value is not echoed: another might be a secret
+
+
+def test_readiness_is_read_from_this_start_not_from_an_older_log_line(
+    ckan_portal: Portal,  # the portal's Redis is the broker
+    run_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a worker that stays alive without ever becoming ready: it sleeps before Celery starts
+    (tmp_path / "sitecustomize.py").write_text(
+        "import pathlib, time\n"
+        "argv = pathlib.Path('/proc/self/cmdline').read_bytes().split(b'\\0')\n"
+        "if b'celery' in argv and b'worker' in argv:\n"
+        "    time.sleep(60)\n"
+    )
+    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-ready")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    folder = worker_folder(env)
+    folder.mkdir(parents=True)
+    node = host_of(Worker(folder, 0))
+    (folder / "worker-0.log").write_text(f"[earlier] {node} ready.\n")  # a previous start's
+    try:
+        done = ogp_workers(env, "-n", "1", "--timeout", "3")
+    finally:
+        stopped = ogp_workers(env, "--stop", "--timeout", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 worker(s) did not start" in done.stderr
+    assert stopped.returncode == 0, stopped.stderr
+    assert live_pids(env) == {}
