@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 class RunLockedExecutor(dg.Executor):
     """Runs the plan with ``inner`` while holding the run's agency lock."""
 
-    def __init__(self, inner: dg.Executor) -> None:
+    def __init__(self, inner: dg.Executor, before_run: Callable[[], None] | None = None) -> None:
         self.inner = inner
+        self.before_run = before_run  # e.g. fail now when no Celery worker would take a step
 
     def __getattr__(self, name: str) -> Any:
         # what an executor's own loop reads from the plan's executor (dagster-celery: app_args)
@@ -65,10 +66,8 @@ class RunLockedExecutor(dg.Executor):
         instance = plan_context.instance
         instance.add_run_tags(run.run_id, worker_tags(run.run_id))
         scope = run_scope(run.tags)
-        if type(self.inner).__name__ == "CeleryExecutor":  # fail now, not wait for ever
-            from pipelines.celery_app import require_worker
-
-            require_worker(get_settings())
+        if self.before_run is not None:
+            self.before_run()
         with run_lock(scope, owner={"run": f"{run.job_name} run {run.run_id}"}):
             for dead in fail_dead_runs(instance, scope, by=f"run {run.run_id}"):
                 plan_context.log.warning(f"marked run {dead.run_id} failed: its process is gone")
@@ -112,10 +111,15 @@ def run_locked_executor(init_context: dg.InitExecutorContext) -> dg.Executor:
     (pipelines/locks.py)."""
     config = init_context.executor_config
     if CELERY in config:
-        from pipelines.celery_app import celery_executor
+        from pipelines.celery_app import celery_executor, require_worker
 
         retries = RetryMode.from_config(config[CELERY]["retries"])  # type: ignore[index]
-        return RunLockedExecutor(celery_executor(retries or RetryMode.DISABLED))
+        settings = get_settings()
+        return RunLockedExecutor(
+            celery_executor(retries or RetryMode.DISABLED, settings),
+            # fail at the start, not wait for ever, when no worker takes the queue
+            before_run=lambda: require_worker(settings),
+        )
     return RunLockedExecutor(DEFAULT_EXECUTOR.executor_creation_fn(init_context))  # type: ignore[misc]
 
 

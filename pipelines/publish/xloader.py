@@ -299,11 +299,10 @@ def _table_state(client: CKANClient, resource_id: str) -> tuple[int | None, list
 def _inexact(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Text cells the CSV does not carry exactly: neutralised for spreadsheets, or holding a
     CR. (Empty text stays null, as COPY reads it: the CSV cannot tell the two apart either.)"""
-    mask = pc.starts_with(column, FORMULA_TRIGGERS[0])
-    for trigger in FORMULA_TRIGGERS[1:]:
+    # xloader re-reads the file with universal newlines: a CR anywhere in a cell becomes LF
+    mask = pc.match_substring(column, "\r")
+    for trigger in FORMULA_TRIGGERS:
         mask = pc.or_(mask, pc.starts_with(column, trigger))
-    # xloader re-reads the file with universal newlines: a CR inside a cell becomes LF
-    mask = pc.or_(mask, pc.match_substring(column, "\r"))
     return pc.fill_null(mask, False)
 
 
@@ -317,8 +316,6 @@ def _fix_exact_values(
         for name in table.column_names
         if pa.types.is_string(table[name].type) or pa.types.is_large_string(table[name].type)
     }
-    if not masks:
-        return 0
     rows: dict[int, dict[str, Any]] = {}
     for name, mask in masks.items():
         positions = pc.indices_nonzero(mask).to_pylist()
@@ -328,8 +325,9 @@ def _fix_exact_values(
         for position, value in zip(positions, values, strict=True):
             rows.setdefault(position, {"_id": position + 1})[name] = value
     records = [rows[position] for position in sorted(rows)]
-    if records:
-        _restore_full_text_trigger(client, resource_id, status)
+    if not records:
+        return 0
+    _restore_full_text_trigger(client, resource_id, status)
     for start in range(0, len(records), FIX_BATCH_ROWS):
         client.call(
             "datastore_upsert",
@@ -341,6 +339,5 @@ def _fix_exact_values(
                 "calculate_record_count": False,
             },
         )
-    if records:
-        log.info("%s: %d rows set to their exact text after the COPY", resource_id, len(records))
+    log.info("%s: %d rows set to their exact text after the COPY", resource_id, len(records))
     return len(records)

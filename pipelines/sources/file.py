@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import stat
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from pipelines.contracts import FileSource
@@ -45,6 +48,49 @@ def matching_files(pattern: str, base_dir: Path = REPO_ROOT) -> list[Path]:
         for p in _entries(pattern, base_dir)
         if refusal(p) is None and stat.S_ISREG(p.lstat().st_mode)
     ]
+
+
+_GLOB_MAGIC = re.compile(r"[*?[]")
+Listing = list[tuple[str, int, int]]  # (path, size, mtime_ns) of each file, sorted by path
+
+
+class DropFolders:
+    """Each drop folder read once per sensor tick (one ``scandir``, sizes and mtimes from its
+    entries), then matched against every family's file pattern: a national registry has
+    8,000+ folders and six file families, and a glob per family and agency walks and stats
+    the folder's path again each time (bench/national: 8 s a tick at 8,317 agencies).
+
+    Gives what :func:`matching_files` gives: regular files only (no links, FIFOs, devices,
+    folders), no hidden names, sorted by path. A pattern with a wildcard in its folder part is
+    globbed as before."""
+
+    def __init__(self, base_dir: Path = REPO_ROOT) -> None:
+        self.base_dir = base_dir
+        self._folders: dict[str, list[tuple[str, str, int, int]]] = {}
+
+    def files(self, pattern: str) -> Listing:
+        folder, name = os.path.split(pattern)
+        if not name or _GLOB_MAGIC.search(folder):
+            found = [(p, p.lstat()) for p in matching_files(pattern, self.base_dir)]
+            return [(str(p), info.st_size, info.st_mtime_ns) for p, info in found]
+        entries = self._folders.get(folder)
+        if entries is None:
+            entries = self._folders[folder] = self._read(folder)
+        return [(path, size, mtime) for n, path, size, mtime in entries if fnmatchcase(n, name)]
+
+    def _read(self, folder: str) -> list[tuple[str, str, int, int]]:
+        directory = self.base_dir / folder  # an absolute folder stays as it is
+        try:
+            with os.scandir(directory) as found:
+                entries = [
+                    (entry.name, str(directory / entry.name), info.st_size, info.st_mtime_ns)
+                    for entry in found
+                    if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
+                    for info in [entry.stat(follow_symlinks=False)]
+                ]
+        except OSError:  # missing, not a folder, unreadable, or a file gone while listed:
+            return []  # no drop to see, as the former glob saw none (the pull step reports)
+        return sorted(entries, key=lambda entry: entry[1])
 
 
 def pull(
