@@ -21,6 +21,7 @@ from pipelines.contracts.derived import contract_problems
 from pipelines.contracts.models import Agency, DatasetSpec
 from pipelines.schema_types import UnsupportedTypeError, check_field_type, field_type
 from pipelines.settings import get_settings
+from pipelines.yaml_text import load_yaml
 
 SPEC_FILE = "dataset.yaml"
 AGENCY_REGISTRY = Path("agencies") / "agencies.csv"
@@ -42,7 +43,7 @@ def _datasets_dir(datasets_dir: Path | None) -> Path:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(document)"

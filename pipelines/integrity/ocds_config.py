@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from pipelines.settings import get_settings
+from pipelines.yaml_text import load_yaml
 
 OcdsMethod = Literal["open", "selective", "limited", "direct"]
 TenderStatus = Literal[
@@ -109,7 +109,7 @@ def load_ocds_config(path: Path | None = None) -> OcdsConfig:
     """Read the mapping; a bad file raises naming the file and the field."""
     path = path or default_config_path()
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = load_yaml(handle)
     try:
         return OcdsConfig.model_validate(raw)
     except ValueError as error:

@@ -22,7 +22,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipelines.integrity.flags import CHECKS
@@ -35,6 +34,7 @@ from pipelines.integrity.flags.inputs import (
 from pipelines.integrity.flags.quartiles import MACROS
 from pipelines.integrity.ocds_config import load_ocds_config
 from pipelines.settings import get_settings
+from pipelines.yaml_text import load_yaml
 
 FLAGS_SCHEMA = pa.schema(
     [
@@ -117,7 +117,7 @@ def load_flag_specs(path: Path | None = None) -> tuple[FlagSpec, ...]:
     """The flags defined in red_flags.yaml; a bad file raises naming the file."""
     path = path or default_specs_path()
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = load_yaml(handle)
     try:
         return RedFlagsConfig.model_validate(raw).flags
     except ValueError as error:

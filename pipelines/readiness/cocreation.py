@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.readiness.facts import PortalSnapshot
 from pipelines.readiness.figures import Figure, figure, register_prefix, share
 from pipelines.readiness.published import PublishedRows, as_date, as_int, published_rows
+from pipelines.yaml_text import load_yaml
 
 FAMILY = "forum_meetings"
 COLUMNS = (
@@ -116,7 +116,7 @@ class StandardResult(_Model):
 def load_standards(ogp_dir: Path) -> CocreationStandards:
     """The standards file; an unknown ``assess`` name is refused with the file named."""
     path = ogp_dir / STANDARDS_FILE
-    standards = CocreationStandards.model_validate(yaml.safe_load(path.read_text("utf-8")))
+    standards = CocreationStandards.model_validate(load_yaml(path.read_text("utf-8")))
     for standard in standards.standards:
         for requirement in standard.requirements:
             if requirement.assess not in {*ASSESSORS, *BUILT_IN}:

@@ -15,10 +15,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipelines.thai import FISCAL_YEAR_FIRST_MONTH, fiscal_year
+from pipelines.yaml_text import load_yaml
 
 RULES_FILE = "timeliness.yaml"
 
@@ -74,7 +74,7 @@ class TimelinessRules(_Model):
 
 def load_rules(ogp_dir: Path) -> TimelinessRules:
     path = ogp_dir / RULES_FILE
-    return TimelinessRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return TimelinessRules.model_validate(load_yaml(path.read_text(encoding="utf-8")))
 
 
 def record_date(value: object, kind: ContentKind) -> dt.date:

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipelines.yaml_text import compose_yaml, load_yaml
+
 
 class MethodologyError(ValueError):
     """A methodology, inputs or commitments file is missing, malformed or inconsistent."""
@@ -24,13 +26,13 @@ def load_model(path: Path, model: type[M]) -> M:
     except OSError as exc:
         raise MethodologyError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
-        document = yaml.safe_load(text)
-        root = yaml.compose(text)
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         raise MethodologyError(f"{path}: not valid YAML: {exc}") from exc
     try:
         return model.model_validate(document)
     except ValidationError as exc:
+        root = compose_yaml(text)  # the lines of the fields at fault
         problems = [_describe(path, root, error) for error in exc.errors()]
         raise MethodologyError("\n".join(problems)) from exc
 
@@ -39,7 +41,7 @@ def locate(path: Path, loc: Sequence[str | int]) -> str:
     """``file:line`` of the YAML node at ``loc`` in a file that has loaded (``file`` alone when
     the node cannot be found)."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
+        root = compose_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return str(path)
     line = _line_of(root, loc)
