@@ -4,10 +4,14 @@ but the tests marked exclusive, which run alone afterwards."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from pipelines.settings import get_settings
 from tests.conftest import REPO_ROOT, SHARED_FOLDERS, needed_marks
@@ -24,23 +28,60 @@ SANDBOX_TEST = "tests/deploy/test_postgres_instance.py"
 OFFLINE_TEST = "tests/integrity/test_offline_run.py"
 
 
-def collected(*args: str) -> set[str]:
-    """Node ids pytest selects for ``args`` (collection only, nothing runs)."""
-    return set(collected_in_order(*args))
+# Printed for each collected test, in the order pytest would run them (after tests/conftest.py
+# has marked and ordered them): what `-m` selects on.
+MARKS_PROBE = """
+import json
 
 
-def collected_in_order(*args: str) -> list[str]:
-    """Node ids pytest selects for ``args``, in the order it would run them."""
+def pytest_collection_finish(session):
+    for item in session.items:
+        marks = sorted({mark.name for mark in item.iter_markers()})
+        print("MARKS " + json.dumps([item.nodeid, marks]))
+"""
+
+
+@dataclass(frozen=True)
+class Collection:
+    """The tests of some files, in run order, with their marks: one `pytest --collect-only`."""
+
+    marks: dict[str, set[str]]
+
+    def selected(self, mark: str) -> set[str]:
+        return {test for test, marks in self.marks.items() if mark in marks}
+
+    def unmarked(self, *marks: str) -> set[str]:
+        return {test for test, names in self.marks.items() if not names & set(marks)}
+
+    def in_order(self, *, without: str) -> list[str]:
+        return [test for test, marks in self.marks.items() if without not in marks]
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory: pytest.TempPathFactory) -> Collection:
+    """PORTALCTL_TESTS, the publish tests, OFFLINE_TEST and SANDBOX_TEST (collected last),
+    collected once (nothing runs) for the tests of this module."""
+    probe = tmp_path_factory.mktemp("probe")
+    (probe / "marks_probe.py").write_text(MARKS_PROBE, encoding="utf-8")
+    files = [PORTALCTL_TESTS, PUBLISH_TEST.split("::")[0], OFFLINE_TEST, SANDBOX_TEST]
+    argv = ["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "marks_probe", *files]
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *argv],
         cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": f"{probe}{os.pathsep}{REPO_ROOT}"},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    assert proc.returncode in (0, 5), proc.stdout + proc.stderr  # 5: every test deselected
-    return [line for line in proc.stdout.splitlines() if "::" in line]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = [
+        json.loads(line.removeprefix("MARKS "))
+        for line in proc.stdout.splitlines()
+        if line.startswith("MARKS ")
+    ]
+    assert found, proc.stdout
+    return Collection({test: set(marks) for test, marks in found})
 
 
 def test_marks_follow_the_fixtures_and_their_closure() -> None:
@@ -51,10 +92,11 @@ def test_marks_follow_the_fixtures_and_their_closure() -> None:
     assert needed_marks(["sandbox"]) == {"slow"}
 
 
-def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only() -> None:
-    files = [PORTALCTL_TESTS, PUBLISH_TEST.split("::")[0]]
-    portal = collected("-m", "portal", *files)
-    unit = collected("-m", "not (portal or browser or slow)", *files)
+def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only(
+    collection: Collection,
+) -> None:
+    portal = collection.selected("portal")  # what `-m portal` selects
+    unit = collection.unmarked("portal", "browser", "slow")  # `-m "not (portal or ...)"`
     assert PORTAL_TEST in portal
     assert PORTAL_TEST not in unit
     assert UNIT_TEST in unit
@@ -63,8 +105,8 @@ def test_a_portal_test_without_an_explicit_mark_is_selected_by_portal_only() -> 
     assert not any(test.startswith(PUBLISH_TEST.split("::")[0]) for test in unit)
 
 
-def test_a_sandbox_pipeline_run_is_slow() -> None:
-    slow = collected("-m", "slow", SANDBOX_TEST, OFFLINE_TEST)
+def test_a_sandbox_pipeline_run_is_slow(collection: Collection) -> None:
+    slow = collection.selected("slow")
     assert f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage" in slow
     assert any(test.startswith(f"{OFFLINE_TEST}::") for test in slow)
 
@@ -81,14 +123,14 @@ OUTAGE_TEST = (
 )
 
 
-def test_the_test_that_kills_the_shared_portal_runs_alone_and_whole_runs_come_first() -> None:
-    files = [PUBLISH_TEST.split("::")[0], SANDBOX_TEST, PORTALCTL_TESTS]
-    parallel = collected("-m", "not exclusive", *files)
-    alone = collected("-m", "exclusive", *files)
+def test_the_test_that_kills_the_shared_portal_runs_alone_and_whole_runs_come_first(
+    collection: Collection,
+) -> None:
+    order = collection.in_order(without="exclusive")  # `-m "not exclusive"`, in run order
+    alone = collection.selected("exclusive")
     assert alone == {OUTAGE_TEST}
-    assert OUTAGE_TEST not in parallel
-    assert PUBLISH_TEST in parallel
-    order = collected_in_order("-m", "not exclusive", *reversed(files))
+    assert OUTAGE_TEST not in order
+    assert PUBLISH_TEST in order
     # The sandbox module is collected last here, yet its whole pipeline run comes before
     # every test that is not slow.
     sandbox_run = order.index(f"{SANDBOX_TEST}::test_agency_job_runs_on_postgres_instance_storage")
@@ -110,35 +152,16 @@ XDIST_RUN = [
 ]
 
 
-def test_an_xdist_group_runs_on_one_worker(tmp_path: Path) -> None:
-    """`--dist loadgroup` keeps a group on one worker, so the demo catalog's `ogp run` (a session
-    fixture shared by a group of tests) runs once. pytest-xdist marks a group by suffixing the
-    node id; with a pytest that ignores the suffix the group is spread over the workers (each
-    worker then runs the whole demo catalog again) and nothing fails: this test does."""
-    (tmp_path / "test_grouped.py").write_text(
-        "import os\n"
-        "import pytest\n\n"
-        'pytestmark = pytest.mark.xdist_group("together")\n\n\n'
-        '@pytest.mark.parametrize("n", range(6))\n'
-        "def test_member(n, request):\n"
-        '    worker = os.environ["PYTEST_XDIST_WORKER"]\n'
-        '    ran = request.config.rootpath / f"ran-{n}"\n'
-        '    ran.write_text(worker + " " + request.node.nodeid)\n',
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        [*XDIST_RUN, "--rootdir", str(tmp_path), str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    ran = [(tmp_path / f"ran-{n}").read_text().split(" ") for n in range(6)]
-    assert {worker for worker, _ in ran} == {ran[0][0]}, ran  # one worker ran the whole group
-    assert all(nodeid.endswith("@together") for _, nodeid in ran), ran
-
+GROUPED_TESTS = (
+    "import os\n"
+    "import pytest\n\n"
+    'pytestmark = pytest.mark.xdist_group("together")\n\n\n'
+    '@pytest.mark.parametrize("n", range(6))\n'
+    "def test_member(n, request):\n"
+    '    worker = os.environ["PYTEST_XDIST_WORKER"]\n'
+    '    ran = request.config.rootpath / f"ran-{n}"\n'
+    '    ran.write_text(worker + " " + request.node.nodeid)\n'
+)
 
 SETUP_COUNTER = """
 import os
@@ -153,10 +176,15 @@ def count(request, name):
 """
 
 
-def test_a_shared_run_and_a_module_fixture_are_set_up_once_across_workers(tmp_path: Path) -> None:
-    """tests/conftest.py groups the users of a whole-run session fixture (`scenario`, two
-    modules) and of a module-scoped fixture, so each is set up once, not once per worker."""
-    (tmp_path / "conftest.py").write_text(
+@pytest.fixture(scope="module")
+def xdist_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One parallel run (3 workers, as `make test`) of generated tests with tests/conftest.py's
+    grouping: a module with an explicit xdist group; a whole-run session fixture (`scenario`)
+    used by two modules, each with a module-scoped fixture. Each test leaves a file saying which
+    worker ran it or set a fixture up; the folder is returned."""
+    root = tmp_path_factory.mktemp("xdist-run")
+    (root / "test_grouped.py").write_text(GROUPED_TESTS, encoding="utf-8")
+    (root / "conftest.py").write_text(
         "from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n"
         + SETUP_COUNTER
         + '\n\n@pytest.fixture(scope="session")\n'
@@ -165,7 +193,7 @@ def test_a_shared_run_and_a_module_fixture_are_set_up_once_across_workers(tmp_pa
         encoding="utf-8",
     )
     for module in ("test_one", "test_two"):
-        (tmp_path / f"{module}.py").write_text(
+        (root / f"{module}.py").write_text(
             "import pytest\n"
             "from conftest import count\n\n\n"
             '@pytest.fixture(scope="module")\n'
@@ -178,15 +206,34 @@ def test_a_shared_run_and_a_module_fixture_are_set_up_once_across_workers(tmp_pa
             encoding="utf-8",
         )
     proc = subprocess.run(
-        [*XDIST_RUN, "--rootdir", str(tmp_path), str(tmp_path)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO_ROOT}"},
+        [*XDIST_RUN, "--rootdir", str(root), str(root)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{REPO_ROOT}"},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "22 passed" in proc.stdout, proc.stdout
+    return root
+
+
+def test_an_xdist_group_runs_on_one_worker(xdist_run: Path) -> None:
+    """`--dist loadgroup` keeps a group on one worker, so the demo catalog's `ogp run` (a session
+    fixture shared by a group of tests) runs once. pytest-xdist marks a group by suffixing the
+    node id; with a pytest that ignores the suffix the group is spread over the workers (each
+    worker then runs the whole demo catalog again) and nothing fails: this test does."""
+    ran = [(xdist_run / f"ran-{n}").read_text().split(" ") for n in range(6)]
+    assert {worker for worker, _ in ran} == {ran[0][0]}, ran  # one worker ran the whole group
+    assert all(nodeid.endswith("@together") for _, nodeid in ran), ran
+
+
+def test_a_shared_run_and_a_module_fixture_are_set_up_once_across_workers(
+    xdist_run: Path,
+) -> None:
+    """tests/conftest.py groups the users of a whole-run session fixture (`scenario`, two
+    modules) and of a module-scoped fixture, so each is set up once, not once per worker."""
     for name in ("scenario", "test_one", "test_two"):
-        setups = (tmp_path / f"setups-{name}").read_text().split()
+        setups = (xdist_run / f"setups-{name}").read_text().split()
         assert len(setups) == 1, (name, setups)

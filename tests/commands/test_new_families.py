@@ -1,7 +1,7 @@
 """The two families added as data only (issue 14 item 5): ``asset_declarations`` and
 ``forum_meetings``.
 
-* each demo drop passes ``ogp validate`` (the installed program) with no invalid row;
+* each demo drop passes ``ogp validate`` (the program's command line) with no invalid row;
 * a declaration of a position whose declarations NACC does not disclose is refused (the row is
   never published) and an address column is never published, whatever it holds;
 * the demo catalog's ``ogp run`` (the ``demo_catalog`` fixture: test agencies sending the
@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from pipelines import thai
 from pipelines.contracts import load_specs
 from pipelines.settings import REPO_ROOT
 from tests.conftest import DEMO_CATALOG_GROUP
-from tests.deploy.sandbox import BIN, FAMILIES, DemoCatalog, RunResult
+from tests.deploy.sandbox import FAMILIES, DemoCatalog, RunResult
 
 pytestmark = [
     pytest.mark.portal,
@@ -89,18 +88,18 @@ DEMO = ("cgd", "pcd", "dla", "rid", "fda", "doh", "obec")  # pcd, dla, fda, doh 
 
 
 def ogp_validate(path: Path, family: str, agency: str) -> tuple[int, dict[str, Any]]:
-    """The installed ``ogp validate --json`` on the checkout's contracts."""
-    argv = [str(BIN / "ogp"), "validate", str(path), "--dataset", family, "--agency", agency]
-    done = subprocess.run(
-        [*argv, "--json"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,  # a hang guard
-        check=False,
-    )
-    assert done.stdout.strip(), done.stderr
-    return done.returncode, json.loads(done.stdout)
+    """``ogp validate --json`` on the checkout's contracts, through the program's own command
+    line in this process (the console script's exit codes are tested in test_validate_exit)."""
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    argv = ["validate", str(path), "--dataset", family, "--agency", agency, "--json"]
+    result = CliRunner().invoke(app, argv)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"ogp validate raised {result.exception!r}") from result.exception
+    assert result.stdout.strip(), result.output
+    return result.exit_code, json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("drop", SENT, ids=lambda d: f"{d.agency}-{d.family}")
