@@ -29,7 +29,7 @@ from pipelines.settings import REPO_ROOT, get_settings
 sys.path.insert(0, str(REPO_ROOT / "portal"))
 from portalkit.procs import group_members
 
-from tests.portal.test_portalctl import free_port, portalctl
+from tests.portal.test_portalctl import portalctl, second_portal_env
 from tests.publish.publish_samples import procurement_table, sample_agency
 
 PORTALCTL = Path(__file__).resolve().parents[2] / "portal" / "portalctl.py"
@@ -93,13 +93,7 @@ def test_without_xloader_the_fallback_builds_the_same_table_and_with_it_one_work
     monkeypatch.setenv("OGP_CKAN_TOKEN", ckan_portal.token)
     monkeypatch.setenv("OGP_XLOADER_MIN_ROWS", "0")  # a few rows: xloader only when asked
     home = service_dir / "portal"
-    env = {
-        "OGP_PORTAL_DIR": str(home),
-        "OGP_PORTAL_VENV": str(ckan_portal.env["ckan_venv"]),
-        "OGP_CKAN_PORT": str(free_port()),
-        "OGP_PG_PORT": str(free_port()),
-        "OGP_REDIS_PORT": str(free_port()),
-    }
+    env = second_portal_env(home, ckan_portal)
     url = f"http://127.0.0.1:{env['OGP_CKAN_PORT']}"
     agency = f"t{uuid.uuid4().hex[:10]}"
     created.extend([("dataset", f"{agency}-procurement"), ("organization", agency)])

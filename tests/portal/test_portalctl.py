@@ -102,32 +102,21 @@ def test_portal_files_are_private(ckan_portal):
     assert json.loads((home / "env.json").read_text())["admin_user"] == "ogp_admin"
 
 
-@pytest.mark.slow  # a whole second CKAN, PostgreSQL and Redis
-@pytest.mark.parametrize("folder_mode", [0o755, 0o700], ids=["open-folder", "private-folder"])
-def test_a_second_portal_comes_up_and_down_leaves_nothing_running(
-    service_dir: Path, ckan_portal, folder_mode: int
-):
-    """A whole portal of its own (sharing the installed CKAN virtualenv): up, healthy, down,
-    and afterwards no process of it is left — PostgreSQL, Redis and CKAN all stopped by PID.
-    A clone in a private folder (root's home is 0700) works too: the postgres service user
-    cannot enter it, so the cluster is kept elsewhere."""
-    service_dir.chmod(folder_mode)
-    home = service_dir / "portal"
-    env = {
+def second_portal_env(home: Path, ckan_portal) -> dict[str, str]:
+    """The settings of a whole portal of its own in ``home``, on free ports (sharing the
+    installed CKAN virtualenv)."""
+    return {
         "OGP_PORTAL_DIR": str(home),
         "OGP_PORTAL_VENV": str(Path(str(ckan_portal.env["ckan_venv"]))),
         "OGP_CKAN_PORT": str(free_port()),
         "OGP_PG_PORT": str(free_port()),
         "OGP_REDIS_PORT": str(free_port()),
     }
-    try:
-        up = portalctl("up", **env)
-        assert up.returncode == 0, up.stderr[-2000:]
-        assert portalctl("status", **env).returncode == 0
-        assert processes_mentioning(str(home)), "the portal's processes should be running"
-    finally:
-        down = portalctl("down", **env)
-    assert down.returncode == 0, down.stderr[-2000:]
+
+
+def assert_down_leaves_nothing_running(home: Path, env: dict[str, str]) -> None:
+    """After `down`: no process of the portal is left -- PostgreSQL, Redis and CKAN all stopped
+    by PID -- nothing listens on its ports, and `status` says it is down."""
     deadline = time.monotonic() + 30
     while processes_mentioning(str(home)) and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -138,6 +127,23 @@ def test_a_second_portal_comes_up_and_down_leaves_nothing_running(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", int(env[name])))  # raises if something still listens
     assert portalctl("status", **env).returncode == 1
+
+
+@pytest.mark.slow  # a whole second CKAN, PostgreSQL and Redis
+def test_a_second_portal_comes_up_and_down_leaves_nothing_running(service_dir: Path, ckan_portal):
+    """A whole portal of its own: up, healthy, down, and afterwards no process of it is left.
+    (A clone in a private folder: test_up_restarts_a_ckan_running_another_configuration.)"""
+    home = service_dir / "portal"
+    env = second_portal_env(home, ckan_portal)
+    try:
+        up = portalctl("up", **env)
+        assert up.returncode == 0, up.stderr[-2000:]
+        assert portalctl("status", **env).returncode == 0
+        assert processes_mentioning(str(home)), "the portal's processes should be running"
+    finally:
+        down = portalctl("down", **env)
+    assert down.returncode == 0, down.stderr[-2000:]
+    assert_down_leaves_nothing_running(home, env)
 
 
 def _portalkit_ckan():
@@ -181,18 +187,16 @@ def _home_title(url: str) -> str:
     return html.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
+@pytest.mark.slow  # a whole second CKAN, PostgreSQL and Redis
 def test_up_restarts_a_ckan_running_another_configuration(service_dir: Path, ckan_portal):
     """A portal whose CKAN was started with another ckan.ini/theme (here: by an older
     portalctl, which left no fingerprint, then with a stale one) is restarted by `up`, once;
-    the next `up` reuses it."""
+    the next `up` reuses it, and `down` leaves nothing running. The clone is in a private
+    folder (root's home is 0700): the postgres service user cannot enter it, so the cluster is
+    kept elsewhere."""
+    service_dir.chmod(0o700)
     home = service_dir / "portal"
-    env = {
-        "OGP_PORTAL_DIR": str(home),
-        "OGP_PORTAL_VENV": str(Path(str(ckan_portal.env["ckan_venv"]))),
-        "OGP_CKAN_PORT": str(free_port()),
-        "OGP_PG_PORT": str(free_port()),
-        "OGP_REDIS_PORT": str(free_port()),
-    }
+    env = second_portal_env(home, ckan_portal)
     url = f"http://127.0.0.1:{env['OGP_CKAN_PORT']}"
     stamp, pid_file = home / "run" / "ckan.config.sha256", home / "run" / "ckan.pid"
     try:
@@ -218,3 +222,4 @@ def test_up_restarts_a_ckan_running_another_configuration(service_dir: Path, cka
         down = portalctl("down", **env)
     assert down.returncode == 0, down.stderr[-2000:]
     assert not stamp.exists()
+    assert_down_leaves_nothing_running(home, env)
