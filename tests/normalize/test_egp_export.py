@@ -2,9 +2,9 @@
 
 * the generator, run as a command, writes what e-GP exports look like (both encodings), the
   same bytes every time;
-* ``ogp validate <export> --dataset procurement`` (the real command) passes it with 0 invalid
-  rows, in cp874 and in UTF-8 with a BOM; an agency name the registry does not know is one
-  error naming the row, the field and the closest registered names;
+* ``ogp validate <export> --dataset procurement`` (its command line, in this process) passes
+  it with 0 invalid rows, in cp874 and in UTF-8 with a BOM; an agency name the registry does
+  not know is one error naming the row, the field and the closest registered names;
 * ``ogp run`` publishes it for its agency against the real local portal: a sandbox
   (tests/deploy/sandbox.py) whose registry has the agency under a test code but its real Thai
   name; the published DataStore rows carry the derived fiscal year and status, the method
@@ -27,7 +27,9 @@ from pathlib import Path
 import ckanapi
 import dagster as dg
 import pytest
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.settings import REPO_ROOT
 from pipelines.thai import parse_date, to_ascii_digits
 from tests.conftest import Portal
@@ -127,15 +129,8 @@ def expected(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
 def test_ogp_validate_passes_the_export_with_no_invalid_row(tmp_path: Path, encoding: str) -> None:
     export = tmp_path / f"egp_{encoding}.csv"
     generate(export, 300, encoding)
-    done = subprocess.run(
-        [str(BIN / "ogp"), "validate", str(export), "--dataset", "procurement", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = CliRunner().invoke(app, ["validate", str(export), "--dataset", "procurement", "--json"])
+    assert done.exit_code == 0, done.output[-3000:]
     report = json.loads(done.stdout)
     assert report["status"] == "passed"
     assert report["counts"]["rows"] == 300
@@ -156,16 +151,10 @@ def test_ogp_validate_names_the_row_of_an_unknown_agency_and_the_closest_names(
     )
     lines[first + 2] = lines[first + 2].replace(DLA, f"{DLA}จังหวัดพิษณุโลก", 1)  # row 4: unknown
     export.write_text("".join(lines), encoding="utf-8-sig")
-    done = subprocess.run(
-        [str(BIN / "ogp"), "validate", str(export), "--dataset", "procurement"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output
+    done = CliRunner().invoke(app, ["validate", str(export), "--dataset", "procurement"])
+    output = done.output
+    assert done.exit_code == 1, output
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
     assert "Traceback" not in output
     assert "50 rows / แถว, 1 invalid" in output
     (line,) = [line for line in output.splitlines() if "type-error" in line]
