@@ -8,6 +8,7 @@ file, row and field, and the others go on. A partition whose agency has sent no 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,12 +16,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.contracts import DatasetSpec, SpecError, load_agencies, load_specs
-from pipelines.normalize.errors import NormalizeError
-from pipelines.normalize.partition import clean
-from pipelines.settings import get_settings
-from pipelines.sources.errors import SourceError
-from pipelines.sources.partition import AwaitingData, land
+if TYPE_CHECKING:
+    from pipelines.contracts import DatasetSpec
+
+# The contracts, sources and normaliser (pandas, pyarrow, pythainlp) are imported by the
+# functions that use them: every `ogp` command loads this module, most never pull.
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ def partitions(
     specs: dict[str, DatasetSpec], family: str | None, agency: str | None
 ) -> list[tuple[DatasetSpec, str | None]]:
     """The selected (spec, agency) pairs; unpartitioned families run once, unless filtered out."""
+    from pipelines.contracts import load_agencies
+
     if family is not None and family not in specs:
         raise typer.BadParameter(
             f"unknown family {family!r}; one of {sorted(specs)}", param_hint="--family"
@@ -65,6 +67,13 @@ def partitions(
 
 
 def run_partition(spec: DatasetSpec, agency: str | None) -> Outcome:
+    from pipelines.contracts import SpecError
+    from pipelines.normalize.errors import NormalizeError
+    from pipelines.normalize.partition import clean
+    from pipelines.settings import get_settings
+    from pipelines.sources.errors import SourceError
+    from pipelines.sources.partition import AwaitingData, land
+
     data_dir = get_settings().data_dir
     try:
         landed = land(spec, agency, data_dir)
@@ -123,6 +132,8 @@ def pull(
     agency: str | None = typer.Option(None, "--agency", help="Only this agency code."),
 ) -> None:
     """Pull sources into the landing area and normalize them to clean tables."""
+    from pipelines.contracts import SpecError, load_specs
+
     console = Console()
     try:
         selected = partitions(load_specs(), family, agency)
