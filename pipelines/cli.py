@@ -43,22 +43,27 @@ class _RedactingTyper(typer.Typer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from pydantic import ValidationError
 
-        from pipelines.contracts.loader import SpecError
-
         try:
             return super().__call__(*args, **kwargs)
-        except SpecError as error:  # a contract no command can use: one line, no traceback
-            sys.stderr.write(f"error / ข้อผิดพลาด: {error}\n")
-            raise SystemExit(EXIT_UNUSABLE_CONTRACT) from None
         except ValidationError as error:
             if error.title != "Settings":  # not the OGP_* settings: a bug, with its traceback
                 sys.excepthook = _redacting_excepthook
                 raise
             sys.stderr.write(f"error / ข้อผิดพลาด: invalid setting {_setting_errors(error)}\n")
             raise SystemExit(EXIT_BAD_SETTING) from None
-        except Exception:
+        except Exception as error:
+            if _is_spec_error(error):  # a contract no command can use: one line, no traceback
+                sys.stderr.write(f"error / ข้อผิดพลาด: {error}\n")
+                raise SystemExit(EXIT_UNUSABLE_CONTRACT) from None
             sys.excepthook = _redacting_excepthook
             raise
+
+
+def _is_spec_error(error: Exception) -> bool:
+    """Whether ``error`` is the contract loader's SpecError. A command that never loaded the
+    loader (and its pandas) cannot have raised one, so it is not imported here."""
+    loader = sys.modules.get("pipelines.contracts.loader")
+    return loader is not None and isinstance(error, loader.SpecError)
 
 
 app = _RedactingTyper(
