@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import pyarrow as pa
@@ -111,6 +112,16 @@ CANDIDATES = "|".join(
 def candidates(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Cells that may hold personal data (a superset; nulls are False)."""
     return pc.fill_null(pc.match_substring_regex(values, CANDIDATES), False)
+
+
+@cache
+def candidate_pattern() -> re.Pattern[str]:
+    """:data:`CANDIDATES` for Python's ``re`` (RE2's ``\\x{HHHH}`` written ``\\UHHHHHHHH``), for
+    a few strings at a time: Arrow compiles the RE2 pattern again on every call (1.4 ms), which
+    a log line or a file name paid each time (0.02 ms here)."""
+    return re.compile(
+        re.sub(r"\\x\{([0-9A-F]+)\}", lambda m: f"\\U{int(m[1], 16):08X}", CANDIDATES)
+    )
 
 
 # --- detection ----------------------------------------------------------------------------------
@@ -360,10 +371,8 @@ def mask_value(kind: Kind, value: str) -> str:
 
 def mask_texts(texts: list[str]) -> list[str]:
     """:func:`mask_text` over many strings (headers, file names), the prefilter first."""
-    if not texts:
-        return []
-    selected = candidates(pa.array(texts, pa.string())).to_pylist()
-    return [mask_text(text) if hit else text for text, hit in zip(texts, selected, strict=True)]
+    pattern = candidate_pattern()
+    return [mask_text(text) if pattern.search(text) else text for text in texts]
 
 
 def mask_text(text: str, found: list[Detection] | None = None, *, numeric: bool = False) -> str:

@@ -10,7 +10,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from stdnum.th import pin
 
-from pipelines.validation.personal_text import candidates, detect, mask_text, normalised
+from pipelines.validation.personal_fold import fold_table
+from pipelines.validation.personal_text import (
+    candidate_pattern,
+    candidates,
+    detect,
+    mask_text,
+    normalised,
+)
 
 from .personal_corpus import corpus
 
@@ -235,3 +242,42 @@ def test_dates_are_not_personal(day: int, month: int, year: int, separator: str)
 @given(st.integers(1, 9), st.text("0123456789", min_size=11, max_size=11))
 def test_juristic_tax_ids_are_public(office: int, rest: str) -> None:
     assert detect(f"0{office}{rest}") == []  # 0 then the registering office's digit
+
+
+# --- the prefilter for a few strings (Python's re) selects what Arrow's RE2 selects -------------
+
+
+def _prefilters(texts: list[str]) -> tuple[list[bool], list[bool]]:
+    arrow = candidates(pa.array(texts, pa.string())).to_pylist()
+    return arrow, [candidate_pattern().search(text) is not None for text in texts]
+
+
+def _every_character_the_fold_reads() -> list[str]:
+    """Each character the fold deletes or reads as a digit, a separator, @ or a letter of "at"
+    or O (the rare ones of :func:`rare_class` and the common ones), alone and between digits."""
+    table = fold_table()
+    wanted = set("0123456789@aAtToO- ./")
+    chars = [chr(code) for code, folded in table.items() if folded == "" or folded in wanted]
+    assert len(chars) > 500  # Thai and full-width digits, zero-width and bidi marks, ...
+    return [form for char in chars for form in (char, f"081{char}2345678", f"a{char}t")]
+
+
+def test_the_two_prefilters_agree_on_the_corpus_and_every_folded_character() -> None:
+    texts = [value.text for value in corpus()]
+    texts += _every_character_the_fold_reads()
+    texts += ["", "plain words", "x" * 5000, "0" * 200, "1 2 3 4 5 6 7 8 9 0 1 2 3", "%40%"]
+    arrow, python = _prefilters(texts)
+    assert sum(arrow) > len(corpus())  # the corpus is all personal data: every value selected
+    assert [t for t, a, p in zip(texts, arrow, python, strict=True) if a != p] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("0123456789๐๕０５@ .-_()[]atATOo%&#;แอท\u200b\n")),
+        max_size=40,
+    )
+)
+def test_the_two_prefilters_agree_on_any_mix_of_what_they_read(text: str) -> None:
+    arrow, python = _prefilters([text])
+    assert arrow == python
