@@ -41,7 +41,8 @@ def test_a_file_name_with_undecodable_bytes_is_masked() -> None:
     name = os.fsdecode(b"081-234-5678\xff.csv")
     assert "\udcff" in name
     [masked] = mask_texts([name])
-    assert "234" not in masked and "081" not in masked
+    assert "234" not in masked
+    assert "081" not in masked
     assert masked.endswith("\udcff.csv")
 
 
