@@ -1,9 +1,8 @@
-"""R13 review: the same prefilter gap in the column guard (``privacy._hits`` selects cells with
-``candidates``): a phone number split by ``&nbsp;`` (text copied from a web page) in a published
-text column is not found, so it is published as it is. ``ogp validate --json`` on a generated
-procurement file: its first row (file row 2) holds the phone with spaces (found today), the
-second (file row 3) the same phone with ``&nbsp;`` (``mask_text`` masks it; the guard never
-looks at the cell)."""
+"""The column guard (``privacy._hits`` selects cells with ``candidates``) finds a phone number
+split by ``&nbsp;`` (text copied from a web page) in a published text column, as it finds one
+split by spaces (a review: it used to be published as written). ``ogp validate --json`` on a
+generated procurement file: file row 2 holds the phone with spaces, row 3 the same phone with
+``&nbsp;``."""
 
 from __future__ import annotations
 

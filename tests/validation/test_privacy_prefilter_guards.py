@@ -1,8 +1,7 @@
-"""R13 review: guards for the Python prefilter of ``mask_texts`` (these pass today).
+"""Guards for the Python prefilter of ``mask_texts`` (a review):
 
-- upper-case percent escapes are selected only by the ``(?i:...)`` group of CANDIDATES; the
-  differential tests in tests/validation/test_privacy_text.py still pass when the translation
-  loses case-insensitivity (their generated alphabet has no E, F, B or C), so this pins it;
+- upper-case percent escapes are selected (the generated alphabet of the differential tests in
+  tests/validation/test_privacy_text.py has no E, F, B or C, so this pins the case);
 - a file name with undecodable bytes (``os.fsdecode``: lone surrogates) is masked, not a crash
   (Arrow's prefilter raised on it: a lone surrogate is not UTF-8);
 - Python's ``re`` backtracks: a 1 MB hostile log line must stay linear (generous hang-guard).

@@ -1,9 +1,8 @@
-"""R13 review: strings ``mask_text`` masks that the prefilter of ``mask_texts`` lets through.
-
-Both prefilters (the RE2 ``CANDIDATES`` of ``candidates`` and its Python translation
-``candidate_pattern``) must select a superset of what ``mask_text`` masks; each case below is
-personal data that ``mask_texts`` (log lines, file names, sources, outcome texts, headers) leaves
-as it is because neither prefilter selects it. Inputs are built here, deterministically.
+"""Personal data both prefilters once let through (a review): ``mask_text`` masked these
+strings, but neither the RE2 ``CANDIDATES`` of ``candidates`` (the column guard) nor its Python
+translation ``candidate_pattern`` (``mask_texts``: log lines, file names, sources, outcome texts,
+headers) selected them, so they stayed as written. The prefilters must select a superset of what
+``mask_text`` masks. Inputs are built here, deterministically.
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ def test_percent_encoded_at_is_masked(text: str) -> None:
 
 
 def test_the_arrow_prefilter_misses_them_too() -> None:
-    """Not a divergence between the two prefilters: both miss (the column guard too)."""
+    """Both prefilters (the column guard's and mask_texts') select them."""
     texts = [_at("\t"), _phone("&nbsp;"), _at("%20")]
     arrow = candidates(pa.array(texts, pa.string())).to_pylist()
     python = [candidate_pattern().search(text) is not None for text in texts]
