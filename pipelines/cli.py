@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from pipelines.commands import portal, publish, pull, report, run, ui, validate, workers
+from pipelines.settings import is_invalid_setting
 
 
 def _redacting_excepthook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
@@ -46,7 +47,7 @@ class _RedactingTyper(typer.Typer):
         try:
             return super().__call__(*args, **kwargs)
         except ValidationError as error:
-            if error.title != "Settings":  # not the OGP_* settings: a bug, with its traceback
+            if not is_invalid_setting(error):  # not the OGP_* settings: a bug, with its traceback
                 sys.excepthook = _redacting_excepthook
                 raise
             sys.stderr.write(f"error / ข้อผิดพลาด: invalid setting {_setting_errors(error)}\n")

@@ -103,3 +103,11 @@ def _checked_token(value: str, source: str) -> str | None:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def is_invalid_setting(error: BaseException) -> bool:
+    """Whether ``error`` is pydantic's refusal of an ``OGP_*`` setting (of :class:`Settings`):
+    the program reports it as one line naming the variable (pipelines/cli.py), exit 1."""
+    from pydantic import ValidationError
+
+    return isinstance(error, ValidationError) and error.title == Settings.__name__

@@ -29,6 +29,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pipelines.settings import is_invalid_setting
+
 if TYPE_CHECKING:
     from pipelines.contracts import DatasetSpec
     from pipelines.validation.gate import ValidationResult
@@ -152,6 +154,8 @@ def _check(
                 text = re.sub(re.escape(str(copy)) + r"\S*", str(path), text)
             return _error(console, text if str(path) in text else f"{path}: {text}")
         except Exception as error:  # a bug or a file kind nobody foresaw: still one line, exit 2
+            if is_invalid_setting(error):  # an OGP_* setting: the program's own line, exit 1
+                raise
             return _error(
                 console,
                 f"{path}: could not be checked ({type(error).__name__}: a fault in ogp or a "
@@ -187,6 +191,8 @@ def validate(
     try:
         code = _check(path, dataset, agency, json_out, report_dir)
     except Exception as error:  # even the error path must not end in a traceback
+        if is_invalid_setting(error):
+            raise
         Console(stderr=True).print(
             f"error / ข้อผิดพลาด: {escape(str(path))}: could not be checked ({type(error).__name__})",
             soft_wrap=True,

@@ -1,4 +1,4 @@
-"""R13 review: the ``ogp`` program, as the installed console script, on an unusable contract
+"""The ``ogp`` program, as the installed console script, on an unusable contract
 (exit 2, one line) and on an invalid OGP_* setting (exit 1, one line naming the setting), now
 that it starts without the contract loader (``SpecError`` recognised through ``sys.modules``).
 
