@@ -62,7 +62,8 @@ def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
     for part in loc:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == str(part)), None)
+            # the last of a key written twice: the value both loaders keep
+            child = next((v for k, v in reversed(node.value) if k.value == str(part)), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             child = node.value[part] if part < len(node.value) else None
         if child is None:
