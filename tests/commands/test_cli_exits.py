@@ -9,16 +9,13 @@ closed port, so nothing is pulled, published or written to the checkout.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipelines.settings import REPO_ROOT
+from tests.commands.test_run_refuses import copied_catalog_env
 
 OGP = Path(sys.executable).with_name("ogp")
 BROKEN = "name: procurement\n  title: [broken\n"  # line 2: a mapping value where none may be
@@ -26,27 +23,11 @@ BROKEN = "name: procurement\n  title: [broken\n"  # line 2: a mapping value wher
 pytestmark = pytest.mark.timeout(600)
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    datasets = tmp_path / "datasets"
-    shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "file.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    return {
-        **os.environ,
-        "OGP_DATASETS_DIR": str(datasets),
-        "OGP_DATA_DIR": str(tmp_path / "data"),
-        "OGP_BUILD_DIR": str(tmp_path / "build"),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "OGP_CKAN_URL": f"http://127.0.0.1:{_closed_port()}",
-        "OGP_CKAN_TOKEN": "a-well-formed-token",
-    }
+    return copied_catalog_env(tmp_path)
 
 
 def _ogp(env: dict[str, str], *args: str) -> tuple[int, list[str]]:

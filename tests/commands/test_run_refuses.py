@@ -26,13 +26,12 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def catalog(tmp_path: Path) -> tuple[dict[str, str], list[str]]:
+def copied_catalog_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an `ogp` command on a copy of datasets/ (no drops) in ``tmp_path``,
+    its folders there too, and a portal URL on a closed port (nothing can be published)."""
     datasets = tmp_path / "datasets"
     shutil.copytree(REPO_ROOT / "datasets", datasets, ignore=shutil.ignore_patterns("drops"))
-    with (datasets / "agencies" / "agencies.csv").open(encoding="utf-8-sig") as handle:
-        codes = [row["agency_code"] for row in csv.DictReader(handle)]
-    env = {
+    return {
         **os.environ,
         "OGP_DATASETS_DIR": str(datasets),
         "OGP_DATA_DIR": str(tmp_path / "data"),
@@ -41,6 +40,14 @@ def catalog(tmp_path: Path) -> tuple[dict[str, str], list[str]]:
         "OGP_CKAN_URL": f"http://127.0.0.1:{closed_port()}",
         "OGP_CKAN_TOKEN": "a-well-formed-token",
     }
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> tuple[dict[str, str], list[str]]:
+    env = copied_catalog_env(tmp_path)
+    registry = Path(env["OGP_DATASETS_DIR"]) / "agencies" / "agencies.csv"
+    with registry.open(encoding="utf-8-sig") as handle:
+        codes = [row["agency_code"] for row in csv.DictReader(handle)]
     return env, codes
 
 
