@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,4 @@ def get_settings() -> Settings:
 def is_invalid_setting(error: BaseException) -> bool:
     """Whether ``error`` is pydantic's refusal of an ``OGP_*`` setting (of :class:`Settings`):
     the program reports it as one line naming the variable (pipelines/cli.py), exit 1."""
-    from pydantic import ValidationError
-
     return isinstance(error, ValidationError) and error.title == Settings.__name__

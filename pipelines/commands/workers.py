@@ -14,19 +14,20 @@ not exited within ``--timeout`` (its step then goes back to the queue); ``--stat
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
+from pipelines.locks import hold
 from pipelines.settings import Settings, get_settings
 
 EXIT_BROKER_DOWN = 1
@@ -229,15 +230,6 @@ def _tail(path: Path, lines: int = 5, offset: int = 0) -> str:
     return ""
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One `ogp workers` at a time per run dir (two concurrent `-n 2` give two workers)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def workers(
     count: int = typer.Option(
         2,
@@ -262,7 +254,8 @@ def workers(
     settings = get_settings()
     folder = run_dir(settings)
     try:
-        with _locked(folder):
+        # one `ogp workers` at a time per run dir (two concurrent `-n 2` give two workers)
+        with hold(folder / "workers.lock", wait_s=math.inf, owner={"command": "ogp workers"}):
             _workers(settings, folder, count, stop=stop, status=status, timeout=timeout)
     except OSError as error:  # the build folder is a file, unwritable, full...
         where = error.filename or folder

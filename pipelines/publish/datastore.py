@@ -40,6 +40,7 @@ from pipelines.publish.xloader import (
     load_via_xloader,
     loads_by_xloader,
     offers_xloader,
+    table_state,
 )
 
 log = logging.getLogger(__name__)
@@ -105,11 +106,7 @@ def check_unique_keys(resources: Iterable[ResourceFile]) -> None:
 
 def _row_count(client: CKANClient, resource_id: str) -> int | None:
     """Rows in the resource's DataStore table, None when there is no table."""
-    try:
-        found = client.call("datastore_search", {"resource_id": resource_id, "limit": 0})
-    except NotFound:
-        return None
-    return int(found["total"])
+    return table_state(client, resource_id)[0]
 
 
 def _drop_table(client: CKANClient, resource_id: str) -> None:

@@ -158,7 +158,7 @@ def load_via_xloader(
         raise XloaderJobError(_failure(resource_id, status))
     # checked first: the exact values are set by row position, which holds only when every
     # row of the file is in the table (xloader skips a wholly blank row, for one)
-    count, types = _table_state(client, resource_id)
+    count, types = table_state(client, resource_id)
     wanted = [(field["id"], field["type"]) for field in datastore_fields(table)]
     problem = None
     if types != wanted:
@@ -286,7 +286,7 @@ def _failure(resource_id: str, status: dict[str, Any]) -> str:
     )
 
 
-def _table_state(client: CKANClient, resource_id: str) -> tuple[int | None, list[tuple[str, str]]]:
+def table_state(client: CKANClient, resource_id: str) -> tuple[int | None, list[tuple[str, str]]]:
     """The table's row count and its columns' (name, type), None and [] when there is none."""
     try:
         found = client.call("datastore_search", {"resource_id": resource_id, "limit": 0})

@@ -24,7 +24,7 @@ from dagster._core.execution.job_execution_result import JobExecutionResult
 from pipelines.celery_app import broker_address
 from pipelines.defs.locking import run_locked_executor
 from pipelines.liveness import PID_TAG
-from pipelines.locks import LockBusyError, run_lock
+from pipelines.locks import run_lock
 from pipelines.settings import get_settings
 from tests.conftest import Portal
 
@@ -38,28 +38,14 @@ from .celery_workers import (
     worker_folder,
 )
 from .conftest import SandboxFactory
+from .lock_probe import lock_probe_job
 from .sandbox import BIN, FAMILIES, Sandbox, catalog, child_env, instance, runs_of, start, stop
-
-# A job of the code location's executor: the probe records where it ran and whether the run
-# lock of its agency was held (by the run's process) while it did.
-PROBE_PARTITIONS = dg.StaticPartitionsDefinition(["tcelery"])
-
-
-@dg.asset(partitions_def=PROBE_PARTITIONS)
-def celery_probe(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    try:
-        with run_lock(context.partition_key, wait_s=0):
-            held = False
-    except LockBusyError:
-        held = True
-    return dg.MaterializeResult(metadata={"held": held, "pid": os.getpid()})
 
 
 def celery_probe_job() -> dg.JobDefinition:
-    job = dg.define_asset_job("celery_probe_job", partitions_def=PROBE_PARTITIONS)
-    return dg.Definitions(
-        assets=[celery_probe], jobs=[job], executor=run_locked_executor
-    ).resolve_job_def("celery_probe_job")
+    """The lock probe (tests/deploy/lock_probe.py): where its step ran, whether the run lock of
+    its agency was held by the run's process while it did."""
+    return lock_probe_job("celery_probe_job", "celery_probe", ["tcelery"])
 
 
 CELERY_RUN_CONFIG: dict[str, object] = {"execution": {"config": {"celery": {}}}}
@@ -166,6 +152,21 @@ def run_slow_probe(dagster: dg.DagsterInstance, during: Callable[[], None]) -> J
     return result
 
 
+def slow_probe_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue: str, sleep_s: int, **extra: str
+) -> tuple[Path, Path, dict[str, str]]:
+    """The slow probe's folder and a Dagster home in ``tmp_path``, and the environment of the
+    run and its workers: the Celery queue, the probe's folder and sleep, and ``extra``."""
+    probe, home = tmp_path / "probe", tmp_path / "dagster_home"
+    probe.mkdir()
+    home.mkdir()
+    settings = {"OGP_CELERY_QUEUE": queue, "OGP_TEST_PROBE_DIR": str(probe), **extra}
+    for name, value in {**settings, "OGP_TEST_PROBE_SLEEP": str(sleep_s)}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return probe, home, dict(os.environ)
+
+
 @pytest.mark.timeout(240)
 def test_a_step_whose_worker_is_killed_is_executed_again_by_the_next_worker(
     ckan_portal: Portal,  # the portal's Redis is the broker
@@ -173,15 +174,13 @@ def test_a_step_whose_worker_is_killed_is_executed_again_by_the_next_worker(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    probe, home = tmp_path / "probe", tmp_path / "dagster_home"
-    probe.mkdir()
-    home.mkdir()
-    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-kill")
-    monkeypatch.setenv("OGP_CELERY_VISIBILITY_TIMEOUT", "5")  # redelivered 5 s after taken
-    monkeypatch.setenv("OGP_TEST_PROBE_DIR", str(probe))
-    monkeypatch.setenv("OGP_TEST_PROBE_SLEEP", "600")  # the first start never ends by itself
-    get_settings.cache_clear()
-    env = dict(os.environ)
+    probe, home, env = slow_probe_settings(
+        tmp_path,
+        monkeypatch,
+        f"ogp-t{run_id}-kill",
+        sleep_s=600,  # the first start never ends by itself
+        OGP_CELERY_VISIBILITY_TIMEOUT="5",  # redelivered 5 s after taken
+    )
     replaced: list[int] = []
 
     def kill_and_replace() -> None:
@@ -214,14 +213,7 @@ def test_workers_stop_lets_the_running_step_finish_and_report(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    probe, home = tmp_path / "probe", tmp_path / "dagster_home"
-    probe.mkdir()
-    home.mkdir()
-    monkeypatch.setenv("OGP_CELERY_QUEUE", f"ogp-t{run_id}-stop")
-    monkeypatch.setenv("OGP_TEST_PROBE_DIR", str(probe))
-    monkeypatch.setenv("OGP_TEST_PROBE_SLEEP", "6")
-    get_settings.cache_clear()
-    env = dict(os.environ)
+    probe, home, env = slow_probe_settings(tmp_path, monkeypatch, f"ogp-t{run_id}-stop", sleep_s=6)
     stops: list[subprocess.CompletedProcess[str]] = []
 
     def stop_mid_step() -> None:

@@ -21,7 +21,7 @@ from dagster._core.launcher import WorkerStatus
 from dagster._core.test_utils import create_run_for_test
 
 from pipelines.dagster_home import LOCAL_INSTANCE_YAML, ensure_dagster_home
-from pipelines.defs.locking import run_locked_executor, step_lock
+from pipelines.defs.locking import step_lock
 from pipelines.files import replace_atomically
 from pipelines.liveness import (
     HOST_TAG,
@@ -35,6 +35,7 @@ from pipelines.liveness import (
 from pipelines.locks import LockBusyError, hold, lock_path, run_lock
 from pipelines.settings import get_settings
 
+from .lock_probe import lock_probe_job
 from .sandbox import restore_signals
 
 HOLDER = """
@@ -196,25 +197,12 @@ def test_dead_runs_of_the_scope_are_marked_failed(data_dir: Path) -> None:
         assert launcher.check_run_worker_health(other_host).status == WorkerStatus.RUNNING
 
 
-# A job with the code location's executor: the probe looks at the lock from inside the run.
 PROBE_PARTITIONS = dg.StaticPartitionsDefinition(["ta", "tb"])
 
 
-@dg.asset(partitions_def=PROBE_PARTITIONS)
-def probe(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    try:
-        with run_lock(context.partition_key, wait_s=0):
-            held = False
-    except LockBusyError:
-        held = True
-    return dg.MaterializeResult(metadata={"held": held, "pid": os.getpid()})
-
-
 def probe_job() -> dg.JobDefinition:
-    job = dg.define_asset_job("probe_job", partitions_def=PROBE_PARTITIONS)
-    return dg.Definitions(assets=[probe], jobs=[job], executor=run_locked_executor).resolve_job_def(
-        "probe_job"
-    )
+    """The lock probe (tests/deploy/lock_probe.py) for the agencies ta and tb."""
+    return lock_probe_job("probe_job", "probe", PROBE_PARTITIONS.get_partition_keys())
 
 
 @pytest.mark.slow
