@@ -147,7 +147,7 @@ def test_the_quarantined_contract_counts_and_every_figure_links_the_portal(
     config = load_config(OGP_DIR)
     client = CKANClient(ckan_portal.url, None, timeout_s=30)
     try:
-        snapshot = read_portal(client, config.methodology.portal)
+        snapshot = read_portal(client, config.methodology.portal, agencies=[agency])
     finally:
         client.close()
     base = f"{ckan_portal.url}/dataset/{agency}"

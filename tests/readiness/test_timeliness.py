@@ -250,7 +250,7 @@ def test_old_records_published_today_are_not_timely(
 ) -> None:
     stale, fresh, data, today = published_today
     public = CKANClient(ckan.address, None, timeout_s=60)
-    snap = read_portal(public, config.methodology.portal)
+    snap = read_portal(public, config.methodology.portal, agencies=[stale, fresh])
     as_of = datetime.now(UTC)
     # both were published today: the publication timestamp says nothing about the content
     modified = {d.name: d.metadata_modified for d in snap.datasets}
