@@ -30,6 +30,7 @@ def test_a_contract_naming_a_missing_registry_is_one_line_and_exit_2(
     assert done.returncode == 2, output
     assert "Traceback" not in output
     assert output.count("\n") == 0, output
+    assert output.startswith("error / ข้อผิดพลาด: "), output  # the same line for every command
     assert (
         "procurement/dataset.yaml: normalize.resolve.agency_code: no registry 'agencies'" in output
     )
