@@ -4,7 +4,8 @@ from pipelines.collector import relax_thresholds
 
 __version__ = "0.1.0"
 
-# Every process that loads the pipeline (the `ogp` command, Dagster's run and Celery workers,
-# the daemon, the web server) imports this package first: the collector's thresholds are set
-# before Dagster's, Great Expectations' and pandas' modules are (pipelines/collector.py).
+# Every process that runs the pipeline's steps (the `ogp` command; Dagster's code servers, run
+# workers and Celery workers, which load the code location) imports this package: the
+# collector's thresholds are set before Great Expectations', pandas' and the pipeline's own
+# modules are loaded (pipelines/collector.py).
 relax_thresholds()
