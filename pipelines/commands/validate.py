@@ -29,7 +29,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pipelines.settings import is_invalid_setting
+from pipelines.settings import get_settings
 
 if TYPE_CHECKING:
     from pipelines.contracts import DatasetSpec
@@ -154,8 +154,6 @@ def _check(
                 text = re.sub(re.escape(str(copy)) + r"\S*", str(path), text)
             return _error(console, text if str(path) in text else f"{path}: {text}")
         except Exception as error:  # a bug or a file kind nobody foresaw: still one line, exit 2
-            if is_invalid_setting(error):  # an OGP_* setting: the program's own line, exit 1
-                raise
             return _error(
                 console,
                 f"{path}: could not be checked ({type(error).__name__}: a fault in ogp or a "
@@ -188,11 +186,12 @@ def validate(
     ] = None,
 ) -> None:
     """Check a file with the pipeline's normalization and validation gate."""
+    # read before the catch-alls below: an invalid OGP_* setting is the program's own one line,
+    # exit 1, as for every command (pipelines/cli.py), not "could not be checked"
+    get_settings()
     try:
         code = _check(path, dataset, agency, json_out, report_dir)
     except Exception as error:  # even the error path must not end in a traceback
-        if is_invalid_setting(error):
-            raise
         Console(stderr=True).print(
             f"error / ข้อผิดพลาด: {escape(str(path))}: could not be checked ({type(error).__name__})",
             soft_wrap=True,
