@@ -217,7 +217,10 @@ def test_nothing_personal_is_published(
     run_id: str,
     ocds_schema_dir: Path,
 ) -> None:
-    agency = f"tpriv{run_id}"
+    # letters only: the decision ids are "<AGENCY>-2567/<row>", and a run id ending in five
+    # digits made some of them 13 digits with a valid check digit, read (and masked) as a
+    # citizen ID: two masked ids became one primary key, and the publisher refused the dataset
+    agency = "tpriv" + run_id.translate(str.maketrans("0123456789", "ghijklmnop"))
     drops = tmp_path / "drops" / agency
     drops.mkdir(parents=True)
     values = decisions_files(drops, agency)
